@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace MailCluster.Silo.Ingress;
+
+/// <summary>SMTP ingress instruments (meter <c>MailCluster.Ingress</c>).</summary>
+internal sealed class IngressMetrics : IDisposable
+{
+    public const string MeterName = "MailCluster.Ingress";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _connections;
+    private readonly Counter<long> _connectionsRejected;
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _bytes;
+    private readonly Counter<long> _rejections;
+    private readonly Histogram<double> _commitDuration;
+
+    public IngressMetrics(IMeterFactory meterFactory, Func<int> currentConnections)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _connections = _meter.CreateCounter<long>("mailcluster.ingress.connections", "{connection}", "SMTP connections accepted.");
+        _connectionsRejected = _meter.CreateCounter<long>("mailcluster.ingress.connections.rejected", "{connection}", "SMTP connections refused with 421 by a connection limit.");
+        _meter.CreateObservableGauge("mailcluster.ingress.connections.current", currentConnections, "{connection}", "SMTP connections open now.");
+        _messages = _meter.CreateCounter<long>("mailcluster.ingress.messages", "{message}", "Messages accepted (250 after the spool commit).");
+        _bytes = _meter.CreateCounter<long>("mailcluster.ingress.message.size", "By", "Octets of accepted messages.");
+        _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages refused at the end of data, by reply code.");
+        _commitDuration = _meter.CreateHistogram<double>("mailcluster.ingress.commit.duration", "s", "Time from end of data to the durable commit.");
+    }
+
+    public void ConnectionOpened() => _connections.Add(1);
+
+    public void ConnectionRejected() => _connectionsRejected.Add(1);
+
+    public void Accepted(long size, TimeSpan commit)
+    {
+        _messages.Add(1);
+        _bytes.Add(size);
+        _commitDuration.Record(commit.TotalSeconds);
+    }
+
+    public void Rejected(int code) => _rejections.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,78 @@
+using System.Net;
+
+namespace MailCluster.Silo.Ingress;
+
+/// <summary>SMTP ingress settings, bound from <c>Smtp</c> (limits of the protocol itself are in <c>Smtp:Limits</c>).</summary>
+public sealed class IngressOptions
+{
+    /// <summary>Comma-separated listen endpoints. Default <c>127.0.0.1:2525</c>.</summary>
+    public string Listen { get; set; } = "127.0.0.1:2525";
+
+    /// <summary>Our host name in the greeting, EHLO and Received. Default: the machine name.</summary>
+    public string ServerName { get; set; } = Dns.GetHostName();
+
+    /// <summary>Comma-separated CIDR networks whose clients may relay. Default loopback only.</summary>
+    public string TrustedNetworks { get; set; } = "127.0.0.0/8,::1/128";
+
+    /// <summary>Concurrent SMTP connections in total; beyond it new clients get 421 4.7.0. Default 1000.</summary>
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>Concurrent SMTP connections per client address; beyond it 421 4.7.0. Default 100.</summary>
+    public int MaxConnectionsPerClient { get; set; } = 100;
+
+    /// <summary>PEM certificate for STARTTLS; STARTTLS is offered only when set.</summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>PEM private key for <see cref="TlsCertificatePath"/>.</summary>
+    public string? TlsKeyPath { get; set; }
+
+    public IReadOnlyList<IPEndPoint> ListenEndPoints() =>
+        Split(Listen).Select(IPEndPoint.Parse).ToArray();
+
+    public IReadOnlyList<IPNetwork> TrustedNetworkList() =>
+        Split(TrustedNetworks).Select(IPNetwork.Parse).ToArray();
+
+    public IEnumerable<string> Validate(string section = "Smtp")
+    {
+        foreach (var endpoint in Split(Listen))
+        {
+            if (!IPEndPoint.TryParse(endpoint, out var parsed) || parsed.Port == 0)
+            {
+                yield return $"{section}:Listen has '{endpoint}'; expected address:port, e.g. 127.0.0.1:2525";
+            }
+        }
+        foreach (var network in Split(TrustedNetworks))
+        {
+            if (!IPNetwork.TryParse(network, out _))
+            {
+                yield return $"{section}:TrustedNetworks has '{network}'; expected CIDR, e.g. 10.0.0.0/8";
+            }
+        }
+        if (string.IsNullOrWhiteSpace(ServerName) || ServerName.Contains(' '))
+        {
+            yield return $"{section}:ServerName is '{ServerName}'; must be a host name";
+        }
+        if (MaxConnections < 1)
+        {
+            yield return $"{section}:MaxConnections is {MaxConnections}; must be at least 1";
+        }
+        if (MaxConnectionsPerClient < 1 || MaxConnectionsPerClient > MaxConnections)
+        {
+            yield return $"{section}:MaxConnectionsPerClient is {MaxConnectionsPerClient}; must be between 1 and MaxConnections ({MaxConnections})";
+        }
+        if ((TlsCertificatePath is null) != (TlsKeyPath is null))
+        {
+            yield return $"{section}:TlsCertificatePath and {section}:TlsKeyPath must be set together";
+        }
+        foreach (var file in new[] { TlsCertificatePath, TlsKeyPath })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                yield return $"{section}: TLS file '{file}' does not exist";
+            }
+        }
+    }
+
+    private static string[] Split(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

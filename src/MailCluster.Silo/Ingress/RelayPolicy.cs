@@ -1,0 +1,28 @@
+using System.Net;
+using MailCluster.Smtp.Protocol;
+
+namespace MailCluster.Silo.Ingress;
+
+/// <summary>Who may relay: clients inside the trusted networks. Everyone else is refused at RCPT with 554 5.7.1.</summary>
+internal sealed class RelayPolicy
+{
+    private readonly IReadOnlyList<IPNetwork> _trusted;
+
+    public RelayPolicy(IReadOnlyList<IPNetwork> trusted)
+    {
+        _trusted = trusted;
+    }
+
+    public SmtpReply? Authorize(IPAddress client)
+    {
+        var address = client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
+        foreach (var network in _trusted)
+        {
+            if (network.Contains(address))
+            {
+                return null;
+            }
+        }
+        return SmtpReplies.RelayDenied;
+    }
+}

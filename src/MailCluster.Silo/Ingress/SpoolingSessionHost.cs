@@ -1,0 +1,100 @@
+using System.Buffers;
+using MailCluster.Mime.Headers;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Smtp.Server;
+using MailCluster.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Silo.Ingress;
+
+/// <summary>Ingress policy and storage behind every SMTP session: relay control, trace headers, and the spool commit.</summary>
+internal sealed class SpoolingSessionHost : ISmtpSessionHost
+{
+    private readonly ISpool _spool;
+    private readonly RelayPolicy _relay;
+    private readonly QueueIdGenerator _queueIds;
+    private readonly IngressMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SpoolingSessionHost> _logger;
+
+    public SpoolingSessionHost(ISpool spool, RelayPolicy relay, QueueIdGenerator queueIds, IngressMetrics metrics, TimeProvider time, ILogger<SpoolingSessionHost> logger)
+    {
+        _spool = spool;
+        _relay = relay;
+        _queueIds = queueIds;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) => _relay.Authorize(session.Remote.Address);
+
+    public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body)
+    {
+        transaction.QueueId = _queueIds.Next();
+        ReceivedHeader.Write(body, new ReceivedInfo(
+            session.HeloName ?? "unknown",
+            session.Remote.Address.ToString(),
+            session.ServerName,
+            Protocol(session, transaction),
+            transaction.QueueId,
+            transaction.Recipients.Count == 1 ? transaction.Recipients[0].Mailbox.ToString() : null,
+            session.TlsProtocol?.ToString(),
+            _time.GetUtcNow()));
+    }
+
+    public async ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken)
+    {
+        var queueId = transaction.QueueId!;
+        var started = _time.GetTimestamp();
+        try
+        {
+            await _spool.EnqueueAsync(ToEnvelope(transaction), body, cancellationToken);
+        }
+        catch (SpoolUnavailableException exception)
+        {
+            // The one place spool failures become SMTP replies: 452 4.3.1 when full, else 451 4.3.0.
+            Log.SpoolCommitFailed(_logger, queueId, session.Remote, exception.Message);
+            var refusal = exception is SpoolFullException ? SmtpReplies.SpoolFull : SmtpReplies.SpoolUnavailable;
+            _metrics.Rejected(refusal.Code);
+            return refusal;
+        }
+        _metrics.Accepted(body.Length, _time.GetElapsedTime(started));
+        Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, body.Length);
+        return SmtpReplies.Queued(queueId);
+    }
+
+    private SpoolEnvelope ToEnvelope(SmtpTransaction transaction)
+    {
+        var parameters = transaction.Parameters;
+        var recipients = new SpoolRecipientAddress[transaction.Recipients.Count];
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            var recipient = transaction.Recipients[i];
+            recipients[i] = new SpoolRecipientAddress(
+                recipient.Mailbox.ToString(),
+                recipient.Mailbox.Domain.ToLowerInvariant(),
+                recipient.Parameters.Notify == DsnNotify.Unspecified ? null : recipient.Parameters.Notify.ToString().ToUpperInvariant(),
+                recipient.Parameters.OriginalRecipient);
+        }
+        return new SpoolEnvelope(
+            transaction.QueueId!,
+            transaction.ReversePath.ToString(),
+            recipients,
+            _time.GetUtcNow(),
+            parameters.EnvelopeId,
+            parameters.Return switch
+            {
+                DsnReturn.Full => "FULL",
+                DsnReturn.Headers => "HDRS",
+                _ => null,
+            },
+            parameters.SmtpUtf8,
+            parameters.Body == BodyType.EightBitMime);
+    }
+
+    // RFC 3848 / RFC 6531 3.7.3: the "with" protocol names.
+    private static string Protocol(SmtpSessionInfo session, SmtpTransaction transaction) =>
+        (transaction.Parameters.SmtpUtf8 ? "UTF8SMTP" : session.IsExtended ? "ESMTP" : "SMTP")
+        + (session.TlsProtocol is null ? string.Empty : "S");
+}

@@ -1,0 +1,57 @@
+namespace MailCluster.Smtp.Protocol;
+
+/// <summary>The well-known replies, each with its RFC 3463 enhanced code, so every caller says the same thing.</summary>
+public static class SmtpReplies
+{
+    private static SmtpReply R(int code, int cls, int subject, int detail, string text) =>
+        new(code, new EnhancedStatusCode(cls, subject, detail), text);
+
+    public static readonly SmtpReply Ok = R(250, 2, 0, 0, "Ok");
+    public static readonly SmtpReply SenderOk = R(250, 2, 1, 0, "Sender ok");
+    public static readonly SmtpReply RecipientOk = R(250, 2, 1, 5, "Recipient ok");
+    public static readonly SmtpReply CannotVerify = R(252, 2, 5, 0, "Cannot VRFY user, but will accept message and attempt delivery");
+    public static readonly SmtpReply Help = R(214, 2, 0, 0, "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS");
+    public static readonly SmtpReply ReadyToStartTls = R(220, 2, 0, 0, "Ready to start TLS");
+    public static readonly SmtpReply Closing = R(221, 2, 0, 0, "Bye");
+
+    // RFC 5321 4.2.2: 354 carries no enhanced code (RFC 2034 applies to 2xx, 4xx, 5xx).
+    public static readonly SmtpReply StartMailInput = new(354, null, "End data with <CR><LF>.<CR><LF>");
+
+    public static readonly SmtpReply CommandUnrecognized = R(500, 5, 5, 1, "Command unrecognized");
+    public static readonly SmtpReply CommandLineTooLong = R(500, 5, 5, 2, "Command line too long (RFC 5321 4.5.3.1.4)");
+    public static readonly SmtpReply BareLineFeedInCommand = R(500, 5, 5, 2, "Command line must end with CRLF (RFC 5321 2.3.8)");
+    public static readonly SmtpReply NulInCommand = R(500, 5, 5, 2, "NUL octet in command line");
+    public static readonly SmtpReply SyntaxError = R(501, 5, 5, 4, "Syntax error in parameters or arguments");
+    public static readonly SmtpReply HeloNeedsDomain = R(501, 5, 5, 4, "Domain or address literal required");
+    public static readonly SmtpReply BadSenderSyntax = R(501, 5, 1, 7, "Bad sender address syntax");
+    public static readonly SmtpReply BadRecipientSyntax = R(501, 5, 1, 3, "Bad recipient address syntax");
+    public static readonly SmtpReply ControlCharacterInParameter = R(501, 5, 5, 4, "CR, LF or NUL in address or parameter");
+    public static readonly SmtpReply CommandNotImplemented = R(502, 5, 5, 1, "Command not implemented");
+    public static readonly SmtpReply BadSequence = R(503, 5, 5, 1, "Bad sequence of commands");
+    public static readonly SmtpReply ParameterNotImplemented = R(504, 5, 5, 4, "Command parameter not implemented");
+    public static readonly SmtpReply ParameterNotRecognized = R(555, 5, 5, 4, "MAIL FROM/RCPT TO parameter not recognized or not implemented");
+    public static readonly SmtpReply NonAsciiAddressWithoutSmtpUtf8 = R(553, 5, 6, 7, "Non-ASCII address requires the SMTPUTF8 parameter (RFC 6531 3.4)");
+
+    public static readonly SmtpReply MessageTooLarge = R(552, 5, 3, 4, "Message size exceeds fixed maximum message size");
+    public static readonly SmtpReply TooManyRecipients = R(452, 4, 5, 3, "Too many recipients");
+    public static readonly SmtpReply RelayDenied = R(554, 5, 7, 1, "Relay access denied");
+    public static readonly SmtpReply BareLineEndingInData = R(554, 5, 6, 0, "Message contains a bare CR or LF; lines must end with CRLF (RFC 5321 2.3.8)");
+    public static readonly SmtpReply TextLineTooLong = R(554, 5, 6, 0, "Message contains a line longer than the limit (RFC 5321 4.5.3.1.6)");
+    public static readonly SmtpReply NulInData = R(554, 5, 6, 0, "Message contains a NUL octet (RFC 6152 2)");
+
+    public static readonly SmtpReply SynchronizationError = R(554, 5, 5, 0, "Improper command pipelining (RFC 2920 3.1), closing connection");
+    public static readonly SmtpReply TooManyBadCommands = R(421, 4, 7, 0, "Too many errors, closing connection");
+    public static readonly SmtpReply TooManyConnections = R(421, 4, 7, 0, "Too many connections, try again later");
+    public static readonly SmtpReply IdleTimeout = R(421, 4, 4, 2, "Idle timeout, closing connection");
+    public static readonly SmtpReply ShuttingDown = R(421, 4, 3, 2, "Service shutting down, try again later");
+    public static readonly SmtpReply TlsNotAvailable = R(454, 4, 7, 0, "TLS not available");
+    public static readonly SmtpReply AlreadySecure = R(503, 5, 5, 1, "TLS already active");
+
+    /// <summary>The one reply for "the spool could not commit" (disk, database): the client keeps the message.</summary>
+    public static readonly SmtpReply SpoolUnavailable = R(451, 4, 3, 0, "Queue temporarily unavailable, try again later");
+
+    /// <summary>The spool is out of space (RFC 3463 4.3.1).</summary>
+    public static readonly SmtpReply SpoolFull = R(452, 4, 3, 1, "Insufficient system storage, try again later");
+
+    public static SmtpReply Queued(string queueId) => R(250, 2, 0, 0, $"Ok: queued as {queueId}");
+}

@@ -1,0 +1,20 @@
+using System.Buffers;
+using MailCluster.Smtp.Protocol;
+
+namespace MailCluster.Smtp.Server;
+
+/// <summary>The seam between the protocol and the rest of the silo: relay policy and the spool.</summary>
+public interface ISmtpSessionHost
+{
+    /// <summary>Relay policy at RCPT: null to accept the recipient, otherwise the refusal to send.</summary>
+    SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient);
+
+    /// <summary>Called once when content starts: sets <see cref="SmtpTransaction.QueueId"/> and writes trace headers (RFC 5321 4.4).</summary>
+    void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body);
+
+    /// <summary>
+    /// Makes the message durable. Returns 250 only after the message and all its recipients are
+    /// committed; otherwise the 4xx the client should see. Must not throw for storage failures.
+    /// </summary>
+    ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken);
+}

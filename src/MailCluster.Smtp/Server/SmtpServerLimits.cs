@@ -1,0 +1,52 @@
+namespace MailCluster.Smtp.Server;
+
+/// <summary>Limits of one SMTP server session. Bound from <c>Smtp:Limits</c>; the floors are the RFC minimums.</summary>
+public sealed class SmtpServerLimits
+{
+    /// <summary>Command line octets including CRLF. Default and floor 512 (RFC 5321 4.5.3.1.4).</summary>
+    public int MaxCommandLineLength { get; set; } = 512;
+
+    /// <summary>Text line octets in DATA including CRLF. Default and floor 1000 (RFC 5321 4.5.3.1.6).</summary>
+    public int MaxLineLength { get; set; } = 1000;
+
+    /// <summary>Recipients per message. Default 1000; floor 100 (RFC 5321 4.5.3.1.8).</summary>
+    public int MaxRecipientsPerMessage { get; set; } = 1000;
+
+    /// <summary>Message size in octets, announced in SIZE (RFC 1870). Default 50 MiB; floor 64 KiB (RFC 5321 4.5.3.1.7).</summary>
+    public long MaxMessageSize { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Time without input before 421. Default and floor 5 minutes (RFC 5321 4.5.3.2.7).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Erroneous commands tolerated before 421 and disconnect. Default 20, like Postfix's smtpd_hard_error_limit.</summary>
+    public int MaxBadCommands { get; set; } = 20;
+
+    /// <summary>Validates against the RFC floors; each failure names the option, its value and the rule.</summary>
+    public IEnumerable<string> Validate(string section = "Smtp:Limits")
+    {
+        if (MaxCommandLineLength < 512)
+        {
+            yield return $"{section}:MaxCommandLineLength is {MaxCommandLineLength}; RFC 5321 4.5.3.1.4 requires at least 512";
+        }
+        if (MaxLineLength < 1000)
+        {
+            yield return $"{section}:MaxLineLength is {MaxLineLength}; RFC 5321 4.5.3.1.6 requires at least 1000";
+        }
+        if (MaxRecipientsPerMessage < 100)
+        {
+            yield return $"{section}:MaxRecipientsPerMessage is {MaxRecipientsPerMessage}; RFC 5321 4.5.3.1.8 requires at least 100";
+        }
+        if (MaxMessageSize < 64 * 1024)
+        {
+            yield return $"{section}:MaxMessageSize is {MaxMessageSize}; RFC 5321 4.5.3.1.7 requires at least 65536";
+        }
+        if (IdleTimeout < TimeSpan.FromMinutes(5))
+        {
+            yield return $"{section}:IdleTimeout is {IdleTimeout}; RFC 5321 4.5.3.2.7 requires at least 5 minutes";
+        }
+        if (MaxBadCommands < 1)
+        {
+            yield return $"{section}:MaxBadCommands is {MaxBadCommands}; must be at least 1";
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MailCluster.Smtp.Parsing;
+using MailCluster.Smtp.Protocol;
+
+namespace MailCluster.Smtp.Server;
+
+/// <summary>
+/// One SMTP server session: read, parse, check the state table, execute, write. Pipelined
+/// commands are taken from one buffer and answered in order; replies are flushed when the
+/// session needs more input (RFC 2920 3.2). The command handlers live in the other partial.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "RunAsync owns the session's lifetime and disposes the buffer when it ends.")]
+public sealed partial class SmtpServerSession
+{
+    private enum Mode
+    {
+        Command,
+        DiscardLongLine,
+        Data,
+        BdatChunk,
+    }
+
+    /// <summary>What the synchronous step asks the async loop to do next.</summary>
+    private enum Step
+    {
+        Continue,
+        NeedInput,
+        Commit,
+        StartTls,
+    }
+
+    private readonly ISmtpConnection _connection;
+    private readonly ISmtpSessionHost _host;
+    private readonly SmtpServerLimits _limits;
+    private readonly IdleTimeoutHeartbeat _heartbeat;
+    private readonly TimeProvider _time;
+    private readonly DataReader _dataReader;
+    private readonly MessageBuffer _body = new(); // returned to the pool when RunAsync ends
+
+    private SmtpState _state = SmtpState.Initial;
+    private SmtpTransaction? _transaction;
+    private Mode _mode = Mode.Command;
+    private int _badCommands;
+    private bool _closing;
+    private long _lastActivity;
+    private volatile bool _timedOut;
+
+    public SmtpServerSession(ISmtpConnection connection, ISmtpSessionHost host, SmtpSessionInfo info, SmtpServerLimits limits, IdleTimeoutHeartbeat heartbeat, TimeProvider time)
+    {
+        _connection = connection;
+        _host = host;
+        Info = info;
+        _limits = limits;
+        _heartbeat = heartbeat;
+        _time = time;
+        _dataReader = new DataReader(limits.MaxLineLength, limits.MaxMessageSize);
+    }
+
+    public SmtpSessionInfo Info { get; }
+
+    /// <summary>Runs the session until QUIT, a fatal error reply, idle timeout or the peer closing.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _heartbeat.Register(this);
+        try
+        {
+            Write(new SmtpReply(220, null, $"{Info.ServerName} ESMTP MailCluster"));
+            while (!_closing)
+            {
+                await _connection.Output.FlushAsync(cancellationToken);
+                _lastActivity = _time.GetTimestamp();
+                var input = _connection.Input;
+                var result = await input.ReadAsync(cancellationToken);
+                if (_timedOut)
+                {
+                    Write(SmtpReplies.IdleTimeout);
+                    break;
+                }
+                _lastActivity = _time.GetTimestamp();
+                var buffer = result.Buffer;
+                var step = Step.Continue;
+                while (!_closing && step != Step.NeedInput)
+                {
+                    step = Advance(ref buffer);
+                    if (step == Step.Commit)
+                    {
+                        await CommitAsync(cancellationToken);
+                    }
+                    else if (step == Step.StartTls)
+                    {
+                        // RFC 3207 4.2 / CVE-2011-0411: anything pipelined behind STARTTLS is discarded.
+                        input.AdvanceTo(result.Buffer.End);
+                        await _connection.Output.FlushAsync(cancellationToken);
+                        Info.TlsProtocol = await _connection.UpgradeToTlsAsync(cancellationToken);
+                        break;
+                    }
+                }
+                if (step == Step.StartTls)
+                {
+                    continue;
+                }
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+            await _connection.Output.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _heartbeat.Unregister(this);
+            _body.Dispose();
+        }
+    }
+
+    /// <summary>Called by the heartbeat: times the session out when no input came for <see cref="SmtpServerLimits.IdleTimeout"/>.</summary>
+    internal void CheckIdle(long now)
+    {
+        if (!_timedOut && _time.GetElapsedTime(Volatile.Read(ref _lastActivity), now) > _limits.IdleTimeout)
+        {
+            _timedOut = true;
+            _connection.Input.CancelPendingRead();
+        }
+    }
+
+    private Step Advance(ref ReadOnlySequence<byte> buffer)
+    {
+        switch (_mode)
+        {
+            case Mode.Data:
+                return _dataReader.Read(ref buffer, _body) ? Step.Commit : Step.NeedInput;
+            case Mode.BdatChunk:
+                return ReadBdatChunk(ref buffer);
+            case Mode.DiscardLongLine:
+                if (!SmtpLineReader.SkipPastLineFeed(ref buffer))
+                {
+                    return Step.NeedInput;
+                }
+                _mode = Mode.Command;
+                Write(SmtpReplies.CommandLineTooLong);
+                return Step.Continue;
+        }
+        switch (SmtpLineReader.TryReadLine(ref buffer, _limits.MaxCommandLineLength, out var line))
+        {
+            case LineRead.Incomplete:
+                return Step.NeedInput;
+            case LineRead.TooLong:
+                _mode = Mode.DiscardLongLine;
+                return Step.Continue;
+            case LineRead.BareLineFeed:
+                Write(SmtpReplies.BareLineFeedInCommand);
+                return Step.Continue;
+        }
+        var span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+        if (!SmtpCommandParser.TryParse(span, out var command, out var error))
+        {
+            Write(error);
+            return Step.Continue;
+        }
+        return Execute(command, ref buffer);
+    }
+
+    private Step Execute(SmtpCommand command, ref ReadOnlySequence<byte> buffer)
+    {
+        if (!buffer.IsEmpty && command.Verb != SmtpVerb.StartTls && command.Verb != SmtpVerb.Bdat
+            && (SmtpStateTable.MustEndPipelineGroup(command.Verb) || !Info.IsExtended))
+        {
+            // RFC 2920 3.1: input behind a group-ending command (or any pipelining without EHLO) is a
+            // client that does not wait for replies; for DATA it is content sent before 354.
+            Write(SmtpReplies.SynchronizationError);
+            _closing = true;
+            return Step.Continue;
+        }
+        if (command.Verb == SmtpVerb.Bdat)
+        {
+            return StartBdat(command.Argument);
+        }
+        if (!SmtpStateTable.IsAllowed(_state, command.Verb))
+        {
+            Write(SmtpReplies.BadSequence);
+            return Step.Continue;
+        }
+        var outcome = command.Verb switch
+        {
+            SmtpVerb.Ehlo => Ehlo(command.Argument, extended: true),
+            SmtpVerb.Helo => Ehlo(command.Argument, extended: false),
+            SmtpVerb.Mail => Mail(command.Argument),
+            SmtpVerb.Rcpt => Rcpt(command.Argument),
+            SmtpVerb.Data => Data(command.Argument),
+            SmtpVerb.Rset => Rset(),
+            SmtpVerb.Noop => new Outcome(SmtpReplies.Ok, _state),
+            SmtpVerb.Vrfy => new Outcome(SmtpReplies.CannotVerify, _state),
+            SmtpVerb.Expn => new Outcome(SmtpReplies.CommandNotImplemented, _state),
+            SmtpVerb.Help => new Outcome(SmtpReplies.Help, _state),
+            SmtpVerb.Quit => new Outcome(SmtpReplies.Closing, _state, Closes: true),
+            SmtpVerb.StartTls => StartTls(command.Argument),
+            _ => new Outcome(SmtpReplies.CommandUnrecognized, _state),
+        };
+        Write(outcome.Reply);
+        _state = outcome.Next;
+        _closing |= outcome.Closes;
+        return outcome.Step;
+    }
+
+    private async ValueTask CommitAsync(CancellationToken cancellationToken)
+    {
+        var defects = _mode == Mode.Data ? _dataReader.Defects : DataDefects.None;
+        var reply = defects switch
+        {
+            _ when defects.HasFlag(DataDefects.BareLineEnding) => SmtpReplies.BareLineEndingInData,
+            _ when defects.HasFlag(DataDefects.Nul) => SmtpReplies.NulInData,
+            _ when defects.HasFlag(DataDefects.LineTooLong) => SmtpReplies.TextLineTooLong,
+            _ when defects.HasFlag(DataDefects.TooLarge) => SmtpReplies.MessageTooLarge,
+            _ => await _host.CommitAsync(Info, _transaction!, _body.AsSequence(), cancellationToken),
+        };
+        Write(reply);
+        EndTransaction();
+    }
+
+    private void EndTransaction()
+    {
+        _transaction = null;
+        _body.Clear();
+        _mode = Mode.Command;
+        _state = Info.HeloName is null ? SmtpState.Initial : SmtpState.Ready;
+    }
+
+    private void Write(SmtpReply reply)
+    {
+        reply.WriteTo(_connection.Output);
+        // Count syntax and sequence errors; past the limit the session ends (like smtpd_hard_error_limit).
+        if (reply.Code is (>= 500 and <= 504) or 555 && ++_badCommands > _limits.MaxBadCommands && !_closing)
+        {
+            SmtpReplies.TooManyBadCommands.WriteTo(_connection.Output);
+            _closing = true;
+        }
+    }
+
+    private readonly record struct Outcome(SmtpReply Reply, SmtpState Next, bool Closes = false, Step Step = Step.Continue);
+}

@@ -1,0 +1,44 @@
+namespace MailCluster.Spool;
+
+/// <summary>Embedded spool settings, bound from <c>Spool</c>.</summary>
+public sealed class SpoolOptions
+{
+    /// <summary>Directory of the embedded spool database. Default <c>./data</c>.</summary>
+    public string Path { get; set; } = "data";
+
+    /// <summary>Messages committed together at most (group commit). Default 256.</summary>
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>Messages waiting for a commit at most before enqueuers wait (back-pressure). Default 4096.</summary>
+    public int MaxPendingMessages { get; set; } = 4096;
+
+    /// <summary>How long a commit waits for a lock held by another process before failing. Default 5 s.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cap on the database size in bytes; past it enqueues fail with "storage full". 0 = only the disk limits it.</summary>
+    public long MaxSizeBytes { get; set; }
+
+    public IEnumerable<string> Validate(string section = "Spool")
+    {
+        if (string.IsNullOrWhiteSpace(Path))
+        {
+            yield return $"{section}:Path is empty; it must name a directory";
+        }
+        if (MaxBatchSize is < 1 or > 10_000)
+        {
+            yield return $"{section}:MaxBatchSize is {MaxBatchSize}; must be between 1 and 10000";
+        }
+        if (MaxPendingMessages < MaxBatchSize)
+        {
+            yield return $"{section}:MaxPendingMessages is {MaxPendingMessages}; must be at least MaxBatchSize ({MaxBatchSize})";
+        }
+        if (BusyTimeout < TimeSpan.FromSeconds(1))
+        {
+            yield return $"{section}:BusyTimeout is {BusyTimeout}; must be at least 1 second";
+        }
+        if (MaxSizeBytes is < 0 or (> 0 and < 1024 * 1024))
+        {
+            yield return $"{section}:MaxSizeBytes is {MaxSizeBytes}; must be 0 (no cap) or at least 1 MiB";
+        }
+    }
+}

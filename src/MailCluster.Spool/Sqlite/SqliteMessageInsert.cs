@@ -1,0 +1,70 @@
+using System.Buffers;
+using Microsoft.Data.Sqlite;
+
+namespace MailCluster.Spool.Sqlite;
+
+/// <summary>The prepared statements that store one message and its recipients inside a batch transaction.</summary>
+internal sealed class SqliteMessageInsert
+{
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _message;
+    private readonly SqliteCommand _recipient;
+
+    public SqliteMessageInsert(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        _connection = connection;
+        _message = connection.CreateCommand();
+        _message.Transaction = transaction;
+        _message.CommandText =
+            """
+            INSERT INTO messages (queue_id, sender, received_at, size, envid, ret, smtputf8, eight_bit, content)
+            VALUES ($queue_id, $sender, $received_at, $size, $envid, $ret, $smtputf8, $eight_bit, zeroblob($size))
+            RETURNING id
+            """;
+        _recipient = connection.CreateCommand();
+        _recipient.Transaction = transaction;
+        _recipient.CommandText =
+            """
+            INSERT INTO recipients (message_id, address, domain, state, next_attempt_at, notify, orcpt)
+            VALUES ($message_id, $address, $domain, 0, $next_attempt_at, $notify, $orcpt)
+            """;
+    }
+
+    public void Insert(SpoolEnvelope envelope, ReadOnlySequence<byte> content)
+    {
+        var receivedAt = envelope.ReceivedAt.ToUnixTimeMilliseconds();
+        var p = _message.Parameters;
+        p.Clear();
+        p.AddWithValue("$queue_id", envelope.QueueId);
+        p.AddWithValue("$sender", envelope.Sender);
+        p.AddWithValue("$received_at", receivedAt);
+        p.AddWithValue("$size", content.Length);
+        p.AddWithValue("$envid", (object?)envelope.EnvelopeId ?? DBNull.Value);
+        p.AddWithValue("$ret", (object?)envelope.Return ?? DBNull.Value);
+        p.AddWithValue("$smtputf8", envelope.SmtpUtf8);
+        p.AddWithValue("$eight_bit", envelope.EightBitMime);
+        var messageId = (long)_message.ExecuteScalar()!;
+
+        // The content goes in place through incremental blob I/O: no contiguous copy of the message.
+        using (var blob = new SqliteBlob(_connection, "messages", "content", messageId))
+        {
+            foreach (var segment in content)
+            {
+                blob.Write(segment.Span);
+            }
+        }
+
+        foreach (var recipient in envelope.Recipients)
+        {
+            var r = _recipient.Parameters;
+            r.Clear();
+            r.AddWithValue("$message_id", messageId);
+            r.AddWithValue("$address", recipient.Address);
+            r.AddWithValue("$domain", recipient.Domain);
+            r.AddWithValue("$next_attempt_at", receivedAt);
+            r.AddWithValue("$notify", (object?)recipient.Notify ?? DBNull.Value);
+            r.AddWithValue("$orcpt", (object?)recipient.OriginalRecipient ?? DBNull.Value);
+            _recipient.ExecuteNonQuery();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace MailCluster.Spool.Sqlite;
+
+/// <summary>
+/// The embedded spool: one SQLite database in WAL mode with synchronous=FULL, so a commit is
+/// durable when it returns. Writes go through the group-commit writer; reads use their own
+/// pooled connections, which WAL lets run beside the writer.
+/// </summary>
+public sealed class SqliteSpool : ISpool
+{
+    private const string DatabaseFile = "spool.db";
+
+    private readonly string _connectionString;
+    private readonly SpoolOptions _options;
+    private readonly SqliteGroupCommitWriter _writer;
+
+    private SqliteSpool(string connectionString, SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
+    {
+        _connectionString = connectionString;
+        _options = options;
+        _writer = new SqliteGroupCommitWriter(OpenWriterConnection, options, metrics, time);
+    }
+
+    public string? UnhealthyReason => _writer.UnhealthyReason;
+
+    /// <summary>Opens (creating if needed) the spool under <see cref="SpoolOptions.Path"/>; SQLite recovers the WAL after a crash.</summary>
+    public static SqliteSpool Open(SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
+    {
+        Directory.CreateDirectory(options.Path);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(options.Path, DatabaseFile),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        }.ToString();
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, ReadSchema());
+        }
+        return new SqliteSpool(connectionString, options, metrics, time);
+    }
+
+    public ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(envelope, content, cancellationToken);
+
+    public async ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit,
+                   r.address, r.domain, r.state, r.attempts, r.next_attempt_at, r.last_reply, r.notify, r.orcpt
+            FROM messages m JOIN recipients r ON r.message_id = m.id
+            WHERE m.queue_id = $queue_id
+            ORDER BY r.id
+            """;
+        command.Parameters.AddWithValue("$queue_id", queueId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        SpoolMessage? message = null;
+        var recipients = new List<SpoolRecipient>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            message ??= new SpoolMessage(
+                queueId,
+                reader.GetString(0),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetBoolean(5),
+                reader.GetBoolean(6),
+                recipients);
+            recipients.Add(new SpoolRecipient(
+                reader.GetString(7),
+                reader.GetString(8),
+                (RecipientState)reader.GetInt32(9),
+                reader.GetInt32(10),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
+                reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14)));
+        }
+        return message;
+    }
+
+    public async ValueTask<byte[]?> ReadContentAsync(string queueId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT content FROM messages WHERE queue_id = $queue_id";
+        command.Parameters.AddWithValue("$queue_id", queueId);
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    public async ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT (SELECT count(*) FROM messages),
+                   (SELECT count(*) FROM recipients WHERE state = 0),
+                   (SELECT count(*) FROM recipients WHERE state = 2)
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new SpoolCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
+    private SqliteConnection OpenWriterConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // WAL + FULL: every commit fsyncs the log, so a returned commit survives power loss.
+        Execute(connection, "PRAGMA synchronous = FULL;");
+        if (_options.MaxSizeBytes > 0)
+        {
+            using var pageSize = connection.CreateCommand();
+            pageSize.CommandText = "PRAGMA page_size;";
+            var pages = _options.MaxSizeBytes / (long)pageSize.ExecuteScalar()!;
+            Execute(connection, $"PRAGMA max_page_count = {pages};");
+        }
+        return connection;
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string ReadSchema()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("MailCluster.Spool.Sqlite.schema.sql")
+            ?? throw new InvalidOperationException("The embedded SQLite schema is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# tests/bench/ingress/run.sh - SMTP ingress (acceptance) throughput: MailCluster
+# silo vs. Postfix, side by side, in one run.
+#
+# What is measured
+#   Messages/s that an SMTP server *accepts* (final "250" after DATA) from
+#   Postfix's load generator smtp-source, 20 parallel sessions by default,
+#   each session sending many messages over one connection (smtp-source -d;
+#   without -d every message costs a new TCP connection + greeting + HELO +
+#   QUIT, which benchmarks connection setup rather than ingestion; use
+#   --no-reuse to measure that instead). Wall time of the smtp-source process
+#   (date +%s.%N) is the denominator. Peak memory is sampled every 0.2 s while
+#   the load runs: VmRSS of the silo process tree, and the sum of VmRSS (and
+#   of PSS, which does not double-count shared pages) over the Postfix master
+#   and all its children (smtpd, cleanup, qmgr, trivial-rewrite, ...).
+#
+# Why the comparison is fair
+#   Both servers only accept and persist. The private Postfix instance
+#   (tests/infra/postfix-instance.sh) runs with defer_transports=smtp, so it
+#   never attempts delivery and every accepted message stays in its queue.
+#   Postfix's durability is untouched: cleanup(8) fsyncs the queue file
+#   before smtpd answers 250, which is the guarantee our spool must give too.
+#   Spool and Postfix queue live in the same work directory (same file
+#   system; default under /var/tmp, not a tmpfs - the script warns if it is).
+#   Silo and Postfix runs are interleaved within each run index, so drift on
+#   this shared machine affects both. Each silo run starts a fresh process
+#   with a fresh spool; the Postfix queue is flushed before each run. Before
+#   the timed part, --warmup messages are sent (JIT, process pre-forking).
+#
+# Correctness checks (cheap)
+#   smtp-source is run WITHOUT -A, so it exits non-zero on the first non-2xx
+#   reply: exit 0 means all messages were accepted with 2xx. For Postfix the
+#   queue (maildrop/incoming/active/deferred/hold files) must then contain
+#   exactly warmup+N messages. For the silo, --silo-count-cmd (run with
+#   $SPOOL set) may print the number of spooled messages; it is compared too.
+#
+# Usage
+#   sudo tests/bench/ingress/run.sh [options]
+#     --silo-cmd "CMD"     command starting the server under test; run with
+#                          bash -c in the repo root with $SPOOL (fresh, empty
+#                          dir) and $SILO_PORT exported - single-quote it.
+#                          Default: dotnet src/MailCluster.Silo/bin/Release/
+#                          net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL"
+#                          --Smtp:Listen=127.0.0.1:"$SILO_PORT"
+#     --silo-port P        (2525)   --postfix-port P   (2526)
+#     --count N            messages per timed run (default: 20000 for 1 KiB,
+#                          4000 for 50 KiB, generally 200000/KiB in [1000,20000])
+#     --sessions S         parallel SMTP sessions (20)
+#     --sizes "1 50"       message body sizes in KiB (smtp-source -l)
+#     --runs R             runs per size (3)
+#     --warmup W           untimed messages before each timed run (200)
+#     --silo-count-cmd C   prints #messages in $SPOOL (default: none)
+#     --postfix-opt K=V    extra main.cf setting (repeatable), e.g.
+#                          in_flow_delay=0, or (purer "accept only": cleanup
+#                          puts mail straight into the hold queue, no
+#                          qmgr/error(8) work after 250)
+#                          'smtpd_end_of_data_restrictions=check_client_access static:HOLD'
+#     --no-reuse           one message per connection (no smtp-source -d)
+#     --load-timeout SEC   bound for each smtp-source (300)
+#     --workdir DIR        parent of the temp dir (/var/tmp)
+#   Example with smtp-sink as stand-in silo (accepts and discards, no fsync):
+#     tests/bench/ingress/run.sh --count 2000 \
+#       --silo-cmd 'exec smtp-sink -u nobody 127.0.0.1:$SILO_PORT 1000'
+#
+# Needs root (private Postfix instance), postfix (smtp-source in /usr/sbin).
+# Only loopback addresses are used. Everything started is stopped and the
+# temp dir removed on exit, including Ctrl-C.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO=$(cd "$SCRIPT_DIR/../../.." && pwd -P)
+PFX_INSTANCE=$REPO/tests/infra/postfix-instance.sh
+export PATH=$PATH:/usr/sbin:/sbin
+
+# shellcheck disable=SC2016  # expanded later by bash -c, with SPOOL/SILO_PORT
+SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT"'
+SILO_CMD_DEFAULT=1
+SILO_PORT=2525
+POSTFIX_PORT=2526
+COUNT=""
+SESSIONS=20
+SIZES="1 50"
+RUNS=3
+WARMUP=200
+SILO_COUNT_CMD=""
+POSTFIX_OPTS=()
+REUSE=1
+LOAD_TIMEOUT=300
+WORKDIR_PARENT=/var/tmp
+SAMPLE_INTERVAL=0.2
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { echo "[$(date +%T)] $*" >&2; }
+usage() { sed -n '/^# Usage/,/^# Needs root/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+need_arg() { [[ $# -ge 2 ]] || die "$1 needs an argument"; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --silo-cmd) need_arg "$@"; SILO_CMD=$2; SILO_CMD_DEFAULT=0; shift 2 ;;
+    --silo-port) need_arg "$@"; SILO_PORT=$2; shift 2 ;;
+    --postfix-port) need_arg "$@"; POSTFIX_PORT=$2; shift 2 ;;
+    --count) need_arg "$@"; COUNT=$2; shift 2 ;;
+    --sessions) need_arg "$@"; SESSIONS=$2; shift 2 ;;
+    --sizes) need_arg "$@"; SIZES=$2; shift 2 ;;
+    --runs) need_arg "$@"; RUNS=$2; shift 2 ;;
+    --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
+    --silo-count-cmd) need_arg "$@"; SILO_COUNT_CMD=$2; shift 2 ;;
+    --postfix-opt) need_arg "$@"; POSTFIX_OPTS+=("$2"); shift 2 ;;
+    --no-reuse) REUSE=0; shift ;;
+    --load-timeout) need_arg "$@"; LOAD_TIMEOUT=$2; shift 2 ;;
+    --workdir) need_arg "$@"; WORKDIR_PARENT=$2; shift 2 ;;
+    -h|--help) usage ;;
+    *) die "unknown option: $1 (see --help)" ;;
+  esac
+done
+
+for v in SILO_PORT POSTFIX_PORT SESSIONS RUNS WARMUP LOAD_TIMEOUT; do
+  is_uint "${!v}" || die "$v must be a non-negative integer"
+done
+[[ -z $COUNT ]] || is_uint "$COUNT" || die "--count must be an integer"
+for s in $SIZES; do
+  if ! is_uint "$s" || [[ $s -eq 0 ]]; then die "bad size: $s"; fi
+done
+[[ $RUNS -ge 1 && $RUNS -le 20 && $SESSIONS -ge 1 ]] || die "bad --runs/--sessions"
+[[ $SILO_PORT != "$POSTFIX_PORT" ]] || die "silo and postfix ports must differ"
+[[ $(id -u) -eq 0 ]] || die "must run as root (private postfix instance)"
+command -v smtp-source >/dev/null || die "smtp-source not found (package postfix)"
+[[ -x $PFX_INSTANCE ]] || die "missing $PFX_INSTANCE"
+cd "$REPO"
+if [[ $SILO_CMD_DEFAULT -eq 1 ]]; then
+  [[ -f src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll ]] \
+    || die "silo not built (dotnet build -c Release), or pass --silo-cmd"
+fi
+
+port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+for p in "$SILO_PORT" "$POSTFIX_PORT"; do
+  ! port_open "$p" || die "127.0.0.1:$p is already in use"
+done
+
+mkdir -p "$WORKDIR_PARENT"
+TMP=$(mktemp -d "$WORKDIR_PARENT/mc-ingress-bench.XXXXXX")
+chmod 755 "$TMP"   # postfix daemons (uid postfix) must traverse it
+FSTYPE=$(stat -f -c %T "$TMP")
+PFX_DIR=$TMP/postfix
+SILO_PID=""
+SAMPLER_PID=""
+LOAD_PID=""
+LOAD_SECS=0
+
+# --- cleanup ---------------------------------------------------------------
+stop_pid() { # pid [grace-seconds]; kill the process group led by pid
+  local pid=$1 grace=${2:-10} i
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ -z $LOAD_PID ]] || stop_pid "$LOAD_PID" 2
+  [[ -z $SAMPLER_PID ]] || stop_pid "$SAMPLER_PID" 2
+  [[ -z $SILO_PID ]] || stop_pid "$SILO_PID" 10
+  "$PFX_INSTANCE" stop "$PFX_DIR" 2>/dev/null || true
+  if [[ -n ${KEEP_TMP:-} ]]; then
+    echo "run.sh: keeping $TMP" >&2
+  else
+    rm -rf -- "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers ---------------------------------------------------------------
+default_count() { # size_kib -> message count
+  local n=$((200000 / $1))
+  ((n > 20000)) && n=20000
+  ((n < 1000)) && n=1000
+  echo "$n"
+}
+
+# Peak memory sampler: writes "maxRssKiB maxPssKiB" to $3 after each sample.
+# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master).
+sampler() {
+  local kind=$1 pid=$2 out=$3 pids rss pss max_rss=0 max_pss=0 i
+  local limit=$(((LOAD_TIMEOUT + 120) * 5))
+  for ((i = 0; i < limit; i++)); do
+    if [[ $kind == silo ]]; then
+      pids=$(pgrep -g "$pid" || true)
+      [[ -n $pids ]] || pids=$pid
+    else
+      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+    fi
+    read -r rss pss < <(
+      {
+        for p in $pids; do
+          cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
+        done
+      } | awk '/^VmRSS:/ {r += $2} /^Pss:/ {s += $2} END {print r + 0, s + 0}')
+    ((rss > max_rss)) && max_rss=$rss
+    ((pss > max_pss)) && max_pss=$pss
+    echo "$max_rss $max_pss" >"$out.tmp" && mv -f "$out.tmp" "$out"
+    sleep "$SAMPLE_INTERVAL"
+  done
+}
+
+start_sampler() { # kind pid outfile
+  echo "0 0" >"$3"
+  sampler "$@" &
+  SAMPLER_PID=$!
+}
+stop_sampler() {
+  stop_pid "$SAMPLER_PID" 1
+  SAMPLER_PID=""
+}
+
+# smtp-source wrapper. $1 port, $2 size bytes, $3 count, $4 output prefix.
+# Sets LOAD_SECS (elapsed wall time); returns smtp-source's exit status.
+# Runs in the background + wait so that Ctrl-C interrupts at once (timeout(1)
+# puts itself and smtp-source in their own process group; cleanup kills it).
+send_load() {
+  local port=$1 bytes=$2 n=$3 out=$4 t0 t1 rc=0 args=()
+  [[ $REUSE -eq 1 ]] && args+=(-d)
+  args+=(-s "$SESSIONS" -l "$bytes" -m "$n" -M bench.test
+         -f sender@bench.test -t rcpt@dest.test "127.0.0.1:$port")
+  t0=$(date +%s.%N)
+  timeout -k 5 "$LOAD_TIMEOUT" smtp-source "${args[@]}" >"$out.out" 2>"$out.err" &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=""
+  t1=$(date +%s.%N)
+  LOAD_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+  return "$rc"
+}
+
+start_silo() { # spool dir, log file
+  export SPOOL=$1 SILO_PORT
+  mkdir -p "$SPOOL"
+  setsid bash -c "$SILO_CMD" </dev/null >"$2" 2>&1 &
+  SILO_PID=$!
+  local i
+  for ((i = 0; i < 600; i++)); do # 60 s
+    if ! kill -0 "$SILO_PID" 2>/dev/null; then
+      tail -n 20 "$2" >&2
+      die "silo exited during start-up (log above)"
+    fi
+    port_open "$SILO_PORT" && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$2" >&2
+  die "silo did not listen on 127.0.0.1:$SILO_PORT within 60 s"
+}
+
+stop_silo() { stop_pid "$SILO_PID" 10; SILO_PID=""; }
+
+median() { tr ' ' '\n' | awk NF | sort -g | awk '{v[NR] = $1}
+  END {if (NR == 0) print "n/a"; else if (NR % 2) printf "%.0f", v[(NR + 1) / 2];
+       else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+maxof() { tr ' ' '\n' | awk NF | sort -g | tail -n 1; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
+
+# One measured run. $1 silo|postfix, $2 size KiB, $3 count, $4 run index.
+# Sets R_RATE R_RSS R_PSS R_CHECK.
+measure() {
+  local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024)) port pid secs rc=0
+  local d=$TMP/$kind-$kib-$idx expect=$((WARMUP + $3)) got
+  mkdir -p "$d"
+  if [[ $kind == silo ]]; then
+    start_silo "$d/spool" "$d/silo.log"
+    port=$SILO_PORT; pid=$SILO_PID
+  else
+    "$PFX_INSTANCE" flush-queue "$PFX_DIR"
+    port=$POSTFIX_PORT
+    pid=$("$PFX_INSTANCE" master-pid "$PFX_DIR") || die "postfix not running"
+  fi
+  if [[ $WARMUP -gt 0 ]]; then
+    send_load "$port" "$bytes" "$WARMUP" "$d/warmup" \
+      || { cat "$d/warmup.err" >&2; die "$kind: warm-up failed"; }
+  fi
+  start_sampler "$kind" "$pid" "$d/mem"
+  send_load "$port" "$bytes" "$n" "$d/load" || rc=$?
+  secs=$LOAD_SECS
+  stop_sampler
+  read -r R_RSS R_PSS <"$d/mem"
+  if [[ $rc -ne 0 ]]; then
+    R_RATE=0; R_CHECK="FAIL(rc=$rc)"
+    log "$kind: smtp-source exit $rc: $(head -c 300 "$d/load.err")"
+  else
+    R_RATE=$(rate "$n" "$secs"); R_CHECK="ok"
+  fi
+  if [[ $kind == silo ]]; then
+    if [[ -n $SILO_COUNT_CMD && $rc -eq 0 ]]; then
+      got=$(SPOOL=$d/spool timeout 60 bash -c "$SILO_COUNT_CMD" 2>/dev/null | tail -n 1) || got="?"
+      [[ $got == "$expect" ]] && R_CHECK="ok:$got" || R_CHECK="BAD:$got/$expect"
+    fi
+    stop_silo
+    rm -rf -- "$d/spool"
+  elif [[ $rc -eq 0 ]]; then
+    got=$("$PFX_INSTANCE" queue-count "$PFX_DIR")
+    [[ $got == "$expect" ]] && R_CHECK="ok:q=$got" || R_CHECK="BAD:q=$got/$expect"
+  fi
+  log "$kind ${kib}KiB run $idx: $n msgs in ${secs:-?}s = $R_RATE msg/s," \
+    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), check $R_CHECK"
+}
+
+# --- main ------------------------------------------------------------------
+log "work dir $TMP ($FSTYPE)"
+[[ $FSTYPE != tmpfs && $FSTYPE != ramfs ]] \
+  || log "WARNING: $TMP is on $FSTYPE - fsync is free there, numbers are meaningless"
+log "starting private postfix on 127.0.0.1:$POSTFIX_PORT"
+"$PFX_INSTANCE" start "$PFX_DIR" "$POSTFIX_PORT" "${POSTFIX_OPTS[@]}"
+
+mode="smtp-source -d (many messages per connection)"
+[[ $REUSE -eq 1 ]] || mode="smtp-source without -d (one message per connection)"
+REPORT=$TMP/report.txt
+{
+  echo "MailCluster ingress benchmark  $(date -u +%FT%TZ)  host $(hostname)," \
+    "$(nproc) cores, work dir fs $FSTYPE, postfix $(postconf -h -d mail_version 2>/dev/null)"
+  echo "load: $mode, $SESSIONS sessions, warm-up $WARMUP msgs, $RUNS runs per size"
+  echo "silo: $SILO_CMD"
+  echo "postfix: private instance, defer_transports=smtp (accept+fsync only)${POSTFIX_OPTS[*]:+, }${POSTFIX_OPTS[*]:-}"
+} >"$REPORT"
+
+for kib in $SIZES; do
+  n=${COUNT:-$(default_count "$kib")}
+  s_rates=() p_rates=() s_rss=() p_rss=() p_pss=() rows=()
+  for ((r = 1; r <= RUNS; r++)); do
+    measure silo "$kib" "$n" "$r"
+    s_rates+=("$R_RATE"); s_rss+=("$R_RSS"); srow="$R_RATE $(mib "$R_RSS") $R_CHECK"
+    measure postfix "$kib" "$n" "$r"
+    p_rates+=("$R_RATE"); p_rss+=("$R_RSS"); p_pss+=("$R_PSS")
+    rows+=("$r $srow $R_RATE $(mib "$R_RSS") $(mib "$R_PSS") $R_CHECK")
+  done
+  sm=$(echo "${s_rates[*]}" | median)
+  pm=$(echo "${p_rates[*]}" | median)
+  ratio=$(awk -v a="$sm" -v b="$pm" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')
+  {
+    echo
+    echo "== ${kib} KiB body, $n msgs/run, $SESSIONS sessions =="
+    printf '%-6s | %10s %9s %-12s | %10s %9s %9s %-14s\n' run "silo msg/s" "RSS MiB" check \
+      "pfx msg/s" "RSS MiB" "PSS MiB" check
+    for row in "${rows[@]}"; do
+      # shellcheck disable=SC2086  # row is a whitespace-separated record
+      printf '%-6s | %10s %9s %-12s | %10s %9s %9s %-14s\n' $row
+    done
+    printf '%-6s | %10s %9s %-12s | %10s %9s %9s\n' median "$sm" \
+      "$(mib "$(echo "${s_rss[*]}" | maxof)")" "(RSS=max)" "$pm" \
+      "$(mib "$(echo "${p_rss[*]}" | maxof)")" "$(mib "$(echo "${p_pss[*]}" | maxof)")"
+    echo "ratio silo/postfix (medians): $ratio"
+  } >>"$REPORT"
+done
+
+echo
+cat "$REPORT"
