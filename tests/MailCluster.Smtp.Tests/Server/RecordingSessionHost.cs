@@ -1,0 +1,40 @@
+using System.Buffers;
+using System.Net;
+using System.Text;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Smtp.Server;
+
+namespace MailCluster.Smtp.Tests.Server;
+
+/// <summary>
+/// The protocol tests' host: trusts 127.0.0.0/8 like the silo's default relay policy, and records
+/// what would have been spooled. <see cref="NextCommitReply"/> lets a test play a failing spool.
+/// </summary>
+internal sealed class RecordingSessionHost : ISmtpSessionHost
+{
+    private int _sequence;
+
+    public List<(SmtpTransaction Transaction, string Content)> Committed { get; } = [];
+
+    public SmtpReply? NextCommitReply { get; set; }
+
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) =>
+        IPNetwork.Parse("127.0.0.0/8").Contains(session.Remote.Address) ? null : SmtpReplies.RelayDenied;
+
+    public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body)
+    {
+        transaction.QueueId = $"Q{++_sequence}";
+        body.Write("X-Trace: test\r\n"u8);
+    }
+
+    public ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken)
+    {
+        if (NextCommitReply is { } failure)
+        {
+            NextCommitReply = null;
+            return ValueTask.FromResult(failure);
+        }
+        Committed.Add((transaction, Encoding.UTF8.GetString(body.ToArray())));
+        return ValueTask.FromResult(SmtpReplies.Queued(transaction.QueueId!));
+    }
+}

@@ -1,0 +1,165 @@
+using MailCluster.Smtp.Protocol;
+using MailCluster.Smtp.Server;
+using MailCluster.Testing.IO;
+
+namespace MailCluster.Smtp.Tests.Server;
+
+public sealed class SessionTests
+{
+    private static async Task<SessionHarness> ReadyAsync(SmtpServerLimits? limits = null, string remote = "127.0.0.1")
+    {
+        var harness = new SessionHarness(limits, remoteAddress: remote);
+        await harness.ReadReplyAsync();
+        Assert.StartsWith("250", await harness.CommandAsync("EHLO client.test"));
+        return harness;
+    }
+
+    [Fact]
+    public async Task StoredContentHasTraceHeaderAndUnstuffedDots()
+    {
+        await using var harness = await ReadyAsync();
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        var reply = await harness.CommandAsync("Subject: s\r\n\r\n..dot\r\n...two\r\nend\r\n.");
+        Assert.Equal("250 2.0.0 Ok: queued as Q1", reply);
+        Assert.Equal("X-Trace: test\r\nSubject: s\r\n\r\n.dot\r\n..two\r\nend\r\n", Assert.Single(harness.Host.Committed).Content);
+    }
+
+    [Fact]
+    public async Task ClientOutsideTrustedNetworksCannotRelay()
+    {
+        await using var harness = await ReadyAsync(remote: "192.0.2.7");
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        Assert.Equal("554 5.7.1 Relay access denied", await harness.CommandAsync("RCPT TO:<b@dest.test>"));
+        Assert.StartsWith("503", await harness.CommandAsync("DATA"));
+    }
+
+    [Fact]
+    public async Task SpoolFailureGets4xxAndTheSessionKeepsServing()
+    {
+        await using var harness = await ReadyAsync();
+        harness.Host.NextCommitReply = SmtpReplies.SpoolUnavailable;
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        Assert.Equal("451 4.3.0 Queue temporarily unavailable, try again later", await harness.CommandAsync("x\r\n."));
+        Assert.Empty(harness.Host.Committed);
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        Assert.StartsWith("250 2.0.0 Ok: queued as", await harness.CommandAsync("x\r\n."));
+    }
+
+    [Fact]
+    public async Task RecipientLimitAnswers452AndKeepsTheAcceptedOnes()
+    {
+        await using var harness = await ReadyAsync(new SmtpServerLimits { MaxRecipientsPerMessage = 100 });
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.StartsWith("250", await harness.CommandAsync($"RCPT TO:<r{i}@dest.test>"));
+        }
+        Assert.Equal("452 4.5.3 Too many recipients", await harness.CommandAsync("RCPT TO:<over@dest.test>"));
+        await harness.CommandAsync("DATA");
+        await harness.CommandAsync("x\r\n.");
+        Assert.Equal(100, Assert.Single(harness.Host.Committed).Transaction.Recipients.Count);
+    }
+
+    [Fact]
+    public async Task OverlongCommandLineIsRefusedAndTheSessionContinues()
+    {
+        await using var harness = await ReadyAsync();
+        Assert.Equal("500 5.5.2 Command line too long (RFC 5321 4.5.3.1.4)", await harness.CommandAsync("NOOP " + new string('x', 5000)));
+        Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+    }
+
+    [Fact]
+    public async Task TooManyBadCommandsEndTheSessionWith421()
+    {
+        await using var harness = await ReadyAsync(new SmtpServerLimits { MaxBadCommands = 3 });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.StartsWith("500", await harness.CommandAsync("BOGUS"));
+        }
+        await harness.SendAsync("BOGUS\r\n");
+        Assert.StartsWith("500", await harness.ReadLineAsync());
+        Assert.Equal("421 4.7.0 Too many errors, closing connection", await harness.ReadLineAsync());
+        Assert.Null(await harness.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task MessageOverTheSizeLimitIsRefusedWith552AfterTheEnd()
+    {
+        await using var harness = await ReadyAsync(new SmtpServerLimits { MaxMessageSize = 64 * 1024 });
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        var line = new string('y', 998) + "\r\n";
+        var body = string.Concat(Enumerable.Repeat(line, 70));
+        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await harness.CommandAsync(body + "."));
+        Assert.Empty(harness.Host.Committed);
+    }
+
+    [Fact]
+    public async Task BdatChunkOverTheSizeLimitIsReadAndRefused()
+    {
+        await using var harness = await ReadyAsync(new SmtpServerLimits { MaxMessageSize = 64 * 1024 });
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.SendAsync("BDAT 70000 LAST\r\n" + new string('z', 70000));
+        Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await harness.ReadLineAsync());
+        Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+        Assert.StartsWith("503", await harness.CommandAsync("RCPT TO:<c@dest.test>"));
+    }
+
+    [Fact]
+    public async Task TextLineOverTheLimitIsRefused()
+    {
+        await using var harness = await ReadyAsync();
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        Assert.StartsWith("554 5.6.0 Message contains a line longer", await harness.CommandAsync(new string('l', 999) + "\r\n."));
+    }
+
+    [Fact]
+    public async Task IdleSessionGets421FromTheHeartbeat()
+    {
+        await using var harness = await ReadyAsync();
+        harness.Time.Advance(TimeSpan.FromMinutes(4));
+        harness.Heartbeat.OnHeartbeat();
+        Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+        harness.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        harness.Heartbeat.OnHeartbeat();
+        Assert.Equal("421 4.4.2 Idle timeout, closing connection", await harness.ReadLineAsync());
+        Assert.Null(await harness.ReadLineAsync());
+        Assert.Equal(0, harness.Heartbeat.SessionCount);
+    }
+
+    [Fact]
+    public async Task StartTlsDiscardsPipelinedPlaintextAndRestartsTheSession()
+    {
+        using var certificate = TestCertificate.Create("mx.test");
+        await using var harness = new SessionHarness(certificate: certificate);
+        await harness.ReadReplyAsync();
+        Assert.EndsWith("\n250 STARTTLS", await harness.CommandAsync("EHLO client.test"), StringComparison.Ordinal);
+
+        // CVE-2011-0411: the injected MAIL FROM arrives with STARTTLS, before the handshake.
+        await harness.SendAsync("STARTTLS\r\nMAIL FROM:<injected@evil.test>\r\n");
+        Assert.Equal("220 2.0.0 Ready to start TLS", await harness.ReadLineAsync());
+        await harness.StartClientTlsAsync();
+
+        // The session started over: no EHLO yet, and the injected MAIL was never executed.
+        Assert.StartsWith("503", await harness.CommandAsync("RCPT TO:<b@dest.test>"));
+        var ehlo = await harness.CommandAsync("EHLO client.test");
+        Assert.DoesNotContain("STARTTLS", ehlo, StringComparison.Ordinal);
+        Assert.StartsWith("503", await harness.CommandAsync("RCPT TO:<b@dest.test>"));
+        Assert.StartsWith("503 5.5.1 TLS already active", await harness.CommandAsync("STARTTLS"));
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        Assert.StartsWith("250 2.0.0 Ok: queued", await harness.CommandAsync("secret\r\n."));
+        Assert.NotNull(harness.Session.Info.TlsProtocol);
+    }
+}

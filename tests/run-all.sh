@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test project of Cluster.sln and ends with one line: "N passed, N failed, N skipped".
+# Installs the Debian packages the integration tests use when they are missing (needs root),
+# builds once in Release, then runs the suites; each integration fixture starts and stops its own
+# peers (silo, swaks, smtp-source, dnsmasq, sinks) on loopback addresses only.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+ensure_packages() {
+  local missing=()
+  command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
+  command -v swaks >/dev/null || missing+=(swaks)
+  perl -MIO::Socket::SSL -e1 2>/dev/null || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
+  [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+  command -v openssl >/dev/null || missing+=(openssl)
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing test peers: ${missing[*]}"
+    echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_packages || { echo "could not install the test peers"; echo "0 passed, 1 failed"; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if ! dotnet build Cluster.sln -c Release -v q -nologo; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test Cluster.sln -c Release --no-build -v q -nologo -m:1 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# VSTest prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
+read -r passed failed skipped < <(awk '
+  /(Passed|Failed)! *- *Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      gsub(",", "", $(i+1))
+      if ($i == "Failed:") f += $(i+1)
+      if ($i == "Passed:") p += $(i+1)
+      if ($i == "Skipped:") s += $(i+1)
+    }
+  }
+  END { print p+0, f+0, s+0 }' "$log")
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # A crashed test host or a failed run without a summary still counts as a failure.
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
