@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Diagnostics.Metrics;
+using System.Text;
+using MailCluster.Spool;
+
+namespace MailCluster.Spool.Tests;
+
+/// <summary>What every spool backend must do; each backend's test class inherits these.</summary>
+public abstract class SpoolConformanceTests
+{
+    private int _sequence;
+
+    /// <summary>Opens the backend on the same storage every time it is called within one test.</summary>
+    protected abstract ISpool Open();
+
+    protected static ReadOnlySequence<byte> Content(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    protected SpoolEnvelope Envelope(params string[] recipients) => new(
+        $"TEST{Interlocked.Increment(ref _sequence):D8}",
+        "sender@client.test",
+        recipients.Select(r => new SpoolRecipientAddress(r, r[(r.IndexOf('@') + 1)..].ToLowerInvariant(), "FAILURE", null)).ToArray(),
+        new DateTimeOffset(2026, 11, 23, 1, 0, 0, TimeSpan.Zero),
+        "env-1",
+        "HDRS",
+        SmtpUtf8: false,
+        EightBitMime: true);
+
+    [Fact]
+    public async Task EnqueuedMessageIsStoredWithOneRowPerRecipient()
+    {
+        await using var spool = Open();
+        var envelope = Envelope("a@one.test", "b@Two.test");
+        await spool.EnqueueAsync(envelope, Content("Subject: x\r\n\r\nbody\r\n"), CancellationToken.None);
+
+        var stored = await spool.GetMessageAsync(envelope.QueueId, CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal("sender@client.test", stored.Sender);
+        Assert.Equal(envelope.ReceivedAt, stored.ReceivedAt);
+        Assert.Equal(20, stored.Size);
+        Assert.Equal(("env-1", "HDRS", true), (stored.EnvelopeId, stored.Return, stored.EightBitMime));
+        Assert.Collection(
+            stored.Recipients,
+            r => Assert.Equal(("a@one.test", "one.test", RecipientState.Queued, 0, envelope.ReceivedAt, "FAILURE"), (r.Address, r.Domain, r.State, r.Attempts, r.NextAttemptAt, r.Notify)),
+            r => Assert.Equal(("b@Two.test", "two.test"), (r.Address, r.Domain)));
+    }
+
+    [Fact]
+    public async Task ContentComesBackExactlyAsStoredFromManySegments()
+    {
+        await using var spool = Open();
+        var random = new Random(7);
+        var parts = Enumerable.Range(0, 5).Select(i => { var b = new byte[10_000 + i]; random.NextBytes(b); return b; }).ToArray();
+        var sequence = MultiSegment(parts);
+        var envelope = Envelope("a@one.test");
+        await spool.EnqueueAsync(envelope, sequence, CancellationToken.None);
+        Assert.Equal(parts.SelectMany(p => p).ToArray(), await spool.ReadContentAsync(envelope.QueueId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task UnknownQueueIdIsNull()
+    {
+        await using var spool = Open();
+        Assert.Null(await spool.GetMessageAsync("NOPE", CancellationToken.None));
+        Assert.Null(await spool.ReadContentAsync("NOPE", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MessagesSurviveReopening()
+    {
+        var envelope = Envelope("a@one.test", "b@one.test");
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
+        }
+        await using var reopened = Open();
+        Assert.Equal(new SpoolCounts(1, 2, 0), await reopened.CountAsync(CancellationToken.None));
+        Assert.NotNull(await reopened.GetMessageAsync(envelope.QueueId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ConcurrentEnqueuesAllCompleteAndAreCounted()
+    {
+        await using var spool = Open();
+        var envelopes = Enumerable.Range(0, 300).Select(i => Envelope($"r{i}@d{i % 7}.test")).ToArray();
+        await Task.WhenAll(envelopes.Select(e => spool.EnqueueAsync(e, Content("x\r\n"), CancellationToken.None).AsTask()));
+        Assert.Equal(new SpoolCounts(300, 300, 0), await spool.CountAsync(CancellationToken.None));
+    }
+
+    private static ReadOnlySequence<byte> MultiSegment(byte[][] parts)
+    {
+        var first = new Chunk(parts[0], 0);
+        var last = first;
+        foreach (var part in parts.Skip(1))
+        {
+            last = last.Append(part);
+        }
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Chunk : ReadOnlySequenceSegment<byte>
+    {
+        public Chunk(byte[] data, long runningIndex)
+        {
+            Memory = data;
+            RunningIndex = runningIndex;
+        }
+
+        public Chunk Append(byte[] data)
+        {
+            var next = new Chunk(data, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}

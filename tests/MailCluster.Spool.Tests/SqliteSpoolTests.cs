@@ -1,0 +1,133 @@
+using System.Diagnostics.Metrics;
+using MailCluster.Spool;
+using MailCluster.Spool.Sqlite;
+using MailCluster.Testing.IO;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Spool.Tests;
+
+public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly TestMeterFactory _meters = new();
+
+    private SpoolOptions Options { get; } = new() { BusyTimeout = TimeSpan.FromSeconds(1) };
+
+    protected override ISpool Open()
+    {
+        Options.Path = _directory.Path;
+        return SqliteSpool.Open(Options, new SpoolMetrics(_meters), new FakeTimeProvider());
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _meters.Dispose();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task WaitingMessagesShareOneCommit()
+    {
+        var batches = new List<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "mailcluster.spool.commit.batch_size")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => { lock (batches) { batches.Add(value); } });
+        listener.Start();
+
+        await using var spool = Open();
+        // arrange: another process holds the write lock, so the writer's first batch waits and the rest queue up
+        await using var blocker = await HoldWriteLockAsync();
+        var writes = Enumerable.Range(0, 200).Select(i => spool.EnqueueAsync(Envelope($"r{i}@d.test"), Content("x\r\n"), CancellationToken.None).AsTask()).ToArray();
+        await Task.Yield();
+        // act
+        await blocker.Transaction.RollbackAsync();
+        await Task.WhenAll(writes);
+        // assert: 200 messages, a handful of commits
+        lock (batches)
+        {
+            Assert.Equal(200, batches.Sum());
+            Assert.True(batches.Count <= 3, $"expected group commit, saw batches [{string.Join(',', batches)}]");
+        }
+    }
+
+    [Fact]
+    public async Task LockedDatabaseFailsTheCommitAndTheSpoolRecoversAfter()
+    {
+        await using var spool = Open();
+        await using (await HoldWriteLockAsync())
+        {
+            var failed = Envelope("a@d.test");
+            await Assert.ThrowsAsync<SpoolUnavailableException>(() => spool.EnqueueAsync(failed, Content("x\r\n"), CancellationToken.None).AsTask());
+            Assert.NotNull(spool.UnhealthyReason);
+        }
+        var next = Envelope("b@d.test");
+        await spool.EnqueueAsync(next, Content("y\r\n"), CancellationToken.None);
+        Assert.Null(spool.UnhealthyReason);
+        Assert.Equal(new SpoolCounts(1, 1, 0), await spool.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SizeCapMakesTheSpoolFullWithoutStoringThePartialMessage()
+    {
+        Options.MaxSizeBytes = 1024 * 1024;
+        await using var spool = Open();
+        var body = Content(new string('x', 100_000));
+        var stored = 0;
+        SpoolFullException? full = null;
+        for (var i = 0; i < 20 && full is null; i++)
+        {
+            try
+            {
+                await spool.EnqueueAsync(Envelope($"r{i}@d.test"), body, CancellationToken.None);
+                stored++;
+            }
+            catch (SpoolFullException exception)
+            {
+                full = exception;
+            }
+        }
+        Assert.NotNull(full);
+        Assert.InRange(stored, 5, 10);
+        Assert.Equal(stored, (await spool.CountAsync(CancellationToken.None)).Messages);
+        // A small message still fits: the failure was about space, not a broken spool.
+        await spool.EnqueueAsync(Envelope("small@d.test"), Content("x\r\n"), CancellationToken.None);
+    }
+
+    [Fact]
+    public void QueueIdsAreUniqueAndSortByTime()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        var generator = new QueueIdGenerator(time, new Random(1));
+        var first = Enumerable.Range(0, 1000).Select(_ => generator.Next()).ToList();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var later = generator.Next();
+        Assert.Equal(1000, first.Distinct().Count());
+        Assert.All(first, id => Assert.Matches("^[0-9A-HJKMNP-TV-Z]{20}$", id));
+        Assert.True(string.CompareOrdinal(first.Max(), later) < 0);
+    }
+
+    private async Task<LockHolder> HoldWriteLockAsync()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False");
+        await connection.OpenAsync();
+        var transaction = connection.BeginTransaction(deferred: false);
+        return new LockHolder(connection, transaction);
+    }
+
+    private sealed record LockHolder(SqliteConnection Connection, SqliteTransaction Transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+    }
+}
