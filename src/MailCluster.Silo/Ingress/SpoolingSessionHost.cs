@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Authentication;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
@@ -39,7 +40,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             Protocol(session, transaction),
             transaction.QueueId,
             transaction.Recipients.Count == 1 ? transaction.Recipients[0].Mailbox.ToString() : null,
-            session.TlsProtocol?.ToString(),
+            TlsName(session.TlsProtocol),
             _time.GetUtcNow()));
     }
 
@@ -92,6 +93,14 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             parameters.SmtpUtf8,
             parameters.Body == BodyType.EightBitMime);
     }
+
+    private static string? TlsName(SslProtocols? protocol) => protocol switch
+    {
+        null => null,
+        SslProtocols.Tls12 => "TLSv1.2",
+        SslProtocols.Tls13 => "TLSv1.3",
+        _ => protocol.ToString(),
+    };
 
     // RFC 3848 / RFC 6531 3.7.3: the "with" protocol names.
     private static string Protocol(SmtpSessionInfo session, SmtpTransaction transaction) =>

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using MailCluster.Testing.IO;
+
+namespace MailCluster.IntegrationTests.Fixtures;
+
+/// <summary>
+/// The silo as a real process on 127.0.0.1 with its own spool directory. Start waits until the
+/// SMTP greeting arrives; Kill sends SIGKILL, so a restart on the same spool tests crash recovery.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string[] _extraArguments;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public SiloProcess(string spoolPath, params string[] extraArguments)
+    {
+        SpoolPath = spoolPath;
+        SmtpPort = LoopbackPorts.Next();
+        _extraArguments = extraArguments;
+    }
+
+    public string SpoolPath { get; }
+
+    public int SmtpPort { get; }
+
+    public string SmtpAddress => $"127.0.0.1:{SmtpPort}";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process?.HasExited ?? true;
+
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(RepositoryLayout.SiloDll);
+        info.ArgumentList.Add($"--Spool:Path={SpoolPath}");
+        info.ArgumentList.Add($"--Smtp:Listen={SmtpAddress}");
+        info.ArgumentList.Add("--Smtp:ServerName=silo.test");
+        foreach (var argument in _extraArguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        _process = new Process { StartInfo = info };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitForGreetingAsync();
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Waits for the process to exit by itself (e.g. failed validation); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process!.WaitForExitAsync(deadline.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private async Task WaitForGreetingAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < s_startTimeout)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"The silo exited with {_process.ExitCode} during startup:\n{Output}");
+            }
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", SmtpPort);
+                using var reader = new StreamReader(client.GetStream());
+                var greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                if (greeting?.StartsWith("220", StringComparison.Ordinal) == true)
+                {
+                    return;
+                }
+            }
+            catch (SocketException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The silo did not greet on {SmtpAddress} within {s_startTimeout}:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
