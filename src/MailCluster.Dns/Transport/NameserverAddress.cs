@@ -10,18 +10,19 @@ internal static class NameserverAddress
 
     public static bool TryParse(string text, [NotNullWhen(true)] out IPEndPoint? endpoint)
     {
-        if (IPAddress.TryParse(text, out var address))
+        // "[v6]:port" and "v4:port" carry a port; a bare IPv6 address has several colons and none.
+        var hasPort = text.Contains("]:", StringComparison.Ordinal) || text.Count(c => c == ':') == 1;
+        if (!IPEndPoint.TryParse(text, out endpoint) || (hasPort && endpoint.Port == 0))
         {
-            endpoint = new IPEndPoint(address, DnsPort);
-            return true;
+            endpoint = null;
+            return false;
         }
 
-        if (IPEndPoint.TryParse(text, out endpoint) && endpoint.Port != 0)
+        if (!hasPort)
         {
-            return true;
+            endpoint.Port = DnsPort;
         }
 
-        endpoint = null;
-        return false;
+        return true;
     }
 }
