@@ -1,10 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
-using MailCluster.Dns;
-using MailCluster.Dns.Mx;
-using MailCluster.Dns.Wire;
 using MailCluster.IntegrationTests.Fixtures;
-using MailCluster.Testing.Dns;
 
 namespace MailCluster.IntegrationTests.Scenarios;
 
