@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MailCluster.Dns;
+using MailCluster.Dns.Mx;
+
+namespace MailCluster.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A real dnsmasq on 127.0.0.1 with a free port, serving only the zone lines it is given. It is a
+/// child process of the test run: never a daemon, never reads /etc/resolv.conf or /etc/hosts.
+/// </summary>
+public sealed class Dnsmasq : IAsyncDisposable
+{
+    private const string Executable = "/usr/sbin/dnsmasq";
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Process _process;
+    private readonly string _configPath;
+    private readonly StringBuilder _output = new();
+
+    private Dnsmasq(Process process, string configPath, int port)
+    {
+        _process = process;
+        _configPath = configPath;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>"127.0.0.1:port", the form DnsOptions.Nameservers takes.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> zoneLines)
+    {
+        var port = FreeLoopbackPort();
+        var configPath = Path.Combine(Path.GetTempPath(), $"mailcluster-dnsmasq-{Guid.NewGuid():N}.conf");
+        await File.WriteAllLinesAsync(configPath, zoneLines);
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--no-daemon", "--no-resolv", "--no-hosts", "--listen-address=127.0.0.1", $"--port={port}",
+            "--bind-interfaces", "--pid-file=", "--cache-size=0", $"--conf-file={configPath}",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var dnsmasq = new Dnsmasq(Process.Start(start) ?? throw new InvalidOperationException($"could not start {Executable}"), configPath, port);
+        dnsmasq._process.ErrorDataReceived += (_, e) => dnsmasq.Append(e.Data);
+        dnsmasq._process.OutputDataReceived += (_, e) => dnsmasq.Append(e.Data);
+        dnsmasq._process.BeginErrorReadLine();
+        dnsmasq._process.BeginOutputReadLine();
+        await dnsmasq.WaitUntilListeningAsync();
+        return dnsmasq;
+    }
+
+    /// <summary>A resolver stack pointed at the given nameservers, with short, bounded timeouts.</summary>
+    public static DnsOptions Options(params string[] nameservers)
+    {
+        var options = new DnsOptions { Timeout = TimeSpan.FromMilliseconds(500), Attempts = 1 };
+        foreach (var nameserver in nameservers)
+        {
+            options.Nameservers.Add(nameserver);
+        }
+
+        return options;
+    }
+
+    public MxResolver MxResolver() => DnsResolver.CreateMxResolver(Options(Address), TimeProvider.System, new Random(1));
+
+    public IDnsResolver Resolver() => DnsResolver.Create(Options(Address), TimeProvider.System, new Random(1));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+
+        _process.Dispose();
+        File.Delete(_configPath);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        // dnsmasq needs the port free for both UDP and TCP.
+        for (var attempt = 0; ; attempt++)
+        {
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                // taken for TCP; try another
+            }
+        }
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < s_startTimeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"dnsmasq exited with {_process.ExitCode} before listening on {Address}:\n{Output}");
+            }
+
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+                await probe.ConnectAsync(IPAddress.Loopback, Port, attempt.Token);
+                return;
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException($"dnsmasq did not listen on {Address} within {s_startTimeout.TotalSeconds}s:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
+
+/// <summary>The test zone every DNS scenario shares, served by one dnsmasq per test run.</summary>
+public sealed class DnsmasqFixture : IAsyncLifetime
+{
+    /// <summary>Six 250-octet TXT strings: about 1.5 kB, more than the 1232-octet EDNS payload, so UDP answers are truncated.</summary>
+    public const int BigTxtRecords = 6;
+
+    private Dnsmasq? _dnsmasq;
+
+    public Dnsmasq Server => _dnsmasq ?? throw new InvalidOperationException("dnsmasq not started");
+
+    public static IEnumerable<string> Zone()
+    {
+        string[] zone =
+        [
+            "local=/test/",
+            "mx-host=one.test,mail.one.test,10",
+            "host-record=mail.one.test,127.0.0.10",
+            "mx-host=two.test,primary.two.test,10",
+            "mx-host=two.test,backup.two.test,20",
+            "host-record=primary.two.test,127.0.0.11,::11",
+            "host-record=backup.two.test,127.0.0.12",
+            "host-record=implicit.test,127.0.0.13",
+            // RFC 7505 null MX "0 ." written as raw RDATA: preference 0x0000, root name 0x00.
+            "dns-rr=nullmx.test,15,000000",
+            "address=/nx.test/",
+            "mx-host=cname.test,alias.cname.test,10",
+            "cname=alias.cname.test,real.cname.test",
+            "host-record=real.cname.test,127.0.0.14",
+            "txt-record=txt.test,\"v=spf1 -all\"",
+        ];
+        return zone.Concat(Enumerable.Range(0, BigTxtRecords).Select(i => $"txt-record=big.test,\"{i}{new string('x', 249)}\""));
+    }
+
+    public async Task InitializeAsync() => _dnsmasq = await Dnsmasq.StartAsync(Zone());
+
+    public async Task DisposeAsync()
+    {
+        if (_dnsmasq is not null)
+        {
+            await _dnsmasq.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DnsmasqCollection : ICollectionFixture<DnsmasqFixture>
+{
+    public const string Name = "dnsmasq";
+}
