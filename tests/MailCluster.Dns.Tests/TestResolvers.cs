@@ -9,9 +9,14 @@ namespace MailCluster.Dns.Tests;
 /// <summary>Builds the uncached resolver stack against fake servers on loopback.</summary>
 internal static class TestResolvers
 {
-    public static DnsOptions Options(params FakeDnsServer[] servers)
+    /// <summary>Generous by default: a busy CI machine must not turn an answer into a timeout.</summary>
+    private static readonly TimeSpan s_answerTimeout = TimeSpan.FromSeconds(5);
+
+    public static DnsOptions Options(params FakeDnsServer[] servers) => Options(s_answerTimeout, servers);
+
+    public static DnsOptions Options(TimeSpan timeout, params FakeDnsServer[] servers)
     {
-        var options = new DnsOptions { Timeout = TimeSpan.FromMilliseconds(300), Attempts = 1 };
+        var options = new DnsOptions { Timeout = timeout, Attempts = 1 };
         foreach (var server in servers)
         {
             options.Nameservers.Add(server.Address);
@@ -29,4 +34,7 @@ internal static class TestResolvers
     }
 
     public static DnsStubResolver Stub(params FakeDnsServer[] servers) => Stub(Options(servers));
+
+    /// <summary>For tests whose point is a timeout: a short per-attempt deadline.</summary>
+    public static DnsStubResolver Stub(TimeSpan timeout, params FakeDnsServer[] servers) => Stub(Options(timeout, servers));
 }

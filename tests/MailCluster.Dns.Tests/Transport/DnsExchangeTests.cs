@@ -56,7 +56,7 @@ public sealed class DnsExchangeTests
     {
         await using var server = FakeDnsServer.Start(q => [Answer(q, "203.0.113.66").WithId(unchecked((ushort)(q.Id ^ 0xFFFF))).Build()]);
 
-        var result = await TestResolvers.Stub(server).LookupAsync(s_question, CancellationToken.None);
+        var result = await TestResolvers.Stub(TimeSpan.FromMilliseconds(300), server).LookupAsync(s_question, CancellationToken.None);
 
         Assert.Equal(DnsLookupStatus.Timeout, result.Status);
         Assert.Contains(server.Address, result.Detail);
@@ -68,7 +68,7 @@ public sealed class DnsExchangeTests
         await using var silent = FakeDnsServer.Start(_ => []);
         await using var working = FakeDnsServer.Answering(q => Answer(q, "192.0.2.1"));
 
-        var result = await TestResolvers.Stub(silent, working).LookupAsync(s_question, CancellationToken.None);
+        var result = await TestResolvers.Stub(TimeSpan.FromSeconds(1), silent, working).LookupAsync(s_question, CancellationToken.None);
 
         Assert.Equal("192.0.2.1", Address(result));
         Assert.Single(silent.Queries);

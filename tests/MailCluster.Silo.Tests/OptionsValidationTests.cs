@@ -1,0 +1,85 @@
+using MailCluster.Silo.Ingress;
+using MailCluster.Smtp.Server;
+using MailCluster.Spool;
+
+namespace MailCluster.Silo.Tests;
+
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public void DefaultsAreValid()
+    {
+        Assert.Empty(new SmtpServerLimits().Validate());
+        Assert.Empty(new IngressOptions().Validate());
+        Assert.Empty(new SpoolOptions().Validate());
+    }
+
+    [Theory]
+    [InlineData(nameof(SmtpServerLimits.MaxRecipientsPerMessage), "Smtp:Limits:MaxRecipientsPerMessage is 50; RFC 5321 4.5.3.1.8 requires at least 100")]
+    [InlineData(nameof(SmtpServerLimits.MaxCommandLineLength), "Smtp:Limits:MaxCommandLineLength is 100; RFC 5321 4.5.3.1.4 requires at least 512")]
+    [InlineData(nameof(SmtpServerLimits.MaxLineLength), "Smtp:Limits:MaxLineLength is 100; RFC 5321 4.5.3.1.6 requires at least 1000")]
+    [InlineData(nameof(SmtpServerLimits.MaxMessageSize), "Smtp:Limits:MaxMessageSize is 1000; RFC 5321 4.5.3.1.7 requires at least 65536")]
+    [InlineData(nameof(SmtpServerLimits.IdleTimeout), "Smtp:Limits:IdleTimeout is 00:01:00; RFC 5321 4.5.3.2.7 requires at least 5 minutes")]
+    public void LimitsBelowTheRfcFloorNameTheOptionAndTheRule(string option, string message)
+    {
+        var limits = new SmtpServerLimits();
+        switch (option)
+        {
+            case nameof(SmtpServerLimits.MaxRecipientsPerMessage): limits.MaxRecipientsPerMessage = 50; break;
+            case nameof(SmtpServerLimits.MaxCommandLineLength): limits.MaxCommandLineLength = 100; break;
+            case nameof(SmtpServerLimits.MaxLineLength): limits.MaxLineLength = 100; break;
+            case nameof(SmtpServerLimits.MaxMessageSize): limits.MaxMessageSize = 1000; break;
+            case nameof(SmtpServerLimits.IdleTimeout): limits.IdleTimeout = TimeSpan.FromMinutes(1); break;
+        }
+        Assert.Equal([message], limits.Validate());
+    }
+
+    [Fact]
+    public void IngressRefusesMalformedEndpointsAndNetworks()
+    {
+        var options = new IngressOptions { Listen = "127.0.0.1:2525, nonsense", TrustedNetworks = "10.0.0.0/8,10.0.0.0/99" };
+        Assert.Equal(
+            [
+                "Smtp:Listen has 'nonsense'; expected address:port, e.g. 127.0.0.1:2525",
+                "Smtp:TrustedNetworks has '10.0.0.0/99'; expected CIDR, e.g. 10.0.0.0/8",
+            ],
+            options.Validate());
+    }
+
+    [Fact]
+    public void TlsNeedsBothCertificateAndKey()
+    {
+        var options = new IngressOptions { TlsCertificatePath = "/nonexistent/cert.pem" };
+        Assert.Contains("Smtp:TlsCertificatePath and Smtp:TlsKeyPath must be set together", options.Validate());
+    }
+
+    [Fact]
+    public void RelayPolicyTrustsOnlyConfiguredNetworksIncludingMappedAddresses()
+    {
+        var policy = new RelayPolicy(new IngressOptions { TrustedNetworks = "127.0.0.0/8,2001:db8::/32" }.TrustedNetworkList());
+        Assert.Null(policy.Authorize(System.Net.IPAddress.Parse("127.0.0.9")));
+        Assert.Null(policy.Authorize(System.Net.IPAddress.Parse("::ffff:127.0.0.1")));
+        Assert.Null(policy.Authorize(System.Net.IPAddress.Parse("2001:db8::25")));
+        Assert.Equal(554, policy.Authorize(System.Net.IPAddress.Parse("192.0.2.1"))?.Code);
+    }
+
+    [Fact]
+    public void ConnectionLimiterCountsPerClientAndReleasesSlots()
+    {
+        var limiter = new ConnectionLimiter(maxTotal: 3, maxPerClient: 2);
+        var a = System.Net.IPAddress.Parse("192.0.2.1");
+        var b = System.Net.IPAddress.Parse("192.0.2.2");
+        Assert.True(limiter.TryAcquire(a, out var a1));
+        Assert.True(limiter.TryAcquire(a, out var a2));
+        Assert.False(limiter.TryAcquire(a, out _));
+        Assert.True(limiter.TryAcquire(b, out var b1));
+        Assert.False(limiter.TryAcquire(b, out _));
+        Assert.Equal(3, limiter.Current);
+        a1.Dispose();
+        Assert.True(limiter.TryAcquire(b, out var b2));
+        a2.Dispose();
+        b1.Dispose();
+        b2.Dispose();
+        Assert.Equal(0, limiter.Current);
+    }
+}
