@@ -49,7 +49,8 @@
 #     --sizes "1 50"       message body sizes in KiB (smtp-source -l)
 #     --runs R             runs per size (3)
 #     --warmup W           untimed messages before each timed run (200)
-#     --silo-count-cmd C   prints #messages in $SPOOL (default: none)
+#     --silo-count-cmd C   prints #messages in $SPOOL (default: count rows in
+#                          $SPOOL/spool.db with Debian's python3 sqlite3)
 #     --postfix-opt K=V    extra main.cf setting (repeatable), e.g.
 #                          in_flow_delay=0, or (purer "accept only": cleanup
 #                          puts mail straight into the hold queue, no
@@ -82,7 +83,8 @@ SESSIONS=20
 SIZES="1 50"
 RUNS=3
 WARMUP=200
-SILO_COUNT_CMD=""
+# Counts the messages in the silo's embedded spool (SQLite, readable beside the running silo in WAL mode).
+SILO_COUNT_CMD='/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1] + \"/spool.db\").execute(\"select count(*) from messages\").fetchone()[0])" "$SPOOL"'
 POSTFIX_OPTS=()
 REUSE=1
 LOAD_TIMEOUT=300
