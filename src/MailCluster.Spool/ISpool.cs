@@ -21,6 +21,22 @@ public interface ISpool : IAsyncDisposable
     /// <summary>The stored content of a message, exactly as accepted (trace headers included), or null.</summary>
     ValueTask<byte[]?> ReadContentAsync(string queueId, CancellationToken cancellationToken);
 
+    /// <summary>Destination domains with recipients due at or before <paramref name="now"/> and not claimed (the schedule).</summary>
+    ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The earliest next-attempt time of any unclaimed recipient, or null when nothing is queued.</summary>
+    ValueTask<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due recipients of a domain for delivery, recipients of
+    /// one message together. Claimed recipients are not handed out again until their outcome is
+    /// recorded, or until the spool's owner changes (restart, lease takeover).
+    /// </summary>
+    ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records attempt outcomes durably, in one commit: removes delivered and bounced recipients (and finished messages), reschedules deferred ones.</summary>
+    ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken);
+
     /// <summary>How many messages and recipients (by state) the spool holds.</summary>
     ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken);
 

@@ -1,13 +1,13 @@
 namespace MailCluster.Spool;
 
-/// <summary>Where a recipient stands. Delivered recipients are removed rather than kept in this state.</summary>
+/// <summary>Where a recipient stands. Delivered and bounced recipients are removed, not kept in a state.</summary>
 public enum RecipientState
 {
     /// <summary>Waiting for its next attempt at <see cref="SpoolRecipient.NextAttemptAt"/>.</summary>
     Queued = 0,
 
-    /// <summary>Permanently failed or expired; a DSN is owed or was sent.</summary>
-    Bounced = 2,
+    /// <summary>Claimed by a delivery attempt in progress; released or removed with its outcome.</summary>
+    InFlight = 1,
 }
 
 /// <summary>A recipient as handed to the spool: the address and its RFC 3461 DSN parameters, kept as sent.</summary>
@@ -48,4 +48,44 @@ public sealed record SpoolMessage(
     IReadOnlyList<SpoolRecipient> Recipients);
 
 /// <summary>What the spool holds.</summary>
-public sealed record SpoolCounts(long Messages, long QueuedRecipients, long BouncedRecipients);
+public sealed record SpoolCounts(long Messages, long QueuedRecipients, long InFlightRecipients);
+
+/// <summary>The message side of a claimed recipient: what a delivery attempt needs besides the content.</summary>
+public sealed record DueMessage(
+    string QueueId,
+    string Sender,
+    DateTimeOffset ReceivedAt,
+    long Size,
+    string? EnvelopeId,
+    string? Return,
+    bool SmtpUtf8,
+    bool EightBitMime);
+
+/// <summary>A recipient claimed for delivery. <see cref="Id"/> names it when its outcome is recorded.</summary>
+public sealed record DueRecipient(
+    long Id,
+    string Address,
+    string Domain,
+    int Attempts,
+    string? Notify,
+    string? OriginalRecipient,
+    DueMessage Message);
+
+/// <summary>What to do with a claimed recipient after an attempt.</summary>
+public enum OutcomeAction
+{
+    /// <summary>Accepted by the remote MX: removed from the spool.</summary>
+    Delivered,
+
+    /// <summary>Temporary failure: back to the queue with a later attempt time.</summary>
+    Deferred,
+
+    /// <summary>Permanent failure or expiry, its DSN (if any) already spooled: removed.</summary>
+    Bounced,
+
+    /// <summary>Not attempted (suspended domain, shutdown): back to the queue unchanged.</summary>
+    Released,
+}
+
+/// <summary>The outcome of one claimed recipient; <see cref="NextAttemptAt"/> is required for <see cref="OutcomeAction.Deferred"/>.</summary>
+public sealed record RecipientOutcome(long RecipientId, OutcomeAction Action, DateTimeOffset? NextAttemptAt = null, string? LastReply = null);

@@ -86,6 +86,89 @@ public abstract class SpoolConformanceTests
         Assert.Equal(new SpoolCounts(300, 300, 0), await spool.CountAsync(CancellationToken.None));
     }
 
+    private static readonly DateTimeOffset s_received = new(2026, 11, 23, 1, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task ClaimHandsOutDueRecipientsOfOneDomainOnce()
+    {
+        await using var spool = Open();
+        var first = Envelope("a@one.test", "b@two.test", "c@one.test");
+        var second = Envelope("d@one.test");
+        await spool.EnqueueAsync(first, Content("x\r\n"), CancellationToken.None);
+        await spool.EnqueueAsync(second, Content("y\r\n"), CancellationToken.None);
+
+        Assert.Equal(["one.test", "two.test"], (await spool.GetDueDomainsAsync(s_received, 10, CancellationToken.None)).Order());
+        Assert.Empty(await spool.GetDueDomainsAsync(s_received.AddSeconds(-1), 10, CancellationToken.None));
+
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
+        Assert.Equal(["a@one.test", "c@one.test", "d@one.test"], claimed.Select(r => r.Address));
+        Assert.Same(claimed[0].Message, claimed[1].Message);
+        Assert.Equal((first.QueueId, "sender@client.test", "env-1"), (claimed[0].Message.QueueId, claimed[0].Message.Sender, claimed[0].Message.EnvelopeId));
+        Assert.Empty(await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
+        Assert.Equal(["two.test"], await spool.GetDueDomainsAsync(s_received, 10, CancellationToken.None));
+        Assert.Equal(new SpoolCounts(2, 1, 3), await spool.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OutcomesRemoveRescheduleOrRelease()
+    {
+        await using var spool = Open();
+        var envelope = Envelope("a@one.test", "b@one.test", "c@one.test");
+        await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
+        var retryAt = s_received.AddMinutes(5);
+
+        await spool.RecordOutcomesAsync(
+            [
+                new RecipientOutcome(claimed[0].Id, OutcomeAction.Delivered),
+                new RecipientOutcome(claimed[1].Id, OutcomeAction.Deferred, retryAt, "451 4.3.0 try later"),
+                new RecipientOutcome(claimed[2].Id, OutcomeAction.Released),
+            ],
+            CancellationToken.None);
+
+        var stored = await spool.GetMessageAsync(envelope.QueueId, CancellationToken.None);
+        Assert.Collection(
+            stored!.Recipients,
+            b => Assert.Equal(("b@one.test", RecipientState.Queued, 1, retryAt, "451 4.3.0 try later"), (b.Address, b.State, b.Attempts, b.NextAttemptAt, b.LastReply)),
+            c => Assert.Equal(("c@one.test", RecipientState.Queued, 0, s_received), (c.Address, c.State, c.Attempts, c.NextAttemptAt)));
+        Assert.Equal(s_received, await spool.GetNextDueTimeAsync(CancellationToken.None));
+
+        // The released one is due at once; the deferred one only at its retry time.
+        Assert.Equal(["c@one.test"], (await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None)).Select(r => r.Address));
+        Assert.Equal(retryAt, await spool.GetNextDueTimeAsync(CancellationToken.None));
+        var retried = Assert.Single(await spool.ClaimDueAsync("one.test", retryAt, 10, CancellationToken.None));
+        Assert.Equal(("b@one.test", 1), (retried.Address, retried.Attempts));
+        Assert.Equal(new SpoolCounts(1, 0, 2), await spool.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ClaimsOfAPreviousOwnerAreVoidAfterReopening()
+    {
+        var envelope = Envelope("a@one.test");
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
+            Assert.Single(await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
+        }
+        await using var reopened = Open();
+        Assert.Equal(new SpoolCounts(1, 1, 0), await reopened.CountAsync(CancellationToken.None));
+        Assert.Single(await reopened.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task LastRecipientsOutcomeRemovesTheMessage()
+    {
+        await using var spool = Open();
+        var envelope = Envelope("a@one.test", "b@one.test");
+        await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
+        await spool.RecordOutcomesAsync([new RecipientOutcome(claimed[0].Id, OutcomeAction.Delivered), new RecipientOutcome(claimed[1].Id, OutcomeAction.Bounced)], CancellationToken.None);
+        Assert.Null(await spool.GetMessageAsync(envelope.QueueId, CancellationToken.None));
+        Assert.Null(await spool.ReadContentAsync(envelope.QueueId, CancellationToken.None));
+        Assert.Equal(new SpoolCounts(0, 0, 0), await spool.CountAsync(CancellationToken.None));
+        Assert.Null(await spool.GetNextDueTimeAsync(CancellationToken.None));
+    }
+
     private static ReadOnlySequence<byte> MultiSegment(byte[][] parts)
     {
         var first = new Chunk(parts[0], 0);

@@ -1,17 +1,17 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace MailCluster.Spool.Sqlite;
 
 /// <summary>
-/// The single writer of the embedded spool. Enqueuers hand it messages; it takes every message
-/// waiting (up to a batch), writes them in one transaction and commits once, so one fsync
-/// (WAL, synchronous=FULL) makes the whole batch durable. Each enqueuer is released only then.
+/// The single writer of the embedded spool. Callers hand it writes (new messages, claims,
+/// delivery outcomes); it takes every write waiting (up to a batch), applies them in one
+/// transaction and commits once, so one fsync (WAL, synchronous=FULL) makes the whole batch
+/// durable. Each caller is released only then.
 /// </summary>
 internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 {
-    private readonly Channel<PendingMessage> _pending;
+    private readonly Channel<PendingWrite> _pending;
     private readonly Func<SqliteConnection> _openConnection;
     private readonly SpoolOptions _options;
     private readonly SpoolMetrics _metrics;
@@ -26,7 +26,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         _options = options;
         _metrics = metrics;
         _time = time;
-        _pending = Channel.CreateBounded<PendingMessage>(new BoundedChannelOptions(options.MaxPendingMessages)
+        _pending = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.MaxPendingMessages)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -36,11 +36,12 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     public string? UnhealthyReason => _unhealthyReason;
 
-    public async ValueTask WriteAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="apply"/> inside the next batch transaction; completes after its commit.</summary>
+    public async ValueTask<T> WriteAsync<T>(Func<SqliteBatch, T> apply, CancellationToken cancellationToken)
     {
-        var pending = new PendingMessage(envelope, content);
+        var pending = new PendingWrite<T>(apply);
         await _pending.Writer.WriteAsync(pending, cancellationToken);
-        await pending.Committed.Task;
+        return await pending.Result.Task;
     }
 
     public async ValueTask DisposeAsync()
@@ -52,7 +53,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<PendingMessage>(_options.MaxBatchSize);
+        var batch = new List<PendingWrite>(_options.MaxBatchSize);
         var reader = _pending.Reader;
         while (await reader.WaitToReadAsync())
         {
@@ -65,7 +66,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private void Commit(List<PendingMessage> batch)
+    private void Commit(List<PendingWrite> batch)
     {
         var started = _time.GetTimestamp();
         try
@@ -73,10 +74,10 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             _connection ??= _openConnection();
             using (var transaction = _connection.BeginTransaction())
             {
-                var insert = new SqliteMessageInsert(_connection, transaction);
+                var context = new SqliteBatch(_connection, transaction);
                 foreach (var item in batch)
                 {
-                    insert.Insert(item.Envelope, item.Content);
+                    item.Apply(context);
                 }
                 transaction.Commit();
             }
@@ -84,7 +85,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             _metrics.Committed(batch.Count, _time.GetElapsedTime(started));
             foreach (var item in batch)
             {
-                item.Committed.TrySetResult();
+                item.Complete();
             }
         }
         catch (Exception exception) when (exception is SqliteException or IOException or InvalidOperationException)
@@ -99,17 +100,30 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             _metrics.CommitFailed();
             foreach (var item in batch)
             {
-                item.Committed.TrySetException(failure);
+                item.Fail(failure);
             }
         }
     }
 
-    private sealed class PendingMessage(SpoolEnvelope envelope, ReadOnlySequence<byte> content)
+    private abstract class PendingWrite
     {
-        public SpoolEnvelope Envelope { get; } = envelope;
+        public abstract void Apply(SqliteBatch batch);
 
-        public ReadOnlySequence<byte> Content { get; } = content;
+        public abstract void Complete();
 
-        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteBatch, T> apply) : PendingWrite
+    {
+        private T? _value;
+
+        public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Apply(SqliteBatch batch) => _value = apply(batch);
+
+        public override void Complete() => Result.TrySetResult(_value!);
+
+        public override void Fail(Exception exception) => Result.TrySetException(exception);
     }
 }

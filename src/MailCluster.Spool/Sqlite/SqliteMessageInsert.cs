@@ -30,7 +30,7 @@ internal sealed class SqliteMessageInsert
             """;
     }
 
-    public void Insert(SpoolEnvelope envelope, ReadOnlySequence<byte> content)
+    public bool Insert(SpoolEnvelope envelope, ReadOnlySequence<byte> content)
     {
         var receivedAt = envelope.ReceivedAt.ToUnixTimeMilliseconds();
         var p = _message.Parameters;
@@ -66,5 +66,6 @@ internal sealed class SqliteMessageInsert
             r.AddWithValue("$orcpt", (object?)recipient.OriginalRecipient ?? DBNull.Value);
             _recipient.ExecuteNonQuery();
         }
+        return true;
     }
 }

@@ -42,12 +42,56 @@ public sealed class SqliteSpool : ISpool
             connection.Open();
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Execute(connection, ReadSchema());
+            // The embedded spool has one owner, this process: claims left by a previous run (a crash
+            // mid-delivery) are void, so those recipients are due again at their next attempt time.
+            Execute(connection, "UPDATE recipients SET state = 0 WHERE state = 1;");
         }
         return new SqliteSpool(connectionString, options, metrics, time);
     }
 
-    public ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(envelope, content, cancellationToken);
+    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Messages.Insert(envelope, content), cancellationToken);
+
+    public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Delivery.Claim(domain, now, limit), cancellationToken);
+
+    public async ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(
+            batch =>
+            {
+                batch.Delivery.Record(outcomes);
+                return outcomes.Count;
+            },
+            cancellationToken);
+
+    public async ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT domain FROM recipients
+            WHERE state = 0 AND next_attempt_at <= $now
+            GROUP BY domain ORDER BY min(next_attempt_at) LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var domains = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            domains.Add(reader.GetString(0));
+        }
+        return domains;
+    }
+
+    public async ValueTask<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT min(next_attempt_at) FROM recipients WHERE state = 0";
+        return await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : null;
+    }
 
     public async ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken)
     {
@@ -107,7 +151,7 @@ public sealed class SqliteSpool : ISpool
             """
             SELECT (SELECT count(*) FROM messages),
                    (SELECT count(*) FROM recipients WHERE state = 0),
-                   (SELECT count(*) FROM recipients WHERE state = 2)
+                   (SELECT count(*) FROM recipients WHERE state = 1)
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS recipients (
     message_id       INTEGER NOT NULL REFERENCES messages(id),
     address          TEXT    NOT NULL,
     domain           TEXT    NOT NULL,
-    state            INTEGER NOT NULL,       -- RecipientState
+    state            INTEGER NOT NULL,       -- RecipientState: 0 queued, 1 in flight
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER NOT NULL,
     last_reply       TEXT,
@@ -28,5 +28,7 @@ CREATE TABLE IF NOT EXISTS recipients (
 CREATE INDEX IF NOT EXISTS recipients_by_message ON recipients (message_id);
 -- The schedule: due recipients of a domain, soonest first.
 CREATE INDEX IF NOT EXISTS recipients_due ON recipients (domain, next_attempt_at) WHERE state = 0;
+-- When the scheduler should wake next.
+CREATE INDEX IF NOT EXISTS recipients_next ON recipients (next_attempt_at) WHERE state = 0;
 
 PRAGMA user_version = 1;

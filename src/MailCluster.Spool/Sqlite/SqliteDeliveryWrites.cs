@@ -1,0 +1,129 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailCluster.Spool.Sqlite;
+
+/// <summary>The delivery side's writes: claiming due recipients and recording their outcomes.</summary>
+internal sealed class SqliteDeliveryWrites
+{
+    private readonly SqliteCommand _selectDue;
+    private readonly SqliteCommand _claim;
+    private readonly SqliteCommand _remove;
+    private readonly SqliteCommand _removeMessageIfDone;
+    private readonly SqliteCommand _defer;
+    private readonly SqliteCommand _release;
+
+    public SqliteDeliveryWrites(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        _selectDue = Command(connection, transaction,
+            """
+            SELECT r.id, r.address, r.domain, r.attempts, r.notify, r.orcpt,
+                   m.queue_id, m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit
+            FROM recipients r JOIN messages m ON m.id = r.message_id
+            WHERE r.domain = $domain AND r.state = 0 AND r.next_attempt_at <= $now
+            ORDER BY r.next_attempt_at, r.message_id, r.id
+            LIMIT $limit
+            """);
+        _claim = Command(connection, transaction, "UPDATE recipients SET state = 1 WHERE id = $id");
+        _remove = Command(connection, transaction, "DELETE FROM recipients WHERE id = $id RETURNING message_id");
+        _removeMessageIfDone = Command(connection, transaction,
+            "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id)");
+        _defer = Command(connection, transaction,
+            "UPDATE recipients SET state = 0, attempts = attempts + 1, next_attempt_at = $next, last_reply = $reply WHERE id = $id");
+        _release = Command(connection, transaction, "UPDATE recipients SET state = 0 WHERE id = $id");
+    }
+
+    public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit)
+    {
+        var due = new List<DueRecipient>();
+        _selectDue.Parameters.Clear();
+        _selectDue.Parameters.AddWithValue("$domain", domain);
+        _selectDue.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        _selectDue.Parameters.AddWithValue("$limit", limit);
+        using (var reader = _selectDue.ExecuteReader())
+        {
+            DueMessage? message = null;
+            while (reader.Read())
+            {
+                var queueId = reader.GetString(6);
+                // Recipients of one message come together: share one DueMessage.
+                if (message?.QueueId != queueId)
+                {
+                    message = new DueMessage(
+                        queueId,
+                        reader.GetString(7),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+                        reader.GetInt64(9),
+                        reader.IsDBNull(10) ? null : reader.GetString(10),
+                        reader.IsDBNull(11) ? null : reader.GetString(11),
+                        reader.GetBoolean(12),
+                        reader.GetBoolean(13));
+                }
+                due.Add(new DueRecipient(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetInt32(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    message));
+            }
+        }
+        foreach (var recipient in due)
+        {
+            Execute(_claim, ("$id", recipient.Id));
+        }
+        return due;
+    }
+
+    public void Record(IReadOnlyList<RecipientOutcome> outcomes)
+    {
+        var touchedMessages = new HashSet<long>();
+        foreach (var outcome in outcomes)
+        {
+            switch (outcome.Action)
+            {
+                case OutcomeAction.Delivered or OutcomeAction.Bounced:
+                    _remove.Parameters.Clear();
+                    _remove.Parameters.AddWithValue("$id", outcome.RecipientId);
+                    if (_remove.ExecuteScalar() is long messageId)
+                    {
+                        touchedMessages.Add(messageId);
+                    }
+                    break;
+                case OutcomeAction.Deferred:
+                    Execute(
+                        _defer,
+                        ("$id", outcome.RecipientId),
+                        ("$next", (outcome.NextAttemptAt ?? throw new ArgumentException("A deferral needs its next attempt time.", nameof(outcomes))).ToUnixTimeMilliseconds()),
+                        ("$reply", (object?)outcome.LastReply ?? DBNull.Value));
+                    break;
+                case OutcomeAction.Released:
+                    Execute(_release, ("$id", outcome.RecipientId));
+                    break;
+            }
+        }
+        // A message is stored once for all its recipients; it goes with the last of them.
+        foreach (var messageId in touchedMessages)
+        {
+            Execute(_removeMessageIfDone, ("$id", messageId));
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Execute(SqliteCommand command, params (string Name, object Value)[] parameters)
+    {
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        command.ExecuteNonQuery();
+    }
+}
