@@ -1,0 +1,19 @@
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>What every domain actor of a silo shares.</summary>
+public sealed record DeliveryRuntime(
+    ISpool Spool,
+    IMxConnector Connector,
+    ShapingRules Shaping,
+    SiteThrottleRegistry Sites,
+    AttemptRecorder Recorder,
+    DeliveryOptions Options,
+    DeliveryMetrics Metrics,
+    TimeProvider Time,
+    ILogger Logger);

@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>
+/// The one owner of a destination domain's delivery in this silo: its ready window (recipients
+/// claimed from the spool), connection and rate limits, adaptive backoff and suspension. All of
+/// its state is touched only by its loop, one command at a time, so it needs no locks; connection
+/// workers talk to it through the bounded mailbox.
+/// </summary>
+public sealed partial class DomainActor
+{
+    private const int MailboxCapacity = 1024;
+
+    private readonly DeliveryRuntime _runtime;
+    private readonly Channel<DomainCommand> _mailbox;
+    private readonly Queue<DeliveryJob> _ready = new();
+    private readonly Queue<TaskCompletionSource<DeliveryJob?>> _idleWorkers = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private DomainShaping? _shaping;
+    private SiteThrottle? _throttle;
+    private int _workers;
+    private int _jobsInFlight;
+    private bool _claimPending;
+    private bool _suspended;
+    private bool _stopped;
+    private int _concurrencyCap;
+    private int _cleanJobsSinceBackoff;
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _idleSince;
+    private ITimer? _timer;
+    private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
+
+    internal DomainActor(string domain, DeliveryRuntime runtime, bool suspended, Action<DomainActor> deactivate)
+    {
+        Domain = domain;
+        _runtime = runtime;
+        _suspended = suspended;
+        Deactivate = deactivate;
+        _idleSince = runtime.Time.GetUtcNow();
+        _mailbox = Channel.CreateBounded<DomainCommand>(new BoundedChannelOptions(MailboxCapacity) { SingleReader = true });
+        Completion = Task.Run(RunAsync);
+    }
+
+    public string Domain { get; }
+
+    /// <summary>Completes when the actor has stopped (deactivated or shut down).</summary>
+    public Task Completion { get; }
+
+    /// <summary>True while the domain is paused by backoff (for metrics and the admin API).</summary>
+    public bool IsBackingOff => _runtime.Time.GetUtcNow() < _pausedUntil;
+
+    public int ActiveConnections => Volatile.Read(ref _workers);
+
+    public int ReadyCount => Volatile.Read(ref _readyCount);
+
+    private int _readyCount;
+
+    private Action<DomainActor> Deactivate { get; }
+
+    /// <summary>Posts without waiting; false when the mailbox is full or the actor has stopped.</summary>
+    internal bool TryPost(DomainCommand command) => _mailbox.Writer.TryWrite(command);
+
+    internal ValueTask PostAsync(DomainCommand command) => _mailbox.Writer.WriteAsync(command);
+
+    private async Task RunAsync()
+    {
+        Post(StartShaping());
+        await foreach (var command in _mailbox.Reader.ReadAllAsync())
+        {
+            try
+            {
+                Handle(command);
+                if (!_stopped)
+                {
+                    Pump();
+                }
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // A bug in one command must not strand the domain: log it and go on with the next.
+                Log.ActorFault(_runtime.Logger, Domain, exception);
+            }
+            Volatile.Write(ref _readyCount, _ready.Count);
+        }
+        _timer?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private void Handle(DomainCommand command)
+    {
+        switch (command)
+        {
+            case DomainCommand.ShapingResolved resolved:
+                _shaping = resolved.Shaping;
+                _throttle = _runtime.Sites.For(Domain, resolved.Shaping);
+                _concurrencyCap = resolved.Shaping.MaxConnections;
+                break;
+            case DomainCommand.RecipientsDue or DomainCommand.Tick:
+                break;
+            case DomainCommand.Claimed claimed:
+                _claimPending = false;
+                Enqueue(claimed.Recipients);
+                break;
+            case DomainCommand.ClaimFailed failed:
+                _claimPending = false;
+                Log.ClaimFailed(_runtime.Logger, Domain, failed.Reason);
+                break;
+            case DomainCommand.JobRequested request:
+                _idleWorkers.Enqueue(request.Reply);
+                break;
+            case DomainCommand.AttemptFinished finished:
+                _jobsInFlight--;
+                OnAttemptFinished(finished.Result);
+                break;
+            case DomainCommand.ConnectFailed failed:
+                OnConnectFailed(failed.Failure);
+                break;
+            case DomainCommand.WorkerExited:
+                _workers--;
+                break;
+            case DomainCommand.Suspend:
+                _suspended = true;
+                Log.Suspended(_runtime.Logger, Domain);
+                break;
+            case DomainCommand.Resume:
+                _suspended = false;
+                Log.Resumed(_runtime.Logger, Domain);
+                break;
+            case DomainCommand.Stop stop:
+                StopNow(stop.Done);
+                break;
+        }
+    }
+
+    private DomainCommand StartShaping()
+    {
+        if (!_runtime.Shaping.HasMxRules)
+        {
+            return new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, primaryMx: null));
+        }
+        _ = ResolveShapingAsync();
+        return new DomainCommand.Tick();
+    }
+
+    private async Task ResolveShapingAsync()
+    {
+        var mx = await _runtime.Connector.PrimaryMxAsync(Domain, _stopping.Token);
+        await PostAsync(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx)));
+    }
+
+    private void Enqueue(IReadOnlyList<DueRecipient> recipients)
+    {
+        // Recipients of one message arrive together: one transaction per message, up to the per-transaction limit.
+        var perTransaction = _shaping!.MaxRecipientsPerTransaction;
+        var batch = new List<DueRecipient>();
+        foreach (var recipient in recipients)
+        {
+            if (batch.Count > 0 && (batch.Count == perTransaction || batch[0].Message != recipient.Message))
+            {
+                _ready.Enqueue(new DeliveryJob(batch[0].Message, batch));
+                batch = [];
+            }
+            batch.Add(recipient);
+        }
+        if (batch.Count > 0)
+        {
+            _ready.Enqueue(new DeliveryJob(batch[0].Message, batch));
+        }
+    }
+
+    private void Post(DomainCommand command)
+    {
+        if (!_mailbox.Writer.TryWrite(command))
+        {
+            _ = PostAsync(command).AsTask();
+        }
+    }
+
+    private void StopNow(TaskCompletionSource done)
+    {
+        _stopped = true;
+        _stopping.Cancel();
+        ReleaseReady("shutdown");
+        CloseIdleWorkers();
+        _mailbox.Writer.TryComplete();
+        _ = Task.Run(async () =>
+        {
+            // Workers finish their current transaction; the recorder writes their outcomes.
+            while (Volatile.Read(ref _workers) > 0 && !done.Task.IsCompleted)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), _runtime.Time);
+            }
+            done.TrySetResult();
+        });
+    }
+}

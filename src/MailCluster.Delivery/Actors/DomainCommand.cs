@@ -1,0 +1,39 @@
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>The closed set of messages a <see cref="DomainActor"/> handles, one at a time.</summary>
+internal abstract record DomainCommand
+{
+    /// <summary>The spool has due recipients for the domain (from the scheduler or the actor itself).</summary>
+    public sealed record RecipientsDue : DomainCommand;
+
+    public sealed record ShapingResolved(DomainShaping Shaping) : DomainCommand;
+
+    public sealed record Claimed(IReadOnlyList<DueRecipient> Recipients) : DomainCommand;
+
+    public sealed record ClaimFailed(string Reason) : DomainCommand;
+
+    /// <summary>A connection worker asks for its next job; null in reply tells it to close.</summary>
+    public sealed record JobRequested(TaskCompletionSource<DeliveryJob?> Reply) : DomainCommand;
+
+    public sealed record AttemptFinished(JobResult Result) : DomainCommand;
+
+    /// <summary>A worker found no usable MX host; the failure applies to the domain's whole ready window.</summary>
+    public sealed record ConnectFailed(DeliveryOutcome Failure) : DomainCommand;
+
+    public sealed record WorkerExited : DomainCommand;
+
+    /// <summary>A timer the actor set has fired (throttle wait, backoff end, idle check).</summary>
+    public sealed record Tick : DomainCommand;
+
+    public sealed record Suspend : DomainCommand;
+
+    public sealed record Resume : DomainCommand;
+
+    /// <summary>Shutdown: release what is not being attempted, close connections, stop.</summary>
+    public sealed record Stop(TaskCompletionSource Done) : DomainCommand;
+}

@@ -1,0 +1,32 @@
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+
+namespace MailCluster.Delivery.Egress;
+
+/// <summary>An open SMTP session to one MX host, ready for transactions.</summary>
+public interface IMxConnection : IAsyncDisposable
+{
+    MxEndpoint Endpoint { get; }
+
+    /// <summary>Runs one transaction. Never throws for peer behaviour: a broken connection is an outcome.</summary>
+    Task<JobResult> SendAsync(DeliveryJob job, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Ends the session politely (QUIT), ignoring a peer that already went away.</summary>
+    Task CloseAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Opens connections to a domain's mail hosts: DNS, address policy, TCP, greeting, EHLO, STARTTLS.</summary>
+public interface IMxConnector
+{
+    /// <summary>
+    /// The first MX host (in preference order) that accepts a session, or the failure that applies
+    /// to every recipient of the domain right now (DNS verdict, nobody answering, TLS policy).
+    /// </summary>
+    Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken);
+
+    /// <summary>The primary MX host name of a domain, for MX-suffix shaping rules; null when unknown.</summary>
+    Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken);
+}
+
+/// <summary>Either a connection or the reason there is none.</summary>
+public sealed record ConnectResult(IMxConnection? Connection, DeliveryOutcome? Failure);

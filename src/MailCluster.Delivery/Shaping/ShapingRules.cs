@@ -1,0 +1,41 @@
+namespace MailCluster.Delivery.Shaping;
+
+/// <summary>Resolves a domain's effective shaping: exact rule, else the longest wildcard, else an MX-suffix rule, over the defaults.</summary>
+public sealed class ShapingRules
+{
+    private const string MxPrefix = "mx:";
+
+    private readonly ShapingOptions _options;
+
+    public ShapingRules(ShapingOptions options)
+    {
+        _options = options;
+    }
+
+    public bool HasMxRules => _options.Rules.Exists(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase));
+
+    public DomainShaping Resolve(string domain, string? primaryMx)
+    {
+        var exact = _options.Rules.Find(r => r.Match.Equals(domain, StringComparison.OrdinalIgnoreCase));
+        var wildcard = _options.Rules
+            .Where(r => r.Match.StartsWith("*.", StringComparison.Ordinal) && domain.EndsWith(r.Match[1..], StringComparison.OrdinalIgnoreCase))
+            .MaxBy(r => r.Match.Length);
+        var site = primaryMx is null ? null : _options.Rules
+            .Where(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase)
+                && primaryMx.TrimEnd('.').EndsWith(r.Match[MxPrefix.Length..].TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
+            .MaxBy(r => r.Match.Length);
+        var rule = exact ?? wildcard ?? site;
+        var d = _options.Default;
+        return new DomainShaping(
+            rule == site && site is not null ? site.Match.ToLowerInvariant() : domain,
+            rule?.MaxConnections ?? d.MaxConnections ?? 10,
+            rule?.MaxMessagesPerConnection ?? d.MaxMessagesPerConnection ?? 100,
+            rule?.MaxRecipientsPerTransaction ?? d.MaxRecipientsPerTransaction ?? 100,
+            Rate(rule?.MessageRate ?? d.MessageRate),
+            Rate(rule?.ConnectionRate ?? d.ConnectionRate),
+            rule?.Tls ?? d.Tls ?? TlsPolicy.Opportunistic,
+            rule?.BackoffPeriod ?? d.BackoffPeriod ?? TimeSpan.FromMinutes(1));
+    }
+
+    private static ThrottleSpec? Rate(string? text) => text is null ? null : ThrottleSpec.Parse(text);
+}
