@@ -70,6 +70,7 @@ public sealed partial class ScriptedSmtpPeer
             return false;
         }
         _messages.Add(content);
+        _messageReceived.TrySetResult();
         var step = Next(".");
         return !step.Close && await WriteAsync(Format(step));
     }

@@ -20,6 +20,7 @@ public sealed partial class ScriptedSmtpPeer : IAsyncDisposable
     private readonly List<string> _commands = [];
     private readonly List<List<string>> _batches = [];
     private readonly List<byte[]> _messages = [];
+    private readonly TaskCompletionSource _messageReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Step? _greeting;
     private X509Certificate2? _certificate;
 
@@ -38,6 +39,9 @@ public sealed partial class ScriptedSmtpPeer : IAsyncDisposable
 
     /// <summary>Each message's content as received: DATA content up to (not including) the final ".\r\n" line; BDAT chunks as sent.</summary>
     public IReadOnlyList<byte[]> Messages => _messages;
+
+    /// <summary>Completes when the first message's content has been read.</summary>
+    public Task MessageReceived => _messageReceived.Task;
 
     /// <summary>Octets the peer has written to the client.</summary>
     public long BytesSent { get; private set; }
@@ -80,6 +84,9 @@ public sealed partial class ScriptedSmtpPeer : IAsyncDisposable
 
     /// <summary>Reads the whole content, then closes the connection without a reply.</summary>
     public ScriptedSmtpPeer CloseAfterDot() => On(".", new Step(0, [], Close: true));
+
+    /// <summary>Reads the whole content and never replies (the client's DATA termination deadline must act).</summary>
+    public ScriptedSmtpPeer SilentAfterDot() => On(".", new Step(0, []));
 
     public ScriptedSmtpPeer OnBdat(int code, string text = "2.0.0 Ok: chunk received") => On("BDAT", new Step(code, [text]));
 
