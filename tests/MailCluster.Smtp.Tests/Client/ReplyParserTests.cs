@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
-using MailCluster.Smtp.Tests.Parsing;
+using MailCluster.Testing.IO;
 
 namespace MailCluster.Smtp.Tests.Client;
 
