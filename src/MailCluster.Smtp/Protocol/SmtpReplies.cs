@@ -53,5 +53,17 @@ public static class SmtpReplies
     /// <summary>The spool is out of space (RFC 3463 4.3.1).</summary>
     public static readonly SmtpReply SpoolFull = R(452, 4, 3, 1, "Insufficient system storage, try again later");
 
+    // Client side: replies the egress client makes up when it must not send to a peer; they carry the reason to the DSN.
+
+    /// <summary>RFC 6152 3: 8-bit content must not go to a server that did not announce 8BITMIME.</summary>
+    public static readonly SmtpReply EightBitMimeNotSupported = R(554, 5, 6, 3, "Message has 8-bit content but the remote server does not support 8BITMIME");
+
+    /// <summary>RFC 6531 3.2: a message that needs SMTPUTF8 must not go to a server that did not announce it.</summary>
+    public static readonly SmtpReply SmtpUtf8NotSupported = R(553, 5, 6, 7, "Message needs SMTPUTF8 but the remote server does not support it");
+
+    /// <summary>RFC 1870 6: a client must not send a message larger than the server's announced SIZE.</summary>
+    public static SmtpReply ExceedsRemoteSize(long size, long maxSize) =>
+        MessageTooLarge.WithText($"Message size {size} exceeds the remote server's limit of {maxSize} octets");
+
     public static SmtpReply Queued(string queueId) => R(250, 2, 0, 0, $"Ok: queued as {queueId}");
 }

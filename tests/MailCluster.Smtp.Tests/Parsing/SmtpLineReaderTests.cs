@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using MailCluster.Smtp.Parsing;
+using MailCluster.Testing.IO;
 
 namespace MailCluster.Smtp.Tests.Parsing;
 
@@ -65,37 +66,6 @@ public sealed class SmtpLineReaderTests
             var buffer = Segments.Of(Encoding.ASCII.GetBytes(text[..split]), Encoding.ASCII.GetBytes(text[split..]));
             Assert.Equal(LineRead.Line, SmtpLineReader.TryReadLine(ref buffer, 512, out var line));
             Assert.Equal(text[..^2], Encoding.ASCII.GetString(line.ToArray()));
-        }
-    }
-}
-
-/// <summary>Builds multi-segment sequences, as a socket delivers them.</summary>
-internal static class Segments
-{
-    public static ReadOnlySequence<byte> Of(params byte[][] parts)
-    {
-        var first = new Segment(parts[0], 0);
-        var last = first;
-        foreach (var part in parts.Skip(1))
-        {
-            last = last.Append(part);
-        }
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(byte[] data, long runningIndex)
-        {
-            Memory = data;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(byte[] data)
-        {
-            var next = new Segment(data, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }

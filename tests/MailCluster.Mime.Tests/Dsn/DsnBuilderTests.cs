@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Text;
+using System.Text.RegularExpressions;
+using MailCluster.Mime.Dsn;
+using MailCluster.Mime.Headers;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Mime.Tests.Dsn;
+
+public sealed class DsnBuilderTests
+{
+    private const string Original = "From: sender@origin.test\r\nSubject: Hello\r\nMessage-ID: <1@origin.test>\r\n\r\nBody line\r\n";
+    private static readonly DateTimeOffset s_arrival = new(2026, 5, 1, 8, 0, 0, TimeSpan.Zero);
+
+    private static readonly DsnRecipient s_failed = new("rcpt@dest.test", DsnAction.Failed, "5.1.1")
+    {
+        RemoteMta = "mx.dest.test",
+        DiagnosticCode = "550 5.1.1 No such user",
+        LastAttemptDate = s_arrival.AddMinutes(1),
+    };
+
+    private static DsnMessage Build(DeliveryStatusReport report, DsnOptions? options = null)
+    {
+        var time = new FakeTimeProvider(s_arrival.AddHours(1));
+        return new DsnBuilder(options ?? new DsnOptions { ReportingMta = "relay.test" }, time, new MessageIdGenerator(time, new Random(7))).Build(report);
+    }
+
+    private static DeliveryStatusReport Report(string original = Original, params DsnRecipient[] recipients) =>
+        new("sender@origin.test", s_arrival, recipients.Length == 0 ? [s_failed] : recipients, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(original)));
+
+    /// <summary>The message split into its top header section and its parts (each part's headers and body).</summary>
+    private static (string Headers, List<(string Headers, string Body)> Parts) Parse(DsnMessage dsn)
+    {
+        var text = Encoding.UTF8.GetString(dsn.Content);
+        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var headers = text[..(split + 2)];
+        var boundary = Regex.Match(headers, "boundary=\"([^\"]+)\"").Groups[1].Value;
+        var body = text[(split + 4)..];
+        Assert.EndsWith($"\r\n--{boundary}--\r\n", body, StringComparison.Ordinal);
+        var parts = body[..^(boundary.Length + 8)].Split($"\r\n--{boundary}\r\n").Skip(1)
+            .Select(p => p.Split("\r\n\r\n", 2) is var hb ? (hb[0] + "\r\n", hb[1]) : default)
+            .ToList();
+        return (headers, parts);
+    }
+
+    [Fact]
+    public void FailureReportHasTheThreePartsOfAMultipartReport()
+    {
+        var dsn = Build(Report());
+        var (headers, parts) = Parse(dsn);
+
+        Assert.Contains("From: Mail Delivery System <MAILER-DAEMON@relay.test>\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("To: <sender@origin.test>\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("Subject: Undelivered Mail Returned to Sender\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("Date: Fri, 01 May 2026 09:00:00 +0000\r\n", headers, StringComparison.Ordinal);
+        Assert.Matches("Message-ID: <20260501090000\\.[0-9a-f]{16}@relay\\.test>\r\n", headers);
+        Assert.Contains("MIME-Version: 1.0\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=", headers, StringComparison.Ordinal);
+        Assert.Contains("Auto-Submitted: auto-replied\r\n", headers, StringComparison.Ordinal);
+        Assert.False(dsn.RequiresSmtpUtf8);
+
+        Assert.Equal(3, parts.Count);
+        Assert.StartsWith("Content-Type: text/plain; charset=us-ascii\r\n", parts[0].Headers, StringComparison.Ordinal);
+        Assert.Contains("<rcpt@dest.test>: host mx.dest.test said: 550 5.1.1 No such user", parts[0].Body, StringComparison.Ordinal);
+        Assert.StartsWith("Content-Type: message/delivery-status\r\n", parts[1].Headers, StringComparison.Ordinal);
+        Assert.Equal(
+            "Reporting-MTA: dns; relay.test\r\nArrival-Date: Fri, 01 May 2026 08:00:00 +0000\r\n\r\n"
+            + "Final-Recipient: rfc822; rcpt@dest.test\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.dest.test\r\n"
+            + "Diagnostic-Code: smtp; 550 5.1.1 No such user\r\nLast-Attempt-Date: Fri, 01 May 2026 08:01:00 +0000\r\n",
+            parts[1].Body);
+    }
+
+    [Fact]
+    public void WithoutRetFullOnlyTheHeaderSectionGoesBack()
+    {
+        var (_, parts) = Parse(Build(Report()));
+        Assert.StartsWith("Content-Type: text/rfc822-headers\r\n", parts[2].Headers, StringComparison.Ordinal);
+        Assert.Equal("From: sender@origin.test\r\nSubject: Hello\r\nMessage-ID: <1@origin.test>\r\n", parts[2].Body);
+    }
+
+    [Fact]
+    public void RetFullReturnsTheWholeMessage()
+    {
+        var (_, parts) = Parse(Build(Report() with { Return = DsnReturnContent.Full }));
+        Assert.StartsWith("Content-Type: message/rfc822\r\n", parts[2].Headers, StringComparison.Ordinal);
+        Assert.Equal(Original, parts[2].Body);
+    }
+
+    [Fact]
+    public void EnvelopeIdAndOriginalRecipientAreReported()
+    {
+        var recipient = s_failed with { OriginalRecipient = "rfc822;alias@origin.test" };
+        var (_, parts) = Parse(Build(Report(Original, recipient) with { OriginalEnvelopeId = "env-42" }));
+        Assert.Contains("Original-Envelope-Id: env-42\r\n", parts[1].Body, StringComparison.Ordinal);
+        Assert.Contains("\r\n\r\nOriginal-Recipient: rfc822;alias@origin.test\r\nFinal-Recipient: rfc822; rcpt@dest.test\r\n", parts[1].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EachRecipientGetsItsOwnBlock()
+    {
+        var other = new DsnRecipient("other@dest.test", DsnAction.Failed, "5.7.1") { DiagnosticCode = "554 5.7.1 Policy" };
+        var (_, parts) = Parse(Build(Report(Original, s_failed, other)));
+        var blocks = parts[1].Body.Split("\r\n\r\n");
+        Assert.Equal(3, blocks.Length);
+        Assert.Contains("Final-Recipient: rfc822; other@dest.test\r\nAction: failed\r\nStatus: 5.7.1\r\nDiagnostic-Code: smtp; 554 5.7.1 Policy", blocks[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("Remote-MTA", blocks[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DelayedReportSaysWhenRetriesEnd()
+    {
+        var delayed = new DsnRecipient("rcpt@dest.test", DsnAction.Delayed, "4.4.1") { WillRetryUntil = s_arrival.AddDays(5) };
+        var (headers, parts) = Parse(Build(Report(Original, delayed)));
+        Assert.Contains("Subject: Delayed Mail (still being retried)\r\n", headers, StringComparison.Ordinal);
+        Assert.Contains("Action: delayed\r\nStatus: 4.4.1\r\nWill-Retry-Until: Wed, 06 May 2026 08:00:00 +0000\r\n", parts[1].Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Will-Retry-Until", Parse(Build(Report(Original, s_failed with { WillRetryUntil = s_arrival }))).Parts[1].Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("From: a@b.test\r\nSubject: no body\r\n")]
+    [InlineData("From: a@b.test\r\nSubject: empty body\r\n\r\n")]
+    public void MessageWithoutBodyIsReturnedWhole(string original)
+    {
+        var headersOnly = Parse(Build(Report(original))).Parts[2].Body;
+        Assert.Equal(HeaderSectionText(original), headersOnly);
+        var full = Parse(Build(Report(original) with { Return = DsnReturnContent.Full })).Parts[2].Body;
+        Assert.Equal(original, full);
+    }
+
+    [Fact]
+    public void LongDiagnosticIsFoldedAndEveryLineEndsWithCrlfWithinTheLimit()
+    {
+        var recipient = s_failed with { DiagnosticCode = "550-5.7.1 " + string.Join(' ', Enumerable.Repeat("reason", 300)) + "\n550 5.7.1 " + new string('x', 2000) };
+        var dsn = Build(Report(Original, recipient));
+        var text = Encoding.UTF8.GetString(dsn.Content);
+        Assert.DoesNotMatch("[^\r]\n|\r[^\n]", text);
+        Assert.All(text.Split("\r\n"), line => Assert.True(Encoding.UTF8.GetByteCount(line) <= 998, line));
+        Assert.Contains("Diagnostic-Code: smtp; 550-5.7.1 reason", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InternationalAddressMakesAGlobalReport()
+    {
+        var recipient = new DsnRecipient("j\u00f6rg@dest.test", DsnAction.Failed, "5.1.1");
+        var dsn = Build(Report(Original, recipient));
+        var (_, parts) = Parse(dsn);
+        Assert.True(dsn.RequiresSmtpUtf8);
+        Assert.StartsWith("Content-Type: text/plain; charset=utf-8\r\n", parts[0].Headers, StringComparison.Ordinal);
+        Assert.StartsWith("Content-Type: message/global-delivery-status\r\n", parts[1].Headers, StringComparison.Ordinal);
+        Assert.Contains("Final-Recipient: utf-8; j\u00f6rg@dest.test\r\n", parts[1].Body, StringComparison.Ordinal);
+        Assert.StartsWith("Content-Type: message/global-headers\r\n", parts[2].Headers, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostmasterAddressIsConfigurable()
+    {
+        var (headers, _) = Parse(Build(Report(), new DsnOptions { ReportingMta = "relay.test", PostmasterAddress = "postmaster@example.test" }));
+        Assert.Contains("From: Mail Delivery System <postmaster@example.test>\r\n", headers, StringComparison.Ordinal);
+    }
+
+    private static string HeaderSectionText(string message) =>
+        Encoding.ASCII.GetString(HeaderSection.Split(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(message)), out _).ToArray());
+}
