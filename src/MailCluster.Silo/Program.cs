@@ -1,6 +1,17 @@
 using System.Security.Cryptography.X509Certificates;
+using MailCluster.Delivery;
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Retry;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Dns;
+using MailCluster.Dns.Mx;
+using MailCluster.Mime.Dsn;
+using MailCluster.Mime.Headers;
 using MailCluster.Silo;
 using MailCluster.Silo.Ingress;
+using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
 using MailCluster.Spool.Sqlite;
@@ -15,6 +26,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(Random.Shared);
 builder.Services.AddSpool();
 builder.Services.AddIngress();
+builder.Services.AddDelivery();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {
     var ingress = context.Configuration.GetSection("Smtp").Get<IngressOptions>() ?? new IngressOptions();
@@ -43,6 +55,72 @@ internal static class SiloServices
         services.AddSingleton<IValidateOptions<SmtpServerLimits>>(new OptionsRules<SmtpServerLimits>(o => o.Validate()));
         services.AddOptions<SpoolOptions>().BindConfiguration("Spool").ValidateOnStart();
         services.AddSingleton<IValidateOptions<SpoolOptions>>(new OptionsRules<SpoolOptions>(o => o.Validate()));
+    }
+
+    public static void AddDelivery(this IServiceCollection services)
+    {
+        services.AddOptions<DeliveryOptions>().BindConfiguration("Delivery").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>>(new OptionsRules<DeliveryOptions>(o => o.Validate()));
+        services.AddOptions<ShapingOptions>().BindConfiguration("Shaping").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ShapingOptions>>(new OptionsRules<ShapingOptions>(o => o.Validate()));
+        services.AddOptions<DnsOptions>().BindConfiguration(DnsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DnsOptions>>(new OptionsRules<DnsOptions>(DnsOptionsValidator.Validate));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
+
+        services.AddSingleton<DeliveryTrigger>();
+        services.AddSingleton(new DomainLabel(limit: 50));
+        services.AddSingleton<DeliveryMetrics>();
+        services.AddSingleton(sp => new RetryPolicy(sp.GetRequiredService<DeliveryOptions>().Retry, sp.GetRequiredService<Random>()));
+        services.AddSingleton<MessageIdGenerator>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<DeliveryOptions>();
+            return new DsnBuilder(
+                new DsnOptions { ReportingMta = options.HeloName, PostmasterAddress = options.PostmasterAddress },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<MessageIdGenerator>());
+        });
+        services.AddSingleton<BounceFactory>();
+        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath));
+        services.AddSingleton<AttemptRecorder>();
+        services.AddSingleton(sp => DnsResolver.CreateMxResolver(
+            sp.GetRequiredService<IOptions<DnsOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Random>(),
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
+        services.AddSingleton(sp => new SmtpClientOptions { HeloName = sp.GetRequiredService<DeliveryOptions>().HeloName });
+        services.AddSingleton<IMxConnector, MxConnector>();
+        services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<IOptions<ShapingOptions>>().Value));
+        services.AddSingleton<SiteThrottleRegistry>();
+        services.AddSingleton(sp => new DeliveryRuntime(
+            sp.GetRequiredService<ISpool>(),
+            sp.GetRequiredService<IMxConnector>(),
+            sp.GetRequiredService<ShapingRules>(),
+            sp.GetRequiredService<SiteThrottleRegistry>(),
+            sp.GetRequiredService<AttemptRecorder>(),
+            sp.GetRequiredService<DeliveryOptions>(),
+            sp.GetRequiredService<DeliveryMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery")));
+        services.AddSingleton(sp =>
+        {
+            var directory = new DomainActorDirectory(sp.GetRequiredService<DeliveryRuntime>());
+            sp.GetRequiredService<DeliveryMetrics>().ObserveDomains(() => directory.Active.Select(a => (a.Domain, a.ActiveConnections, a.IsBackingOff)));
+            return directory;
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryOptions>().Enabled
+            ? sp.GetRequiredService<DeliveryScheduler>()
+            : (IHostedService)new NoDelivery());
+        services.AddSingleton<DeliveryScheduler>();
+    }
+
+    /// <summary>Stands in for the scheduler on an ingress-only silo (Delivery:Enabled=false).</summary>
+    private sealed class NoDelivery : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public static void AddSpool(this IServiceCollection services)

@@ -12,6 +12,7 @@ namespace MailCluster.Delivery.Actors;
 /// its state is touched only by its loop, one command at a time, so it needs no locks; connection
 /// workers talk to it through the bounded mailbox.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop token has no timer; workers may still observe it after the loop ends, so it is not disposed.")]
 public sealed partial class DomainActor
 {
     private const int MailboxCapacity = 1024;
@@ -21,11 +22,16 @@ public sealed partial class DomainActor
     private readonly Queue<DeliveryJob> _ready = new();
     private readonly Queue<TaskCompletionSource<DeliveryJob?>> _idleWorkers = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _workerTasks = [];
     private DomainShaping? _shaping;
     private SiteThrottle? _throttle;
     private int _workers;
+    private int _connecting;
     private int _jobsInFlight;
+    private int _readyRecipients;
+    private int _readyCount;
     private bool _claimPending;
+    private bool _spoolMayHaveMore = true;
     private bool _suspended;
     private bool _stopped;
     private int _concurrencyCap;
@@ -41,7 +47,7 @@ public sealed partial class DomainActor
         _runtime = runtime;
         _suspended = suspended;
         Deactivate = deactivate;
-        _idleSince = runtime.Time.GetUtcNow();
+        _idleSince = DateTimeOffset.MaxValue;
         _mailbox = Channel.CreateBounded<DomainCommand>(new BoundedChannelOptions(MailboxCapacity) { SingleReader = true });
         Completion = Task.Run(RunAsync);
     }
@@ -57,8 +63,6 @@ public sealed partial class DomainActor
     public int ActiveConnections => Volatile.Read(ref _workers);
 
     public int ReadyCount => Volatile.Read(ref _readyCount);
-
-    private int _readyCount;
 
     private Action<DomainActor> Deactivate { get; }
 
@@ -88,11 +92,16 @@ public sealed partial class DomainActor
             Volatile.Write(ref _readyCount, _ready.Count);
         }
         _timer?.Dispose();
-        _stopping.Dispose();
     }
 
     private void Handle(DomainCommand command)
     {
+        if (_stopped)
+        {
+            // Draining the mailbox after Stop: workers still asking for work are told to close.
+            (command as DomainCommand.JobRequested)?.Reply.TrySetResult(null);
+            return;
+        }
         switch (command)
         {
             case DomainCommand.ShapingResolved resolved:
@@ -100,10 +109,15 @@ public sealed partial class DomainActor
                 _throttle = _runtime.Sites.For(Domain, resolved.Shaping);
                 _concurrencyCap = resolved.Shaping.MaxConnections;
                 break;
-            case DomainCommand.RecipientsDue or DomainCommand.Tick:
+            case DomainCommand.RecipientsDue:
+                _spoolMayHaveMore = true;
+                break;
+            case DomainCommand.Tick:
+                _timerDue = DateTimeOffset.MaxValue;
                 break;
             case DomainCommand.Claimed claimed:
                 _claimPending = false;
+                _spoolMayHaveMore = claimed.Recipients.Count > 0 && claimed.Recipients.Count >= claimed.Requested;
                 Enqueue(claimed.Recipients);
                 break;
             case DomainCommand.ClaimFailed failed:
@@ -117,11 +131,15 @@ public sealed partial class DomainActor
                 _jobsInFlight--;
                 OnAttemptFinished(finished.Result);
                 break;
+            case DomainCommand.Connected:
+                _connecting--;
+                break;
             case DomainCommand.ConnectFailed failed:
+                _connecting--;
                 OnConnectFailed(failed.Failure);
                 break;
             case DomainCommand.WorkerExited:
-                _workers--;
+                _workerTasks.RemoveAll(t => t.IsCompleted);
                 break;
             case DomainCommand.Suspend:
                 _suspended = true;
@@ -158,6 +176,7 @@ public sealed partial class DomainActor
         // Recipients of one message arrive together: one transaction per message, up to the per-transaction limit.
         var perTransaction = _shaping!.MaxRecipientsPerTransaction;
         var batch = new List<DueRecipient>();
+        _readyRecipients += recipients.Count;
         foreach (var recipient in recipients)
         {
             if (batch.Count > 0 && (batch.Count == perTransaction || batch[0].Message != recipient.Message))
@@ -185,17 +204,17 @@ public sealed partial class DomainActor
     {
         _stopped = true;
         _stopping.Cancel();
-        ReleaseReady("shutdown");
+        ReleaseReady();
         CloseIdleWorkers();
         _mailbox.Writer.TryComplete();
-        _ = Task.Run(async () =>
-        {
-            // Workers finish their current transaction; the recorder writes their outcomes.
-            while (Volatile.Read(ref _workers) > 0 && !done.Task.IsCompleted)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), _runtime.Time);
-            }
-            done.TrySetResult();
-        });
+        // Workers finish the transaction they are in (its outcome is recorded), then close.
+        _ = Task.WhenAll(_workerTasks).ContinueWith(_ => done.TrySetResult(), TaskScheduler.Default);
+    }
+
+    /// <summary>Called by a worker as it ends, whatever happened to it.</summary>
+    internal void WorkerDone()
+    {
+        Interlocked.Decrement(ref _workers);
+        TryPost(new DomainCommand.WorkerExited());
     }
 }

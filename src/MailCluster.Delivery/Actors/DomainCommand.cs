@@ -13,7 +13,7 @@ internal abstract record DomainCommand
 
     public sealed record ShapingResolved(DomainShaping Shaping) : DomainCommand;
 
-    public sealed record Claimed(IReadOnlyList<DueRecipient> Recipients) : DomainCommand;
+    public sealed record Claimed(IReadOnlyList<DueRecipient> Recipients, int Requested) : DomainCommand;
 
     public sealed record ClaimFailed(string Reason) : DomainCommand;
 
@@ -21,6 +21,9 @@ internal abstract record DomainCommand
     public sealed record JobRequested(TaskCompletionSource<DeliveryJob?> Reply) : DomainCommand;
 
     public sealed record AttemptFinished(JobResult Result) : DomainCommand;
+
+    /// <summary>A worker has a session open and will ask for jobs.</summary>
+    public sealed record Connected : DomainCommand;
 
     /// <summary>A worker found no usable MX host; the failure applies to the domain's whole ready window.</summary>
     public sealed record ConnectFailed(DeliveryOutcome Failure) : DomainCommand;

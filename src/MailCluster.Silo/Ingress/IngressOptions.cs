@@ -9,7 +9,7 @@ public sealed class IngressOptions
     public string Listen { get; set; } = "127.0.0.1:2525";
 
     /// <summary>Our host name in the greeting, EHLO and Received. Default: the machine name.</summary>
-    public string ServerName { get; set; } = Dns.GetHostName();
+    public string ServerName { get; set; } = System.Net.Dns.GetHostName();
 
     /// <summary>Comma-separated CIDR networks whose clients may relay. Default loopback only.</summary>
     public string TrustedNetworks { get; set; } = "127.0.0.0/8,::1/128";

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Authentication;
+using MailCluster.Delivery.Actors;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
@@ -15,11 +15,13 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly RelayPolicy _relay;
     private readonly QueueIdGenerator _queueIds;
     private readonly IngressMetrics _metrics;
+    private readonly DeliveryTrigger _delivery;
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolingSessionHost> _logger;
 
-    public SpoolingSessionHost(ISpool spool, RelayPolicy relay, QueueIdGenerator queueIds, IngressMetrics metrics, TimeProvider time, ILogger<SpoolingSessionHost> logger)
+    public SpoolingSessionHost(ISpool spool, RelayPolicy relay, QueueIdGenerator queueIds, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<SpoolingSessionHost> logger)
     {
+        _delivery = delivery;
         _spool = spool;
         _relay = relay;
         _queueIds = queueIds;
@@ -40,7 +42,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             Protocol(session, transaction),
             transaction.QueueId,
             transaction.Recipients.Count == 1 ? transaction.Recipients[0].Mailbox.ToString() : null,
-            TlsName(session.TlsProtocol),
+            session.TlsProtocol is { } tls ? TlsProtocolName.Of(tls) : null,
             _time.GetUtcNow()));
     }
 
@@ -61,6 +63,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             return refusal;
         }
         _metrics.Accepted(body.Length, _time.GetElapsedTime(started));
+        _delivery.Notify();
         Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, body.Length);
         return SmtpReplies.Queued(queueId);
     }
@@ -93,14 +96,6 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             parameters.SmtpUtf8,
             parameters.Body == BodyType.EightBitMime);
     }
-
-    private static string? TlsName(SslProtocols? protocol) => protocol switch
-    {
-        null => null,
-        SslProtocols.Tls12 => "TLSv1.2",
-        SslProtocols.Tls13 => "TLSv1.3",
-        _ => protocol.ToString(),
-    };
 
     // RFC 3848 / RFC 6531 3.7.3: the "with" protocol names.
     private static string Protocol(SmtpSessionInfo session, SmtpTransaction transaction) =>

@@ -1,0 +1,100 @@
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>
+/// One SMTP connection of a domain: opens it, then asks the actor for jobs until the actor says
+/// stop, the per-connection message limit is reached or the connection breaks. Each outcome goes
+/// to the recorder (the durable part) before the actor hears of it (the bookkeeping part).
+/// </summary>
+internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtime, DomainShaping shaping, SiteThrottle.ConnectionLease lease)
+{
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        IMxConnection? connection = null;
+        try
+        {
+            var connect = await runtime.Connector.ConnectAsync(actor.Domain, shaping, stopping);
+            if (connect.Connection is null)
+            {
+                await PostAsync(new DomainCommand.ConnectFailed(connect.Failure!));
+                return;
+            }
+            connection = connect.Connection;
+            await PostAsync(new DomainCommand.Connected());
+            for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
+            {
+                var job = await RequestJobAsync();
+                if (job is null)
+                {
+                    break;
+                }
+                var result = await AttemptAsync(connection, job);
+                runtime.Recorder.Record(actor.Domain, result);
+                await PostAsync(new DomainCommand.AttemptFinished(result));
+                if (!result.ConnectionUsable)
+                {
+                    break;
+                }
+            }
+            await connection.CloseAsync(CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutdown while connecting: nothing was taken from the actor.
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            lease.Dispose();
+            actor.WorkerDone();
+        }
+    }
+
+    private async Task<JobResult> AttemptAsync(IMxConnection connection, DeliveryJob job)
+    {
+        try
+        {
+            var content = await runtime.Spool.ReadContentAsync(job.Message.QueueId, CancellationToken.None);
+            if (content is null)
+            {
+                return Unattempted(job, connection, DeliveryOutcomeClassifier.ConnectionLost("message content missing from the spool"));
+            }
+            return await connection.SendAsync(job, content, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Whatever broke, the job was taken: it must come back as an outcome, never vanish.
+            Log.AttemptFault(runtime.Logger, actor.Domain, job.Message.QueueId, exception);
+            return Unattempted(job, connection, DeliveryOutcomeClassifier.ConnectionLost(exception.Message));
+        }
+    }
+
+    private static JobResult Unattempted(DeliveryJob job, IMxConnection connection, DeliveryOutcome outcome) =>
+        new(job, job.Recipients.Select(_ => outcome).ToArray(), connection.Endpoint, TimeSpan.Zero, ConnectionUsable: false);
+
+    private async Task<DeliveryJob?> RequestJobAsync()
+    {
+        var reply = new TaskCompletionSource<DeliveryJob?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return await PostAsync(new DomainCommand.JobRequested(reply)) ? await reply.Task : null;
+    }
+
+    /// <summary>False when the actor has stopped; the worker then winds down.</summary>
+    private async Task<bool> PostAsync(DomainCommand command)
+    {
+        try
+        {
+            await actor.PostAsync(command);
+            return true;
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            return false;
+        }
+    }
+}

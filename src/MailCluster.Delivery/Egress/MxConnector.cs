@@ -1,0 +1,149 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Dns.Mx;
+using MailCluster.Smtp.Client;
+using MailCluster.Smtp.Protocol;
+
+namespace MailCluster.Delivery.Egress;
+
+/// <summary>
+/// Opens an SMTP session to a domain: resolves its MX hosts, then tries each host's addresses in
+/// preference order (RFC 5321 5.1), skipping addresses the policy refuses and hosts that do not
+/// answer or greet with an error, and applies the domain's STARTTLS policy.
+/// </summary>
+public sealed class MxConnector : IMxConnector
+{
+    private readonly MxResolver _resolver;
+    private readonly MxAddressPolicy _policy;
+    private readonly DeliveryOptions _options;
+    private readonly SmtpClientOptions _client;
+    private readonly TimeProvider _time;
+
+    public MxConnector(MxResolver resolver, MxAddressPolicy policy, DeliveryOptions options, SmtpClientOptions client, TimeProvider time)
+    {
+        _resolver = resolver;
+        _policy = policy;
+        _options = options;
+        _client = client;
+        _time = time;
+    }
+
+    public async Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) =>
+        (await _resolver.ResolveAsync(domain, cancellationToken)).Hosts is [var first, ..] ? first.Name : null;
+
+    public async Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
+    {
+        var resolution = await _resolver.ResolveAsync(domain, cancellationToken);
+        if (resolution.Kind != MxResolutionKind.Resolved)
+        {
+            return new ConnectResult(null, DeliveryOutcomeClassifier.FromResolution(resolution));
+        }
+        var failures = new List<string>();
+        var tlsFailures = 0;
+        foreach (var host in resolution.Hosts)
+        {
+            foreach (var address in host.Addresses)
+            {
+                if (!_policy.Allows(address))
+                {
+                    failures.Add($"{host.Name}[{address}] is in a range delivery may not connect to");
+                    continue;
+                }
+                var attempt = await TryHostAsync(host.Name, address, shaping.Tls, cancellationToken);
+                if (attempt.Connection is not null)
+                {
+                    return attempt;
+                }
+                failures.Add(attempt.Failure!.Reason);
+                tlsFailures += attempt.Failure.Status == "4.7.5" ? 1 : 0;
+            }
+        }
+        var detail = failures.Count == 0 ? "no addresses" : string.Join("; ", failures);
+        return new ConnectResult(null, tlsFailures == failures.Count && tlsFailures > 0
+            ? DeliveryOutcomeClassifier.TlsPolicyNotMet(detail)
+            : DeliveryOutcomeClassifier.ConnectionFailed(detail));
+    }
+
+    private async Task<ConnectResult> TryHostAsync(string host, IPAddress address, TlsPolicy tls, CancellationToken cancellationToken)
+    {
+        var name = $"{host}[{address}]";
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SmtpClientConnection? client = null;
+        try
+        {
+            using (var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time))
+            using (var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, _options.SmtpPort), either.Token);
+            }
+            var stream = new NetworkStream(socket, ownsSocket: false);
+            client = new SmtpClientConnection(new StreamPipe(stream), _client, _time);
+            var refusal = await OpenAsync(client, host, tls, cancellationToken);
+            if (refusal is not null)
+            {
+                await DisposeAsync(client, socket);
+                return new ConnectResult(null, refusal with { Reason = $"{name}: {refusal.Reason}" });
+            }
+            var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null);
+            return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time), null);
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or SmtpProtocolException
+            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            await DisposeAsync(client, socket);
+            var reason = exception is OperationCanceledException ? $"no connection within {_options.ConnectTimeout.TotalSeconds:0}s" : exception.Message;
+            return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed($"{name}: {reason}"));
+        }
+    }
+
+    /// <summary>Greeting, EHLO and STARTTLS per policy; null when the session is ready, else why this host will not do.</summary>
+    private static async Task<DeliveryOutcome?> OpenAsync(SmtpClientConnection client, string host, TlsPolicy tls, CancellationToken cancellationToken)
+    {
+        // RFC 5321 3.1 / 5.1: a host that greets with anything but 220 is skipped for the next one.
+        var greeting = await client.ReadGreetingAsync(cancellationToken);
+        if (greeting.Code != 220)
+        {
+            return DeliveryOutcomeClassifier.ConnectionFailed($"greeting {greeting}");
+        }
+        var ehlo = await client.EhloAsync(cancellationToken);
+        if (!ehlo.IsPositive)
+        {
+            return DeliveryOutcomeClassifier.ConnectionFailed($"EHLO/HELO refused: {ehlo}");
+        }
+        if (tls == TlsPolicy.Disabled)
+        {
+            return null;
+        }
+        if (!client.Extensions.Has(SmtpExtension.StartTls))
+        {
+            return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet("STARTTLS not offered");
+        }
+        var options = tls == TlsPolicy.Verify ? SmtpTlsOptions.Verified(host) : SmtpTlsOptions.Opportunistic(host);
+        var started = await client.StartTlsAsync(options, cancellationToken);
+        if (started.Code != 220)
+        {
+            return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet($"STARTTLS refused: {started}");
+        }
+        return null;
+    }
+
+    private static async Task DisposeAsync(SmtpClientConnection? client, Socket socket)
+    {
+        if (client is not null)
+        {
+            await client.DisposeAsync();
+        }
+        socket.Dispose();
+    }
+
+    /// <summary>A socket stream as the duplex pipe the SMTP client speaks over.</summary>
+    private sealed class StreamPipe(Stream stream) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = PipeReader.Create(stream);
+
+        public PipeWriter Output { get; } = PipeWriter.Create(stream);
+    }
+}

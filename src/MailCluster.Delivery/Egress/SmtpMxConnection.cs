@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Net.Sockets;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Smtp.Client;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Egress;
+
+/// <summary>An <see cref="IMxConnection"/> over our SMTP client on a TCP socket.</summary>
+internal sealed class SmtpMxConnection : IMxConnection
+{
+    private readonly SmtpClientConnection _client;
+    private readonly Socket _socket;
+    private readonly TimeProvider _time;
+
+    public SmtpMxConnection(SmtpClientConnection client, Socket socket, MxEndpoint endpoint, TimeProvider time)
+    {
+        _client = client;
+        _socket = socket;
+        Endpoint = endpoint;
+        _time = time;
+    }
+
+    public MxEndpoint Endpoint { get; }
+
+    public async Task<JobResult> SendAsync(DeliveryJob job, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        SmtpTransactionResult result;
+        try
+        {
+            result = await _client.SendAsync(ToEnvelope(job), new ReadOnlySequence<byte>(content), cancellationToken);
+        }
+        catch (Exception exception) when (exception is SmtpProtocolException or IOException or SocketException or InvalidOperationException)
+        {
+            // Before the final dot nothing was handed over: every recipient is simply retried.
+            var lost = DeliveryOutcomeClassifier.ConnectionLost(exception.Message);
+            return new JobResult(job, job.Recipients.Select(_ => lost).ToArray(), Endpoint, _time.GetElapsedTime(started), ConnectionUsable: false);
+        }
+        var accepted = result.Recipients.Any(r => r.Reply is { IsPositive: true });
+        var outcomes = result.Recipients.Select(r => r.Reply is { } reply
+            ? DeliveryOutcomeClassifier.FromReply(reply, !result.ContentSent || (accepted && !reply.IsPositive) ? SmtpPhase.Rcpt : SmtpPhase.EndOfData)
+            : DeliveryOutcomeClassifier.UnknownOutcome(result.UnknownOutcomeCause?.Message ?? "no reply")).ToArray();
+        return new JobResult(job, outcomes, Endpoint, _time.GetElapsedTime(started), _client.IsUsable, result.IsOutcomeUnknown);
+    }
+
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        if (!_client.IsUsable)
+        {
+            return;
+        }
+        try
+        {
+            await _client.QuitAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is SmtpProtocolException or IOException or SocketException)
+        {
+            // The peer left first; the session is over either way.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        _socket.Dispose();
+    }
+
+    private static SmtpEnvelope ToEnvelope(DeliveryJob job)
+    {
+        var message = job.Message;
+        var sender = new ReversePath(message.Sender.Length == 0 ? null : ToMailbox(message.Sender));
+        var recipients = job.Recipients.Select(r => new Recipient(ToMailbox(r.Address), new RcptParameters(Notify(r.Notify), r.OriginalRecipient))).ToArray();
+        var parameters = new MailParameters(
+            message.Size,
+            message.EightBitMime ? BodyType.EightBitMime : BodyType.SevenBit,
+            message.SmtpUtf8,
+            message.Return switch { "FULL" => DsnReturn.Full, "HDRS" => DsnReturn.Headers, _ => DsnReturn.Unspecified },
+            message.EnvelopeId);
+        return new SmtpEnvelope(sender, recipients, parameters);
+    }
+
+    // Stored addresses were parsed at ingress; the domain follows the last '@' (a quoted local part may hold one).
+    private static Mailbox ToMailbox(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return new Mailbox(address[..at], address[(at + 1)..]);
+    }
+
+    private static DsnNotify Notify(string? stored) =>
+        stored is null ? DsnNotify.Unspecified : stored.Split(',', StringSplitOptions.TrimEntries).Aggregate(DsnNotify.Unspecified, (all, part) =>
+            all | (Enum.TryParse<DsnNotify>(part, ignoreCase: true, out var flag) ? flag : DsnNotify.Unspecified));
+}

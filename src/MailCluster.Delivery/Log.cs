@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Delivery;
+
+/// <summary>Delivery log messages. Event ids 2000-2099 actors, 2100-2199 egress, 2200-2299 outcomes.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(2000, LogLevel.Error, "Domain actor {Domain} failed handling a command")]
+    public static partial void ActorFault(ILogger logger, string domain, Exception exception);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Domain {Domain} could not claim due recipients: {Reason}")]
+    public static partial void ClaimFailed(ILogger logger, string domain, string reason);
+
+    [LoggerMessage(2002, LogLevel.Information, "Domain {Domain} suspended by an operator")]
+    public static partial void Suspended(ILogger logger, string domain);
+
+    [LoggerMessage(2003, LogLevel.Information, "Domain {Domain} resumed by an operator")]
+    public static partial void Resumed(ILogger logger, string domain);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Domain {Domain} backing off for {Period}, connections capped at {Cap}: {Reason}")]
+    public static partial void BackingOff(ILogger logger, string domain, TimeSpan period, int cap, string reason);
+
+    [LoggerMessage(2100, LogLevel.Error, "Attempt for {QueueId} at {Domain} failed unexpectedly; recipients deferred")]
+    public static partial void AttemptFault(ILogger logger, string domain, string queueId, Exception exception);
+
+    [LoggerMessage(2200, LogLevel.Error, "Outcomes of {QueueId} could not be recorded; its recipients stay claimed until restart: {Reason}")]
+    public static partial void OutcomesNotRecorded(ILogger logger, string queueId, string reason);
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Retry;
+using MailCluster.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Delivery.Outcomes;
+
+/// <summary>
+/// Makes attempt outcomes durable: schedules retries, turns expiries and permanent failures into
+/// DSNs, records it all in the spool, and writes the delivery log and metrics. Runs beside the
+/// actors so their loops never wait for a disk.
+/// </summary>
+public sealed class AttemptRecorder
+{
+    private readonly ISpool _spool;
+    private readonly RetryPolicy _retry;
+    private readonly TimeSpan _lifetime;
+    private readonly BounceFactory _bounces;
+    private readonly DeliveryLog _log;
+    private readonly DeliveryMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AttemptRecorder> _logger;
+    private readonly ConcurrentDictionary<Task, byte> _pending = new();
+
+    public AttemptRecorder(ISpool spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, TimeProvider time, ILogger<AttemptRecorder> logger)
+    {
+        _spool = spool;
+        _retry = retry;
+        _lifetime = options.Retry.MaxQueueLifetime;
+        _bounces = bounces;
+        _log = log;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public void Record(string domain, JobResult result) => Track(RecordAsync(domain, result));
+
+    /// <summary>A verdict reached without a transaction (DNS, no host answering): it counts as an attempt.</summary>
+    public void RecordUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) =>
+        Record(domain, new JobResult(job, job.Recipients.Select(_ => outcome).ToArray(), null, TimeSpan.Zero, ConnectionUsable: false));
+
+    /// <summary>Hands claimed recipients back untouched (suspension, shutdown).</summary>
+    public void Release(IReadOnlyList<DeliveryJob> jobs) =>
+        Track(_spool.RecordOutcomesAsync(jobs.SelectMany(j => j.Recipients).Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released)).ToList(), CancellationToken.None).AsTask());
+
+    /// <summary>Waits for every outcome handed in so far to be written (shutdown).</summary>
+    public Task DrainAsync() => Task.WhenAll(_pending.Keys);
+
+    private void Track(Task task)
+    {
+        _pending.TryAdd(task, 0);
+        task.ContinueWith(t => _pending.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task RecordAsync(string domain, JobResult result)
+    {
+        var now = _time.GetUtcNow();
+        var job = result.Job;
+        var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
+        var failed = new List<(DueRecipient, DeliveryOutcome)>();
+        var logged = new List<DeliveryLogRecord>(job.Recipients.Count);
+        for (var i = 0; i < job.Recipients.Count; i++)
+        {
+            var recipient = job.Recipients[i];
+            var outcome = result.Outcomes[i];
+            DateTimeOffset? next = null;
+            var type = outcome.Verdict.ToString();
+            if (outcome.Verdict == DeliveryVerdict.Deferred)
+            {
+                next = _retry.NextAttempt(recipient.Attempts + 1, now);
+                if (_retry.IsExpired(recipient.Message.ReceivedAt, next.Value))
+                {
+                    outcome = DeliveryOutcomeClassifier.Expired(outcome, _lifetime);
+                    type = "Expired";
+                    next = null;
+                }
+            }
+            outcomes.Add(outcome.Verdict switch
+            {
+                DeliveryVerdict.Delivered => new RecipientOutcome(recipient.Id, OutcomeAction.Delivered),
+                DeliveryVerdict.Deferred => new RecipientOutcome(recipient.Id, OutcomeAction.Deferred, next, outcome.Reason),
+                _ => new RecipientOutcome(recipient.Id, OutcomeAction.Bounced, LastReply: outcome.Reason),
+            });
+            if (outcome.Verdict == DeliveryVerdict.Bounced)
+            {
+                failed.Add((recipient, outcome));
+            }
+            _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null);
+            logged.Add(new DeliveryLogRecord(
+                now, type, job.Message.QueueId, recipient.Address, domain, result.Endpoint?.Host, result.Endpoint?.Address, result.Endpoint?.TlsProtocol,
+                outcome.Status, outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds, next, null));
+        }
+        if (result.PossibleDuplicate)
+        {
+            _metrics.PossibleDuplicate(job.Recipients.Count);
+        }
+        try
+        {
+            // The DSN is durable before the failed recipients are removed: a crash in between repeats the DSN, never loses it.
+            var dsn = failed.Count > 0 ? await _bounces.SendAsync(job.Message, failed, result.Endpoint, now, CancellationToken.None) : null;
+            await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
+            foreach (var record in logged)
+            {
+                _log.Write(record.Type is "Bounced" or "Expired" ? record with { DsnQueueId = dsn } : record);
+            }
+        }
+        catch (SpoolUnavailableException exception)
+        {
+            // The recipients stay claimed: the spool owner's next start (or lease takeover) retries them.
+            Log.OutcomesNotRecorded(_logger, job.Message.QueueId, exception.Message);
+        }
+    }
+
+    private static string ReplyClass(DeliveryOutcome outcome) =>
+        outcome.Reason.Length >= 3 && char.IsAsciiDigit(outcome.Reason[0]) && char.IsAsciiDigit(outcome.Reason[1]) && char.IsAsciiDigit(outcome.Reason[2])
+            ? $"{outcome.Reason[0]}xx"
+            : "none";
+}

@@ -1,0 +1,75 @@
+using System.Buffers;
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Egress;
+using MailCluster.Mime.Dsn;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Outcomes;
+
+/// <summary>
+/// Turns failed recipients into an RFC 3464 DSN to the message's sender and spools it like any
+/// other message, from the null reverse-path. No DSN for a null sender (RFC 5321 4.5.5: never
+/// bounce a bounce), nor for recipients whose NOTIFY excludes FAILURE (RFC 3461 4.1).
+/// </summary>
+public sealed class BounceFactory
+{
+    private readonly ISpool _spool;
+    private readonly DsnBuilder _builder;
+    private readonly QueueIdGenerator _queueIds;
+    private readonly DeliveryTrigger _trigger;
+    private readonly DeliveryMetrics _metrics;
+
+    public BounceFactory(ISpool spool, DsnBuilder builder, QueueIdGenerator queueIds, DeliveryTrigger trigger, DeliveryMetrics metrics)
+    {
+        _spool = spool;
+        _builder = builder;
+        _queueIds = queueIds;
+        _trigger = trigger;
+        _metrics = metrics;
+    }
+
+    /// <summary>Spools the DSN for <paramref name="failed"/>, if one is owed; returns its queue id or null.</summary>
+    public async Task<string?> SendAsync(DueMessage message, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var notify = failed.Where(f => WantsFailureNotice(f.Recipient.Notify)).ToList();
+        if (message.Sender.Length == 0 || notify.Count == 0)
+        {
+            return null;
+        }
+        var original = await _spool.ReadContentAsync(message.QueueId, cancellationToken) ?? [];
+        var report = new DeliveryStatusReport(
+            message.Sender,
+            message.ReceivedAt,
+            notify.Select(f => new DsnRecipient(f.Recipient.Address, DsnAction.Failed, f.Outcome.Status)
+            {
+                OriginalRecipient = f.Recipient.OriginalRecipient,
+                RemoteMta = endpoint?.Host,
+                DiagnosticCode = f.Outcome.Reason,
+                LastAttemptDate = now,
+            }).ToList(),
+            new ReadOnlySequence<byte>(original))
+        {
+            OriginalEnvelopeId = message.EnvelopeId,
+            Return = message.Return == "FULL" ? DsnReturnContent.Full : DsnReturnContent.Headers,
+        };
+        var dsn = _builder.Build(report);
+        var at = message.Sender.LastIndexOf('@');
+        var envelope = new SpoolEnvelope(
+            _queueIds.Next(),
+            Sender: string.Empty,
+            [new SpoolRecipientAddress(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), Notify: null, OriginalRecipient: null)],
+            now,
+            EnvelopeId: null,
+            Return: null,
+            dsn.RequiresSmtpUtf8,
+            EightBitMime: false);
+        await _spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(dsn.Content), cancellationToken);
+        _metrics.DsnGenerated();
+        _trigger.Notify();
+        return envelope.QueueId;
+    }
+
+    // RFC 3461 4.1: without NOTIFY the default is FAILURE (and DELAY, which we do not send yet).
+    private static bool WantsFailureNotice(string? notify) =>
+        notify is null || notify.Contains("FAILURE", StringComparison.OrdinalIgnoreCase);
+}

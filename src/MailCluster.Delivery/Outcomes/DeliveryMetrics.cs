@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+
+namespace MailCluster.Delivery.Outcomes;
+
+/// <summary>Delivery instruments (meter <c>MailCluster.Delivery</c>); the domain label goes through <see cref="DomainLabel"/>.</summary>
+public sealed class DeliveryMetrics : IDisposable
+{
+    public const string MeterName = "MailCluster.Delivery";
+
+    private readonly Meter _meter;
+    private readonly DomainLabel _label;
+    private readonly Counter<long> _attempts;
+    private readonly Counter<long> _replies;
+    private readonly Counter<long> _throttleWaits;
+    private readonly Counter<long> _backoffs;
+    private readonly Counter<long> _dsns;
+    private readonly Counter<long> _possibleDuplicates;
+    private readonly Histogram<double> _timeInQueue;
+
+    public DeliveryMetrics(IMeterFactory meterFactory, DomainLabel label)
+    {
+        _label = label;
+        _meter = meterFactory.Create(MeterName);
+        _attempts = _meter.CreateCounter<long>("mailcluster.delivery.attempts", "{recipient}", "Recipient attempts by outcome: delivered, deferred, bounced, expired.");
+        _replies = _meter.CreateCounter<long>("mailcluster.delivery.replies", "{reply}", "Remote reply classes (2xx, 4xx, 5xx, none) per recipient attempt.");
+        _throttleWaits = _meter.CreateCounter<long>("mailcluster.delivery.throttle.waits", "{wait}", "Times a domain waited for its message or connection rate.");
+        _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
+        _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
+        _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
+        _timeInQueue = _meter.CreateHistogram<double>("mailcluster.delivery.time_in_queue", "s", "Time from acceptance to delivery or bounce.");
+    }
+
+    /// <summary>Live per-domain state, read at collection time (connections, backoff).</summary>
+    public void ObserveDomains(Func<IEnumerable<(string Domain, int Connections, bool BackingOff)>> domains)
+    {
+        _meter.CreateObservableGauge("mailcluster.delivery.connections.active", () =>
+            domains().GroupBy(d => _label.For(d.Domain)).Select(g => new Measurement<int>(g.Sum(d => d.Connections), Tag(g.Key))), "{connection}", "Open SMTP connections per domain.");
+        _meter.CreateObservableGauge("mailcluster.delivery.backoff.active", () =>
+            domains().GroupBy(d => _label.For(d.Domain)).Select(g => new Measurement<int>(g.Any(d => d.BackingOff) ? 1 : 0, Tag(g.Key))), "{domain}", "1 while a domain is paused by adaptive backoff.");
+    }
+
+    public void Attempt(string domain, string outcome, string replyClass, TimeSpan? timeInQueue)
+    {
+        var label = Tag(_label.For(domain));
+        _attempts.Add(1, label, new KeyValuePair<string, object?>("outcome", outcome));
+        _replies.Add(1, label, new KeyValuePair<string, object?>("class", replyClass));
+        if (timeInQueue is { } t)
+        {
+            _timeInQueue.Record(t.TotalSeconds, label);
+        }
+    }
+
+    public void ThrottleWait(string domain) => _throttleWaits.Add(1, Tag(_label.For(domain)));
+
+    public void BackedOff(string domain) => _backoffs.Add(1, Tag(_label.For(domain)));
+
+    public void DsnGenerated() => _dsns.Add(1);
+
+    public void PossibleDuplicate(int recipients) => _possibleDuplicates.Add(recipients);
+
+    public void Dispose() => _meter.Dispose();
+
+    private static KeyValuePair<string, object?> Tag(string domain) => new("domain", domain);
+}

@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+
+namespace MailCluster.Delivery.Outcomes;
+
+/// <summary>
+/// Bounds the cardinality of the <c>domain</c> metric label: the first <c>limit</c> domains seen
+/// (busy domains appear early) keep their name, every later one is reported as <c>other</c>, so a
+/// flood of distinct recipient domains cannot blow up the metrics.
+/// </summary>
+public sealed class DomainLabel(int limit)
+{
+    public const string Other = "other";
+
+    private readonly ConcurrentDictionary<string, bool> _named = new(StringComparer.OrdinalIgnoreCase);
+
+    public string For(string domain)
+    {
+        if (_named.ContainsKey(domain))
+        {
+            return domain;
+        }
+        if (_named.Count >= limit)
+        {
+            return Other;
+        }
+        // Racing first sightings may overshoot the limit by a few; the bound still holds.
+        _named.TryAdd(domain, true);
+        return domain;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MailCluster.Testing.IO;
+
+namespace MailCluster.IntegrationTests.Fixtures;
+
+/// <summary>One message as the sink received it.</summary>
+public sealed record SinkMessage(double Time, string Peer, string MailFrom, string[] RcptTos, string Content);
+
+/// <summary>
+/// A receiving MX (Sinks/sink.py on Debian's aiosmtpd) on a loopback address, answering 4xx, 5xx
+/// or 421 when the recipient's local part asks for it. Closing its stdin stops it.
+/// </summary>
+public sealed class AiosmtpdSink : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TempDirectory _out;
+
+    private AiosmtpdSink(Process process, TempDirectory output, string host, int port)
+    {
+        _process = process;
+        _out = output;
+        Host = host;
+        Port = port;
+    }
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0)
+    {
+        var output = new TempDirectory("mailcluster-sink-");
+        var info = new ProcessStartInfo("/usr/bin/python3")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Sinks", "sink.py"), "--host", host, "--port", $"{port}", "--out", output.Path, "--delay", $"{delaySeconds:0.###}" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(info)!;
+        var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        if (ready != "READY")
+        {
+            var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            throw new InvalidOperationException($"sink on {host}:{port} did not start: {ready} {error}");
+        }
+        return new AiosmtpdSink(process, output, host, port);
+    }
+
+    public IReadOnlyList<SinkMessage> Messages()
+    {
+        var path = Path.Combine(_out.Path, "messages.jsonl");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        return File.ReadAllLines(path).Where(l => l.Length > 0).Select(Parse).ToList();
+    }
+
+    public int MaxConcurrentConnections()
+    {
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.Path, "stats.json")));
+        return stats.RootElement.GetProperty("max_concurrent").GetInt32();
+    }
+
+    /// <summary>Waits (bounded) until the sink holds at least <paramref name="count"/> messages.</summary>
+    public async Task<IReadOnlyList<SinkMessage>> WaitForMessagesAsync(int count, TimeSpan timeout, Func<string>? context = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var messages = Messages();
+            if (messages.Count >= count)
+            {
+                return messages;
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"sink {Host}:{Port} has {messages.Count} of {count} messages after {timeout}.\n{context?.Invoke()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.StandardInput.Close();
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill();
+            }
+        }
+        _process.Dispose();
+        _out.Dispose();
+    }
+
+    private static SinkMessage Parse(string line)
+    {
+        using var json = JsonDocument.Parse(line);
+        var root = json.RootElement;
+        return new SinkMessage(
+            root.GetProperty("time").GetDouble(),
+            root.GetProperty("peer").GetString()!,
+            root.GetProperty("mail_from").GetString()!,
+            root.GetProperty("rcpt_tos").EnumerateArray().Select(e => e.GetString()!).ToArray(),
+            root.GetProperty("content").GetString()!);
+    }
+}

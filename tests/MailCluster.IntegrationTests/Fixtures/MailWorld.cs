@@ -1,0 +1,93 @@
+using System.Text.RegularExpressions;
+using MailCluster.Testing.IO;
+
+namespace MailCluster.IntegrationTests.Fixtures;
+
+/// <summary>
+/// A silo that delivers for real on loopback: dnsmasq serves the test zones, aiosmtpd sinks are the
+/// MX hosts (each on its own 127.x address, all on one free port that the silo uses as "port 25"),
+/// and the silo's delivery log is a file the test can read.
+/// </summary>
+public sealed partial class MailWorld : IAsyncDisposable
+{
+    private readonly TempDirectory _directory;
+    private readonly Dictionary<string, AiosmtpdSink> _sinks;
+
+    private MailWorld(TempDirectory directory, Dnsmasq dns, Dictionary<string, AiosmtpdSink> sinks, int mxPort)
+    {
+        _directory = directory;
+        Dns = dns;
+        _sinks = sinks;
+        MxPort = mxPort;
+        Silo = null!;
+    }
+
+    public Dnsmasq Dns { get; }
+
+    public SiloProcess Silo { get; private set; }
+
+    public int MxPort { get; }
+
+    public string SpoolPath => Path.Combine(_directory.Path, "spool");
+
+    public string DeliveryLogPath => Path.Combine(_directory.Path, "delivery.log");
+
+    public AiosmtpdSink Sink(string host) => _sinks[host];
+
+    /// <summary>Starts dnsmasq with <paramref name="zone"/>, a sink on each host in <paramref name="sinkHosts"/>, then the silo.</summary>
+    public static async Task<MailWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds = 0, params string[] siloArguments)
+    {
+        var directory = new TempDirectory("mailcluster-world-");
+        var port = LoopbackPorts.Next();
+        var sinks = new Dictionary<string, AiosmtpdSink>();
+        foreach (var host in sinkHosts)
+        {
+            sinks[host] = await AiosmtpdSink.StartAsync(host, port, sinkDelaySeconds);
+        }
+        var world = new MailWorld(directory, await Dnsmasq.StartAsync(zone), sinks, port);
+        await world.StartSiloAsync(siloArguments);
+        return world;
+    }
+
+    /// <summary>Starts (or, after <see cref="SiloProcess.KillAsync"/>, restarts) the silo on the same spool.</summary>
+    public async Task StartSiloAsync(params string[] extra)
+    {
+        string[] arguments =
+        [
+            $"--Dns:Nameservers:0={Dns.Address}",
+            "--Dns:Timeout=00:00:02",
+            $"--Delivery:SmtpPort={MxPort}",
+            "--Delivery:AllowedMxNetworks=127.0.0.0/8",
+            "--Delivery:HeloName=silo.test",
+            "--Delivery:ConnectTimeout=00:00:05",
+            $"--Delivery:LogPath={DeliveryLogPath}",
+            "--Delivery:Retry:Schedule=00:00:02",
+            "--Delivery:PollInterval=00:00:00.200",
+            .. extra,
+        ];
+        Silo = new SiloProcess(SpoolPath, arguments);
+        await Silo.StartAsync();
+    }
+
+    public string[] DeliveryLog() => File.Exists(DeliveryLogPath) ? File.ReadAllLines(DeliveryLogPath) : [];
+
+    /// <summary>Everything a failing test should show: the silo's output and the delivery log.</summary>
+    public string Context() => $"--- silo ---\n{Silo.Output}\n--- delivery log ---\n{string.Join('\n', DeliveryLog())}";
+
+    /// <summary>The queue id that our Received header recorded in delivered content.</summary>
+    public static string QueueIdOf(SinkMessage message) => ReceivedId().Match(message.Content).Groups[1].Value;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Silo.DisposeAsync();
+        foreach (var sink in _sinks.Values)
+        {
+            await sink.DisposeAsync();
+        }
+        await Dns.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    [GeneratedRegex(@"by silo\.test \(MailCluster\) with \S+(?: \([^)]*\))? id ([0-9A-Z]+)")]
+    private static partial Regex ReceivedId();
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""A receiving MX for integration tests (aiosmtpd), cued by the recipient's local part:
+
+  defer-once+...@   first RCPT of that address gets 451 4.3.0, later ones 250
+  tempfail+...@     always 451 4.3.0
+  reject+...@       550 5.1.1 (permanent)
+  ratelimit-once+...@  first RCPT of that address gets 421 4.7.0 and the connection is closed
+  anything else     accepted
+
+Each accepted message is one JSON line in OUT/messages.jsonl (time, peer, envelope, content as
+latin-1 text); OUT/stats.json holds the highest number of simultaneous connections seen.
+Prints READY when listening. Loopback only; stops on SIGTERM or when stdin closes.
+"""
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--host", required=True)
+parser.add_argument("--port", type=int, required=True)
+parser.add_argument("--out", required=True)
+parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering DATA")
+args = parser.parse_args()
+if not args.host.startswith("127.") and args.host != "::1":
+    sys.exit("sink: loopback addresses only")
+
+lock = threading.Lock()
+seen = set()
+stats = {"current": 0, "max_concurrent": 0, "connections": 0}
+
+
+def write_stats():
+    with open(os.path.join(args.out, "stats.json.tmp"), "w") as f:
+        json.dump(stats, f)
+    os.replace(os.path.join(args.out, "stats.json.tmp"), os.path.join(args.out, "stats.json"))
+
+
+class CountingSMTP(SMTP):
+    def connection_made(self, transport):
+        with lock:
+            stats["current"] += 1
+            stats["connections"] += 1
+            stats["max_concurrent"] = max(stats["max_concurrent"], stats["current"])
+            write_stats()
+        super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        with lock:
+            stats["current"] -= 1
+            write_stats()
+        super().connection_lost(exc)
+
+
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        with lock:
+            first = address not in seen
+            seen.add(address)
+        if local.startswith("reject+"):
+            return "550 5.1.1 No such user here"
+        if local.startswith("tempfail+") or (local.startswith("defer-once+") and first):
+            return "451 4.3.0 Try again later"
+        if local.startswith("ratelimit-once+") and first:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
+            return "421 4.7.0 Too many messages, slow down"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if args.delay:
+            await asyncio.sleep(args.delay)
+        record = {
+            "time": time.time(),
+            "peer": session.peer[0],
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "content": envelope.original_content.decode("latin-1"),
+        }
+        with lock, open(os.path.join(args.out, "messages.jsonl"), "a") as f:
+            f.write(json.dumps(record) + "\n")
+        return "250 2.0.0 Queued"
+
+
+class CountingController(Controller):
+    def factory(self):
+        return CountingSMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, data_size_limit=60 * 1024 * 1024)
+
+
+os.makedirs(args.out, exist_ok=True)
+write_stats()
+controller = CountingController(Handler(), hostname=args.host, port=args.port, ready_timeout=10)
+controller.start()
+print("READY", flush=True)
+done = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: done.set())
+threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+done.wait()
+controller.stop()
