@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using MailCluster.Silo;
+using MailCluster.Silo.Http;
 using MailCluster.Silo.Ingress;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
@@ -15,6 +16,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(Random.Shared);
 builder.Services.AddSpool();
 builder.Services.AddIngress();
+builder.Services.AddSiloHttp();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {
     var ingress = context.Configuration.GetSection("Smtp").Get<IngressOptions>() ?? new IngressOptions();
@@ -22,9 +24,11 @@ builder.WebHost.UseKestrel((context, kestrel) =>
     {
         kestrel.Listen(endpoint, listen => listen.UseConnectionHandler<SmtpConnectionHandler>());
     }
+    kestrel.ListenSiloHttp(context.Configuration);
 });
 
 var app = builder.Build();
+app.MapSiloHttp();
 await app.Services.LogSpoolStateAsync();
 await app.StartAsync();
 var ingressOptions = app.Services.GetRequiredService<IOptions<IngressOptions>>().Value;
