@@ -96,6 +96,14 @@ public sealed class ExpositionFormatTests : IDisposable
     }
 
     [Fact]
+    public void ObservableUpDownCounterIsAGauge()
+    {
+        _meter.CreateObservableUpDownCounter("mailcluster.test.leases", () => 4, "{lease}");
+
+        Assert.Equal(["# TYPE mailcluster_test_leases gauge", "mailcluster_test_leases 4"], Exposition.Family(_exporter.Scrape(), "mailcluster_test_leases"));
+    }
+
+    [Fact]
     public void ObservableCounterReportsItsCumulativeValueAsACounter()
     {
         var total = 10L;
