@@ -8,8 +8,12 @@ internal static class Exposition
             || line.StartsWith($"# TYPE {name} ", StringComparison.Ordinal)
             || SampleName(line) is { } sample && (sample == name || sample == name + "_bucket" || sample == name + "_sum" || sample == name + "_count"))];
 
-    public static IReadOnlySet<string> FamilyNames(string scrape) =>
-        Lines(scrape).Where(line => line.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(line => line.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
+    /// <summary>Each family's name and TYPE.</summary>
+    public static IReadOnlyDictionary<string, string> FamilyTypes(string scrape) =>
+        Lines(scrape)
+            .Where(line => line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            .Select(line => line.Split(' '))
+            .ToDictionary(parts => parts[2], parts => parts[3], StringComparer.Ordinal);
 
     private static string? SampleName(string line) =>
         line.StartsWith('#') ? null : line.Split('{', ' ')[0];

@@ -178,7 +178,7 @@ public sealed class ExpositionFormatTests : IDisposable
         otherFactory.Create(new MeterOptions("MailCluster.Test")).CreateCounter<long>("mailcluster.test.elsewhere").Add(1);
         _factory.Create(new MeterOptions("Microsoft.AspNetCore.Hosting")).CreateCounter<long>("http.server.requests").Add(1);
 
-        var families = Exposition.FamilyNames(_exporter.Scrape());
+        var families = Exposition.FamilyTypes(_exporter.Scrape()).Keys;
         Assert.DoesNotContain("mailcluster_test_elsewhere_total", families);
         Assert.DoesNotContain("http_server_requests_total", families);
     }
@@ -186,7 +186,7 @@ public sealed class ExpositionFormatTests : IDisposable
     [Fact]
     public void RuntimeAndProcessMetricsAreExported()
     {
-        var families = Exposition.FamilyNames(_exporter.Scrape());
+        var families = Exposition.FamilyTypes(_exporter.Scrape()).Keys;
         Assert.Contains("dotnet_gc_collections_total", families);
         Assert.Contains("process_cpu_seconds_total", families);
         Assert.Contains("process_resident_memory_bytes", families);
