@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Numerics;
+using System.Text;
 
 namespace MailCluster.Silo.Http.Metrics;
 
@@ -34,11 +35,14 @@ internal sealed class MeterCollector : IDisposable
         _listener.Start();
     }
 
+    /// <summary>Measurements dropped by every family at its series cap.</summary>
+    public long SeriesDropped => _families.Values.Sum(f => f.SeriesDropped);
+
     /// <summary>
-    /// Observes the observable instruments afresh and returns every family, sorted by name. One
-    /// collection at a time, so that two scrapes never interleave their observations.
+    /// Observes the observable instruments afresh and writes every family, sorted by name. One
+    /// scrape at a time, so that one never clears the observed values another is writing.
     /// </summary>
-    public IReadOnlyList<IMetricFamily> Collect()
+    public void WriteTo(StringBuilder output)
     {
         lock (_collecting)
         {
@@ -48,7 +52,10 @@ internal sealed class MeterCollector : IDisposable
                 family.Clear();
             }
             _listener.RecordObservableInstruments();
-            return [.. _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)];
+            foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+            {
+                family.WriteTo(output);
+            }
         }
     }
 

@@ -10,14 +10,10 @@ internal sealed class PrometheusExporter(MeterCollector collector)
     public string Scrape()
     {
         var output = new StringBuilder(16 * 1024);
-        var families = collector.Collect();
-        foreach (var family in families)
-        {
-            family.WriteTo(output);
-        }
+        collector.WriteTo(output);
         PrometheusText.AppendHeader(output, SeriesDroppedName, "counter",
             $"Measurements dropped because their metric already had {IMetricFamily.MaxSeries} label sets; a room's labels are unbounded.");
-        PrometheusText.AppendSample(output, SeriesDroppedName, "", families.Sum(f => f.SeriesDropped));
+        PrometheusText.AppendSample(output, SeriesDroppedName, "", collector.SeriesDropped);
         ProcessMetrics.WriteTo(output);
         return output.ToString();
     }
