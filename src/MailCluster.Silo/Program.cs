@@ -10,6 +10,7 @@ using MailCluster.Dns.Mx;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Silo;
+using MailCluster.Silo.Http;
 using MailCluster.Silo.Ingress;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Server;
@@ -27,6 +28,7 @@ builder.Services.AddSingleton(Random.Shared);
 builder.Services.AddSpool();
 builder.Services.AddIngress();
 builder.Services.AddDelivery();
+builder.Services.AddSiloHttp();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {
     var ingress = context.Configuration.GetSection("Smtp").Get<IngressOptions>() ?? new IngressOptions();
@@ -34,9 +36,11 @@ builder.WebHost.UseKestrel((context, kestrel) =>
     {
         kestrel.Listen(endpoint, listen => listen.UseConnectionHandler<SmtpConnectionHandler>());
     }
+    kestrel.ListenSiloHttp(context.Configuration);
 });
 
 var app = builder.Build();
+app.MapSiloHttp();
 await app.Services.LogSpoolStateAsync();
 await app.StartAsync();
 var ingressOptions = app.Services.GetRequiredService<IOptions<IngressOptions>>().Value;

@@ -21,6 +21,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         SpoolPath = spoolPath;
         SmtpPort = LoopbackPorts.Next();
+        HttpPort = LoopbackPorts.Next();
         _extraArguments = extraArguments;
     }
 
@@ -29,6 +30,11 @@ public sealed class SiloProcess : IAsyncDisposable
     public int SmtpPort { get; }
 
     public string SmtpAddress => $"127.0.0.1:{SmtpPort}";
+
+    /// <summary>/metrics, /healthz and /readyz; its own port, so that silos of parallel tests never share 8025.</summary>
+    public int HttpPort { get; }
+
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}/");
 
     public string Output
     {
@@ -54,6 +60,7 @@ public sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add(RepositoryLayout.SiloDll);
         info.ArgumentList.Add($"--Spool:Path={SpoolPath}");
         info.ArgumentList.Add($"--Smtp:Listen={SmtpAddress}");
+        info.ArgumentList.Add($"--Http:Listen=127.0.0.1:{HttpPort}");
         info.ArgumentList.Add("--Smtp:ServerName=silo.test");
         foreach (var argument in _extraArguments)
         {

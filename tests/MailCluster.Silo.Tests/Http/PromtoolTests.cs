@@ -1,0 +1,23 @@
+namespace MailCluster.Silo.Tests.Http;
+
+public sealed class PromtoolTests
+{
+    [Fact]
+    public async Task PopulatedScrapePassesPromtoolCheckMetricsWithoutAWord()
+    {
+        using var rooms = new RoomMetrics().WithTraffic();
+        var scrape = rooms.Exporter.Scrape();
+
+        var (exitCode, output) = await Promtool.RunAsync(["check", "metrics"], scrape);
+
+        Assert.True(exitCode == 0 && output.Length == 0, $"promtool exited {exitCode}:\n{output}\n--- scrape ---\n{scrape}");
+    }
+
+    [Fact]
+    public async Task AlertRulesPassPromtoolCheckRules()
+    {
+        var (exitCode, output) = await Promtool.RunAsync(["check", "rules", RepositoryFiles.Path("deploy/prometheus/alerts.yml")]);
+
+        Assert.True(exitCode == 0, $"promtool exited {exitCode}:\n{output}");
+    }
+}

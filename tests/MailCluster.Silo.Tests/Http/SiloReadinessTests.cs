@@ -1,0 +1,60 @@
+using System.Buffers;
+using MailCluster.Silo.Http;
+using MailCluster.Spool;
+
+namespace MailCluster.Silo.Tests.Http;
+
+public sealed class SiloReadinessTests
+{
+    private readonly HealthSpool _spool = new();
+
+    [Fact]
+    public void NotReadyUntilTheListenersAreBound()
+    {
+        var readiness = new SiloReadiness(_spool);
+        Assert.Equal("listeners not bound yet", readiness.NotReadyReason());
+
+        readiness.MarkListening();
+
+        Assert.Null(readiness.NotReadyReason());
+    }
+
+    [Fact]
+    public void AnUnhealthySpoolMakesTheSiloNotReadyWithItsReason()
+    {
+        var readiness = new SiloReadiness(_spool);
+        readiness.MarkListening();
+
+        _spool.UnhealthyReason = "disk full";
+
+        Assert.Equal("spool unhealthy: disk full", readiness.NotReadyReason());
+    }
+
+    [Fact]
+    public void DrainingWinsOverEverythingElse()
+    {
+        var readiness = new SiloReadiness(_spool);
+        readiness.MarkListening();
+
+        readiness.MarkDraining();
+
+        Assert.True(readiness.IsDraining);
+        Assert.Equal("draining", readiness.NotReadyReason());
+    }
+
+    /// <summary>Only the health of a spool matters to readiness.</summary>
+    private sealed class HealthSpool : ISpool
+    {
+        public string? UnhealthyReason { get; set; }
+
+        public ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<byte[]?> ReadContentAsync(string queueId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
