@@ -55,6 +55,14 @@ public sealed class SiloReadinessTests
 
         public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
