@@ -113,18 +113,7 @@ internal static class SiloServices
             sp.GetRequiredService<DeliveryMetrics>().ObserveDomains(() => directory.Active.Select(a => (a.Domain, a.ActiveConnections, a.IsBackingOff)));
             return directory;
         });
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryOptions>().Enabled
-            ? sp.GetRequiredService<DeliveryScheduler>()
-            : (IHostedService)new NoDelivery());
-        services.AddSingleton<DeliveryScheduler>();
-    }
-
-    /// <summary>Stands in for the scheduler on an ingress-only silo (Delivery:Enabled=false).</summary>
-    private sealed class NoDelivery : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        services.AddHostedService<DeliveryScheduler>();
     }
 
     public static void AddSpool(this IServiceCollection services)

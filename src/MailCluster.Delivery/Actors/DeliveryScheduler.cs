@@ -37,7 +37,8 @@ public sealed partial class DeliveryScheduler : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        // An ingress-only silo (Delivery:Enabled=false) keeps accepting; another silo delivers.
+        while (_options.Enabled && !stoppingToken.IsCancellationRequested)
         {
             var sleep = _options.PollInterval;
             try

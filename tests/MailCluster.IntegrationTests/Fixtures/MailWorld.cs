@@ -69,6 +69,20 @@ public sealed partial class MailWorld : IAsyncDisposable
         await Silo.StartAsync();
     }
 
+    /// <summary>Waits (bounded) until the spool holds no message: everything delivered or bounced.</summary>
+    public async Task WaitForEmptySpoolAsync(TimeSpan? timeout = null)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while ((await SpoolInspector.CountAsync(SpoolPath)).Messages > 0)
+        {
+            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException($"spool still holds {await SpoolInspector.CountAsync(SpoolPath)}\n{Context()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public string[] DeliveryLog() => File.Exists(DeliveryLogPath) ? File.ReadAllLines(DeliveryLogPath) : [];
 
     /// <summary>Everything a failing test should show: the silo's output and the delivery log.</summary>

@@ -1,0 +1,29 @@
+using MailCluster.IntegrationTests.Fixtures;
+
+namespace MailCluster.IntegrationTests.Scenarios;
+
+[Trait("Category", "Integration")]
+public sealed class PlainDeliveryReachesTheMx
+{
+    [Fact]
+    public async Task MessageFoundThroughDnsmasqIsDeliveredAndLeavesTheSpool()
+    {
+        await using var world = await MailWorld.StartAsync(
+            ["mx-host=dest.test,mx.dest.test,10", "host-record=mx.dest.test,127.0.10.2"],
+            ["127.0.10.2"]);
+
+        var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "bob@dest.test", "--header", "Subject: plain delivery");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+
+        var message = Assert.Single(await world.Sink("127.0.10.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
+        Assert.Equal("alice@sender.test", message.MailFrom);
+        Assert.Equal(["bob@dest.test"], message.RcptTos);
+        Assert.Equal(Swaks.QueueId(sent), MailWorld.QueueIdOf(message));
+        Assert.Contains("Subject: plain delivery", message.Content, StringComparison.Ordinal);
+
+        await world.WaitForEmptySpoolAsync();
+        var log = Assert.Single(world.DeliveryLog(), l => l.Contains("\"type\":\"Delivered\"", StringComparison.Ordinal));
+        Assert.Contains("\"mx_host\":\"mx.dest.test\"", log, StringComparison.Ordinal);
+        Assert.Contains("\"mx_ip\":\"127.0.10.2\"", log, StringComparison.Ordinal);
+    }
+}
