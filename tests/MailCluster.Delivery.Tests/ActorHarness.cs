@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Retry;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Mime.Dsn;
+using MailCluster.Mime.Headers;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Spool;
+using MailCluster.Spool.Sqlite;
+using MailCluster.Testing.IO;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Delivery.Tests;
+
+/// <summary>
+/// Domain actors over a real SQLite spool and a fake clock; the MX side is a scripted connector
+/// whose sends wait on a gate the test opens, so concurrency and pacing can be observed exactly.
+/// </summary>
+internal sealed class ActorHarness : IAsyncDisposable
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
+    private readonly TempDirectory _directory = new();
+    private readonly TestMeterFactory _meters = new();
+    private readonly DeliveryLog _log;
+    private int _sequence;
+
+    public ActorHarness(ShapingOptions shaping)
+    {
+        Spool = SqliteSpool.Open(new SpoolOptions { Path = _directory.Path }, new SpoolMetrics(_meters), Time);
+        var options = new DeliveryOptions { HeloName = "silo.test", ActorIdleTimeout = TimeSpan.FromMinutes(10) };
+        var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
+        _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"));
+        var bounces = new BounceFactory(Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
+        var recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
+        var runtime = new DeliveryRuntime(Spool, Connector, new ShapingRules(shaping), new SiteThrottleRegistry(Time), recorder, options, metrics, Time, NullLogger.Instance);
+        Directory = new DomainActorDirectory(runtime);
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+
+    public ISpool Spool { get; }
+
+    public ScriptedConnector Connector { get; } = new();
+
+    public DeliveryTrigger Trigger { get; } = new();
+
+    public DomainActorDirectory Directory { get; }
+
+    public async Task EnqueueAsync(string recipient)
+    {
+        var domain = recipient[(recipient.IndexOf('@') + 1)..];
+        var envelope = new SpoolEnvelope($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", [new SpoolRecipientAddress(recipient, domain, null, null)], Time.GetUtcNow(), null, null, false, false);
+        await Spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("Subject: t\r\n\r\nbody\r\n")), CancellationToken.None);
+    }
+
+    /// <summary>Waits for the spool to reach a state; the actors work on the thread pool, so this is bounded polling of real state.</summary>
+    public Task WaitForAsync(Func<SpoolCounts, bool> condition) =>
+        WaitUntilAsync(async () => condition(await Spool.CountAsync(CancellationToken.None)));
+
+    public async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var deadline = new CancellationTokenSource(s_wait);
+        while (!await condition())
+        {
+            await Connector.Changed.WaitAsync(TimeSpan.FromMilliseconds(50), deadline.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            deadline.Token.ThrowIfCancellationRequested();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Connector.OpenAll();
+        await Directory.StopAsync();
+        await Spool.DisposeAsync();
+        await _log.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _meters.Dispose();
+        Trigger.Dispose();
+        _directory.Dispose();
+    }
+}
+
+/// <summary>
+/// The MX side for actor tests: counts connections (now and at most), and answers each recipient
+/// from its local part: <c>slow</c> gets 421 4.7.0 the first time, <c>reject</c> 550 5.1.1, anything else 250.
+/// Sends wait for the gate unless it is open.
+/// </summary>
+internal sealed class ScriptedConnector : IMxConnector
+{
+    private readonly ConcurrentQueue<TaskCompletionSource> _gates = new();
+    private readonly ConcurrentDictionary<string, bool> _slowedDown = new();
+    private volatile bool _open;
+    private int _current;
+    private int _max;
+    private int _connects;
+    private int _sends;
+
+    public SemaphoreSlim Changed { get; } = new(0);
+
+    public SemaphoreSlim SendStarted { get; } = new(0);
+
+    public int MaxConcurrent => Volatile.Read(ref _max);
+
+    public int Connects => Volatile.Read(ref _connects);
+
+    public int Sends => Volatile.Read(ref _sends);
+
+    /// <summary>Lets every waiting and future send complete.</summary>
+    public void OpenAll()
+    {
+        _open = true;
+        while (_gates.TryDequeue(out var gate))
+        {
+            gate.TrySetResult();
+        }
+    }
+
+    public Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) => Task.FromResult<string?>($"mx.{domain}");
+
+    public Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _connects);
+        var now = Interlocked.Increment(ref _current);
+        int seen;
+        while ((seen = Volatile.Read(ref _max)) < now && Interlocked.CompareExchange(ref _max, now, seen) != seen)
+        {
+        }
+        return Task.FromResult(new ConnectResult(new Connection(this), null));
+    }
+
+    private async Task<JobResult> SendAsync(DeliveryJob job)
+    {
+        Interlocked.Increment(ref _sends);
+        SendStarted.Release();
+        if (!_open)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _gates.Enqueue(gate);
+            if (_open)
+            {
+                gate.TrySetResult();
+            }
+            await gate.Task;
+        }
+        var outcomes = job.Recipients.Select(r => DeliveryOutcomeClassifier.FromReply(Reply(r.Address), SmtpPhase.Rcpt)).ToArray();
+        Changed.Release();
+        return new JobResult(job, outcomes, new MxEndpoint("mx.test", "192.0.2.1", null), TimeSpan.FromMilliseconds(1), ConnectionUsable: true);
+    }
+
+    private SmtpReply Reply(string address) => address.Split('@')[0] switch
+    {
+        "slow" when _slowedDown.TryAdd(address, true) => new SmtpReply(421, new EnhancedStatusCode(4, 7, 0), "slow down"),
+        "reject" => new SmtpReply(550, new EnhancedStatusCode(5, 1, 1), "no such user"),
+        _ => new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok"),
+    };
+
+    private sealed class Connection(ScriptedConnector owner) : IMxConnection
+    {
+        public MxEndpoint Endpoint { get; } = new("mx.test", "192.0.2.1", null);
+
+        public Task<JobResult> SendAsync(DeliveryJob job, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => owner.SendAsync(job);
+
+        public Task CloseAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public ValueTask DisposeAsync()
+        {
+            Interlocked.Decrement(ref owner._current);
+            owner.Changed.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Dns.Mx;
+using MailCluster.Smtp.Protocol;
+
+namespace MailCluster.Delivery.Tests;
+
+public sealed class DeliveryOutcomeClassifierTests
+{
+    public static TheoryData<int, string?, SmtpPhase, DeliveryVerdict, string, bool> Replies() => new()
+    {
+        // code, enhanced, phase → verdict, status, slow down
+        { 250, "2.0.0", SmtpPhase.EndOfData, DeliveryVerdict.Delivered, "2.0.0", false },
+        { 250, null, SmtpPhase.EndOfData, DeliveryVerdict.Delivered, "2.0.0", false },
+        { 251, "2.1.5", SmtpPhase.Rcpt, DeliveryVerdict.Delivered, "2.1.5", false },
+        { 421, "4.7.0", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.7.0", true },
+        { 421, null, SmtpPhase.Greeting, DeliveryVerdict.Deferred, "4.0.0", true },
+        { 421, "4.3.2", SmtpPhase.Mail, DeliveryVerdict.Deferred, "4.3.2", true },
+        { 450, "4.2.0", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.2.0", false },
+        { 450, "4.7.1", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.7.1", true },
+        { 451, "4.3.0", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.3.0", false },
+        { 451, "4.7.1", SmtpPhase.Mail, DeliveryVerdict.Deferred, "4.7.1", true },
+        { 451, "4.7.650", SmtpPhase.EndOfData, DeliveryVerdict.Deferred, "4.7.650", true },
+        { 451, null, SmtpPhase.EndOfData, DeliveryVerdict.Deferred, "4.0.0", false },
+        { 452, "4.2.2", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.2.2", false },
+        { 452, "4.5.3", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.5.3", false },
+        { 454, "4.7.0", SmtpPhase.StartTls, DeliveryVerdict.Deferred, "4.7.0", true },
+        { 500, "5.5.1", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.5.1", false },
+        { 501, "5.1.3", SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.1.3", false },
+        { 502, "5.5.1", SmtpPhase.Ehlo, DeliveryVerdict.Bounced, "5.5.1", false },
+        { 503, "5.5.1", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.5.1", false },
+        { 503, null, SmtpPhase.Data, DeliveryVerdict.Deferred, "4.0.0", false },
+        { 550, "5.1.1", SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.1.1", false },
+        { 550, "5.7.1", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.7.1", false },
+        { 550, null, SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.0.0", false },
+        { 551, "5.1.6", SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.1.6", false },
+        { 552, "5.2.2", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.5.3", false },
+        { 552, "5.3.4", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.3.4", false },
+        { 553, "5.1.8", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.1.8", false },
+        { 554, "5.7.1", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.7.1", false },
+        { 554, "5.6.0", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.6.0", false },
+        { 554, "5.6.3", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.6.3", false },
+        { 553, "5.6.7", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.6.7", false },
+        { 354, null, SmtpPhase.EndOfData, DeliveryVerdict.Deferred, "4.5.0", false },
+        { 220, null, SmtpPhase.Rcpt, DeliveryVerdict.Delivered, "2.0.0", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Replies))]
+    public void RepliesAreClassified(int code, string? enhanced, SmtpPhase phase, DeliveryVerdict verdict, string status, bool slowDown)
+    {
+        EnhancedStatusCode? parsed = enhanced is null ? null : EnhancedStatusCode.TryParse(enhanced, out var e) ? e : throw new ArgumentException(enhanced);
+        var outcome = DeliveryOutcomeClassifier.FromReply(new SmtpReply(code, parsed, "text"), phase);
+        Assert.Equal((verdict, status, slowDown), (outcome.Verdict, outcome.Status, outcome.SlowDown));
+        Assert.Contains("text", outcome.Reason, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<MxResolutionKind, string, DeliveryVerdict> Resolutions() => new()
+    {
+        { MxResolutionKind.NullMx, "5.1.10", DeliveryVerdict.Bounced },
+        { MxResolutionKind.NoSuchDomain, "5.1.2", DeliveryVerdict.Bounced },
+        { MxResolutionKind.NoMailHosts, "5.4.4", DeliveryVerdict.Bounced },
+        { MxResolutionKind.TemporaryFailure, "4.4.3", DeliveryVerdict.Deferred },
+    };
+
+    [Theory]
+    [MemberData(nameof(Resolutions))]
+    public void DnsVerdictsKeepTheirStatusAndReason(MxResolutionKind kind, string status, DeliveryVerdict verdict)
+    {
+        var outcome = DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", kind, [], status, $"reason for {kind}"));
+        Assert.Equal((verdict, status, $"reason for {kind}"), (outcome.Verdict, outcome.Status, outcome.Reason));
+    }
+
+    [Fact]
+    public void ResolvedDomainIsNotAFailure() =>
+        Assert.Throws<ArgumentException>(() => DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", MxResolutionKind.Resolved, [], "2.0.0", "ok")));
+
+    [Fact]
+    public void ConnectionFailuresDeferAndAskToSlowDown()
+    {
+        var refused = DeliveryOutcomeClassifier.ConnectionFailed("mx[192.0.2.1]: Connection refused");
+        Assert.Equal((DeliveryVerdict.Deferred, "4.4.1", true), (refused.Verdict, refused.Status, refused.SlowDown));
+        var lost = DeliveryOutcomeClassifier.ConnectionLost("reset by peer");
+        Assert.Equal((DeliveryVerdict.Deferred, "4.4.2", false), (lost.Verdict, lost.Status, lost.SlowDown));
+    }
+
+    [Fact]
+    public void LostAfterTheDotIsRetriedAndSaysItMayDuplicate()
+    {
+        var unknown = DeliveryOutcomeClassifier.UnknownOutcome("timeout");
+        Assert.Equal(DeliveryVerdict.Deferred, unknown.Verdict);
+        Assert.Contains("possible duplicate", unknown.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TlsPolicyFailureDefers() =>
+        Assert.Equal((DeliveryVerdict.Deferred, "4.7.5"), (DeliveryOutcomeClassifier.TlsPolicyNotMet("no STARTTLS").Verdict, DeliveryOutcomeClassifier.TlsPolicyNotMet("x").Status));
+
+    [Fact]
+    public void ExpiryBouncesQuotingTheLastError()
+    {
+        var expired = DeliveryOutcomeClassifier.Expired(new DeliveryOutcome(DeliveryVerdict.Deferred, "4.3.0", "451 4.3.0 busy"), TimeSpan.FromDays(5));
+        Assert.Equal((DeliveryVerdict.Bounced, "4.4.7"), (expired.Verdict, expired.Status));
+        Assert.Equal("delivery time expired after 5 days; last error: 451 4.3.0 busy", expired.Reason);
+    }
+}

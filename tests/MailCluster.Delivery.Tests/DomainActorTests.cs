@@ -1,0 +1,114 @@
+using MailCluster.Delivery.Shaping;
+
+namespace MailCluster.Delivery.Tests;
+
+public sealed class DomainActorTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
+
+    private static ShapingOptions Shaping(Action<ShapingRule> rule)
+    {
+        var dest = new ShapingRule { Match = "dest.test" };
+        rule(dest);
+        return new ShapingOptions { Rules = [dest] };
+    }
+
+    [Fact]
+    public async Task NeverMoreConnectionsThanConfigured()
+    {
+        await using var harness = new ActorHarness(Shaping(r => r.MaxConnections = 2));
+        for (var i = 0; i < 12; i++)
+        {
+            await harness.EnqueueAsync($"r{i}@dest.test");
+        }
+
+        harness.Directory.Wake("dest.test");
+        Assert.True(await harness.Connector.SendStarted.WaitAsync(s_wait));
+        Assert.True(await harness.Connector.SendStarted.WaitAsync(s_wait));
+        // Both connections are busy and ten jobs wait: still exactly two connections.
+        Assert.Equal((2, 2), (harness.Connector.Connects, harness.Connector.MaxConcurrent));
+
+        harness.Connector.OpenAll();
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(12, harness.Connector.Sends);
+        Assert.Equal(2, harness.Connector.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task MessageRateIsNeverExceeded()
+    {
+        await using var harness = new ActorHarness(Shaping(r => r.MessageRate = "2/min"));
+        harness.Connector.OpenAll();
+        for (var i = 0; i < 4; i++)
+        {
+            await harness.EnqueueAsync($"r{i}@dest.test");
+        }
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 2);
+        Assert.Equal(2, harness.Connector.Sends);
+
+        // One token every 30 s of the fake clock, one message per token.
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await harness.WaitForAsync(c => c.Messages == 1);
+        Assert.Equal(3, harness.Connector.Sends);
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(4, harness.Connector.Sends);
+    }
+
+    [Fact]
+    public async Task RateLimitReplyPausesTheDomainForTheBackoffPeriod()
+    {
+        await using var harness = new ActorHarness(Shaping(r => r.BackoffPeriod = TimeSpan.FromMinutes(2)));
+        harness.Connector.OpenAll();
+        await harness.EnqueueAsync("slow@dest.test");
+        harness.Directory.Wake("dest.test");
+        var actor = Assert.Single(harness.Directory.Active);
+        await harness.WaitUntilAsync(async () => actor.IsBackingOff && (await harness.Spool.CountAsync(CancellationToken.None)).InFlightRecipients == 0);
+        Assert.Equal(1, harness.Connector.Sends);
+
+        // New mail for the paused domain waits, although it is due now.
+        await harness.EnqueueAsync("next@dest.test");
+        harness.Directory.Wake("dest.test");
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
+        Assert.Equal(1, harness.Connector.Sends);
+        Assert.True(actor.IsBackingOff);
+
+        harness.Time.Advance(TimeSpan.FromSeconds(31));
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.False(actor.IsBackingOff);
+        Assert.Equal(3, harness.Connector.Sends);
+    }
+
+    [Fact]
+    public async Task SuspendedDomainIsNotTriedUntilResumed()
+    {
+        await using var harness = new ActorHarness(Shaping(_ => { }));
+        harness.Connector.OpenAll();
+        harness.Directory.Suspend("dest.test");
+        await harness.EnqueueAsync("a@dest.test");
+        harness.Directory.Wake("dest.test");
+        harness.Directory.Wake("dest.test");
+        Assert.True(harness.Directory.IsSuspended("dest.test"));
+
+        harness.Directory.Resume("dest.test");
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(1, harness.Connector.Sends);
+    }
+
+    [Fact]
+    public async Task PermanentFailureBouncesWithADsnToTheSender()
+    {
+        await using var harness = new ActorHarness(Shaping(_ => { }));
+        harness.Connector.OpenAll();
+        await harness.EnqueueAsync("reject@dest.test");
+        harness.Directory.Wake("dest.test");
+
+        // The failed recipient is gone; in its place a DSN for the sender's domain waits.
+        await harness.WaitForAsync(c => c == new Spool.SpoolCounts(1, 1, 0) && harness.Connector.Sends == 1);
+        Assert.Equal(["client.test"], await harness.Spool.GetDueDomainsAsync(harness.Time.GetUtcNow(), 10, CancellationToken.None));
+    }
+}
