@@ -90,7 +90,8 @@ public sealed class AttemptRecorder
             _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null);
             logged.Add(new DeliveryLogRecord(
                 now, type, job.Message.QueueId, recipient.Address, domain, result.Endpoint?.Host, result.Endpoint?.Address, result.Endpoint?.TlsProtocol,
-                outcome.Status, outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds, next, null));
+                outcome.Status, outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds,
+                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null));
         }
         if (result.PossibleDuplicate)
         {

@@ -18,6 +18,7 @@ public sealed record DeliveryLogRecord(
     [property: JsonPropertyName("reply")] string Reply,
     [property: JsonPropertyName("attempt")] int Attempt,
     [property: JsonPropertyName("latency_ms")] double LatencyMs,
+    [property: JsonPropertyName("queue_seconds")] double QueueSeconds,
     [property: JsonPropertyName("next_attempt")] DateTimeOffset? NextAttempt,
     [property: JsonPropertyName("dsn_queue_id")] string? DsnQueueId);
 

@@ -54,6 +54,7 @@ public sealed partial class MailWorld : IAsyncDisposable
     {
         string[] arguments =
         [
+            "--Delivery:Enabled=true",
             $"--Dns:Nameservers:0={Dns.Address}",
             "--Dns:Timeout=00:00:02",
             $"--Delivery:SmtpPort={MxPort}",

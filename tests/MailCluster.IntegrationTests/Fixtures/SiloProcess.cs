@@ -62,6 +62,10 @@ public sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add($"--Smtp:Listen={SmtpAddress}");
         info.ArgumentList.Add($"--Http:Listen=127.0.0.1:{HttpPort}");
         info.ArgumentList.Add("--Smtp:ServerName=silo.test");
+        // Tests reach loopback only: delivery is off unless a test sets up its DNS and MX peers
+        // (MailWorld turns it on), and the resolver never falls back to the machine's nameservers.
+        info.ArgumentList.Add("--Delivery:Enabled=false");
+        info.ArgumentList.Add("--Dns:Nameservers:0=127.0.0.1:9");
         foreach (var argument in _extraArguments)
         {
             info.ArgumentList.Add(argument);

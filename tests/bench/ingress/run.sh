@@ -41,7 +41,9 @@
 #                          dir) and $SILO_PORT exported - single-quote it.
 #                          Default: dotnet src/MailCluster.Silo/bin/Release/
 #                          net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL"
-#                          --Smtp:Listen=127.0.0.1:"$SILO_PORT"
+#                          --Smtp:Listen=127.0.0.1:"$SILO_PORT" plus delivery off
+#                          (acceptance only, like defer_transports) and a free
+#                          HTTP port
 #     --silo-port P        (2525)   --postfix-port P   (2526)
 #     --count N            messages per timed run (default: 20000 for 1 KiB,
 #                          4000 for 50 KiB, generally 200000/KiB in [1000,20000])
@@ -74,7 +76,7 @@ PFX_INSTANCE=$REPO/tests/infra/postfix-instance.sh
 export PATH=$PATH:/usr/sbin:/sbin
 
 # shellcheck disable=SC2016  # expanded later by bash -c, with SPOOL/SILO_PORT
-SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT"'
+SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT" --Http:Listen=127.0.0.1:$((SILO_PORT + 1000)) --Delivery:Enabled=false --Dns:Nameservers:0=127.0.0.1:9'
 SILO_CMD_DEFAULT=1
 SILO_PORT=2525
 POSTFIX_PORT=2526
