@@ -39,7 +39,12 @@ builder.WebHost.UseKestrel((context, kestrel) =>
     kestrel.ListenSiloHttp(context.Configuration);
 });
 
+builder.Services.Configure<HostOptions>(host =>
+    host.ShutdownTimeout = builder.Configuration.GetSection("Smtp").Get<IngressOptions>()?.DrainTimeout ?? TimeSpan.FromSeconds(30));
+
 var app = builder.Build();
+// SIGTERM: sessions between transactions get 421 now, the others when their transaction ends.
+app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<SessionHeartbeat>().DrainAll);
 app.MapSiloHttp();
 await app.Services.LogSpoolStateAsync();
 await app.StartAsync();
@@ -145,7 +150,7 @@ internal static class SiloServices
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             () => sp.GetRequiredService<ConnectionLimiter>().Current));
         // One heartbeat per silo checks every session's idle time once a second.
-        services.AddSingleton(sp => new IdleTimeoutHeartbeat(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(1)));
+        services.AddSingleton(sp => new SessionHeartbeat(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(1)));
         services.AddSingleton<ISmtpSessionHost, SpoolingSessionHost>();
     }
 

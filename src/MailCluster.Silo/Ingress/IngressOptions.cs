@@ -20,6 +20,12 @@ public sealed class IngressOptions
     /// <summary>Concurrent SMTP connections per client address; beyond it 421 4.7.0. Default 100.</summary>
     public int MaxConnectionsPerClient { get; set; } = 100;
 
+    /// <summary>
+    /// On shutdown (SIGTERM), how long sessions inside a transaction may take to finish it before
+    /// the process exits anyway; idle sessions get 421 at once. Default 30 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>PEM certificate for STARTTLS; STARTTLS is offered only when set.</summary>
     public string? TlsCertificatePath { get; set; }
 

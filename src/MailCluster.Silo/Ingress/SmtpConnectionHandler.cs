@@ -9,17 +9,18 @@ using Microsoft.Extensions.Options;
 namespace MailCluster.Silo.Ingress;
 
 /// <summary>Kestrel's entry for an SMTP connection: applies the connection limits, then runs one session over the socket's pipes.</summary>
-internal sealed class SmtpConnectionHandler : ConnectionHandler
+internal sealed partial class SmtpConnectionHandler : ConnectionHandler
 {
     private readonly ISmtpSessionHost _host;
     private readonly ConnectionLimiter _limiter;
     private readonly IngressOptions _options;
     private readonly SmtpServerLimits _limits;
     private readonly X509Certificate2? _certificate;
-    private readonly IdleTimeoutHeartbeat _heartbeat;
+    private readonly SessionHeartbeat _heartbeat;
     private readonly IngressMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<SmtpConnectionHandler> _logger;
+    private readonly Http.SiloReadiness _readiness;
 
     public SmtpConnectionHandler(
         ISmtpSessionHost host,
@@ -27,11 +28,13 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         IOptions<IngressOptions> options,
         IOptions<SmtpServerLimits> limits,
         TlsCertificate certificate,
-        IdleTimeoutHeartbeat heartbeat,
+        SessionHeartbeat heartbeat,
         IngressMetrics metrics,
         TimeProvider time,
+        Http.SiloReadiness readiness,
         ILogger<SmtpConnectionHandler> logger)
     {
+        _readiness = readiness;
         _host = host;
         _limiter = limiter;
         _options = options.Value;
@@ -46,11 +49,15 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var remote = (IPEndPoint)connection.RemoteEndPoint!;
+        if (_readiness.IsDraining)
+        {
+            await RefuseAsync(connection, SmtpReplies.ShuttingDown);
+            return;
+        }
         if (!_limiter.TryAcquire(remote.Address, out var lease))
         {
             _metrics.ConnectionRejected();
-            SmtpReplies.TooManyConnections.WriteTo(connection.Transport.Output);
-            await connection.Transport.Output.FlushAsync();
+            await RefuseAsync(connection, SmtpReplies.TooManyConnections);
             return;
         }
         using (lease)
@@ -73,6 +80,16 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
                 }
             }
         }
+    }
+}
+
+internal sealed partial class SmtpConnectionHandler
+{
+    // RFC 5321 3.1: a server that will not serve answers 421 at once instead of the greeting.
+    private static async Task RefuseAsync(ConnectionContext connection, SmtpReply reply)
+    {
+        reply.WriteTo(connection.Transport.Output);
+        await connection.Transport.Output.FlushAsync();
     }
 }
 

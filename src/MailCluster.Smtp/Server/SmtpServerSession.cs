@@ -33,7 +33,7 @@ public sealed partial class SmtpServerSession
     private readonly ISmtpConnection _connection;
     private readonly ISmtpSessionHost _host;
     private readonly SmtpServerLimits _limits;
-    private readonly IdleTimeoutHeartbeat _heartbeat;
+    private readonly SessionHeartbeat _heartbeat;
     private readonly TimeProvider _time;
     private readonly DataReader _dataReader;
     private readonly MessageBuffer _body = new(); // returned to the pool when RunAsync ends
@@ -45,8 +45,9 @@ public sealed partial class SmtpServerSession
     private bool _closing;
     private long _lastActivity;
     private volatile bool _timedOut;
+    private volatile bool _draining;
 
-    public SmtpServerSession(ISmtpConnection connection, ISmtpSessionHost host, SmtpSessionInfo info, SmtpServerLimits limits, IdleTimeoutHeartbeat heartbeat, TimeProvider time)
+    public SmtpServerSession(ISmtpConnection connection, ISmtpSessionHost host, SmtpSessionInfo info, SmtpServerLimits limits, SessionHeartbeat heartbeat, TimeProvider time)
     {
         _connection = connection;
         _host = host;
@@ -68,6 +69,12 @@ public sealed partial class SmtpServerSession
             Write(new SmtpReply(220, null, $"{Info.ServerName} ESMTP MailCluster"));
             while (!_closing)
             {
+                if (_draining && _transaction is null && _mode == Mode.Command)
+                {
+                    // Shutdown: between transactions the client is told to come back (RFC 5321 3.8).
+                    Write(SmtpReplies.ShuttingDown);
+                    break;
+                }
                 await _connection.Output.FlushAsync(cancellationToken);
                 _lastActivity = _time.GetTimestamp();
                 var input = _connection.Input;
@@ -76,6 +83,12 @@ public sealed partial class SmtpServerSession
                 {
                     Write(SmtpReplies.IdleTimeout);
                     break;
+                }
+                if (result.IsCanceled)
+                {
+                    // Woken to drain: keep what was read and look at the drain state again.
+                    input.AdvanceTo(result.Buffer.Start);
+                    continue;
                 }
                 _lastActivity = _time.GetTimestamp();
                 var buffer = result.Buffer;
@@ -123,6 +136,13 @@ public sealed partial class SmtpServerSession
             _timedOut = true;
             _connection.Input.CancelPendingRead();
         }
+    }
+
+    /// <summary>Called by the heartbeat at shutdown: the session ends at its next transaction boundary.</summary>
+    internal void Drain()
+    {
+        _draining = true;
+        _connection.Input.CancelPendingRead();
     }
 
     private Step Advance(ref ReadOnlySequence<byte> buffer)

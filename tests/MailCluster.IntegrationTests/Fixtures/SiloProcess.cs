@@ -49,6 +49,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    public int ProcessId => _process!.Id;
+
     public async Task StartAsync()
     {
         var info = new ProcessStartInfo("dotnet")

@@ -22,7 +22,7 @@ internal sealed class SessionHarness : IAsyncDisposable
     public SessionHarness(SmtpServerLimits? limits = null, X509Certificate2? certificate = null, string remoteAddress = "127.0.0.1")
     {
         Limits = limits ?? new SmtpServerLimits();
-        Heartbeat = new IdleTimeoutHeartbeat(Time);
+        Heartbeat = new SessionHeartbeat(Time);
         _server = new SmtpPipeConnection(_connection.Server, certificate);
         _clientInput = _connection.Client.Input;
         var info = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse(remoteAddress), 40000), new IPEndPoint(IPAddress.Loopback, 25), "mx.test");
@@ -48,7 +48,7 @@ internal sealed class SessionHarness : IAsyncDisposable
 
     public SmtpServerLimits Limits { get; }
 
-    public IdleTimeoutHeartbeat Heartbeat { get; }
+    public SessionHeartbeat Heartbeat { get; }
 
     public SmtpServerSession Session { get; }
 

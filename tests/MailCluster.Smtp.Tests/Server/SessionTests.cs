@@ -138,6 +138,31 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task DrainingSessionFinishesItsTransactionThenSays421()
+    {
+        await using var harness = await ReadyAsync();
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+
+        harness.Heartbeat.DrainAll();
+
+        Assert.StartsWith("250 2.0.0 Ok: queued as", await harness.CommandAsync("in flight\r\n."));
+        Assert.Equal("421 4.3.2 Service shutting down, try again later", await harness.ReadLineAsync());
+        Assert.Null(await harness.ReadLineAsync());
+        Assert.Single(harness.Host.Committed);
+    }
+
+    [Fact]
+    public async Task DrainingIdleSessionGets421AtOnce()
+    {
+        await using var harness = await ReadyAsync();
+        harness.Heartbeat.DrainAll();
+        Assert.Equal("421 4.3.2 Service shutting down, try again later", await harness.ReadLineAsync());
+        Assert.Null(await harness.ReadLineAsync());
+    }
+
+    [Fact]
     public async Task StartTlsDiscardsPipelinedPlaintextAndRestartsTheSession()
     {
         using var certificate = TestCertificate.Create("mx.test");

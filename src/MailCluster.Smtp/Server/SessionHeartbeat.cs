@@ -4,15 +4,16 @@ namespace MailCluster.Smtp.Server;
 
 /// <summary>
 /// One timer per silo that times out idle sessions (RFC 5321 4.5.3.2.7), as Kestrel's heartbeat
-/// does, instead of a timer per session. Tests call <see cref="OnHeartbeat"/> after moving a fake clock.
+/// does, instead of a timer per session; it also tells every session to drain at shutdown.
+/// Tests call <see cref="OnHeartbeat"/> after moving a fake clock.
 /// </summary>
-public sealed class IdleTimeoutHeartbeat : IDisposable
+public sealed class SessionHeartbeat : IDisposable
 {
     private readonly ConcurrentDictionary<SmtpServerSession, byte> _sessions = new();
     private readonly TimeProvider _time;
     private readonly ITimer? _timer;
 
-    public IdleTimeoutHeartbeat(TimeProvider time, TimeSpan? period = null)
+    public SessionHeartbeat(TimeProvider time, TimeSpan? period = null)
     {
         _time = time;
         _timer = period is { } p ? time.CreateTimer(_ => OnHeartbeat(), null, p, p) : null;
@@ -30,6 +31,15 @@ public sealed class IdleTimeoutHeartbeat : IDisposable
         foreach (var session in _sessions.Keys)
         {
             session.CheckIdle(now);
+        }
+    }
+
+    /// <summary>Shutdown: idle sessions get 421 now, sessions inside a transaction after it ends.</summary>
+    public void DrainAll()
+    {
+        foreach (var session in _sessions.Keys)
+        {
+            session.Drain();
         }
     }
 
