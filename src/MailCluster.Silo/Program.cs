@@ -47,6 +47,7 @@ var app = builder.Build();
 app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<SessionHeartbeat>().DrainAll);
 app.MapSiloHttp();
 await app.Services.LogSpoolStateAsync();
+app.Services.GetRequiredService<SpoolStatisticsSampler>();
 await app.StartAsync();
 var ingressOptions = app.Services.GetRequiredService<IOptions<IngressOptions>>().Value;
 Log.Listening(app.Logger, ingressOptions.Listen, ingressOptions.TlsCertificatePath is null ? "off" : "on");
@@ -129,6 +130,8 @@ internal static class SiloServices
             sp.GetRequiredService<SpoolMetrics>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<QueueIdGenerator>();
+        services.AddSingleton(sp => new SpoolStatisticsSampler(
+            sp.GetRequiredService<ISpool>(), sp.GetRequiredService<SpoolMetrics>(), sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(5)));
     }
 
     public static void AddIngress(this IServiceCollection services)

@@ -40,6 +40,9 @@ public interface ISpool : IAsyncDisposable
     /// <summary>How many messages and recipients (by state) the spool holds.</summary>
     ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken);
 
+    /// <summary>Counts, the oldest queued arrival and the storage used: what operators watch.</summary>
+    ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken);
+
     /// <summary>Why the spool cannot commit right now, or null when healthy. Cheap: no I/O, no awaits.</summary>
     string? UnhealthyReason { get; }
 }

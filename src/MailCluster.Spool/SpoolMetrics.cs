@@ -20,6 +20,29 @@ public sealed class SpoolMetrics : IDisposable
         _commitFailures = _meter.CreateCounter<long>("mailcluster.spool.commit.failures", "{commit}", "Commit batches that failed; their messages were refused with 4xx.");
     }
 
+    /// <summary>Exposes a statistics snapshot as gauges; nothing is reported before the first snapshot.</summary>
+    public void ObserveStatistics(Func<SpoolStatistics?> latest, TimeProvider time)
+    {
+        _meter.CreateObservableGauge<long>("mailcluster.spool.messages", () => Values(latest(), s => s.Counts.Messages), "{message}", "Messages in the spool.");
+        _meter.CreateObservableGauge<long>(
+            "mailcluster.spool.recipients",
+            () => latest() is { } s
+                ? [new Measurement<long>(s.Counts.QueuedRecipients, new KeyValuePair<string, object?>("state", "queued")),
+                   new Measurement<long>(s.Counts.InFlightRecipients, new KeyValuePair<string, object?>("state", "in_flight"))]
+                : [],
+            "{recipient}",
+            "Recipients in the spool by state: queued (waiting for an attempt) or in_flight (being attempted).");
+        _meter.CreateObservableGauge<double>(
+            "mailcluster.spool.oldest_recipient_age",
+            () => latest() is { OldestArrival: { } oldest } ? [new Measurement<double>((time.GetUtcNow() - oldest).TotalSeconds)] : Array.Empty<Measurement<double>>(),
+            "s",
+            "Age of the oldest message still in the spool.");
+        _meter.CreateObservableGauge<long>("mailcluster.spool.size", () => Values(latest(), s => s.StorageBytes), "By", "Bytes the spool uses on disk.");
+    }
+
+    private static Measurement<long>[] Values(SpoolStatistics? statistics, Func<SpoolStatistics, long> value) =>
+        statistics is null ? [] : [new Measurement<long>(value(statistics))];
+
     internal void Committed(int messages, TimeSpan duration)
     {
         _batchSize.Record(messages);

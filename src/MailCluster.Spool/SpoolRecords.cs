@@ -50,6 +50,9 @@ public sealed record SpoolMessage(
 /// <summary>What the spool holds.</summary>
 public sealed record SpoolCounts(long Messages, long QueuedRecipients, long InFlightRecipients);
 
+/// <summary>The spool seen by an operator: counts, the arrival of its oldest recipient, and bytes of storage.</summary>
+public sealed record SpoolStatistics(SpoolCounts Counts, DateTimeOffset? OldestArrival, long StorageBytes);
+
 /// <summary>The message side of a claimed recipient: what a delivery attempt needs besides the content.</summary>
 public sealed record DueMessage(
     string QueueId,

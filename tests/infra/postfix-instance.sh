@@ -2,7 +2,7 @@
 # postfix-instance.sh - run a private, throw-away Postfix instance for benchmarks.
 #
 # Usage:
-#   postfix-instance.sh start DIR PORT [--relay NEXTHOP] [name=value ...]
+#   postfix-instance.sh start DIR PORT [--relay NEXTHOP | --deliver] [name=value ...]
 #   postfix-instance.sh stop DIR
 #   postfix-instance.sh flush-queue DIR
 #   postfix-instance.sh queue-count DIR
@@ -32,6 +32,11 @@
 #                    "[127.0.0.1]:2601" or "[127.0.0.1]:2601, [127.0.0.1]:2602"
 #                    (NB: a list means *fallback* order, not load balancing;
 #                    use transport_maps=... for per-domain routing).
+#   deliver          --deliver: like relay, but no relayhost at all (and no
+#                    defer_transports): mail goes where transport_maps
+#                    routes it, e.g. transport_maps=texthash:/path with lines
+#                    "d1.test smtp:[127.0.20.1]:2601". DNS stays disabled, so
+#                    an unrouted domain is deferred, never sent off-host.
 #   Any further name=value arguments are applied with `postconf -e` after the
 #   defaults (e.g. in_flow_delay=0 or transport_maps=texthash:/path).
 #
@@ -119,18 +124,20 @@ EOF
 }
 
 do_start() {
-  local dir port relay="" extra=() c
+  local dir port relay="" deliver=0 extra=() c
   [[ $# -ge 2 ]] || usage
   dir=$(abspath "$1"); port=$2; shift 2
   [[ $port =~ ^[0-9]+$ ]] || die "bad port: $port"
   while [[ $# -gt 0 ]]; do
     case $1 in
       --relay) [[ $# -ge 2 ]] || usage; relay=$2; shift 2 ;;
+      --deliver) deliver=1; shift ;;
       *=*) extra+=("$1"); shift ;;
       *) die "unknown argument: $1" ;;
     esac
   done
   relay=${relay:-${PFX_RELAYHOST:-}}
+  [[ $deliver -eq 0 || -z $relay ]] || die "--deliver and --relay exclude each other"
   [[ $dir != / && $dir != /etc* && $dir != /var/spool/postfix* ]] \
     || die "refusing to use $dir"
 
@@ -182,6 +189,8 @@ do_start() {
     "smtp_tls_security_level = none"
   if [[ -n $relay ]]; then
     "${pc[@]}" "defer_transports =" "relayhost = $relay"
+  elif [[ $deliver -eq 1 ]]; then
+    "${pc[@]}" "defer_transports =" "relayhost ="
   else
     "${pc[@]}" "defer_transports = smtp, relay" "relayhost ="
   fi
@@ -205,6 +214,7 @@ do_start() {
     if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
       local mode="hold, defer_transports=smtp"
       [[ -z $relay ]] || mode="relay to $relay"
+      [[ $deliver -eq 0 ]] || mode="deliver via transport_maps = $(postconf -c "$c" -h transport_maps)"
       echo "postfix-instance: running in $dir on 127.0.0.1:$port ($mode)" >&2
       return 0
     fi

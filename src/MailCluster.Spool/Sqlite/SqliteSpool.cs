@@ -158,6 +158,17 @@ public sealed class SqliteSpool : ISpool
         return new SpoolCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    public async ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        var counts = await CountAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT min(received_at) FROM messages";
+        var oldest = await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : (DateTimeOffset?)null;
+        var bytes = Directory.EnumerateFiles(_options.Path, DatabaseFile + "*").Sum(file => new FileInfo(file).Length);
+        return new SpoolStatistics(counts, oldest, bytes);
+    }
+
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
     private SqliteConnection OpenWriterConnection()

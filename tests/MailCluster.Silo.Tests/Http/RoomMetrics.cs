@@ -1,9 +1,11 @@
+using MailCluster.Delivery.Outcomes;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 using MailCluster.Silo.Http.Metrics;
 using MailCluster.Silo.Ingress;
 using MailCluster.Spool;
 using MailCluster.Testing.IO;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MailCluster.Silo.Tests.Http;
 
@@ -18,6 +20,9 @@ internal sealed class RoomMetrics : IDisposable
         Exporter = new PrometheusExporter(Collector);
         Ingress = new IngressMetrics(Factory, () => 3);
         _spool = new SpoolMetrics(Factory);
+        _spool.ObserveStatistics(() => new SpoolStatistics(new SpoolCounts(3, 5, 1), s_now.AddMinutes(-7), 1 << 20), new FakeTimeProvider(s_now));
+        Delivery = new DeliveryMetrics(Factory, new DomainLabel(2));
+        Delivery.ObserveDomains(() => [("dest.test", 2, false), ("slow.test", 1, true)]);
         var dns = new DnsOptions();
         dns.Nameservers.Add("127.0.0.1");
         DnsResolver.Create(dns, TimeProvider.System, Random.Shared, Factory);
@@ -31,6 +36,10 @@ internal sealed class RoomMetrics : IDisposable
 
     public IngressMetrics Ingress { get; }
 
+    public DeliveryMetrics Delivery { get; }
+
+    private static readonly DateTimeOffset s_now = new(2026, 11, 23, 1, 0, 0, TimeSpan.Zero);
+
     /// <summary>Some traffic, so that every kind of instrument has samples.</summary>
     public RoomMetrics WithTraffic()
     {
@@ -39,6 +48,12 @@ internal sealed class RoomMetrics : IDisposable
         Ingress.Accepted(100_000, TimeSpan.FromMilliseconds(40));
         Ingress.Rejected(552);
         Ingress.Rejected(451);
+        Delivery.Attempt("dest.test", "delivered", "2xx", TimeSpan.FromSeconds(2));
+        Delivery.Attempt("slow.test", "deferred", "4xx", null);
+        Delivery.ThrottleWait("dest.test");
+        Delivery.BackedOff("slow.test");
+        Delivery.DsnGenerated();
+        Delivery.PossibleDuplicate(1);
         return this;
     }
 
@@ -47,6 +62,7 @@ internal sealed class RoomMetrics : IDisposable
         Collector.Dispose();
         Ingress.Dispose();
         _spool.Dispose();
+        Delivery.Dispose();
         Factory.Dispose();
     }
 }
