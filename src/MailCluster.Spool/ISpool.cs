@@ -37,6 +37,15 @@ public interface ISpool : IAsyncDisposable
     /// <summary>Records attempt outcomes durably, in one commit: removes delivered and bounced recipients (and finished messages), reschedules deferred ones.</summary>
     ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken);
 
+    /// <summary>Per destination domain: recipients due now, waiting for a later attempt, and in flight, with the oldest arrival.</summary>
+    ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Makes the selected queued recipients due at <paramref name="at"/> (an operator's "retry now"); returns how many.</summary>
+    ValueTask<int> RescheduleAsync(RecipientSelector selector, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Claims every selected queued recipient whatever its next attempt time (an operator's bounce or delete).</summary>
+    ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken);
+
     /// <summary>How many messages and recipients (by state) the spool holds.</summary>
     ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken);
 

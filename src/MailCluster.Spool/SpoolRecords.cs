@@ -92,3 +92,14 @@ public enum OutcomeAction
 
 /// <summary>The outcome of one claimed recipient; <see cref="NextAttemptAt"/> is required for <see cref="OutcomeAction.Deferred"/>.</summary>
 public sealed record RecipientOutcome(long RecipientId, OutcomeAction Action, DateTimeOffset? NextAttemptAt = null, string? LastReply = null);
+
+/// <summary>One destination domain's queue, as an operator sees it.</summary>
+public sealed record DomainQueueSummary(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset OldestArrival);
+
+/// <summary>Recipients an operator acts on: all of a domain's, or all of one message's.</summary>
+public sealed record RecipientSelector(string? Domain, string? QueueId)
+{
+    public static RecipientSelector ForDomain(string domain) => new(domain, null);
+
+    public static RecipientSelector ForMessage(string queueId) => new(null, queueId);
+}

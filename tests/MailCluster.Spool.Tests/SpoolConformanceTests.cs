@@ -142,6 +142,42 @@ public abstract class SpoolConformanceTests
     }
 
     [Fact]
+    public async Task OperatorSeesDomainsAndCanRetryOrClaimAMessagesRecipients()
+    {
+        await using var spool = Open();
+        var first = Envelope("a@one.test", "b@one.test", "c@two.test");
+        var second = Envelope("d@one.test");
+        await spool.EnqueueAsync(first, Content("x\r\n"), CancellationToken.None);
+        await spool.EnqueueAsync(second, Content("y\r\n"), CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 1, CancellationToken.None);
+        await spool.RecordOutcomesAsync([new RecipientOutcome(claimed[0].Id, OutcomeAction.Deferred, s_received.AddHours(1), "451")], CancellationToken.None);
+
+        Assert.Equal(
+            [new DomainQueueSummary("one.test", 2, 1, 0, s_received), new DomainQueueSummary("two.test", 1, 0, 0, s_received)],
+            await spool.GetDomainSummariesAsync(s_received, CancellationToken.None));
+
+        // "Retry now" for the domain makes the deferred recipient due again.
+        Assert.Equal(3, await spool.RescheduleAsync(RecipientSelector.ForDomain("ONE.test"), s_received, CancellationToken.None));
+        Assert.Equal(3, (await spool.GetDomainSummariesAsync(s_received, CancellationToken.None))[0].Due);
+
+        // A message's recipients are claimed across domains, whatever their schedule.
+        var chosen = await spool.ClaimSelectedAsync(RecipientSelector.ForMessage(first.QueueId), CancellationToken.None);
+        Assert.Equal(["a@one.test", "b@one.test", "c@two.test"], chosen.Select(r => r.Address));
+        Assert.Empty(await spool.ClaimSelectedAsync(RecipientSelector.ForMessage(first.QueueId), CancellationToken.None));
+        Assert.Equal(0, await spool.RescheduleAsync(RecipientSelector.ForMessage("NOPE"), s_received, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task StatisticsReportCountsOldestArrivalAndStorage()
+    {
+        await using var spool = Open();
+        await spool.EnqueueAsync(Envelope("a@one.test"), Content("x\r\n"), CancellationToken.None);
+        var statistics = await spool.GetStatisticsAsync(CancellationToken.None);
+        Assert.Equal((new SpoolCounts(1, 1, 0), (DateTimeOffset?)s_received), (statistics.Counts, statistics.OldestArrival));
+        Assert.True(statistics.StorageBytes > 0);
+    }
+
+    [Fact]
     public async Task ClaimsOfAPreviousOwnerAreVoidAfterReopening()
     {
         var envelope = Envelope("a@one.test");

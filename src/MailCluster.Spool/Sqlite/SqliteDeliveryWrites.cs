@@ -5,7 +5,16 @@ namespace MailCluster.Spool.Sqlite;
 /// <summary>The delivery side's writes: claiming due recipients and recording their outcomes.</summary>
 internal sealed class SqliteDeliveryWrites
 {
+    private const string DueColumns =
+        """
+        SELECT r.id, r.address, r.domain, r.attempts, r.notify, r.orcpt,
+               m.queue_id, m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit
+        FROM recipients r JOIN messages m ON m.id = r.message_id
+        """;
+
     private readonly SqliteCommand _selectDue;
+    private readonly SqliteCommand _selectChosen;
+    private readonly SqliteCommand _reschedule;
     private readonly SqliteCommand _claim;
     private readonly SqliteCommand _remove;
     private readonly SqliteCommand _removeMessageIfDone;
@@ -14,14 +23,20 @@ internal sealed class SqliteDeliveryWrites
 
     public SqliteDeliveryWrites(SqliteConnection connection, SqliteTransaction transaction)
     {
-        _selectDue = Command(connection, transaction,
-            """
-            SELECT r.id, r.address, r.domain, r.attempts, r.notify, r.orcpt,
-                   m.queue_id, m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit
-            FROM recipients r JOIN messages m ON m.id = r.message_id
+        _selectDue = Command(connection, transaction, DueColumns + "\n" + """
             WHERE r.domain = $domain AND r.state = 0 AND r.next_attempt_at <= $now
             ORDER BY r.next_attempt_at, r.message_id, r.id
             LIMIT $limit
+            """);
+        _selectChosen = Command(connection, transaction, DueColumns + "\n" + """
+            WHERE r.state = 0 AND ($domain IS NULL OR r.domain = $domain) AND ($queue_id IS NULL OR m.queue_id = $queue_id)
+            ORDER BY r.message_id, r.id
+            """);
+        _reschedule = Command(connection, transaction,
+            """
+            UPDATE recipients SET next_attempt_at = $at
+            WHERE state = 0 AND ($domain IS NULL OR domain = $domain)
+              AND ($queue_id IS NULL OR message_id = (SELECT id FROM messages WHERE queue_id = $queue_id))
             """);
         _claim = Command(connection, transaction, "UPDATE recipients SET state = 1 WHERE id = $id");
         _remove = Command(connection, transaction, "DELETE FROM recipients WHERE id = $id RETURNING message_id");
@@ -34,12 +49,37 @@ internal sealed class SqliteDeliveryWrites
 
     public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit)
     {
-        var due = new List<DueRecipient>();
         _selectDue.Parameters.Clear();
         _selectDue.Parameters.AddWithValue("$domain", domain);
         _selectDue.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         _selectDue.Parameters.AddWithValue("$limit", limit);
-        using (var reader = _selectDue.ExecuteReader())
+        return ClaimRows(_selectDue);
+    }
+
+    public List<DueRecipient> Claim(RecipientSelector selector)
+    {
+        SetSelector(_selectChosen, selector);
+        return ClaimRows(_selectChosen);
+    }
+
+    public int Reschedule(RecipientSelector selector, DateTimeOffset at)
+    {
+        SetSelector(_reschedule, selector);
+        _reschedule.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+        return _reschedule.ExecuteNonQuery();
+    }
+
+    private static void SetSelector(SqliteCommand command, RecipientSelector selector)
+    {
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("$domain", (object?)selector.Domain?.ToLowerInvariant() ?? DBNull.Value);
+        command.Parameters.AddWithValue("$queue_id", (object?)selector.QueueId ?? DBNull.Value);
+    }
+
+    private List<DueRecipient> ClaimRows(SqliteCommand select)
+    {
+        var due = new List<DueRecipient>();
+        using (var reader = select.ExecuteReader())
         {
             DueMessage? message = null;
             while (reader.Read())

@@ -64,6 +64,36 @@ public sealed class SqliteSpool : ISpool
             },
             cancellationToken);
 
+    public async ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Delivery.Claim(selector), cancellationToken);
+
+    public async ValueTask<int> RescheduleAsync(RecipientSelector selector, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Delivery.Reschedule(selector, at), cancellationToken);
+
+    public async ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT r.domain,
+                   sum(r.state = 0 AND r.next_attempt_at <= $now),
+                   sum(r.state = 0 AND r.next_attempt_at > $now),
+                   sum(r.state = 1),
+                   min(m.received_at)
+            FROM recipients r JOIN messages m ON m.id = r.message_id
+            GROUP BY r.domain ORDER BY count(*) DESC, r.domain
+            """;
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var summaries = new List<DomainQueueSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            summaries.Add(new DomainQueueSummary(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+        }
+        return summaries;
+    }
+
     public async ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);

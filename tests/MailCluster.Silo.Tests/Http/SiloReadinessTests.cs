@@ -55,6 +55,12 @@ public sealed class SiloReadinessTests
 
         public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<int> RescheduleAsync(RecipientSelector selector, DateTimeOffset at, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -224,9 +224,12 @@ SENT = re.compile(r" (\w+): to=<[^>]*>.* delay=([0-9.]+),.* status=(\w+)")
 
 def cmd_stats(kind, log, offset):
     delays, ids, problems = [], set(), {}
-    with open(log, "rb") as f:
-        f.seek(int(offset))
-        lines = f.read().decode("utf-8", "replace").splitlines()
+    try:
+        with open(log, "rb") as f:
+            f.seek(int(offset))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        lines = []
     for line in lines:
         if kind == "silo":
             try:

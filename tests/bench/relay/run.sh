@@ -1,0 +1,540 @@
+#!/usr/bin/env bash
+# tests/bench/relay/run.sh - end-to-end relay benchmark: MailCluster silo vs.
+# Postfix, side by side: SMTP in, spool, SMTP out to four receiving domains.
+#
+# What is measured (per message size and run)
+#   Load: 4 smtp-source processes in parallel, one per test domain d1..d4.test,
+#   each with --sessions (5) sessions sending N/4 messages over reused
+#   connections (smtp-source -d) to user@dN.test from sender@bench.test, all to
+#   the server under test on 127.0.0.1. Receiving MX hosts: 4 Postfix
+#   smtp-sink processes (accept everything with 250, discard, PIPELINING
+#   announced), on 127.0.20.1..4, one shared port.
+#   accepted/s   N / (start of load -> last smtp-source exit)
+#   delivered/s  N / (start of load -> all N delivered and queue empty),
+#                polled every 50 ms: silo = N "Delivered" lines in its
+#                delivery log and no row in $SPOOL/spool.db messages; Postfix =
+#                N "status=sent" lines in its maillog and queue-count 0
+#   p50/p99      time in queue of the N delivered messages (nearest rank):
+#                silo = queue_seconds of Delivered lines (end of DATA ->
+#                delivery attempt); Postfix = delay= of status=sent lines
+#                (logged with ms resolution, delay_logging_resolution_limit=3;
+#                NB Postfix counts from MAIL FROM, so it includes the SMTP
+#                transaction and any in_flow_delay pause - slightly to its
+#                disadvantage, negligible for 1 KiB on loopback)
+#   memory       peak while the run lasts (load + delivery), sampled every
+#                0.2 s: VmRSS of the silo process; sum of VmRSS and of PSS
+#                (does not double-count shared pages) over the Postfix master
+#                and all its children (smtpd, cleanup, qmgr, smtp, ...).
+#                Sinks and dnsmasq are shared fixtures and not counted.
+#
+# Why the comparison is fair
+#   Same load generator, same sinks, same machine, runs interleaved (silo run
+#   i, then Postfix run i) so drift on this shared machine hits both. Both
+#   persist before "250" (Postfix default durability: cleanup fsyncs the queue
+#   file; the silo commits its SQLite spool) and both delete after delivery.
+#   Spool and Postfix queue live in the same work dir (same file system;
+#   /var/tmp by default, a warning is printed on tmpfs). Delivery shaping is
+#   matched: at most --concurrency (10) connections per destination for both
+#   (silo Shaping:Default:MaxConnections, Postfix
+#   default_destination_concurrency_limit, whose stock value is 20) and at
+#   most 100 messages per connection (silo default; Postfix
+#   smtp_connection_reuse_count_limit=100, stock is unlimited). Postfix gets
+#   no DNS (smtp_dns_support_level=disabled, transport_maps texthash: routes
+#   dN.test to smtp:[127.0.20.N]:PORT); the silo resolves MX + A through a
+#   local dnsmasq (--local-ttl=300, so it can cache) - a small handicap for
+#   the silo. Everything else is stock: Postfix keeps in_flow_delay=1s,
+#   connection caching on demand, initial_destination_concurrency=5; the silo
+#   runs its defaults except PollInterval=100ms. Each silo run is a fresh
+#   process with a fresh spool; the one Postfix instance has an empty queue
+#   before each run. --warmup messages (delivered and waited for, not timed)
+#   precede every timed run (JIT, process pre-forking, DNS cache).
+#
+# Correctness checks (per run; "FAIL(...)" in the table otherwise)
+#   every smtp-source exits 0 (no -A: any non-2xx reply is an error); the
+#   delivery finished within --deliver-timeout; exactly N deliveries with N
+#   distinct queue IDs were logged and nothing else (silo: no Deferred,
+#   Bounced, Expired... lines; Postfix: no status= other than sent); the sinks
+#   together counted exactly N messages (smtp-sink -c counters).
+#
+# Usage
+#   sudo tests/bench/relay/run.sh [options]
+#     --sizes "1 50"        message body sizes in KiB (smtp-source -l)
+#     --runs R              runs per size (3)
+#     --count N             messages per timed run, all sizes (default: 8000
+#                           for 1 KiB, 2000 for 50 KiB; 100000/KiB in
+#                           [400, 8000] in general)
+#     --sessions S          smtp-source sessions per domain (5; 4 domains)
+#     --warmup W            untimed messages before each timed run (200)
+#     --concurrency C       connections per destination, both servers (10)
+#     --postfix-opt K=V     extra main.cf setting (repeatable), e.g.
+#                           in_flow_delay=0
+#     --silo-opt ARG        extra silo argument (repeatable), e.g.
+#                           --silo-opt --Delivery:ReadyWindow=500
+#     --load-timeout SEC    bound for each smtp-source (300)
+#     --deliver-timeout SEC bound for delivery of a run (300); a run also
+#                           gives up after --stall-timeout SEC (30) without
+#                           a new delivery
+#     --workdir DIR         parent of the temp dir (/var/tmp)
+#     --quick               smoke test: 1 run, 1 KiB, N=2000 (options after
+#                           it still apply)
+#   KEEP_TMP=1 keeps the temp dir (logs, maillog, delivery logs).
+#
+# Needs root (private Postfix instance via tests/infra/postfix-instance.sh,
+# smtp-sink -u nobody), postfix (smtp-source, smtp-sink in /usr/sbin),
+# dnsmasq-base, Debian's /usr/bin/python3, a Release build of the silo. Only
+# loopback addresses are used; free ports are found by binding. Everything
+# started is stopped and the temp dir removed on exit, including Ctrl-C.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO=$(cd "$SCRIPT_DIR/../../.." && pwd -P)
+PFX_INSTANCE=$REPO/tests/infra/postfix-instance.sh
+HELPER=$SCRIPT_DIR/relaybench.py
+PY=/usr/bin/python3
+SILO_DLL=src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll
+DNSMASQ=/usr/sbin/dnsmasq
+export PATH=$PATH:/usr/sbin:/sbin
+
+SIZES="1 50"
+RUNS=3
+COUNT=""
+SESSIONS=5
+WARMUP=200
+CONCURRENCY=10
+POSTFIX_OPTS=()
+SILO_OPTS=()
+LOAD_TIMEOUT=300
+DELIVER_TIMEOUT=300
+STALL_TIMEOUT=30
+WORKDIR_PARENT=/var/tmp
+SAMPLE_INTERVAL=0.2
+DOMAINS=4
+MSGS_PER_CONN=100
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { echo "[$(date +%T)] $*" >&2; }
+usage() { sed -n '/^# Usage/,/^# Needs root/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+need_arg() { [[ $# -ge 2 ]] || die "$1 needs an argument"; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --sizes) need_arg "$@"; SIZES=$2; shift 2 ;;
+    --runs) need_arg "$@"; RUNS=$2; shift 2 ;;
+    --count) need_arg "$@"; COUNT=$2; shift 2 ;;
+    --sessions) need_arg "$@"; SESSIONS=$2; shift 2 ;;
+    --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
+    --concurrency) need_arg "$@"; CONCURRENCY=$2; shift 2 ;;
+    --postfix-opt) need_arg "$@"; POSTFIX_OPTS+=("$2"); shift 2 ;;
+    --silo-opt) need_arg "$@"; SILO_OPTS+=("$2"); shift 2 ;;
+    --load-timeout) need_arg "$@"; LOAD_TIMEOUT=$2; shift 2 ;;
+    --deliver-timeout) need_arg "$@"; DELIVER_TIMEOUT=$2; shift 2 ;;
+    --stall-timeout) need_arg "$@"; STALL_TIMEOUT=$2; shift 2 ;;
+    --workdir) need_arg "$@"; WORKDIR_PARENT=$2; shift 2 ;;
+    --quick) RUNS=1; SIZES=1; COUNT=2000; shift ;;
+    -h|--help) usage ;;
+    *) die "unknown option: $1 (see --help)" ;;
+  esac
+done
+
+for v in RUNS SESSIONS WARMUP CONCURRENCY LOAD_TIMEOUT DELIVER_TIMEOUT STALL_TIMEOUT; do
+  is_uint "${!v}" || die "$v must be a non-negative integer"
+done
+[[ -z $COUNT ]] || { is_uint "$COUNT" && [[ $COUNT -ge $DOMAINS ]]; } \
+  || die "--count must be an integer >= $DOMAINS"
+for s in $SIZES; do
+  if ! is_uint "$s" || [[ $s -eq 0 ]]; then die "bad size: $s"; fi
+done
+[[ -n ${SIZES// /} ]] || die "no --sizes"
+[[ $RUNS -ge 1 && $RUNS -le 20 && $SESSIONS -ge 1 && $CONCURRENCY -ge 1 ]] \
+  || die "bad --runs/--sessions/--concurrency"
+[[ $LOAD_TIMEOUT -ge 1 && $DELIVER_TIMEOUT -ge 1 && $STALL_TIMEOUT -ge 1 ]] \
+  || die "timeouts must be >= 1 s"
+[[ $(id -u) -eq 0 ]] || die "must run as root (private postfix instance)"
+for t in smtp-source smtp-sink; do
+  command -v "$t" >/dev/null || die "$t not found (package postfix)"
+done
+[[ -x $DNSMASQ ]] || die "$DNSMASQ not found (package dnsmasq-base)"
+[[ -x $PY ]] || die "$PY not found (package python3)"
+[[ -x $PFX_INSTANCE ]] || die "missing $PFX_INSTANCE"
+[[ -r $HELPER ]] || die "missing $HELPER"
+command -v dotnet >/dev/null || die "dotnet not found"
+cd "$REPO"
+[[ -f $SILO_DLL ]] || die "silo not built: $SILO_DLL missing (dotnet build -c Release)"
+
+mkdir -p "$WORKDIR_PARENT"
+TMP=$(mktemp -d "$WORKDIR_PARENT/mc-relay-bench.XXXXXX")
+chmod 755 "$TMP"   # postfix daemons (uid postfix) must traverse it
+FSTYPE=$(stat -f -c %T "$TMP")
+PFX_DIR=$TMP/postfix
+SILO_PID=""
+SAMPLER_PID=""
+WAIT_PID=""
+DNS_PID=""
+LOAD_PIDS=()
+SINK_PIDS=()
+
+# --- cleanup ---------------------------------------------------------------
+stop_pid() { # pid [grace-seconds]; kill the process group led by pid
+  local pid=$1 grace=${2:-10} i
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$? p
+  trap - EXIT INT TERM
+  for p in "${LOAD_PIDS[@]}"; do stop_pid "$p" 2; done
+  [[ -z $WAIT_PID ]] || stop_pid "$WAIT_PID" 2
+  [[ -z $SAMPLER_PID ]] || stop_pid "$SAMPLER_PID" 2
+  [[ -z $SILO_PID ]] || stop_pid "$SILO_PID" 10
+  "$PFX_INSTANCE" stop "$PFX_DIR" 2>/dev/null || true
+  [[ -z $DNS_PID ]] || stop_pid "$DNS_PID" 2
+  for p in "${SINK_PIDS[@]}"; do stop_pid "$p" 2; done
+  if [[ -n ${KEEP_TMP:-} ]]; then
+    echo "run.sh: keeping $TMP" >&2
+  else
+    rm -rf -- "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers ---------------------------------------------------------------
+helper() { "$PY" "$HELPER" "$@"; }
+
+default_count() { # size_kib -> message count
+  local n=$((100000 / $1))
+  ((n > 8000)) && n=8000
+  ((n < 400)) && n=400
+  echo "$n"
+}
+
+# Messages for domain $2 (1-based) when $1 are spread over $DOMAINS domains.
+share() { echo $(($1 / DOMAINS + ($2 <= $1 % DOMAINS ? 1 : 0))); }
+
+port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+# True when an SMTP server on 127.0.0.1:$1 sends a 220 greeting.
+smtp_greets() {
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    IFS= read -r -t 2 line <&3 || exit 1
+    printf "QUIT\r\n" >&3
+    [[ $line == 220* ]]' _ "$1" 2>/dev/null
+}
+
+file_size() { if [[ -f $1 ]]; then stat -c %s "$1"; else echo 0; fi; }
+
+# Upper bound for the shared fixtures (sinks, dnsmasq) in case this script
+# is killed with SIGKILL and cannot clean up: every step's bound, summed.
+n_sizes=$(wc -w <<<"$SIZES")
+LIFETIME=$((n_sizes * RUNS * 2 * (LOAD_TIMEOUT + DELIVER_TIMEOUT + 2 * 120 + 90) + 600))
+
+# Peak memory sampler: writes "maxRssKiB maxPssKiB" to $3 after each sample.
+# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master).
+sampler() {
+  local kind=$1 pid=$2 out=$3 pids rss pss max_rss=0 max_pss=0 i
+  local limit=$(((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60) * 5))
+  for ((i = 0; i < limit; i++)); do
+    if [[ $kind == silo ]]; then
+      pids=$(pgrep -g "$pid" || true)
+      [[ -n $pids ]] || pids=$pid
+    else
+      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+    fi
+    read -r rss pss < <(
+      {
+        for p in $pids; do
+          cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
+        done
+      } | awk '/^VmRSS:/ {r += $2} /^Pss:/ {s += $2} END {print r + 0, s + 0}')
+    ((rss > max_rss)) && max_rss=$rss
+    ((pss > max_pss)) && max_pss=$pss
+    echo "$max_rss $max_pss" >"$out.tmp" && mv -f "$out.tmp" "$out"
+    sleep "$SAMPLE_INTERVAL"
+  done
+}
+start_sampler() { # kind pid outfile
+  echo "0 0" >"$3"
+  sampler "$@" &
+  SAMPLER_PID=$!
+}
+stop_sampler() { stop_pid "$SAMPLER_PID" 1; SAMPLER_PID=""; }
+
+# Starts the load in the background: one smtp-source per domain.
+# $1 port, $2 body bytes, $3 total count, $4 output prefix. Sets LOAD_PIDS.
+# timeout(1) puts each smtp-source in its own process group (cleanup kills it).
+start_load() {
+  local port=$1 bytes=$2 n=$3 out=$4 i
+  LOAD_PIDS=()
+  for ((i = 1; i <= DOMAINS; i++)); do
+    timeout -k 5 "$LOAD_TIMEOUT" smtp-source -d -s "$SESSIONS" -l "$bytes" \
+      -m "$(share "$n" "$i")" -M bench.test -f sender@bench.test \
+      -t "user@d$i.test" "127.0.0.1:$port" >"$out.$i.out" 2>"$out.$i.err" &
+    LOAD_PIDS+=("$!")
+  done
+}
+# Waits for LOAD_PIDS; returns the first non-zero exit status (0 if none).
+wait_load() {
+  local p rc=0 r
+  for p in "${LOAD_PIDS[@]}"; do
+    r=0; wait "$p" || r=$?
+    [[ $rc -ne 0 ]] || rc=$r
+  done
+  LOAD_PIDS=()
+  return "$rc"
+}
+
+# Starts the delivery waiter (relaybench.py wait) in the background, output
+# to $7. $1 kind, $2 log, $3 offset, $4 count, $5 timeout, $6 target.
+start_waiter() {
+  helper wait "$1" "$2" "$3" "$4" "$5" "$STALL_TIMEOUT" "$6" >"$7" &
+  WAIT_PID=$!
+}
+wait_waiter() { local rc=0; wait "$WAIT_PID" || rc=$?; WAIT_PID=""; return "$rc"; }
+
+start_silo() { # run dir
+  local d=$1 i
+  read -r SILO_PORT HTTP_PORT <<<"$(helper ports 127.0.0.1 127.0.0.1)"
+  mkdir -p "$d/spool"
+  setsid dotnet "$SILO_DLL" \
+    --Spool:Path="$d/spool" \
+    --Smtp:Listen="127.0.0.1:$SILO_PORT" \
+    --Http:Listen="127.0.0.1:$HTTP_PORT" \
+    --Dns:Nameservers:0="127.0.0.1:$DNS_PORT" \
+    --Delivery:SmtpPort="$SINK_PORT" \
+    --Delivery:AllowedMxNetworks=127.0.0.0/8 \
+    --Delivery:HeloName=silo.bench \
+    --Delivery:LogPath="$d/delivery.log" \
+    --Delivery:PollInterval=00:00:00.100 \
+    --Shaping:Default:MaxConnections="$CONCURRENCY" \
+    --Shaping:Default:MaxMessagesPerConnection="$MSGS_PER_CONN" \
+    "${SILO_OPTS[@]}" </dev/null >"$d/silo.log" 2>&1 &
+  SILO_PID=$!
+  for ((i = 0; i < 600; i++)); do # 60 s
+    if ! kill -0 "$SILO_PID" 2>/dev/null; then
+      tail -n 20 "$d/silo.log" >&2
+      die "silo exited during start-up (log above)"
+    fi
+    smtp_greets "$SILO_PORT" && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$d/silo.log" >&2
+  die "silo did not greet on 127.0.0.1:$SILO_PORT within 60 s"
+}
+stop_silo() { stop_pid "$SILO_PID" 10; SILO_PID=""; }
+
+sink_total() {
+  local i t=0 c
+  for ((i = 1; i <= DOMAINS; i++)); do
+    c=$(helper sink-count "$TMP/sink$i.count"); t=$((t + c))
+  done
+  echo "$t"
+}
+
+start_fixtures() {
+  local i
+  read -r SINK_PORT DNS_PORT POSTFIX_PORT <<<"$(helper ports \
+    127.0.20.1,127.0.20.2,127.0.20.3,127.0.20.4 udp:127.0.0.1 127.0.0.1)"
+  : >"$TMP/transport"
+  : >"$TMP/dnsmasq.conf"
+  for ((i = 1; i <= DOMAINS; i++)); do
+    # -4 IPv4 only, -c running counters (mesg=N) as delivery cross-check;
+    # PIPELINING, 8BITMIME etc. are announced by default. Backlog 1000.
+    setsid timeout -k 5 "$LIFETIME" smtp-sink -4 -u nobody -c \
+      "127.0.20.$i:$SINK_PORT" 1000 >"$TMP/sink$i.count" 2>"$TMP/sink$i.err" &
+    SINK_PIDS+=("$!")
+    echo "d$i.test smtp:[127.0.20.$i]:$SINK_PORT" >>"$TMP/transport"
+    printf 'mx-host=d%s.test,mx.d%s.test,10\nhost-record=mx.d%s.test,127.0.20.%s\n' \
+      "$i" "$i" "$i" "$i" >>"$TMP/dnsmasq.conf"
+  done
+  setsid timeout -k 5 "$LIFETIME" "$DNSMASQ" --no-daemon --no-resolv --no-hosts \
+    --listen-address=127.0.0.1 --bind-interfaces --port="$DNS_PORT" --pid-file= \
+    --local-ttl=300 --log-facility=- --conf-file="$TMP/dnsmasq.conf" \
+    </dev/null >"$TMP/dnsmasq.log" 2>&1 &
+  DNS_PID=$!
+  for ((i = 1; i <= DOMAINS; i++)); do
+    local j
+    for ((j = 0; j < 100; j++)); do
+      port_open "127.0.20.$i" "$SINK_PORT" && break
+      sleep 0.1
+    done
+    ((j < 100)) || { cat "$TMP/sink$i.err" >&2; die "smtp-sink $i did not start"; }
+  done
+  for ((i = 0; i < 100; i++)); do
+    helper dns-check "$DNS_PORT" d1.test >/dev/null 2>&1 && break
+    kill -0 "$DNS_PID" 2>/dev/null || { cat "$TMP/dnsmasq.log" >&2; die "dnsmasq exited"; }
+    sleep 0.1
+  done
+  local domains=()
+  for ((i = 1; i <= DOMAINS; i++)); do domains+=("d$i.test"); done
+  helper dns-check "$DNS_PORT" "${domains[@]}" >"$TMP/dns-check.txt" \
+    || { cat "$TMP/dns-check.txt" "$TMP/dnsmasq.log" >&2; die "dnsmasq does not answer"; }
+  log "sinks on 127.0.20.1-$DOMAINS:$SINK_PORT, dnsmasq on 127.0.0.1:$DNS_PORT" \
+    "($(tr '\n' ';' <"$TMP/dns-check.txt"))"
+
+  log "starting private postfix on 127.0.0.1:$POSTFIX_PORT"
+  "$PFX_INSTANCE" start "$PFX_DIR" "$POSTFIX_PORT" --deliver \
+    "transport_maps=texthash:$TMP/transport" \
+    "default_destination_concurrency_limit=$CONCURRENCY" \
+    "smtp_connection_reuse_count_limit=$MSGS_PER_CONN" \
+    "delay_logging_resolution_limit=3" \
+    "${POSTFIX_OPTS[@]}"
+}
+
+median() { # printf format; values on stdin
+  tr ' ' '\n' | awk NF | sort -g | awk -v f="$1" '{v[NR] = $1}
+  END {if (NR == 0) print "n/a"; else if (NR % 2) printf f, v[(NR + 1) / 2];
+       else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+maxof() { tr ' ' '\n' | awk NF | sort -g | tail -n 1; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+
+# One measured run. $1 silo|postfix, $2 size KiB, $3 count, $4 run index.
+# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CHECK.
+measure() {
+  local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024))
+  local d=$TMP/$kind-$kib-$idx port pid dlog target offset sinks0 sinks
+  local t0 t_acc w_status w_epoch w_count w_left rc=0 wrc=0 fails=()
+  local got uniq p50 p99 problems
+  mkdir -p "$d"
+  if [[ $kind == silo ]]; then
+    start_silo "$d"
+    port=$SILO_PORT; pid=$SILO_PID
+    dlog=$d/delivery.log; target=$d/spool/spool.db
+  else
+    "$PFX_INSTANCE" flush-queue "$PFX_DIR"
+    port=$POSTFIX_PORT
+    pid=$("$PFX_INSTANCE" master-pid "$PFX_DIR") || die "postfix not running"
+    dlog=$PFX_DIR/maillog
+    target="$(printf '%q queue-count %q' "$PFX_INSTANCE" "$PFX_DIR")"
+  fi
+
+  if [[ $WARMUP -gt 0 ]]; then
+    offset=$(file_size "$dlog")
+    start_waiter "$kind" "$dlog" "$offset" "$WARMUP" 120 "$target" "$d/warmup.wait"
+    start_load "$port" "$bytes" "$WARMUP" "$d/warmup"
+    wait_load || { cat "$d"/warmup.*.err >&2; die "$kind: warm-up load failed"; }
+    wait_waiter || { cat "$d/warmup.wait" >&2; die "$kind: warm-up not delivered"; }
+  fi
+
+  offset=$(file_size "$dlog")
+  sinks0=$(sink_total)
+  start_sampler "$kind" "$pid" "$d/mem"
+  start_waiter "$kind" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
+  sleep 0.2 # let the waiter's python start up outside the timed part
+  t0=$(date +%s.%N)
+  start_load "$port" "$bytes" "$n" "$d/load"
+  wait_load || rc=$?
+  t_acc=$(date +%s.%N)
+  wait_waiter || wrc=$?
+  stop_sampler
+  read -r R_RSS R_PSS <"$d/mem"
+  read -r w_status w_epoch w_count w_left <"$d/wait" || true
+
+  read -r got uniq p50 p99 problems <<<"$(helper stats "$kind" "$dlog" "$offset")"
+  sinks=$(($(sink_total) - sinks0))
+  R_P50=$p50; R_P99=$p99
+  if [[ $rc -ne 0 ]]; then
+    R_ACC=0; fails+=("load_rc=$rc")
+    log "$kind: smtp-source failed: $(cat "$d"/load.*.err | head -c 300)"
+  else
+    R_ACC=$(rate "$n" "$(secs "$t0" "$t_acc")")
+  fi
+  if [[ $wrc -eq 0 && $w_status == "done" ]]; then
+    R_DLV=$(rate "$n" "$(secs "$t0" "$w_epoch")")
+  else
+    R_DLV=0; fails+=("${w_status:-wait}:${w_count:-?}/$n,q=${w_left:-?}")
+  fi
+  [[ $got == "$n" && $uniq == "$n" ]] || fails+=("dlv=$got/$n,ids=$uniq")
+  [[ $problems == - ]] || fails+=("$problems")
+  [[ $sinks == "$n" ]] || fails+=("sinks=$sinks/$n")
+  if [[ ${#fails[@]} -eq 0 ]]; then
+    R_CHECK=ok
+  else
+    R_CHECK="FAIL($(IFS=';'; echo "${fails[*]}"))"
+  fi
+  [[ $kind != silo ]] || { stop_silo; rm -rf -- "$d/spool"; }
+  log "$kind ${kib}KiB run $idx: $n msgs, accepted $R_ACC/s" \
+    "($(secs "$t0" "$t_acc")s), delivered $R_DLV/s" \
+    "(${w_epoch:+$(secs "$t0" "$w_epoch")}s), queue p50 ${p50}s p99 ${p99}s," \
+    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), check $R_CHECK"
+}
+
+# --- main ------------------------------------------------------------------
+log "work dir $TMP ($FSTYPE)"
+[[ $FSTYPE != tmpfs && $FSTYPE != ramfs ]] \
+  || log "WARNING: $TMP is on $FSTYPE - fsync is free there, numbers are meaningless"
+start_fixtures
+
+REPORT=$TMP/report.txt
+{
+  echo "MailCluster relay benchmark  $(date -u +%FT%TZ)  host $(hostname)," \
+    "$(nproc) cores, work dir fs $FSTYPE, postfix $(postconf -h -d mail_version 2>/dev/null)," \
+    "dotnet $(dotnet --version 2>/dev/null || echo '?')"
+  echo "load: $DOMAINS x smtp-source -d -s $SESSIONS (one per domain d1..d$DOMAINS.test," \
+    "$((DOMAINS * SESSIONS)) sessions), warm-up $WARMUP msgs, $RUNS runs per size"
+  echo "sinks: $DOMAINS x smtp-sink on 127.0.20.1-$DOMAINS:$SINK_PORT;" \
+    "shaping: $CONCURRENCY conns/destination, $MSGS_PER_CONN msgs/conn for both"
+  echo "silo: $SILO_DLL, DNS via dnsmasq, PollInterval 100ms${SILO_OPTS[*]:+, }${SILO_OPTS[*]:-}"
+  echo "postfix: private instance, transport_maps -> sinks, no DNS, fsync on" \
+    "${POSTFIX_OPTS[*]:+, }${POSTFIX_OPTS[*]:-}"
+  echo "acc/s = N / load time; dlv/s = N / (load start -> all delivered);" \
+    "p50/p99 = time in queue (s); mem = peak MiB (silo RSS; postfix RSS and PSS, master+children)"
+} >"$REPORT"
+
+FAILED=0
+for kib in $SIZES; do
+  n=${COUNT:-$(default_count "$kib")}
+  sa=() sd=() s5=() s9=() sr=() pa=() pd=() p5=() p9=() pr=() pp=() rows=()
+  for ((r = 1; r <= RUNS; r++)); do
+    measure silo "$kib" "$n" "$r"
+    sa+=("$R_ACC"); sd+=("$R_DLV"); s5+=("$R_P50"); s9+=("$R_P99"); sr+=("$R_RSS")
+    srow="$R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CHECK"
+    [[ $R_CHECK == ok ]] || FAILED=1
+    measure postfix "$kib" "$n" "$r"
+    pa+=("$R_ACC"); pd+=("$R_DLV"); p5+=("$R_P50"); p9+=("$R_P99"); pr+=("$R_RSS"); pp+=("$R_PSS")
+    rows+=("$r $srow $R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $(mib "$R_PSS") $R_CHECK")
+    [[ $R_CHECK == ok ]] || FAILED=1
+  done
+  sam=$(echo "${sa[*]}" | median %.0f); sdm=$(echo "${sd[*]}" | median %.0f)
+  pam=$(echo "${pa[*]}" | median %.0f); pdm=$(echo "${pd[*]}" | median %.0f)
+  fmt='%-6s | %6s %6s %6s %6s %6s %-4s | %6s %6s %6s %6s %6s %6s %-4s\n'
+  {
+    echo
+    echo "== ${kib} KiB body, $n msgs/run, $((DOMAINS * SESSIONS)) sessions, $DOMAINS domains =="
+    printf '%-6s | %-38s | %-45s\n' "" "silo" "postfix"
+    # shellcheck disable=SC2059  # fmt is a constant format
+    printf "$fmt" run acc/s dlv/s p50 p99 RSS check acc/s dlv/s p50 p99 RSS PSS check
+    for row in "${rows[@]}"; do
+      # shellcheck disable=SC2086,SC2059  # row is a whitespace-separated record
+      printf "$fmt" $row
+    done
+    # shellcheck disable=SC2059
+    printf "$fmt" median "$sam" "$sdm" \
+      "$(echo "${s5[*]}" | median %.3f)" "$(echo "${s9[*]}" | median %.3f)" \
+      "$(mib "$(echo "${sr[*]}" | maxof)")" "" \
+      "$pam" "$pdm" \
+      "$(echo "${p5[*]}" | median %.3f)" "$(echo "${p9[*]}" | median %.3f)" \
+      "$(mib "$(echo "${pr[*]}" | maxof)")" "$(mib "$(echo "${pp[*]}" | maxof)")" ""
+    echo "(median row: memory = max over runs)"
+    echo "ratio silo/postfix (medians): accepted/s $(ratio "$sam" "$pam")," \
+      "delivered/s $(ratio "$sdm" "$pdm")"
+  } >>"$REPORT"
+done
+[[ $FAILED -eq 0 ]] || echo "RESULT: FAIL - some runs did not deliver exactly N (see check columns)" >>"$REPORT"
+
+echo
+cat "$REPORT"
+[[ $FAILED -eq 0 ]] # exit status 1 if any run failed its checks
