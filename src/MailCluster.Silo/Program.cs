@@ -11,6 +11,7 @@ using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Silo;
 using MailCluster.Silo.Http;
+using MailCluster.Silo.Http.Admin;
 using MailCluster.Silo.Ingress;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Server;
@@ -29,6 +30,14 @@ builder.Services.AddSpool();
 builder.Services.AddIngress();
 builder.Services.AddDelivery();
 builder.Services.AddSiloHttp();
+// Shaping rules may live in their own JSON file (deploy/shaping/), re-read by the admin API's reload.
+if (builder.Configuration["ShapingFile"] is { Length: > 0 } shapingFile)
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(shapingFile), optional: false, reloadOnChange: false);
+}
+// The admin API says "Queued", not 0.
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+var adminOptions = builder.Configuration.GetSection(AdminEndpoints.Section).Get<AdminOptions>() ?? new AdminOptions();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {
     var ingress = context.Configuration.GetSection("Smtp").Get<IngressOptions>() ?? new IngressOptions();
@@ -37,6 +46,7 @@ builder.WebHost.UseKestrel((context, kestrel) =>
         kestrel.Listen(endpoint, listen => listen.UseConnectionHandler<SmtpConnectionHandler>());
     }
     kestrel.ListenSiloHttp(context.Configuration);
+    kestrel.ListenAdmin(adminOptions);
 });
 
 builder.Services.Configure<HostOptions>(host =>
@@ -46,6 +56,7 @@ var app = builder.Build();
 // SIGTERM: sessions between transactions get 421 now, the others when their transaction ends.
 app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<SessionHeartbeat>().DrainAll);
 app.MapSiloHttp();
+app.MapAdmin(adminOptions);
 await app.Services.LogSpoolStateAsync();
 app.Services.GetRequiredService<SpoolStatisticsSampler>();
 await app.StartAsync();
@@ -63,6 +74,8 @@ internal static class SiloServices
         services.AddSingleton<IValidateOptions<IngressOptions>>(new OptionsRules<IngressOptions>(o => o.Validate()));
         services.AddOptions<SmtpServerLimits>().BindConfiguration("Smtp:Limits").ValidateOnStart();
         services.AddSingleton<IValidateOptions<SmtpServerLimits>>(new OptionsRules<SmtpServerLimits>(o => o.Validate()));
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminEndpoints.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>>(new OptionsRules<AdminOptions>(o => o.Validate()));
         services.AddOptions<SpoolOptions>().BindConfiguration("Spool").ValidateOnStart();
         services.AddSingleton<IValidateOptions<SpoolOptions>>(new OptionsRules<SpoolOptions>(o => o.Validate()));
     }
@@ -119,6 +132,7 @@ internal static class SiloServices
             sp.GetRequiredService<DeliveryMetrics>().ObserveDomains(() => directory.Active.Select(a => (a.Domain, a.ActiveConnections, a.IsBackingOff)));
             return directory;
         });
+        services.AddSingleton<QueueOperations>();
         services.AddHostedService<DeliveryScheduler>();
     }
 

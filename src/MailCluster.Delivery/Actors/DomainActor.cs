@@ -62,6 +62,8 @@ public sealed partial class DomainActor
 
     public int ActiveConnections => Volatile.Read(ref _workers);
 
+    public bool IsSuspended => _suspended;
+
     public int ReadyCount => Volatile.Read(ref _readyCount);
 
     private Action<DomainActor> Deactivate { get; }
@@ -105,9 +107,14 @@ public sealed partial class DomainActor
         switch (command)
         {
             case DomainCommand.ShapingResolved resolved:
+                // Workers already open keep their old throttle's slot until they close.
                 _shaping = resolved.Shaping;
                 _throttle = _runtime.Sites.For(Domain, resolved.Shaping);
-                _concurrencyCap = resolved.Shaping.MaxConnections;
+                // A domain in backoff keeps its reduced cap (within the new limit); otherwise the new limit applies.
+                _concurrencyCap = IsBackingOff ? Math.Min(_concurrencyCap, resolved.Shaping.MaxConnections) : resolved.Shaping.MaxConnections;
+                break;
+            case DomainCommand.Reshape:
+                Post(StartShaping());
                 break;
             case DomainCommand.RecipientsDue:
                 _spoolMayHaveMore = true;

@@ -37,6 +37,16 @@ public sealed class DomainActorDirectory
         Send(domain, new DomainCommand.Resume());
     }
 
+    /// <summary>After a shaping reload: every active actor resolves its limits again.</summary>
+    public void Reshape()
+    {
+        _runtime.Sites.Clear();
+        foreach (var actor in _actors.Values)
+        {
+            actor.TryPost(new DomainCommand.Reshape());
+        }
+    }
+
     /// <summary>Stops every actor: unattempted recipients go back to the spool, connections finish their transaction.</summary>
     public async Task StopAsync()
     {

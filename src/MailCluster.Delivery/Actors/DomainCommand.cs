@@ -13,6 +13,9 @@ internal abstract record DomainCommand
 
     public sealed record ShapingResolved(DomainShaping Shaping) : DomainCommand;
 
+    /// <summary>The shaping configuration was reloaded: resolve this domain's limits again.</summary>
+    public sealed record Reshape : DomainCommand;
+
     public sealed record Claimed(IReadOnlyList<DueRecipient> Recipients, int Requested) : DomainCommand;
 
     public sealed record ClaimFailed(string Reason) : DomainCommand;

@@ -5,27 +5,31 @@ public sealed class ShapingRules
 {
     private const string MxPrefix = "mx:";
 
-    private readonly ShapingOptions _options;
+    private volatile ShapingOptions _options;
 
     public ShapingRules(ShapingOptions options)
     {
         _options = options;
     }
 
+    /// <summary>Replaces the rules (an operator's reload); callers validate first.</summary>
+    public void Replace(ShapingOptions options) => _options = options;
+
     public bool HasMxRules => _options.Rules.Exists(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase));
 
     public DomainShaping Resolve(string domain, string? primaryMx)
     {
-        var exact = _options.Rules.Find(r => r.Match.Equals(domain, StringComparison.OrdinalIgnoreCase));
-        var wildcard = _options.Rules
+        var options = _options;
+        var exact = options.Rules.Find(r => r.Match.Equals(domain, StringComparison.OrdinalIgnoreCase));
+        var wildcard = options.Rules
             .Where(r => r.Match.StartsWith("*.", StringComparison.Ordinal) && domain.EndsWith(r.Match[1..], StringComparison.OrdinalIgnoreCase))
             .MaxBy(r => r.Match.Length);
-        var site = primaryMx is null ? null : _options.Rules
+        var site = primaryMx is null ? null : options.Rules
             .Where(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase)
                 && primaryMx.TrimEnd('.').EndsWith(r.Match[MxPrefix.Length..].TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
             .MaxBy(r => r.Match.Length);
         var rule = exact ?? wildcard ?? site;
-        var d = _options.Default;
+        var d = options.Default;
         return new DomainShaping(
             rule == site && site is not null ? site.Match.ToLowerInvariant() : domain,
             rule?.MaxConnections ?? d.MaxConnections ?? 10,

@@ -28,6 +28,18 @@ public sealed partial class MailWorld : IAsyncDisposable
 
     public int MxPort { get; }
 
+    /// <summary>The admin API of the silo: its own port and a token.</summary>
+    public int AdminPort { get; } = LoopbackPorts.Next();
+
+    public string AdminToken { get; } = "test-token-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Runs mailctl against this world's silo (with the right token unless one is given).</summary>
+    public Task<CommandResult> MailctlAsync(string[] arguments, string? token = null) =>
+        ExternalCommand.RunAsync(
+            "dotnet",
+            [RepositoryLayout.MailctlDll, "--url", $"http://127.0.0.1:{AdminPort}", "--token", token ?? AdminToken, .. arguments],
+            TimeSpan.FromSeconds(60));
+
     public string SpoolPath => Path.Combine(_directory.Path, "spool");
 
     public string DeliveryLogPath => Path.Combine(_directory.Path, "delivery.log");
@@ -64,6 +76,8 @@ public sealed partial class MailWorld : IAsyncDisposable
             $"--Delivery:LogPath={DeliveryLogPath}",
             "--Delivery:Retry:Schedule=00:00:02",
             "--Delivery:PollInterval=00:00:00.200",
+            $"--Admin:Listen=127.0.0.1:{AdminPort}",
+            $"--Admin:Token={AdminToken}",
             .. extra,
         ];
         Silo = new SiloProcess(SpoolPath, arguments);

@@ -10,6 +10,8 @@ public static class RepositoryLayout
 
     public static string SiloDll => Path.Combine(Root, "src", "MailCluster.Silo", "bin", Configuration, "net10.0", "MailCluster.Silo.dll");
 
+    public static string MailctlDll => Path.Combine(Root, "src", "MailCluster.Cli", "bin", Configuration, "net10.0", "mailctl.dll");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

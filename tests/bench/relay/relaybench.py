@@ -30,7 +30,8 @@ Subcommands (all output on stdout, one line unless noted):
                          Delivered lines; postfix: delay= of status=sent
                          lines; nearest-rank) and problems is "-" or a
                          comma-separated list like Deferred=3,status=bounced=1.
-  sink-count FILE        last "mesg=N" of an smtp-sink -c counter file (0 if
+  sink-count FILE        "SESSIONS MESSAGES": the last "sess=S ... mesg=M"
+                         record of an smtp-sink -c counter file ("0 0" if
                          none yet).
 """
 
@@ -264,8 +265,8 @@ def cmd_sink_count(path):
             data = f.read()
     except FileNotFoundError:
         data = b""
-    found = re.findall(rb"mesg=(\d+)", data)
-    print(int(found[-1]) if found else 0)
+    found = re.findall(rb"sess=(\d+) .*?mesg=(\d+)", data)
+    print("%d %d" % tuple(map(int, found[-1])) if found else "0 0")
 
 
 def main(argv):
@@ -288,4 +289,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except KeyboardInterrupt:
+        sys.exit(130)

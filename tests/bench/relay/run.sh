@@ -26,6 +26,9 @@
 #                (does not double-count shared pages) over the Postfix master
 #                and all its children (smtpd, cleanup, qmgr, smtp, ...).
 #                Sinks and dnsmasq are shared fixtures and not counted.
+#   conns        SMTP sessions the sinks counted during the timed part
+#                (smtp-sink -c "sess="): shows how well connections are
+#                reused (ideal: about N / 100).
 #
 # Why the comparison is fair
 #   Same load generator, same sinks, same machine, runs interleaved (silo run
@@ -333,12 +336,13 @@ start_silo() { # run dir
 }
 stop_silo() { stop_pid "$SILO_PID" 10; SILO_PID=""; }
 
-sink_total() {
-  local i t=0 c
+sink_total() { # "sessions messages" summed over the sinks
+  local i s m ts=0 tm=0
   for ((i = 1; i <= DOMAINS; i++)); do
-    c=$(helper sink-count "$TMP/sink$i.count"); t=$((t + c))
+    read -r s m <<<"$(helper sink-count "$TMP/sink$i.count")"
+    ts=$((ts + s)); tm=$((tm + m))
   done
-  echo "$t"
+  echo "$ts $tm"
 }
 
 start_fixtures() {
@@ -402,10 +406,10 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
 # One measured run. $1 silo|postfix, $2 size KiB, $3 count, $4 run index.
-# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CHECK.
+# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CONNS R_CHECK.
 measure() {
   local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024))
-  local d=$TMP/$kind-$kib-$idx port pid dlog target offset sinks0 sinks
+  local d=$TMP/$kind-$kib-$idx port pid dlog target offset sess0 msgs0 sess msgs
   local t0 t_acc w_status w_epoch w_count w_left rc=0 wrc=0 fails=()
   local got uniq p50 p99 problems
   mkdir -p "$d"
@@ -430,7 +434,7 @@ measure() {
   fi
 
   offset=$(file_size "$dlog")
-  sinks0=$(sink_total)
+  read -r sess0 msgs0 <<<"$(sink_total)"
   start_sampler "$kind" "$pid" "$d/mem"
   start_waiter "$kind" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
   sleep 0.2 # let the waiter's python start up outside the timed part
@@ -444,7 +448,8 @@ measure() {
   read -r w_status w_epoch w_count w_left <"$d/wait" || true
 
   read -r got uniq p50 p99 problems <<<"$(helper stats "$kind" "$dlog" "$offset")"
-  sinks=$(($(sink_total) - sinks0))
+  read -r sess msgs <<<"$(sink_total)"
+  R_CONNS=$((sess - sess0)); msgs=$((msgs - msgs0))
   R_P50=$p50; R_P99=$p99
   if [[ $rc -ne 0 ]]; then
     R_ACC=0; fails+=("load_rc=$rc")
@@ -459,7 +464,7 @@ measure() {
   fi
   [[ $got == "$n" && $uniq == "$n" ]] || fails+=("dlv=$got/$n,ids=$uniq")
   [[ $problems == - ]] || fails+=("$problems")
-  [[ $sinks == "$n" ]] || fails+=("sinks=$sinks/$n")
+  [[ $msgs == "$n" ]] || fails+=("sinks=$msgs/$n")
   if [[ ${#fails[@]} -eq 0 ]]; then
     R_CHECK=ok
   else
@@ -469,7 +474,8 @@ measure() {
   log "$kind ${kib}KiB run $idx: $n msgs, accepted $R_ACC/s" \
     "($(secs "$t0" "$t_acc")s), delivered $R_DLV/s" \
     "(${w_epoch:+$(secs "$t0" "$w_epoch")}s), queue p50 ${p50}s p99 ${p99}s," \
-    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), check $R_CHECK"
+    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), $R_CONNS connections" \
+    "to the sinks, check $R_CHECK"
 }
 
 # --- main ------------------------------------------------------------------
@@ -488,35 +494,41 @@ REPORT=$TMP/report.txt
   echo "sinks: $DOMAINS x smtp-sink on 127.0.20.1-$DOMAINS:$SINK_PORT;" \
     "shaping: $CONCURRENCY conns/destination, $MSGS_PER_CONN msgs/conn for both"
   echo "silo: $SILO_DLL, DNS via dnsmasq, PollInterval 100ms${SILO_OPTS[*]:+, }${SILO_OPTS[*]:-}"
-  echo "postfix: private instance, transport_maps -> sinks, no DNS, fsync on" \
-    "${POSTFIX_OPTS[*]:+, }${POSTFIX_OPTS[*]:-}"
+  echo "postfix: private instance (tests/infra/postfix-instance.sh --deliver), transport_maps" \
+    "-> sinks, no DNS, default_destination_concurrency_limit=$CONCURRENCY," \
+    "smtp_connection_reuse_count_limit=$MSGS_PER_CONN${POSTFIX_OPTS[*]:+, ${POSTFIX_OPTS[*]}}"
   echo "acc/s = N / load time; dlv/s = N / (load start -> all delivered);" \
-    "p50/p99 = time in queue (s); mem = peak MiB (silo RSS; postfix RSS and PSS, master+children)"
+    "p50/p99 = time in queue (s)"
+  echo "RSS/PSS = peak MiB (silo process; postfix master+children);" \
+    "conns = SMTP sessions the sinks counted in the timed part"
 } >"$REPORT"
 
 FAILED=0
 for kib in $SIZES; do
   n=${COUNT:-$(default_count "$kib")}
-  sa=() sd=() s5=() s9=() sr=() pa=() pd=() p5=() p9=() pr=() pp=() rows=()
+  sa=() sd=() s5=() s9=() sr=() sc=() pa=() pd=() p5=() p9=() pr=() pp=() pc=() rows=()
   for ((r = 1; r <= RUNS; r++)); do
     measure silo "$kib" "$n" "$r"
     sa+=("$R_ACC"); sd+=("$R_DLV"); s5+=("$R_P50"); s9+=("$R_P99"); sr+=("$R_RSS")
-    srow="$R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CHECK"
+    sc+=("$R_CONNS")
+    srow="$R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CONNS $R_CHECK"
     [[ $R_CHECK == ok ]] || FAILED=1
     measure postfix "$kib" "$n" "$r"
     pa+=("$R_ACC"); pd+=("$R_DLV"); p5+=("$R_P50"); p9+=("$R_P99"); pr+=("$R_RSS"); pp+=("$R_PSS")
-    rows+=("$r $srow $R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $(mib "$R_PSS") $R_CHECK")
+    pc+=("$R_CONNS")
+    rows+=("$r $srow $R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $(mib "$R_PSS") $R_CONNS $R_CHECK")
     [[ $R_CHECK == ok ]] || FAILED=1
   done
   sam=$(echo "${sa[*]}" | median %.0f); sdm=$(echo "${sd[*]}" | median %.0f)
   pam=$(echo "${pa[*]}" | median %.0f); pdm=$(echo "${pd[*]}" | median %.0f)
-  fmt='%-6s | %6s %6s %6s %6s %6s %-4s | %6s %6s %6s %6s %6s %6s %-4s\n'
+  fmt='%-6s | %6s %6s %6s %6s %6s %5s %-5s | %6s %6s %6s %6s %6s %6s %5s %-5s\n'
   {
     echo
     echo "== ${kib} KiB body, $n msgs/run, $((DOMAINS * SESSIONS)) sessions, $DOMAINS domains =="
-    printf '%-6s | %-38s | %-45s\n' "" "silo" "postfix"
+    printf '%-6s | %-47s | %s\n' "" "silo" "postfix"
     # shellcheck disable=SC2059  # fmt is a constant format
-    printf "$fmt" run acc/s dlv/s p50 p99 RSS check acc/s dlv/s p50 p99 RSS PSS check
+    printf "$fmt" run acc/s dlv/s p50 p99 RSS conns check \
+      acc/s dlv/s p50 p99 RSS PSS conns check
     for row in "${rows[@]}"; do
       # shellcheck disable=SC2086,SC2059  # row is a whitespace-separated record
       printf "$fmt" $row
@@ -524,10 +536,11 @@ for kib in $SIZES; do
     # shellcheck disable=SC2059
     printf "$fmt" median "$sam" "$sdm" \
       "$(echo "${s5[*]}" | median %.3f)" "$(echo "${s9[*]}" | median %.3f)" \
-      "$(mib "$(echo "${sr[*]}" | maxof)")" "" \
+      "$(mib "$(echo "${sr[*]}" | maxof)")" "$(echo "${sc[*]}" | median %.0f)" "" \
       "$pam" "$pdm" \
       "$(echo "${p5[*]}" | median %.3f)" "$(echo "${p9[*]}" | median %.3f)" \
-      "$(mib "$(echo "${pr[*]}" | maxof)")" "$(mib "$(echo "${pp[*]}" | maxof)")" ""
+      "$(mib "$(echo "${pr[*]}" | maxof)")" "$(mib "$(echo "${pp[*]}" | maxof)")" \
+      "$(echo "${pc[*]}" | median %.0f)" ""
     echo "(median row: memory = max over runs)"
     echo "ratio silo/postfix (medians): accepted/s $(ratio "$sam" "$pam")," \
       "delivered/s $(ratio "$sdm" "$pdm")"

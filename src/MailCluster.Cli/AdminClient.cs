@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace MailCluster.Cli;
+
+/// <summary>The admin API's answer: status and parsed JSON body (or the error sentence it carries).</summary>
+public sealed record AdminResponse(HttpStatusCode Status, JsonElement Body)
+{
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    public string Error => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("error", out var e) ? e.GetString() ?? Status.ToString() : $"HTTP {(int)Status}";
+
+    public int ExitCode => Status switch
+    {
+        _ when IsSuccess => ExitCodes.Ok,
+        HttpStatusCode.NotFound => ExitCodes.NotFound,
+        HttpStatusCode.Unauthorized => ExitCodes.Unauthorized,
+        _ => ExitCodes.ServerError,
+    };
+}
+
+/// <summary>HTTP calls to the admin API with the bearer token.</summary>
+public sealed class AdminClient(HttpClient http, string token)
+{
+    public Task<AdminResponse> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
+
+    public Task<AdminResponse> PostAsync(string path) => SendAsync(HttpMethod.Post, path);
+
+    public Task<AdminResponse> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path);
+
+    private async Task<AdminResponse> SendAsync(HttpMethod method, string path)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var body = text.TrimStart() is ['{', ..] or ['[', ..] ? JsonDocument.Parse(text).RootElement.Clone() : default;
+        return new AdminResponse(response.StatusCode, body);
+    }
+}

@@ -1,0 +1,3 @@
+using MailCluster.Cli;
+
+return await Mailctl.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,16 @@
+using System.Text.Json;
+
+namespace MailCluster.Cli.Verbs;
+
+/// <summary><c>mailctl reload-shaping</c>: re-read the shaping rules without a restart.</summary>
+public sealed class ReloadShapingVerb : Verb
+{
+    public override string Name => "reload-shaping";
+
+    public override string Usage => "reload-shaping";
+
+    protected override Task<AdminResponse>? CallAsync(AdminClient client, CommandLine command) =>
+        command.Arguments.Count == 0 ? client.PostAsync("api/shaping/reload") : null;
+
+    protected override string Format(JsonElement body) => $"shaping reloaded: {Text(body, "rules")} rule(s)\n";
+}

@@ -1,0 +1,95 @@
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>A domain's queue and actor state, for the admin API.</summary>
+public sealed record DomainStatus(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended);
+
+/// <summary>
+/// What an operator can do to the queue without a restart: look, suspend and resume a domain,
+/// retry now, bounce (with the DSN RFC 3464 calls for) or delete recipients.
+/// </summary>
+public sealed class QueueOperations
+{
+    private readonly ISpool _spool;
+    private readonly DomainActorDirectory _directory;
+    private readonly AttemptRecorder _recorder;
+    private readonly DeliveryTrigger _trigger;
+    private readonly TimeProvider _time;
+
+    public QueueOperations(ISpool spool, DomainActorDirectory directory, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
+    {
+        _spool = spool;
+        _directory = directory;
+        _recorder = recorder;
+        _trigger = trigger;
+        _time = time;
+    }
+
+    public async Task<IReadOnlyList<DomainStatus>> DomainsAsync(CancellationToken cancellationToken)
+    {
+        var summaries = await _spool.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken);
+        var actors = _directory.Active.ToDictionary(a => a.Domain, StringComparer.OrdinalIgnoreCase);
+        var statuses = summaries.Select(s => Status(s.Domain, s, actors.GetValueOrDefault(s.Domain))).ToList();
+        // Active or suspended domains with nothing queued are shown too: an operator suspended them for a reason.
+        statuses.AddRange(actors.Values.Where(a => !summaries.Any(s => s.Domain.Equals(a.Domain, StringComparison.OrdinalIgnoreCase)))
+            .Select(a => Status(a.Domain, null, a)));
+        return statuses;
+    }
+
+    /// <summary>One domain's status, or null when it has nothing queued, no actor and no suspension.</summary>
+    public async Task<DomainStatus?> DomainAsync(string domain, CancellationToken cancellationToken) =>
+        (await DomainsAsync(cancellationToken)).FirstOrDefault(s => s.Domain.Equals(domain, StringComparison.OrdinalIgnoreCase))
+        ?? (_directory.IsSuspended(domain) ? Status(domain, null, null) : null);
+
+    public void Suspend(string domain) => _directory.Suspend(domain);
+
+    public void Resume(string domain)
+    {
+        _directory.Resume(domain);
+        _trigger.Notify();
+    }
+
+    /// <summary>Makes the selected recipients due now and wakes the scheduler; returns how many.</summary>
+    public async Task<int> RetryNowAsync(RecipientSelector selector, CancellationToken cancellationToken)
+    {
+        var count = await _spool.RescheduleAsync(selector, _time.GetUtcNow(), cancellationToken);
+        _trigger.Notify();
+        return count;
+    }
+
+    /// <summary>Fails the selected recipients permanently; their senders get a DSN (RFC 3464) unless NOTIFY said otherwise.</summary>
+    public Task<int> BounceAsync(RecipientSelector selector, CancellationToken cancellationToken) =>
+        FinishAsync(selector, new DeliveryOutcome(DeliveryVerdict.Bounced, "5.0.0", "bounced by the mail system's operator"), cancellationToken);
+
+    /// <summary>Removes the selected recipients silently (no DSN): for spam runs and test mail.</summary>
+    public async Task<int> DeleteAsync(RecipientSelector selector, CancellationToken cancellationToken)
+    {
+        var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
+        await _spool.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Bounced, LastReply: "deleted by operator")).ToList(), cancellationToken);
+        return claimed.Count;
+    }
+
+    private async Task<int> FinishAsync(RecipientSelector selector, DeliveryOutcome outcome, CancellationToken cancellationToken)
+    {
+        var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
+        foreach (var group in claimed.GroupBy(r => (r.Message, r.Domain)))
+        {
+            _recorder.RecordUnattempted(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome);
+        }
+        await _recorder.DrainAsync();
+        return claimed.Count;
+    }
+
+    private DomainStatus Status(string domain, DomainQueueSummary? summary, DomainActor? actor) => new(
+        domain,
+        summary?.Due ?? 0,
+        summary?.Deferred ?? 0,
+        summary?.InFlight ?? 0,
+        summary?.OldestArrival,
+        actor?.ActiveConnections ?? 0,
+        actor?.IsBackingOff ?? false,
+        _directory.IsSuspended(domain));
+}

@@ -1,0 +1,84 @@
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Spool;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace MailCluster.Silo.Http.Admin;
+
+/// <summary>
+/// The admin API (JSON) on its own listener: queue per domain, one message's status, suspend and
+/// resume, retry now, bounce or delete, and reloading the shaping rules. <c>mailctl</c> wraps it.
+/// </summary>
+internal static class AdminEndpoints
+{
+    public const string Section = "Admin";
+
+    public static void ListenAdmin(this KestrelServerOptions kestrel, AdminOptions options)
+    {
+        if (options.Enabled && !options.Validate().Any())
+        {
+            kestrel.Listen(options.ListenEndPoint(), listen => listen.Protocols = HttpProtocols.Http1);
+        }
+    }
+
+    public static void MapAdmin(this WebApplication app, AdminOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+        var api = app.MapGroup("/api").RequireHost($"*:{options.ListenEndPoint().Port}").AddEndpointFilter(new AdminAuthorization(options));
+
+        api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Results.Json(await queue.DomainsAsync(ct)));
+        api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
+            await queue.DomainAsync(domain, ct) is { } status ? Results.Json(status) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
+        api.MapPost("/domains/{domain}/suspend", (string domain, QueueOperations queue) =>
+        {
+            queue.Suspend(domain);
+            return Results.Json(new { domain, suspended = true });
+        });
+        api.MapPost("/domains/{domain}/resume", (string domain, QueueOperations queue) =>
+        {
+            queue.Resume(domain);
+            return Results.Json(new { domain, suspended = false });
+        });
+        api.MapPost("/domains/{domain}/retry", (string domain, QueueOperations queue, CancellationToken ct) =>
+            Counted(queue.RetryNowAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
+        api.MapPost("/domains/{domain}/bounce", (string domain, QueueOperations queue, CancellationToken ct) =>
+            Counted(queue.BounceAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
+        api.MapDelete("/domains/{domain}/recipients", (string domain, QueueOperations queue, CancellationToken ct) =>
+            Counted(queue.DeleteAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
+
+        api.MapGet("/messages/{queueId}", async (string queueId, ISpool spool, CancellationToken ct) =>
+            await spool.GetMessageAsync(queueId, ct) is { } message ? Results.Json(message) : NotFound($"message {queueId} is not in the spool"));
+        api.MapPost("/messages/{queueId}/retry", (string queueId, QueueOperations queue, CancellationToken ct) =>
+            Counted(queue.RetryNowAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
+        api.MapPost("/messages/{queueId}/bounce", (string queueId, QueueOperations queue, CancellationToken ct) =>
+            Counted(queue.BounceAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
+        api.MapDelete("/messages/{queueId}", (string queueId, QueueOperations queue, CancellationToken ct) =>
+            Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
+
+        api.MapPost("/shaping/reload", (IConfiguration configuration, ShapingRules rules, DomainActorDirectory directory) =>
+        {
+            // Re-reads every configuration source (the shaping file among them), then swaps the rules in.
+            (configuration as IConfigurationRoot)?.Reload();
+            var shaping = configuration.GetSection("Shaping").Get<ShapingOptions>() ?? new ShapingOptions();
+            var errors = shaping.Validate().ToList();
+            if (errors.Count > 0)
+            {
+                return Results.Json(new AdminError(string.Join("; ", errors)), statusCode: StatusCodes.Status400BadRequest);
+            }
+            rules.Replace(shaping);
+            directory.Reshape();
+            return Results.Json(new { rules = shaping.Rules.Count });
+        });
+    }
+
+    private static IResult NotFound(string why) => Results.Json(new AdminError(why), statusCode: StatusCodes.Status404NotFound);
+
+    private static async Task<IResult> Counted(Task<int> action, string whenNone)
+    {
+        var count = await action;
+        return count > 0 ? Results.Json(new AdminCount(count)) : NotFound(whenNone);
+    }
+}
