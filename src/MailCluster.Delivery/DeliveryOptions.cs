@@ -23,6 +23,12 @@ public sealed class DeliveryOptions
     /// <summary>Recipients a domain actor claims from the spool at once (its ready window). Default 200.</summary>
     public int ReadyWindow { get; set; } = 200;
 
+    /// <summary>
+    /// How long an idle SMTP connection stays open waiting for more mail to its domain before QUIT.
+    /// Default 2 s, as Postfix's smtp_connection_cache_time_limit: reuse without hogging the peer.
+    /// </summary>
+    public TimeSpan ConnectionLinger { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>An actor with no work for this long is deactivated. Default 30 s.</summary>
     public TimeSpan ActorIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(1900, LogLevel.Information, "Spool at {Path} holds {Messages} message(s), {Recipients} queued recipient(s)")]
     public static partial void SpoolOpened(ILogger logger, string path, long messages, long recipients);
 
+    [LoggerMessage(1902, LogLevel.Warning, "{Recipients} recipient(s) were being delivered when the silo last stopped; they are retried, and some may arrive twice")]
+    public static partial void InFlightAtCrash(ILogger logger, int recipients);
+
     [LoggerMessage(1901, LogLevel.Information, "SMTP listening on {Endpoints}; STARTTLS {Tls}")]
     public static partial void Listening(ILogger logger, string endpoints, string tls);
 }

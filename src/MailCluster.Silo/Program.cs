@@ -176,6 +176,12 @@ internal static class SiloServices
         var spool = services.GetRequiredService<ISpool>();
         var counts = await spool.CountAsync(CancellationToken.None);
         var options = services.GetRequiredService<IOptions<SpoolOptions>>().Value;
-        Log.SpoolOpened(services.GetRequiredService<ILogger<SpoolOptions>>(), Path.GetFullPath(options.Path), counts.Messages, counts.QueuedRecipients);
+        var logger = services.GetRequiredService<ILogger<SpoolOptions>>();
+        Log.SpoolOpened(logger, Path.GetFullPath(options.Path), counts.Messages, counts.QueuedRecipients);
+        if (spool is SqliteSpool { VoidedClaimsAtOpen: > 0 } sqlite)
+        {
+            Log.InFlightAtCrash(logger, sqlite.VoidedClaimsAtOpen);
+            services.GetRequiredService<DeliveryMetrics>().PossibleDuplicate(sqlite.VoidedClaimsAtOpen);
+        }
     }
 }

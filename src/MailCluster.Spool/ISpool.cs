@@ -18,8 +18,12 @@ public interface ISpool : IAsyncDisposable
     /// <summary>The stored envelope and recipients of a message, or null when it is not in the spool.</summary>
     ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken);
 
-    /// <summary>The stored content of a message, exactly as accepted (trace headers included), or null.</summary>
-    ValueTask<byte[]?> ReadContentAsync(string queueId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends the stored content of a message, exactly as accepted (trace headers included), to
+    /// <paramref name="destination"/>; false when the message is not in the spool. Callers on hot
+    /// paths reuse their writer, so reading a message allocates nothing per message.
+    /// </summary>
+    ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken);
 
     /// <summary>Destination domains with recipients due at or before <paramref name="now"/> and not claimed (the schedule).</summary>
     ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);

@@ -157,6 +157,7 @@ do_start() {
   local pc=(postconf -c "$c" -e)
   "${pc[@]}" \
     "compatibility_level = 3.6" \
+    "enable_long_queue_ids = yes" \
     "config_directory = $c" \
     "queue_directory = $dir/spool" \
     "data_directory = $dir/data" \

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
@@ -11,6 +12,9 @@ namespace MailCluster.Delivery.Actors;
 /// </summary>
 internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtime, DomainShaping shaping, SiteThrottle.ConnectionLease lease)
 {
+    // One buffer per connection, reused for every message it sends.
+    private readonly ArrayBufferWriter<byte> _content = new();
+
     public async Task RunAsync(CancellationToken stopping)
     {
         IMxConnection? connection = null;
@@ -60,12 +64,12 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
     {
         try
         {
-            var content = await runtime.Spool.ReadContentAsync(job.Message.QueueId, CancellationToken.None);
-            if (content is null)
+            _content.ResetWrittenCount();
+            if (!await runtime.Spool.ReadContentAsync(job.Message.QueueId, _content, CancellationToken.None))
             {
                 return Unattempted(job, connection, DeliveryOutcomeClassifier.ConnectionLost("message content missing from the spool"));
             }
-            return await connection.SendAsync(job, content, CancellationToken.None);
+            return await connection.SendAsync(job, _content.WrittenMemory, CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

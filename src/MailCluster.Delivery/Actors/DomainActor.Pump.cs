@@ -31,11 +31,8 @@ public sealed partial class DomainActor
         {
             HandOutJobs(now);
             OpenConnections(now);
-            if (_ready.Count == 0 && !_claimPending)
-            {
-                CloseIdleWorkers();
-            }
             Refill(now);
+            CloseLingeringWorkers(now);
         }
         CheckIdle(now);
     }
@@ -51,6 +48,7 @@ public sealed partial class DomainActor
                 return;
             }
             var job = _ready.Dequeue();
+            _lastHandOut = now;
             _readyRecipients -= job.Recipients.Count;
             _jobsInFlight++;
             _idleWorkers.Dequeue().TrySetResult(job);
@@ -152,6 +150,24 @@ public sealed partial class DomainActor
             _runtime.Recorder.Release(_ready.ToList());
             _ready.Clear();
             _readyRecipients = 0;
+        }
+    }
+
+    /// <summary>Idle connections wait a little for new mail (reuse saves a TCP and TLS setup); then they QUIT.</summary>
+    private void CloseLingeringWorkers(DateTimeOffset now)
+    {
+        if (_ready.Count > 0 || _claimPending || _idleWorkers.Count == 0)
+        {
+            return;
+        }
+        var closeAt = _lastHandOut + _runtime.Options.ConnectionLinger;
+        if (now >= closeAt)
+        {
+            CloseIdleWorkers();
+        }
+        else
+        {
+            Schedule(closeAt, now);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed partial class DomainActor
     private int _cleanJobsSinceBackoff;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _idleSince;
+    private DateTimeOffset _lastHandOut;
     private ITimer? _timer;
     private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
 

@@ -2,13 +2,21 @@ using Microsoft.Data.Sqlite;
 
 namespace MailCluster.Spool.Sqlite;
 
-/// <summary>One batch transaction of the writer, with its statements prepared on first use.</summary>
-internal sealed class SqliteBatch(SqliteConnection connection, SqliteTransaction transaction)
+/// <summary>The writer connection's statements, prepared on first use and kept for the life of the connection.</summary>
+internal sealed class SqliteStatements(SqliteConnection connection)
 {
     private SqliteMessageInsert? _messages;
     private SqliteDeliveryWrites? _delivery;
 
-    public SqliteMessageInsert Messages => _messages ??= new SqliteMessageInsert(connection, transaction);
+    public SqliteMessageInsert Messages => _messages ??= new SqliteMessageInsert(connection);
 
-    public SqliteDeliveryWrites Delivery => _delivery ??= new SqliteDeliveryWrites(connection, transaction);
+    public SqliteDeliveryWrites Delivery => _delivery ??= new SqliteDeliveryWrites(connection);
+}
+
+/// <summary>One batch transaction of the writer: the cached statements, bound to it.</summary>
+internal sealed class SqliteBatch(SqliteStatements statements, SqliteTransaction transaction)
+{
+    public SqliteMessageInsert Messages => statements.Messages.In(transaction);
+
+    public SqliteDeliveryWrites Delivery => statements.Delivery.In(transaction);
 }

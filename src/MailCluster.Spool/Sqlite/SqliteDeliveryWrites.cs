@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace MailCluster.Spool.Sqlite;
 
-/// <summary>The delivery side's writes: claiming due recipients and recording their outcomes.</summary>
+/// <summary>The delivery side's writes: claiming due recipients and recording their outcomes; prepared once per writer connection.</summary>
 internal sealed class SqliteDeliveryWrites
 {
     private const string DueColumns =
@@ -21,30 +21,30 @@ internal sealed class SqliteDeliveryWrites
     private readonly SqliteCommand _defer;
     private readonly SqliteCommand _release;
 
-    public SqliteDeliveryWrites(SqliteConnection connection, SqliteTransaction transaction)
+    public SqliteDeliveryWrites(SqliteConnection connection)
     {
-        _selectDue = Command(connection, transaction, DueColumns + "\n" + """
+        _selectDue = Command(connection, DueColumns + "\n" + """
             WHERE r.domain = $domain AND r.state = 0 AND r.next_attempt_at <= $now
             ORDER BY r.next_attempt_at, r.message_id, r.id
             LIMIT $limit
             """);
-        _selectChosen = Command(connection, transaction, DueColumns + "\n" + """
+        _selectChosen = Command(connection, DueColumns + "\n" + """
             WHERE r.state = 0 AND ($domain IS NULL OR r.domain = $domain) AND ($queue_id IS NULL OR m.queue_id = $queue_id)
             ORDER BY r.message_id, r.id
             """);
-        _reschedule = Command(connection, transaction,
+        _reschedule = Command(connection,
             """
             UPDATE recipients SET next_attempt_at = $at
             WHERE state = 0 AND ($domain IS NULL OR domain = $domain)
               AND ($queue_id IS NULL OR message_id = (SELECT id FROM messages WHERE queue_id = $queue_id))
             """);
-        _claim = Command(connection, transaction, "UPDATE recipients SET state = 1 WHERE id = $id");
-        _remove = Command(connection, transaction, "DELETE FROM recipients WHERE id = $id RETURNING message_id");
-        _removeMessageIfDone = Command(connection, transaction,
+        _claim = Command(connection, "UPDATE recipients SET state = 1 WHERE id = $id");
+        _remove = Command(connection, "DELETE FROM recipients WHERE id = $id RETURNING message_id");
+        _removeMessageIfDone = Command(connection,
             "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id)");
-        _defer = Command(connection, transaction,
+        _defer = Command(connection,
             "UPDATE recipients SET state = 0, attempts = attempts + 1, next_attempt_at = $next, last_reply = $reply WHERE id = $id");
-        _release = Command(connection, transaction, "UPDATE recipients SET state = 0 WHERE id = $id");
+        _release = Command(connection, "UPDATE recipients SET state = 0 WHERE id = $id");
     }
 
     public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit)
@@ -149,10 +149,19 @@ internal sealed class SqliteDeliveryWrites
         }
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    /// <summary>Binds the prepared statements to the batch's transaction.</summary>
+    public SqliteDeliveryWrites In(SqliteTransaction transaction)
+    {
+        foreach (var command in new[] { _selectDue, _selectChosen, _reschedule, _claim, _remove, _removeMessageIfDone, _defer, _release })
+        {
+            command.Transaction = transaction;
+        }
+        return this;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql)
     {
         var command = connection.CreateCommand();
-        command.Transaction = transaction;
         command.CommandText = sql;
         return command;
     }

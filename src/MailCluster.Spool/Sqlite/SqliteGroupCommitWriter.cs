@@ -18,6 +18,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Task _loop;
     private SqliteConnection? _connection;
+    private SqliteStatements? _statements;
     private volatile string? _unhealthyReason;
 
     public SqliteGroupCommitWriter(Func<SqliteConnection> openConnection, SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
@@ -72,9 +73,10 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         try
         {
             _connection ??= _openConnection();
+            _statements ??= new SqliteStatements(_connection);
             using (var transaction = _connection.BeginTransaction())
             {
-                var context = new SqliteBatch(_connection, transaction);
+                var context = new SqliteBatch(_statements, transaction);
                 foreach (var item in batch)
                 {
                     item.Apply(context);
@@ -93,6 +95,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             // Start the next batch on a fresh connection: this one may be in a failed state.
             _connection?.Dispose();
             _connection = null;
+            _statements = null;
             var failure = exception is SqliteException sqlite
                 ? SqliteFailures.Classify(sqlite)
                 : new SpoolUnavailableException($"Spool commit failed: {exception.Message}", exception);

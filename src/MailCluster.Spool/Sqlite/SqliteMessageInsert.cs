@@ -3,18 +3,17 @@ using Microsoft.Data.Sqlite;
 
 namespace MailCluster.Spool.Sqlite;
 
-/// <summary>The prepared statements that store one message and its recipients inside a batch transaction.</summary>
+/// <summary>The prepared statements that store one message and its recipients; prepared once per writer connection.</summary>
 internal sealed class SqliteMessageInsert
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _message;
     private readonly SqliteCommand _recipient;
 
-    public SqliteMessageInsert(SqliteConnection connection, SqliteTransaction transaction)
+    public SqliteMessageInsert(SqliteConnection connection)
     {
         _connection = connection;
         _message = connection.CreateCommand();
-        _message.Transaction = transaction;
         _message.CommandText =
             """
             INSERT INTO messages (queue_id, sender, received_at, size, envid, ret, smtputf8, eight_bit, content)
@@ -22,12 +21,19 @@ internal sealed class SqliteMessageInsert
             RETURNING id
             """;
         _recipient = connection.CreateCommand();
-        _recipient.Transaction = transaction;
         _recipient.CommandText =
             """
             INSERT INTO recipients (message_id, address, domain, state, next_attempt_at, notify, orcpt)
             VALUES ($message_id, $address, $domain, 0, $next_attempt_at, $notify, $orcpt)
             """;
+    }
+
+    /// <summary>Binds the prepared statements to the batch's transaction.</summary>
+    public SqliteMessageInsert In(SqliteTransaction transaction)
+    {
+        _message.Transaction = transaction;
+        _recipient.Transaction = transaction;
+        return this;
     }
 
     public bool Insert(SpoolEnvelope envelope, ReadOnlySequence<byte> content)

@@ -31,5 +31,6 @@ public sealed class KillDuringDeliveryLosesNothing
         var distinct = sink.Messages().Select(MailWorld.QueueIdOf).Distinct().Count();
         Assert.Equal(messages, distinct);
         Assert.InRange(delivered.Count, messages, messages + 4);
+        Assert.Contains("were being delivered when the silo last stopped", world.Silo.Output, StringComparison.Ordinal);
     }
 }

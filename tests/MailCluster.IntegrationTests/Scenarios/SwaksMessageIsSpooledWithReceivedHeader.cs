@@ -1,5 +1,6 @@
 using System.Text;
 using MailCluster.IntegrationTests.Fixtures;
+using MailCluster.Spool;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Scenarios;

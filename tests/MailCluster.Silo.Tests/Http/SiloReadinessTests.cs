@@ -51,7 +51,7 @@ public sealed class SiloReadinessTests
 
         public ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<byte[]?> ReadContentAsync(string queueId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
