@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text;
 using MailCluster.Spool;
+using MailCluster.Testing.IO;
 
 namespace MailCluster.Spool.Tests;
 
@@ -50,7 +51,7 @@ public abstract class SpoolConformanceTests
         await using var spool = Open();
         var random = new Random(7);
         var parts = Enumerable.Range(0, 5).Select(i => { var b = new byte[10_000 + i]; random.NextBytes(b); return b; }).ToArray();
-        var sequence = MultiSegment(parts);
+        var sequence = Segments.Of(parts);
         var envelope = Envelope("a@one.test");
         await spool.EnqueueAsync(envelope, sequence, CancellationToken.None);
         Assert.Equal(parts.SelectMany(p => p).ToArray(), await spool.ReadContentAsync(envelope.QueueId, CancellationToken.None));
@@ -203,32 +204,5 @@ public abstract class SpoolConformanceTests
         Assert.Null(await spool.ReadContentAsync(envelope.QueueId, CancellationToken.None));
         Assert.Equal(new SpoolCounts(0, 0, 0), await spool.CountAsync(CancellationToken.None));
         Assert.Null(await spool.GetNextDueTimeAsync(CancellationToken.None));
-    }
-
-    private static ReadOnlySequence<byte> MultiSegment(byte[][] parts)
-    {
-        var first = new Chunk(parts[0], 0);
-        var last = first;
-        foreach (var part in parts.Skip(1))
-        {
-            last = last.Append(part);
-        }
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Chunk : ReadOnlySequenceSegment<byte>
-    {
-        public Chunk(byte[] data, long runningIndex)
-        {
-            Memory = data;
-            RunningIndex = runningIndex;
-        }
-
-        public Chunk Append(byte[] data)
-        {
-            var next = new Chunk(data, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -9,11 +8,13 @@ namespace MailCluster.Smtp.Server;
 /// <summary>An <see cref="ISmtpConnection"/> over any duplex pipe (a socket, or memory in tests), with STARTTLS by <see cref="SslStream"/>.</summary>
 public sealed class SmtpPipeConnection : ISmtpConnection, IAsyncDisposable
 {
+    private readonly IDuplexPipe _transport;
     private readonly X509Certificate2? _certificate;
     private SslStream? _tls;
 
     public SmtpPipeConnection(IDuplexPipe transport, X509Certificate2? certificate)
     {
+        _transport = transport;
         Input = transport.Input;
         Output = transport.Output;
         _certificate = certificate;
@@ -31,7 +32,7 @@ public sealed class SmtpPipeConnection : ISmtpConnection, IAsyncDisposable
         {
             throw new InvalidOperationException("TLS is not available on this connection.");
         }
-        _tls = new SslStream(new DuplexPipeStream(Input, Output), leaveInnerStreamOpen: false);
+        _tls = new SslStream(new PipeDuplexStream(_transport), leaveInnerStreamOpen: false);
         await _tls.AuthenticateAsServerAsync(
             new SslServerAuthenticationOptions
             {
@@ -53,67 +54,5 @@ public sealed class SmtpPipeConnection : ISmtpConnection, IAsyncDisposable
             await Output.CompleteAsync();
             await _tls.DisposeAsync();
         }
-    }
-
-    /// <summary>A Stream over the raw pipes, for SslStream to read and write ciphertext.</summary>
-    private sealed class DuplexPipeStream(PipeReader input, PipeWriter output) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanWrite => true;
-
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync(cancellationToken);
-                var data = result.Buffer;
-                if (!data.IsEmpty)
-                {
-                    var n = (int)Math.Min(buffer.Length, data.Length);
-                    data.Slice(0, n).CopyTo(buffer.Span);
-                    input.AdvanceTo(data.GetPosition(n));
-                    return n;
-                }
-                input.AdvanceTo(data.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    return 0;
-                }
-            }
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await output.WriteAsync(buffer, cancellationToken);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken).AsTask();
-
-        public override void Flush() => throw new NotSupportedException("Synchronous I/O is not used.");
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Synchronous I/O is not used.");
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Synchronous I/O is not used.");
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -118,7 +118,7 @@ internal sealed class SessionHarness : IAsyncDisposable
     /// <summary>Starts the client side of TLS on the in-memory connection (after the server's 220).</summary>
     public async Task StartClientTlsAsync()
     {
-        var ssl = new System.Net.Security.SslStream(PipeStream.Create(_connection.Client), false, (_, _, _, _) => true);
+        var ssl = new System.Net.Security.SslStream(new MailCluster.Smtp.PipeDuplexStream(_connection.Client), false, (_, _, _, _) => true);
         await ssl.AuthenticateAsClientAsync("mx.test");
         _tlsClient = ssl;
         _clientInput = PipeReader.Create(ssl);

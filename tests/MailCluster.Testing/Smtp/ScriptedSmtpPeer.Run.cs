@@ -106,7 +106,7 @@ public sealed partial class ScriptedSmtpPeer
             _reader.AdvanceTo(_buffer.Start);
             _holding = false;
         }
-        var tls = new SslStream(PipeStream.Create(_connection.Server), leaveInnerStreamOpen: false);
+        var tls = new SslStream(new MailCluster.Smtp.PipeDuplexStream(_connection.Server), leaveInnerStreamOpen: false);
         await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = Certificate });
         _reader = PipeReader.Create(tls);
         _writer = PipeWriter.Create(tls);

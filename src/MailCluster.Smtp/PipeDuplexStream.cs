@@ -1,12 +1,12 @@
 using System.IO.Pipelines;
 
-namespace MailCluster.Smtp.Client;
+namespace MailCluster.Smtp;
 
 /// <summary>
-/// The raw transport pipes as one Stream, for the client's SslStream to read and write ciphertext.
-/// (SmtpPipeConnection keeps a private equivalent for the server side.)
+/// The raw transport pipes as one Stream, for an SslStream to read and write ciphertext: the
+/// server's and the client's STARTTLS, and in-memory TLS peers in tests.
 /// </summary>
-internal sealed class PipeDuplexStream(IDuplexPipe transport) : Stream
+public sealed class PipeDuplexStream(IDuplexPipe transport) : Stream
 {
     private readonly Stream _input = transport.Input.AsStream(leaveOpen: true);
     private readonly Stream _output = transport.Output.AsStream(leaveOpen: true);
