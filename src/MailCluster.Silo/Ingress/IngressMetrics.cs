@@ -14,6 +14,7 @@ internal sealed class IngressMetrics : IDisposable
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _rejections;
     private readonly Histogram<double> _commitDuration;
+    private readonly Counter<long> _tlsSessions;
 
     public IngressMetrics(IMeterFactory meterFactory, Func<int> currentConnections)
     {
@@ -23,7 +24,8 @@ internal sealed class IngressMetrics : IDisposable
         _meter.CreateObservableGauge("mailcluster.ingress.connections.current", currentConnections, "{connection}", "SMTP connections open now.");
         _messages = _meter.CreateCounter<long>("mailcluster.ingress.messages", "{message}", "Messages accepted (250 after the spool commit).");
         _bytes = _meter.CreateCounter<long>("mailcluster.ingress.message.size", "By", "Octets of accepted messages.");
-        _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages refused at the end of data, by reply code.");
+        _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages (at the end of data) and recipients (relay denied) refused, by reply code.");
+        _tlsSessions = _meter.CreateCounter<long>("mailcluster.ingress.tls.sessions", "{session}", "SMTP sessions that ran STARTTLS.");
         _commitDuration = _meter.CreateHistogram<double>("mailcluster.ingress.commit.duration", "s", "Time from end of data to the durable commit.");
     }
 
@@ -37,6 +39,8 @@ internal sealed class IngressMetrics : IDisposable
         _bytes.Add(size);
         _commitDuration.Record(commit.TotalSeconds);
     }
+
+    public void TlsSession() => _tlsSessions.Add(1);
 
     public void Rejected(int code) => _rejections.Add(1, new KeyValuePair<string, object?>("code", code));
 

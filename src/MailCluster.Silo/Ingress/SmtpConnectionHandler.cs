@@ -71,6 +71,10 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
                 try
                 {
                     await session.RunAsync(connection.ConnectionClosed);
+                    if (info.TlsProtocol is not null)
+                    {
+                        _metrics.TlsSession();
+                    }
                 }
                 catch (Exception exception) when (exception is IOException or OperationCanceledException or ConnectionResetException
                     or System.Security.Authentication.AuthenticationException)

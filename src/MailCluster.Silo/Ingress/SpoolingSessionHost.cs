@@ -30,7 +30,17 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _logger = logger;
     }
 
-    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) => _relay.Authorize(session.Remote.Address);
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient)
+    {
+        var refusal = _relay.Authorize(session.Remote.Address);
+        if (refusal is { } denied)
+        {
+            _metrics.Rejected(denied.Code);
+        }
+        return refusal;
+    }
+
+    public void MessageRefused(SmtpSessionInfo session, SmtpReply reply) => _metrics.Rejected(reply.Code);
 
     public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body)
     {

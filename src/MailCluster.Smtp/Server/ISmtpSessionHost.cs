@@ -12,6 +12,9 @@ public interface ISmtpSessionHost
     /// <summary>Called once when content starts: sets <see cref="SmtpTransaction.QueueId"/> and writes trace headers (RFC 5321 4.4).</summary>
     void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body);
 
+    /// <summary>The session refused a message at its end (size, bare line endings, NUL, long lines): for metrics and logs.</summary>
+    void MessageRefused(SmtpSessionInfo session, SmtpReply reply);
+
     /// <summary>
     /// Makes the message durable. Returns 250 only after the message and all its recipients are
     /// committed; otherwise the 4xx the client should see. Must not throw for storage failures.

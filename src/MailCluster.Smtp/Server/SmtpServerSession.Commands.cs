@@ -189,6 +189,10 @@ public sealed partial class SmtpServerSession
         }
         if (_bdatRefusal is { } refusal)
         {
+            if (refusal.Code == SmtpReplies.MessageTooLarge.Code)
+            {
+                _host.MessageRefused(Info, refusal);
+            }
             Write(refusal);
             // A refused chunk inside a message ends that message (RFC 3030 3); a chunk out of sequence changes nothing.
             if (_state == SmtpState.Bdat)

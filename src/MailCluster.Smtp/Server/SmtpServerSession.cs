@@ -227,15 +227,19 @@ public sealed partial class SmtpServerSession
     private async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
         var defects = _mode == Mode.Data ? _dataReader.Defects : DataDefects.None;
-        var reply = defects switch
+        SmtpReply? refusal = defects switch
         {
             _ when defects.HasFlag(DataDefects.BareLineEnding) => SmtpReplies.BareLineEndingInData,
             _ when defects.HasFlag(DataDefects.Nul) => SmtpReplies.NulInData,
             _ when defects.HasFlag(DataDefects.LineTooLong) => SmtpReplies.TextLineTooLong,
             _ when defects.HasFlag(DataDefects.TooLarge) => SmtpReplies.MessageTooLarge,
-            _ => await _host.CommitAsync(Info, _transaction!, _body.AsSequence(), cancellationToken),
+            _ => null,
         };
-        Write(reply);
+        if (refusal is { } refused)
+        {
+            _host.MessageRefused(Info, refused);
+        }
+        Write(refusal ?? await _host.CommitAsync(Info, _transaction!, _body.AsSequence(), cancellationToken));
         EndTransaction();
     }
 

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using MailCluster.IntegrationTests.Fixtures;
-using MailCluster.Testing.IO;
 using MailCluster.Testing.Monitoring;
 
 namespace MailCluster.IntegrationTests.Scenarios;
@@ -11,11 +10,15 @@ public sealed partial class PrometheusEvaluatesEveryDashboardAndAlertQuery
     [Fact]
     public async Task EveryQueryEvaluatesAndQueriesOverTouchedMetricsReturnData()
     {
-        using var spool = new TempDirectory();
-        await using var silo = new SiloProcess(spool.Path);
-        await silo.StartAsync();
-        var sent = await Swaks.SendAsync(silo.SmtpAddress, "alice@client.test", "bob@dest.test");
+        // Real traffic end to end: one delivered message, one bounced (whose DSN is delivered too).
+        await using var world = await MailWorld.StartAsync(
+            ["mx-host=dest.test,mx.dest.test,10", "host-record=mx.dest.test,127.0.18.2", "mx-host=client.test,mx.client.test,10", "host-record=mx.client.test,127.0.18.3"],
+            ["127.0.18.2", "127.0.18.3"]);
+        var silo = world.Silo;
+        var sent = await Swaks.SendAsync(silo.SmtpAddress, "alice@client.test", "bob@dest.test,reject+carol@dest.test");
         Assert.True(sent.ExitCode == 0, sent.ToString());
+        await world.Sink("127.0.18.3").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context);
+        await world.WaitForEmptySpoolAsync();
         await using var prometheus = new PrometheusServer();
         await prometheus.StartAsync($"127.0.0.1:{silo.HttpPort}");
         // rate() needs two samples inside its window; three scrapes leave a margin.
@@ -37,6 +40,9 @@ public sealed partial class PrometheusEvaluatesEveryDashboardAndAlertQuery
         Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_ingress_messages_total", StringComparison.Ordinal));
         Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_spool_commit_duration_seconds", StringComparison.Ordinal));
         Assert.Contains(mustHaveData, expression => expression.Contains("process_cpu_seconds_total", StringComparison.Ordinal));
+        Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_delivery_attempts_total", StringComparison.Ordinal));
+        Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_delivery_time_in_queue_seconds", StringComparison.Ordinal));
+        Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_dns_lookups_total", StringComparison.Ordinal));
         Assert.All(results.Where(r => mustHaveData.Contains(r.Expression)), r => Assert.True(r.Samples > 0, $"no data for {r.Expression}\n{report}"));
     }
 

@@ -21,6 +21,10 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) =>
         IPNetwork.Parse("127.0.0.0/8").Contains(session.Remote.Address) ? null : SmtpReplies.RelayDenied;
 
+    public List<SmtpReply> Refused { get; } = [];
+
+    public void MessageRefused(SmtpSessionInfo session, SmtpReply reply) => Refused.Add(reply);
+
     public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body)
     {
         transaction.QueueId = $"Q{++_sequence}";

@@ -99,6 +99,7 @@ public sealed class SessionTests
         var body = string.Concat(Enumerable.Repeat(line, 70));
         Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await harness.CommandAsync(body + "."));
         Assert.Empty(harness.Host.Committed);
+        Assert.Equal(552, Assert.Single(harness.Host.Refused).Code);
     }
 
     [Fact]
