@@ -108,7 +108,9 @@ public sealed class DomainActorTests
         harness.Directory.Wake("dest.test");
 
         // The failed recipient is gone; in its place a DSN for the sender's domain waits.
-        await harness.WaitForAsync(c => c == new Spool.SpoolCounts(1, 1, 0) && harness.Connector.Sends == 1);
+        // The send is checked before the spool is read: the counts must be those after the attempt.
+        await harness.WaitUntilAsync(async () => harness.Connector.Sends == 1
+            && await harness.Spool.CountAsync(CancellationToken.None) == new Spool.SpoolCounts(1, 1, 0));
         Assert.Equal(["client.test"], await harness.Spool.GetDueDomainsAsync(harness.Time.GetUtcNow(), 10, CancellationToken.None));
     }
 }

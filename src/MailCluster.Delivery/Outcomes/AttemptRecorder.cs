@@ -100,8 +100,12 @@ public sealed class AttemptRecorder
         try
         {
             // The DSN is durable before the failed recipients are removed: a crash in between repeats the DSN, never loses it.
-            var dsn = failed.Count > 0 ? await _bounces.SendAsync(job.Message, failed, result.Endpoint, now, CancellationToken.None) : null;
-            await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
+            var dsn = failed.Count > 0 ? await PersistentlyAsync(() => _bounces.SendAsync(job.Message, failed, result.Endpoint, now, CancellationToken.None)) : null;
+            await PersistentlyAsync(async () =>
+            {
+                await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
+                return true;
+            });
             foreach (var record in logged)
             {
                 _log.Write(record.Type is "Bounced" or "Expired" ? record with { DsnQueueId = dsn } : record);
@@ -111,6 +115,22 @@ public sealed class AttemptRecorder
         {
             // The recipients stay claimed: the spool owner's next start (or lease takeover) retries them.
             Log.OutcomesNotRecorded(_logger, job.Message.QueueId, exception.Message);
+        }
+    }
+
+    /// <summary>A spool that is briefly unavailable (locked, disk hiccup) gets a few tries, 1 s to 16 s apart, before the outcome waits for a restart.</summary>
+    private async Task<T> PersistentlyAsync<T>(Func<Task<T>> write)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (SpoolUnavailableException) when (attempt < 4)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1 << attempt), _time);
+            }
         }
     }
 
