@@ -31,11 +31,6 @@ internal static class SmtpCommandParser
     {
         command = default;
         error = default;
-        if (line.Contains((byte)0))
-        {
-            error = SmtpReplies.NulInCommand;
-            return false;
-        }
         // A bare CR inside a command line is not a line ending and not text (RFC 5321 2.3.8).
         if (line.Contains((byte)'\r'))
         {
@@ -48,10 +43,16 @@ internal static class SmtpCommandParser
         if (verbBytes.Length is 0 or > 8 || Encoding.ASCII.GetChars(verbBytes, verbChars) != verbBytes.Length
             || !s_verbLookup.TryGetValue(verbChars[..verbBytes.Length], out var verb))
         {
-            error = SmtpReplies.CommandUnrecognized;
+            error = verbBytes.Contains((byte)0) ? SmtpReplies.NulInCommand : SmtpReplies.CommandUnrecognized;
             return false;
         }
         var argument = space < 0 ? [] : line[(space + 1)..];
+        // A NUL in an address or parameter of a known command is a parameter error (501), like CR or LF.
+        if (argument.Contains((byte)0))
+        {
+            error = SmtpReplies.ControlCharacterInParameter;
+            return false;
+        }
         if (!Utf8.IsValid(argument))
         {
             error = SmtpReplies.SyntaxError;
