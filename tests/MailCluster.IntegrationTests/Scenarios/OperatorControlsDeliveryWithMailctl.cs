@@ -81,6 +81,30 @@ public sealed class OperatorControlsDeliveryWithMailctl
         Assert.Equal(64, usage.ExitCode);
     }
 
+    [Fact]
+    public async Task ShapingFileIsReloadedWithoutARestartAndABadOneIsRefused()
+    {
+        using var files = new Testing.IO.TempDirectory();
+        var shaping = Path.Combine(files.Path, "shaping.json");
+        await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 1 } ] } }""");
+        await using var world = await MailWorld.StartAsync(s_zone, ["127.0.17.2"], 0, $"--ShapingFile={shaping}");
+
+        await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 2 }, { "Match": "mx:.example.net", "MessageRate": "100/min" } ] } }""");
+        var reload = await world.MailctlAsync(["reload-shaping"]);
+        Assert.True(reload.ExitCode == 0, reload.ToString());
+        Assert.Contains("shaping reloaded: 2 rule(s)", reload.Output, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MessageRate": "lots" } ] } }""");
+        var refused = await world.MailctlAsync(["reload-shaping"]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Shaping:Rules:0:MessageRate is 'lots'", refused.Output, StringComparison.Ordinal);
+
+        // The silo kept working with the last good rules.
+        var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "bob@dest.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.Single(await world.Sink("127.0.17.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
+    }
+
     private static async Task WaitForLogAsync(MailWorld world, string fragment)
     {
         var deadline = System.Diagnostics.Stopwatch.StartNew();

@@ -2,6 +2,7 @@ using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace MailCluster.Silo.Http.Admin;
 
@@ -61,7 +62,16 @@ internal static class AdminEndpoints
         api.MapPost("/shaping/reload", (IConfiguration configuration, ShapingRules rules, DomainActorDirectory directory) =>
         {
             // Re-reads every configuration source (the shaping file among them), then swaps the rules in.
-            (configuration as IConfigurationRoot)?.Reload();
+            // Options validation runs on reload too and throws for a bad file; the rules in force stay.
+            try
+            {
+                (configuration as IConfigurationRoot)?.Reload();
+            }
+            catch (AggregateException exception) when (exception.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
+            {
+                var messages = exception.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures);
+                return Results.Json(new AdminError(string.Join("; ", messages)), statusCode: StatusCodes.Status400BadRequest);
+            }
             var shaping = configuration.GetSection("Shaping").Get<ShapingOptions>() ?? new ShapingOptions();
             var errors = shaping.Validate().ToList();
             if (errors.Count > 0)
