@@ -112,7 +112,8 @@ internal static class SiloServices
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
-        services.AddSingleton(sp => new SmtpClientOptions { HeloName = sp.GetRequiredService<DeliveryOptions>().HeloName });
+        // CHUNKING (RFC 3030) when the peer offers it: no dot-stuffing pass over the content.
+        services.AddSingleton(sp => new SmtpClientOptions { HeloName = sp.GetRequiredService<DeliveryOptions>().HeloName, UseChunking = true });
         services.AddSingleton<IMxConnector, MxConnector>();
         services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<IOptions<ShapingOptions>>().Value));
         services.AddSingleton<SiteThrottleRegistry>();

@@ -18,9 +18,16 @@ public sealed class SiloProcess : IAsyncDisposable
     private Process? _process;
 
     public SiloProcess(string spoolPath, params string[] extraArguments)
+        : this(spoolPath, "127.0.0.1", LoopbackPorts.Next(), extraArguments)
     {
+    }
+
+    /// <summary>A silo listening for SMTP on a chosen loopback address and port (e.g. as the MX host of another silo).</summary>
+    public SiloProcess(string spoolPath, string smtpHost, int smtpPort, params string[] extraArguments)
+    {
+        SmtpHost = smtpHost;
         SpoolPath = spoolPath;
-        SmtpPort = LoopbackPorts.Next();
+        SmtpPort = smtpPort;
         HttpPort = LoopbackPorts.Next();
         _extraArguments = extraArguments;
     }
@@ -29,7 +36,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int SmtpPort { get; }
 
-    public string SmtpAddress => $"127.0.0.1:{SmtpPort}";
+    public string SmtpHost { get; }
+
+    public string SmtpAddress => $"{SmtpHost}:{SmtpPort}";
 
     /// <summary>/metrics, /healthz and /readyz; its own port, so that silos of parallel tests never share 8025.</summary>
     public int HttpPort { get; }
@@ -117,7 +126,7 @@ public sealed class SiloProcess : IAsyncDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", SmtpPort);
+                await client.ConnectAsync(SmtpHost, SmtpPort);
                 using var reader = new StreamReader(client.GetStream());
                 var greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
                 if (greeting?.StartsWith("220", StringComparison.Ordinal) == true)
