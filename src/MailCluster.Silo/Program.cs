@@ -133,6 +133,7 @@ internal static class SiloServices
             sp.GetRequiredService<DeliveryMetrics>().ObserveDomains(() => directory.Active.Select(a => (a.Domain, a.ActiveConnections, a.IsBackingOff)));
             return directory;
         });
+        services.AddSingleton<IDomainPlacement, SingleSiloPlacement>();
         services.AddSingleton<QueueOperations>();
         services.AddHostedService<DeliveryScheduler>();
     }

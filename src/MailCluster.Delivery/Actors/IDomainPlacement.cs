@@ -1,0 +1,17 @@
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>
+/// Which destination domains this silo's actors own. On the embedded spool the one silo owns them
+/// all; on the shared PostgreSQL spool a lease-backed placement (rendezvous hashing over live
+/// silos, lease rows with epochs) will say yes only for domains whose lease this silo holds.
+/// </summary>
+public interface IDomainPlacement
+{
+    bool IsLocal(string domain);
+}
+
+/// <summary>The embedded spool's placement: a single silo owns every domain.</summary>
+public sealed class SingleSiloPlacement : IDomainPlacement
+{
+    public bool IsLocal(string domain) => true;
+}
