@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(2100, LogLevel.Error, "Attempt for {QueueId} at {Domain} failed unexpectedly; recipients deferred")]
     public static partial void AttemptFault(ILogger logger, string domain, string queueId, Exception exception);
 
+    [LoggerMessage(2201, LogLevel.Error, "The DSN for {QueueId} could not be built; its failed recipients are removed without one")]
+    public static partial void DsnFailed(ILogger logger, string queueId, Exception exception);
+
     [LoggerMessage(2200, LogLevel.Error, "Outcomes of {QueueId} could not be recorded; its recipients stay claimed until restart: {Reason}")]
     public static partial void OutcomesNotRecorded(ILogger logger, string queueId, string reason);
 }

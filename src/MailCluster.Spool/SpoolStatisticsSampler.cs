@@ -33,8 +33,9 @@ public sealed class SpoolStatisticsSampler : IAsyncDisposable
         {
             Latest = await _spool.GetStatisticsAsync(CancellationToken.None);
         }
-        catch (SpoolUnavailableException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // Unreadable now: report nothing rather than stale numbers; the next sample tries again.
             Latest = null;
         }
         finally

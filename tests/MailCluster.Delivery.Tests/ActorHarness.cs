@@ -8,6 +8,7 @@ using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
+using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using MailCluster.Spool.Sqlite;

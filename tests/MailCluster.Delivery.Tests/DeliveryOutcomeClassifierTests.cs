@@ -1,5 +1,6 @@
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Dns.Mx;
+using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Delivery.Tests;

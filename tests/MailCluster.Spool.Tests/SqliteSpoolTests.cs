@@ -97,8 +97,13 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         Assert.NotNull(full);
         Assert.InRange(stored, 5, 10);
         Assert.Equal(stored, (await spool.CountAsync(CancellationToken.None)).Messages);
-        // A small message still fits: the failure was about space, not a broken spool.
-        await spool.EnqueueAsync(Envelope("small@d.test"), Content("x\r\n"), CancellationToken.None);
+        // A small message still fits: the failure was about space, not a broken spool; and a large
+        // one that does not fit fails alone, even when it shares a commit with the small one.
+        var large = spool.EnqueueAsync(Envelope("large@d.test"), Content(new string('y', 900_000)), CancellationToken.None).AsTask();
+        var small = spool.EnqueueAsync(Envelope("small@d.test"), Content("x\r\n"), CancellationToken.None).AsTask();
+        await Assert.ThrowsAsync<SpoolFullException>(() => large);
+        await small;
+        Assert.Equal(stored + 1, (await spool.CountAsync(CancellationToken.None)).Messages);
     }
 
     [Fact]

@@ -20,23 +20,32 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
         IMxConnection? connection = null;
         try
         {
-            var connect = await runtime.Connector.ConnectAsync(actor.Domain, shaping, stopping);
+            ConnectResult connect;
+            try
+            {
+                connect = await runtime.Connector.ConnectAsync(actor.Domain, shaping, stopping);
+            }
+            catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
+            {
+                // The actor counts this worker as connecting until it hears back: it must hear back.
+                connect = new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed(exception.Message));
+            }
             if (connect.Connection is null)
             {
                 await PostAsync(new DomainCommand.ConnectFailed(connect.Failure!));
                 return;
             }
             connection = connect.Connection;
-            await PostAsync(new DomainCommand.Connected());
             for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
             {
-                var job = await RequestJobAsync();
+                var job = await RequestJobAsync(first: sent == 0);
                 if (job is null)
                 {
                     break;
                 }
                 var result = await AttemptAsync(connection, job);
-                runtime.Recorder.Record(actor.Domain, result);
+                // Durable in the background; the recorder tracks it until written (shutdown waits for it).
+                _ = runtime.Recorder.Record(actor.Domain, result);
                 await PostAsync(new DomainCommand.AttemptFinished(result));
                 if (!result.ConnectionUsable)
                 {
@@ -82,10 +91,10 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
     private static JobResult Unattempted(DeliveryJob job, IMxConnection connection, DeliveryOutcome outcome) =>
         new(job, job.Recipients.Select(_ => outcome).ToArray(), connection.Endpoint, TimeSpan.Zero, ConnectionUsable: false);
 
-    private async Task<DeliveryJob?> RequestJobAsync()
+    private async Task<DeliveryJob?> RequestJobAsync(bool first)
     {
         var reply = new TaskCompletionSource<DeliveryJob?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return await PostAsync(new DomainCommand.JobRequested(reply)) ? await reply.Task : null;
+        return await PostAsync(new DomainCommand.JobRequested(reply, first)) ? await reply.Task : null;
     }
 
     /// <summary>False when the actor has stopped; the worker then winds down.</summary>

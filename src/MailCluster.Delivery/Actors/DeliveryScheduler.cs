@@ -59,8 +59,9 @@ public sealed partial class DeliveryScheduler : BackgroundService
                     sleep = next - now;
                 }
             }
-            catch (SpoolUnavailableException exception)
+            catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
             {
+                // A spool that cannot be read now (locked, I/O error) must not end delivery: try again next pass.
                 SchedulerPassFailed(_logger, exception.Message);
             }
             try

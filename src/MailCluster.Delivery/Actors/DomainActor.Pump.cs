@@ -92,14 +92,24 @@ public sealed partial class DomainActor
 
     private async Task ClaimAsync(DateTimeOffset now, int limit)
     {
+        IReadOnlyList<DueRecipient> claimed;
         try
         {
-            var claimed = await _runtime.Spool.ClaimDueAsync(Domain, now, limit, CancellationToken.None);
+            claimed = await _runtime.Spool.ClaimDueAsync(Domain, now, limit, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TryPost(new DomainCommand.ClaimFailed(exception.Message));
+            return;
+        }
+        try
+        {
             await PostAsync(new DomainCommand.Claimed(claimed, limit));
         }
-        catch (SpoolUnavailableException exception)
+        catch (System.Threading.Channels.ChannelClosedException)
         {
-            await PostAsync(new DomainCommand.ClaimFailed(exception.Message));
+            // The actor stopped meanwhile: what it claimed goes straight back to the queue.
+            _runtime.Recorder.Release(Jobs(claimed));
         }
     }
 
@@ -120,10 +130,17 @@ public sealed partial class DomainActor
 
     private void OnConnectFailed(DeliveryOutcome failure)
     {
+        // Other connections still deliver (the host refused just one more): back off, keep the work.
+        var othersConnected = Volatile.Read(ref _workers) - _connecting - 1;
+        if (othersConnected > 0 && failure.Verdict == DeliveryVerdict.Deferred)
+        {
+            BackOff(failure.Reason);
+            return;
+        }
         // No MX host took a session: the verdict holds for the whole ready window, not just one job.
         foreach (var job in _ready)
         {
-            _runtime.Recorder.RecordUnattempted(Domain, job, failure);
+            _ = _runtime.Recorder.RecordUnattempted(Domain, job, failure);
         }
         _ready.Clear();
         _readyRecipients = 0;
@@ -181,7 +198,8 @@ public sealed partial class DomainActor
 
     private void CheckIdle(DateTimeOffset now)
     {
-        var busy = Volatile.Read(ref _workers) > 0 || _ready.Count > 0 || _claimPending || _jobsInFlight > 0;
+        // A domain in backoff stays active: a fresh actor would forget the pause and the reduced cap.
+        var busy = Volatile.Read(ref _workers) > 0 || _ready.Count > 0 || _claimPending || _jobsInFlight > 0 || now < _pausedUntil;
         if (busy)
         {
             _idleSince = DateTimeOffset.MaxValue;
@@ -207,7 +225,8 @@ public sealed partial class DomainActor
     /// <summary>One timer at a time, set for the earliest moment something should be looked at again.</summary>
     private void Schedule(DateTimeOffset at, DateTimeOffset now)
     {
-        if (at >= _timerDue)
+        // A timer already set for earlier still stands; one whose moment passed (its Tick lost to a full mailbox) does not.
+        if (at >= _timerDue && _timerDue > now)
         {
             return;
         }

@@ -101,8 +101,19 @@ public sealed partial class DomainActor
     {
         if (_stopped)
         {
-            // Draining the mailbox after Stop: workers still asking for work are told to close.
-            (command as DomainCommand.JobRequested)?.Reply.TrySetResult(null);
+            // Draining the mailbox after Stop or deactivation: nothing may be left hanging.
+            switch (command)
+            {
+                case DomainCommand.JobRequested request:
+                    request.Reply.TrySetResult(null);
+                    break;
+                case DomainCommand.Claimed claimed:
+                    _runtime.Recorder.Release(Jobs(claimed.Recipients));
+                    break;
+                case DomainCommand.Stop stop:
+                    stop.Done.TrySetResult();
+                    break;
+            }
             return;
         }
         switch (command)
@@ -133,14 +144,12 @@ public sealed partial class DomainActor
                 Log.ClaimFailed(_runtime.Logger, Domain, failed.Reason);
                 break;
             case DomainCommand.JobRequested request:
+                _connecting -= request.First ? 1 : 0;
                 _idleWorkers.Enqueue(request.Reply);
                 break;
             case DomainCommand.AttemptFinished finished:
                 _jobsInFlight--;
                 OnAttemptFinished(finished.Result);
-                break;
-            case DomainCommand.Connected:
-                _connecting--;
                 break;
             case DomainCommand.ConnectFailed failed:
                 _connecting--;
@@ -175,29 +184,48 @@ public sealed partial class DomainActor
 
     private async Task ResolveShapingAsync()
     {
-        var mx = await _runtime.Connector.PrimaryMxAsync(Domain, _stopping.Token);
-        await PostAsync(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx)));
+        string? mx = null;
+        try
+        {
+            mx = await _runtime.Connector.PrimaryMxAsync(Domain, _stopping.Token);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Without the MX name the domain still gets its exact, wildcard or default limits.
+            Log.ActorFault(_runtime.Logger, Domain, exception);
+        }
+        TryPost(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx)));
     }
 
     private void Enqueue(IReadOnlyList<DueRecipient> recipients)
     {
-        // Recipients of one message arrive together: one transaction per message, up to the per-transaction limit.
-        var perTransaction = _shaping!.MaxRecipientsPerTransaction;
-        var batch = new List<DueRecipient>();
         _readyRecipients += recipients.Count;
+        foreach (var job in Jobs(recipients))
+        {
+            _ready.Enqueue(job);
+        }
+    }
+
+    /// <summary>Recipients of one message arrive together: one transaction per message, up to the per-transaction limit.</summary>
+    private List<DeliveryJob> Jobs(IReadOnlyList<DueRecipient> recipients)
+    {
+        var perTransaction = _shaping?.MaxRecipientsPerTransaction ?? 100;
+        var jobs = new List<DeliveryJob>();
+        var batch = new List<DueRecipient>();
         foreach (var recipient in recipients)
         {
             if (batch.Count > 0 && (batch.Count == perTransaction || batch[0].Message != recipient.Message))
             {
-                _ready.Enqueue(new DeliveryJob(batch[0].Message, batch));
+                jobs.Add(new DeliveryJob(batch[0].Message, batch));
                 batch = [];
             }
             batch.Add(recipient);
         }
         if (batch.Count > 0)
         {
-            _ready.Enqueue(new DeliveryJob(batch[0].Message, batch));
+            jobs.Add(new DeliveryJob(batch[0].Message, batch));
         }
+        return jobs;
     }
 
     private void Post(DomainCommand command)

@@ -8,7 +8,7 @@ namespace MailCluster.Delivery.Actors;
 /// </summary>
 public sealed class DomainActorDirectory
 {
-    private readonly ConcurrentDictionary<string, DomainActor> _actors = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<DomainActor>> _actors = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _suspended = new(StringComparer.OrdinalIgnoreCase);
     private readonly DeliveryRuntime _runtime;
     private volatile bool _stopping;
@@ -18,7 +18,7 @@ public sealed class DomainActorDirectory
         _runtime = runtime;
     }
 
-    public IEnumerable<DomainActor> Active => _actors.Values;
+    public IEnumerable<DomainActor> Active => _actors.Values.Where(a => a.IsValueCreated).Select(a => a.Value);
 
     public bool IsSuspended(string domain) => _suspended.ContainsKey(domain);
 
@@ -41,7 +41,7 @@ public sealed class DomainActorDirectory
     public void Reshape()
     {
         _runtime.Sites.Clear();
-        foreach (var actor in _actors.Values)
+        foreach (var actor in Active)
         {
             actor.TryPost(new DomainCommand.Reshape());
         }
@@ -52,12 +52,17 @@ public sealed class DomainActorDirectory
     {
         _stopping = true;
         var stops = new List<Task>();
-        foreach (var actor in _actors.Values)
+        foreach (var actor in Active)
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (actor.TryPost(new DomainCommand.Stop(done)))
+            try
             {
+                await actor.PostAsync(new DomainCommand.Stop(done));
                 stops.Add(done.Task);
+            }
+            catch (System.Threading.Channels.ChannelClosedException)
+            {
+                // Deactivated meanwhile: it released its work on the way out.
             }
         }
         await Task.WhenAll(stops);
@@ -69,7 +74,8 @@ public sealed class DomainActorDirectory
         // A deactivating actor refuses posts; it has removed itself by then, so the retry activates a new one.
         for (var tries = 0; tries < 3 && !_stopping; tries++)
         {
-            var actor = _actors.GetOrAdd(domain, d => new DomainActor(d, _runtime, IsSuspended(d), Remove));
+            // Lazy: GetOrAdd may run its factory twice under a race, but only one actor may ever start.
+            var actor = _actors.GetOrAdd(domain, d => new Lazy<DomainActor>(() => new DomainActor(d, _runtime, IsSuspended(d), Remove))).Value;
             if (actor.TryPost(command))
             {
                 return;
@@ -77,5 +83,11 @@ public sealed class DomainActorDirectory
         }
     }
 
-    private void Remove(DomainActor actor) => _actors.TryRemove(KeyValuePair.Create(actor.Domain, actor));
+    private void Remove(DomainActor actor)
+    {
+        if (_actors.TryGetValue(actor.Domain, out var entry) && entry.IsValueCreated && entry.Value == actor)
+        {
+            _actors.TryRemove(KeyValuePair.Create(actor.Domain, entry));
+        }
+    }
 }

@@ -20,13 +20,10 @@ internal abstract record DomainCommand
 
     public sealed record ClaimFailed(string Reason) : DomainCommand;
 
-    /// <summary>A connection worker asks for its next job; null in reply tells it to close.</summary>
-    public sealed record JobRequested(TaskCompletionSource<DeliveryJob?> Reply) : DomainCommand;
+    /// <summary>A connection worker asks for its next job (<paramref name="First"/>: it just connected); null in reply tells it to close.</summary>
+    public sealed record JobRequested(TaskCompletionSource<DeliveryJob?> Reply, bool First) : DomainCommand;
 
     public sealed record AttemptFinished(JobResult Result) : DomainCommand;
-
-    /// <summary>A worker has a session open and will ask for jobs.</summary>
-    public sealed record Connected : DomainCommand;
 
     /// <summary>A worker found no usable MX host; the failure applies to the domain's whole ready window.</summary>
     public sealed record ConnectFailed(DeliveryOutcome Failure) : DomainCommand;

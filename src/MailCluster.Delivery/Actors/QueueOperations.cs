@@ -75,11 +75,8 @@ public sealed class QueueOperations
     private async Task<int> FinishAsync(RecipientSelector selector, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
         var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
-        foreach (var group in claimed.GroupBy(r => (r.Message, r.Domain)))
-        {
-            _recorder.RecordUnattempted(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome);
-        }
-        await _recorder.DrainAsync();
+        await Task.WhenAll(claimed.GroupBy(r => (r.Message, r.Domain))
+            .Select(group => _recorder.RecordUnattempted(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome)));
         return claimed.Count;
     }
 

@@ -70,10 +70,11 @@ public sealed class MxConnector : IMxConnector
     private async Task<ConnectResult> TryHostAsync(string host, IPAddress address, TlsPolicy tls, CancellationToken cancellationToken)
     {
         var name = $"{host}[{address}]";
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket? socket = null;
         SmtpClientConnection? client = null;
         try
         {
+            socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using (var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time))
             using (var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
             {
@@ -90,9 +91,10 @@ public sealed class MxConnector : IMxConnector
             var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null);
             return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time), null);
         }
-        catch (Exception exception) when (exception is SocketException or IOException or SmtpProtocolException
-            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception exception) when (exception is not OutOfMemoryException
+            && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
+            // Whatever failed (refused, timeout, TLS, a broken peer, no IPv6 on this host), this host will not do.
             await DisposeAsync(client, socket);
             var reason = exception is OperationCanceledException ? $"no connection within {_options.ConnectTimeout.TotalSeconds:0}s" : exception.Message;
             return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed($"{name}: {reason}"));
@@ -122,21 +124,22 @@ public sealed class MxConnector : IMxConnector
             return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet("STARTTLS not offered");
         }
         var options = tls == TlsPolicy.Verify ? SmtpTlsOptions.Verified(host) : SmtpTlsOptions.Opportunistic(host);
-        var started = await client.StartTlsAsync(options, cancellationToken);
-        if (started.Code != 220)
+        // The reply is STARTTLS's own when it was refused, else the EHLO's that follows the handshake (RFC 3207 4.2).
+        var reply = await client.StartTlsAsync(options, cancellationToken);
+        if (client.TlsProtocol is null)
         {
-            return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet($"STARTTLS refused: {started}");
+            return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet($"STARTTLS refused: {reply}");
         }
-        return null;
+        return reply.IsPositive ? null : DeliveryOutcomeClassifier.ConnectionFailed($"EHLO after STARTTLS refused: {reply}");
     }
 
-    private static async Task DisposeAsync(SmtpClientConnection? client, Socket socket)
+    private static async Task DisposeAsync(SmtpClientConnection? client, Socket? socket)
     {
         if (client is not null)
         {
             await client.DisposeAsync();
         }
-        socket.Dispose();
+        socket?.Dispose();
     }
 
     /// <summary>A socket stream as the duplex pipe the SMTP client speaks over.</summary>

@@ -38,9 +38,8 @@ internal sealed class SmtpMxConnection : IMxConnection
             var lost = DeliveryOutcomeClassifier.ConnectionLost(exception.Message);
             return new JobResult(job, job.Recipients.Select(_ => lost).ToArray(), Endpoint, _time.GetElapsedTime(started), ConnectionUsable: false);
         }
-        var accepted = result.Recipients.Any(r => r.Reply is { IsPositive: true });
         var outcomes = result.Recipients.Select(r => r.Reply is { } reply
-            ? DeliveryOutcomeClassifier.FromReply(reply, !result.ContentSent || (accepted && !reply.IsPositive) ? SmtpPhase.Rcpt : SmtpPhase.EndOfData)
+            ? DeliveryOutcomeClassifier.FromReply(reply, r.Phase)
             : DeliveryOutcomeClassifier.UnknownOutcome(result.UnknownOutcomeCause?.Message ?? "no reply")).ToArray();
         return new JobResult(job, outcomes, Endpoint, _time.GetElapsedTime(started), _client.IsUsable, result.IsOutcomeUnknown);
     }

@@ -35,23 +35,24 @@ public sealed class AttemptRecorder
         _logger = logger;
     }
 
-    public void Record(string domain, JobResult result) => Track(RecordAsync(domain, result));
+    public Task Record(string domain, JobResult result) => Track(RecordAsync(domain, result));
 
     /// <summary>A verdict reached without a transaction (DNS, no host answering): it counts as an attempt.</summary>
-    public void RecordUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) =>
+    public Task RecordUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) =>
         Record(domain, new JobResult(job, job.Recipients.Select(_ => outcome).ToArray(), null, TimeSpan.Zero, ConnectionUsable: false));
 
     /// <summary>Hands claimed recipients back untouched (suspension, shutdown).</summary>
     public void Release(IReadOnlyList<DeliveryJob> jobs) =>
         Track(_spool.RecordOutcomesAsync(jobs.SelectMany(j => j.Recipients).Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released)).ToList(), CancellationToken.None).AsTask());
 
-    /// <summary>Waits for every outcome handed in so far to be written (shutdown).</summary>
-    public Task DrainAsync() => Task.WhenAll(_pending.Keys);
+    /// <summary>Waits for every outcome handed in so far to be written or given up (shutdown); failures were logged.</summary>
+    public Task DrainAsync() => Task.WhenAll(_pending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
 
-    private void Track(Task task)
+    private Task Track(Task task)
     {
         _pending.TryAdd(task, 0);
         task.ContinueWith(t => _pending.TryRemove(t, out _), TaskScheduler.Default);
+        return task;
     }
 
     private async Task RecordAsync(string domain, JobResult result)
@@ -100,7 +101,7 @@ public sealed class AttemptRecorder
         try
         {
             // The DSN is durable before the failed recipients are removed: a crash in between repeats the DSN, never loses it.
-            var dsn = failed.Count > 0 ? await PersistentlyAsync(() => _bounces.SendAsync(job.Message, failed, result.Endpoint, now, CancellationToken.None)) : null;
+            var dsn = failed.Count > 0 ? await SendDsnAsync(job, failed, result.Endpoint, now) : null;
             await PersistentlyAsync(async () =>
             {
                 await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
@@ -111,14 +112,31 @@ public sealed class AttemptRecorder
                 _log.Write(record.Type is "Bounced" or "Expired" ? record with { DsnQueueId = dsn } : record);
             }
         }
-        catch (SpoolUnavailableException exception)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The recipients stay claimed: the spool owner's next start (or lease takeover) retries them.
             Log.OutcomesNotRecorded(_logger, job.Message.QueueId, exception.Message);
         }
     }
 
-    /// <summary>A spool that is briefly unavailable (locked, disk hiccup) gets a few tries, 1 s to 16 s apart, before the outcome waits for a restart.</summary>
+    /// <summary>A DSN that cannot be built (its original gone, a bug) is logged; the recipients' outcomes are still recorded.</summary>
+    private async Task<string?> SendDsnAsync(DeliveryJob job, List<(DueRecipient, DeliveryOutcome)> failed, MxEndpoint? endpoint, DateTimeOffset now)
+    {
+        try
+        {
+            return await PersistentlyAsync(() => _bounces.SendAsync(job.Message, failed, endpoint, now, CancellationToken.None));
+        }
+        catch (Exception exception) when (exception is not (OutOfMemoryException or SpoolUnavailableException))
+        {
+            Log.DsnFailed(_logger, job.Message.QueueId, exception);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A spool that is unavailable for a while (locked, disk trouble) gets tries 1 s to 30 s apart for
+    /// about ten minutes; after that the outcome waits for the spool owner's next start.
+    /// </summary>
     private async Task<T> PersistentlyAsync<T>(Func<Task<T>> write)
     {
         for (var attempt = 0; ; attempt++)
@@ -127,9 +145,9 @@ public sealed class AttemptRecorder
             {
                 return await write();
             }
-            catch (SpoolUnavailableException) when (attempt < 4)
+            catch (SpoolUnavailableException) when (attempt < 24)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1 << attempt), _time);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt, 5))), _time);
             }
         }
     }

@@ -7,18 +7,6 @@ public enum DeliveryVerdict
     Bounced,
 }
 
-/// <summary>Where an SMTP reply came from; some codes mean different things per phase.</summary>
-public enum SmtpPhase
-{
-    Greeting,
-    Ehlo,
-    StartTls,
-    Mail,
-    Rcpt,
-    Data,
-    EndOfData,
-}
-
 /// <summary>
 /// The verdict on one recipient's attempt, with the RFC 3463 status and a reason the delivery
 /// log and the DSN quote verbatim. <see cref="SlowDown"/> asks the domain to back off.

@@ -1,4 +1,5 @@
 using MailCluster.Dns.Mx;
+using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Delivery.Outcomes;

@@ -43,7 +43,9 @@ internal sealed class SmtpClientTransaction
         }
         var (final, unknown) = await SendContentAsync(facts, chunking, cancellationToken);
         var results = _envelope.Recipients
-            .Select((r, i) => new SmtpRecipientResult(r, envelope.Rcpt[i].IsPositive ? final : envelope.Rcpt[i]))
+            .Select((r, i) => envelope.Rcpt[i].IsPositive
+                ? new SmtpRecipientResult(r, final, SmtpPhase.EndOfData)
+                : new SmtpRecipientResult(r, envelope.Rcpt[i], SmtpPhase.Rcpt))
             .ToList();
         return new SmtpTransactionResult(results, ContentSent: true, unknown);
     }
@@ -104,14 +106,15 @@ internal sealed class SmtpClientTransaction
             // RFC 5321 4.1.1.5: clear the open transaction so the connection can be reused.
             await _connection.ResetAsync(cancellationToken);
         }
-        var results = _envelope.Recipients.Select((r, i) => new SmtpRecipientResult(r, Decisive(envelope, i))).ToList();
+        var results = _envelope.Recipients.Select((r, i) => Decisive(r, envelope, i)).ToList();
         return new SmtpTransactionResult(results, ContentSent: false, null);
     }
 
-    private static SmtpReply Decisive(EnvelopeReplies envelope, int index) =>
-        !envelope.Mail.IsPositive ? envelope.Mail
-        : !envelope.Rcpt[index].IsPositive ? envelope.Rcpt[index]
-        : envelope.Data ?? envelope.Rcpt[index];
+    private static SmtpRecipientResult Decisive(Recipient recipient, EnvelopeReplies envelope, int index) =>
+        !envelope.Mail.IsPositive ? new(recipient, envelope.Mail, SmtpPhase.Mail)
+        : !envelope.Rcpt[index].IsPositive ? new(recipient, envelope.Rcpt[index], SmtpPhase.Rcpt)
+        : envelope.Data is { } data ? new(recipient, data, SmtpPhase.Data)
+        : new(recipient, envelope.Rcpt[index], SmtpPhase.Rcpt);
 
     /// <summary>
     /// Streams the content after 354 (dot-stuffed) or after <c>BDAT n LAST</c> (RFC 3030 2, exact

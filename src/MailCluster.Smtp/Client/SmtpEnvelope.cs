@@ -25,7 +25,7 @@ public sealed record SmtpEnvelope(ReversePath Sender, IReadOnlyList<Recipient> R
 /// reply the client made up when a guard stopped the transaction), or null when the content was
 /// sent but the connection failed before the final reply.
 /// </summary>
-public sealed record SmtpRecipientResult(Recipient Recipient, SmtpReply? Reply)
+public sealed record SmtpRecipientResult(Recipient Recipient, SmtpReply? Reply, SmtpPhase Phase)
 {
     /// <summary>
     /// Neither delivered nor failed: the peer may or may not have taken the message (RFC 5321 6.1).
@@ -42,5 +42,5 @@ public sealed record SmtpTransactionResult(IReadOnlyList<SmtpRecipientResult> Re
     public bool IsOutcomeUnknown => UnknownOutcomeCause is not null;
 
     internal static SmtpTransactionResult AllGet(SmtpEnvelope envelope, SmtpReply reply) =>
-        new([.. envelope.Recipients.Select(r => new SmtpRecipientResult(r, reply))], ContentSent: false, null);
+        new([.. envelope.Recipients.Select(r => new SmtpRecipientResult(r, reply, SmtpPhase.Mail))], ContentSent: false, null);
 }

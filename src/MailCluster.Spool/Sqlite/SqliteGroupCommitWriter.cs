@@ -70,6 +70,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private void Commit(List<PendingWrite> batch)
     {
         var started = _time.GetTimestamp();
+        var applied = new List<PendingWrite>(batch.Count);
         try
         {
             _connection ??= _openConnection();
@@ -79,20 +80,35 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
                 var context = new SqliteBatch(_statements, transaction);
                 foreach (var item in batch)
                 {
-                    item.Apply(context);
+                    // Each write in its own savepoint: one that fails (the spool full for this message)
+                    // fails alone, and the rest of the batch (outcomes that free space) still commits.
+                    transaction.Save("item");
+                    try
+                    {
+                        item.Apply(context);
+                        transaction.Release("item");
+                        applied.Add(item);
+                    }
+                    catch (SqliteException exception)
+                    {
+                        transaction.Rollback("item");
+                        transaction.Release("item");
+                        item.Fail(SqliteFailures.Classify(exception));
+                    }
                 }
                 transaction.Commit();
             }
             _unhealthyReason = null;
-            _metrics.Committed(batch.Count, _time.GetElapsedTime(started));
-            foreach (var item in batch)
+            _metrics.Committed(applied.Count, _time.GetElapsedTime(started));
+            foreach (var item in applied)
             {
                 item.Complete();
             }
         }
-        catch (Exception exception) when (exception is SqliteException or IOException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // Start the next batch on a fresh connection: this one may be in a failed state.
+            // The commit itself failed (or a bug threw): nothing of the batch is stored. The writer
+            // must outlive it, and the next batch starts on a fresh connection.
             _connection?.Dispose();
             _connection = null;
             _statements = null;

@@ -248,7 +248,15 @@ public sealed class SqliteSpool : ISpool
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (SqliteException exception)
+        {
+            await connection.DisposeAsync();
+            throw SqliteFailures.Classify(exception);
+        }
         return connection;
     }
 

@@ -98,6 +98,25 @@ public sealed partial class MailWorld : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (bounded) for a delivery log line containing <paramref name="fragment"/>; the log is written just after the spool.</summary>
+    public async Task<string> WaitForLogAsync(string fragment)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var line = DeliveryLog().FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line;
+            }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"no '{fragment}' in the delivery log\n{Context()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public string[] DeliveryLog() => File.Exists(DeliveryLogPath) ? File.ReadAllLines(DeliveryLogPath) : [];
 
     /// <summary>Everything a failing test should show: the silo's output and the delivery log.</summary>

@@ -19,6 +19,7 @@ public sealed class DeferredThenDeliveredOnRetry
         var message = Assert.Single(await world.Sink("127.0.11.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
         Assert.Equal(["defer-once+bob@dest.test"], message.RcptTos);
         await world.WaitForEmptySpoolAsync();
+        await world.WaitForLogAsync("\"type\":\"Delivered\"");
         var log = world.DeliveryLog();
         Assert.Contains(log, l => l.Contains("\"type\":\"Deferred\"", StringComparison.Ordinal) && l.Contains("451 4.3.0 Try again later", StringComparison.Ordinal) && l.Contains("\"attempt\":1", StringComparison.Ordinal));
         Assert.Contains(log, l => l.Contains("\"type\":\"Delivered\"", StringComparison.Ordinal) && l.Contains("\"attempt\":2", StringComparison.Ordinal));

@@ -45,7 +45,7 @@ public sealed class OperatorControlsDeliveryWithMailctl
         await using var world = await MailWorld.StartAsync(s_zone, ["127.0.17.2", "127.0.17.3"], 0, "--Delivery:Retry:Schedule=01:00:00");
         var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "tempfail+bob@dest.test");
         Assert.True(sent.ExitCode == 0, sent.ToString());
-        await WaitForLogAsync(world, "\"type\":\"Deferred\"");
+        await world.WaitForLogAsync("\"type\":\"Deferred\"");
 
         var bounce = await world.MailctlAsync(["bounce", "--domain", "dest.test"]);
         Assert.True(bounce.ExitCode == 0, bounce.ToString());
@@ -103,18 +103,5 @@ public sealed class OperatorControlsDeliveryWithMailctl
         var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "bob@dest.test");
         Assert.True(sent.ExitCode == 0, sent.ToString());
         Assert.Single(await world.Sink("127.0.17.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
-    }
-
-    private static async Task WaitForLogAsync(MailWorld world, string fragment)
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (!world.DeliveryLog().Any(l => l.Contains(fragment, StringComparison.Ordinal)))
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"no '{fragment}' in the delivery log\n{world.Context()}");
-            }
-            await Task.Delay(100);
-        }
     }
 }

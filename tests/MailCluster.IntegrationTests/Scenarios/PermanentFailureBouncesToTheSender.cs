@@ -62,7 +62,7 @@ public sealed class PermanentFailureBouncesToTheSender
         Assert.True(sent.ExitCode == 0, sent.ToString());
 
         await world.WaitForEmptySpoolAsync();
-        Assert.Contains(world.DeliveryLog(), l => l.Contains("\"type\":\"Bounced\"", StringComparison.Ordinal));
+        await world.WaitForLogAsync("\"type\":\"Bounced\"");
         Assert.Empty(world.Sink("127.0.12.3").Messages());
     }
 }

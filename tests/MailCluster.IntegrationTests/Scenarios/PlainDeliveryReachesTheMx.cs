@@ -22,7 +22,8 @@ public sealed class PlainDeliveryReachesTheMx
         Assert.Contains("Subject: plain delivery", message.Content, StringComparison.Ordinal);
 
         await world.WaitForEmptySpoolAsync();
-        var log = Assert.Single(world.DeliveryLog(), l => l.Contains("\"type\":\"Delivered\"", StringComparison.Ordinal));
+        var log = await world.WaitForLogAsync("\"type\":\"Delivered\"");
+        Assert.Single(world.DeliveryLog(), l => l.Contains("\"type\":\"Delivered\"", StringComparison.Ordinal));
         Assert.Contains("\"mx_host\":\"mx.dest.test\"", log, StringComparison.Ordinal);
         Assert.Contains("\"mx_ip\":\"127.0.10.2\"", log, StringComparison.Ordinal);
     }

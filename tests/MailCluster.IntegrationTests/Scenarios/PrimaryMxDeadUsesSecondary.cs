@@ -19,6 +19,6 @@ public sealed class PrimaryMxDeadUsesSecondary
 
         Assert.Single(await world.Sink("127.0.13.3").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
         await world.WaitForEmptySpoolAsync();
-        Assert.Contains(world.DeliveryLog(), l => l.Contains("\"mx_host\":\"backup.dest.test\"", StringComparison.Ordinal));
+        await world.WaitForLogAsync("\"mx_host\":\"backup.dest.test\"");
     }
 }

@@ -17,7 +17,8 @@ public sealed class RateLimitReplySlowsTheDomain
 
         var first = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "ratelimit-once+bob@dest.test");
         Assert.True(first.ExitCode == 0, first.ToString());
-        var deferredAt = await WaitForDeferralAsync(world);
+        using var deferral = JsonDocument.Parse(await world.WaitForLogAsync("421 4.7.0"));
+        var deferredAt = deferral.RootElement.GetProperty("time").GetDateTimeOffset();
 
         // The domain is paused: mail accepted now waits for the backoff to end, though its own retry is due sooner.
         var second = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "carol@dest.test");
@@ -27,21 +28,5 @@ public sealed class RateLimitReplySlowsTheDomain
         Assert.True(firstDelivery - deferredAt >= TimeSpan.FromSeconds(3.5), $"delivered {firstDelivery - deferredAt} after the 421\n{world.Context()}");
         Assert.Contains("backing off", world.Silo.Output, StringComparison.Ordinal);
         await world.WaitForEmptySpoolAsync();
-    }
-
-    private static async Task<DateTimeOffset> WaitForDeferralAsync(MailWorld world)
-    {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var line = world.DeliveryLog().FirstOrDefault(l => l.Contains("421 4.7.0", StringComparison.Ordinal));
-            if (line is not null)
-            {
-                using var json = JsonDocument.Parse(line);
-                return json.RootElement.GetProperty("time").GetDateTimeOffset();
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"no 421 deferral logged\n{world.Context()}");
     }
 }
