@@ -7,6 +7,15 @@ internal static class SqliteFailures
 {
     // https://www.sqlite.org/rescode.html
     private const int SqliteFull = 13;
+    private const int SqliteTooBig = 18;
+    private const int SqliteConstraint = 19;
+
+    /// <summary>
+    /// Failures caused by one write's own content (it does not fit, it breaks a constraint), which
+    /// other writes of the batch need not share; locks and I/O errors hit every write alike.
+    /// </summary>
+    public static bool IsConfinedToOneWrite(SqliteException exception) =>
+        (exception.SqliteErrorCode & 0xFF) is SqliteFull or SqliteTooBig or SqliteConstraint;
 
     public static SpoolUnavailableException Classify(SqliteException exception) =>
         (exception.SqliteErrorCode & 0xFF) == SqliteFull

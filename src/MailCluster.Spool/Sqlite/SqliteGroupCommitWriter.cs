@@ -75,28 +75,13 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         {
             _connection ??= _openConnection();
             _statements ??= new SqliteStatements(_connection);
-            using (var transaction = _connection.BeginTransaction())
+            if (!TryCommitTogether(batch))
             {
-                var context = new SqliteBatch(_statements, transaction);
-                foreach (var item in batch)
-                {
-                    // Each write in its own savepoint: one that fails (the spool full for this message)
-                    // fails alone, and the rest of the batch (outcomes that free space) still commits.
-                    transaction.Save("item");
-                    try
-                    {
-                        item.Apply(context);
-                        transaction.Release("item");
-                        applied.Add(item);
-                    }
-                    catch (SqliteException exception)
-                    {
-                        transaction.Rollback("item");
-                        transaction.Release("item");
-                        item.Fail(SqliteFailures.Classify(exception));
-                    }
-                }
-                transaction.Commit();
+                CommitEachInItsSavepoint(batch, applied);
+            }
+            else
+            {
+                applied.AddRange(batch);
             }
             _unhealthyReason = null;
             _metrics.Committed(applied.Count, _time.GetElapsedTime(started));
@@ -122,6 +107,54 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
                 item.Fail(failure);
             }
         }
+    }
+
+    /// <summary>The fast path: every write of the batch in one transaction. False (rolled back) when one of them failed.</summary>
+    private bool TryCommitTogether(List<PendingWrite> batch)
+    {
+        using var transaction = _connection!.BeginTransaction();
+        var context = new SqliteBatch(_statements!, transaction);
+        try
+        {
+            foreach (var item in batch)
+            {
+                item.Apply(context);
+            }
+        }
+        catch (SqliteException exception) when (SqliteFailures.IsConfinedToOneWrite(exception))
+        {
+            transaction.Rollback();
+            return false;
+        }
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>
+    /// After a write failed: each write in its own savepoint, so the one that fails (the spool full
+    /// for this message) fails alone and the rest (outcomes that free space) still commit.
+    /// </summary>
+    private void CommitEachInItsSavepoint(List<PendingWrite> batch, List<PendingWrite> applied)
+    {
+        using var transaction = _connection!.BeginTransaction();
+        var context = new SqliteBatch(_statements!, transaction);
+        foreach (var item in batch)
+        {
+            transaction.Save("item");
+            try
+            {
+                item.Apply(context);
+                transaction.Release("item");
+                applied.Add(item);
+            }
+            catch (SqliteException exception)
+            {
+                transaction.Rollback("item");
+                transaction.Release("item");
+                item.Fail(SqliteFailures.Classify(exception));
+            }
+        }
+        transaction.Commit();
     }
 
     private abstract class PendingWrite
