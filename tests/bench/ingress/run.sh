@@ -69,6 +69,8 @@
 # Only loopback addresses are used. Everything started is stopped and the
 # temp dir removed on exit, including Ctrl-C.
 set -euo pipefail
+# shellcheck source=../lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/processes.sh"
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(cd "$SCRIPT_DIR/../../.." && pwd -P)
@@ -91,7 +93,8 @@ POSTFIX_OPTS=()
 REUSE=1
 LOAD_TIMEOUT=300
 WORKDIR_PARENT=/var/tmp
-SAMPLE_INTERVAL=0.2
+SAMPLE_INTERVAL=0.2 # read by lib/processes.sh
+export SAMPLE_INTERVAL
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -153,17 +156,6 @@ LOAD_PID=""
 LOAD_SECS=0
 
 # --- cleanup ---------------------------------------------------------------
-stop_pid() { # pid [grace-seconds]; kill the process group led by pid
-  local pid=$1 grace=${2:-10} i
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -190,40 +182,6 @@ default_count() { # size_kib -> message count
   echo "$n"
 }
 
-# Peak memory sampler: writes "maxRssKiB maxPssKiB" to $3 after each sample.
-# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master).
-sampler() {
-  local kind=$1 pid=$2 out=$3 pids rss pss max_rss=0 max_pss=0 i
-  local limit=$(((LOAD_TIMEOUT + 120) * 5))
-  for ((i = 0; i < limit; i++)); do
-    if [[ $kind == silo ]]; then
-      pids=$(pgrep -g "$pid" || true)
-      [[ -n $pids ]] || pids=$pid
-    else
-      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
-    fi
-    read -r rss pss < <(
-      {
-        for p in $pids; do
-          cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
-        done
-      } | awk '/^VmRSS:/ {r += $2} /^Pss:/ {s += $2} END {print r + 0, s + 0}')
-    ((rss > max_rss)) && max_rss=$rss
-    ((pss > max_pss)) && max_pss=$pss
-    echo "$max_rss $max_pss" >"$out.tmp" && mv -f "$out.tmp" "$out"
-    sleep "$SAMPLE_INTERVAL"
-  done
-}
-
-start_sampler() { # kind pid outfile
-  echo "0 0" >"$3"
-  sampler "$@" &
-  SAMPLER_PID=$!
-}
-stop_sampler() {
-  stop_pid "$SAMPLER_PID" 1
-  SAMPLER_PID=""
-}
 
 # smtp-source wrapper. $1 port, $2 size bytes, $3 count, $4 output prefix.
 # Sets LOAD_SECS (elapsed wall time); returns smtp-source's exit status.
@@ -289,7 +247,7 @@ measure() {
     send_load "$port" "$bytes" "$WARMUP" "$d/warmup" \
       || { cat "$d/warmup.err" >&2; die "$kind: warm-up failed"; }
   fi
-  start_sampler "$kind" "$pid" "$d/mem"
+  SAMPLER_SECONDS=$((LOAD_TIMEOUT + 120)) start_sampler "$kind" "$pid" "$d/mem"
   send_load "$port" "$bytes" "$n" "$d/load" || rc=$?
   secs=$LOAD_SECS
   stop_sampler

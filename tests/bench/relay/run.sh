@@ -88,6 +88,8 @@
 # loopback addresses are used; free ports are found by binding. Everything
 # started is stopped and the temp dir removed on exit, including Ctrl-C.
 set -euo pipefail
+# shellcheck source=../lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/processes.sh"
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(cd "$SCRIPT_DIR/../../.." && pwd -P)
@@ -110,7 +112,8 @@ LOAD_TIMEOUT=300
 DELIVER_TIMEOUT=300
 STALL_TIMEOUT=30
 WORKDIR_PARENT=/var/tmp
-SAMPLE_INTERVAL=0.2
+SAMPLE_INTERVAL=0.2 # read by lib/processes.sh
+export SAMPLE_INTERVAL
 DOMAINS=4
 MSGS_PER_CONN=100
 
@@ -178,17 +181,6 @@ LOAD_PIDS=()
 SINK_PIDS=()
 
 # --- cleanup ---------------------------------------------------------------
-stop_pid() { # pid [grace-seconds]; kill the process group led by pid
-  local pid=$1 grace=${2:-10} i
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
@@ -242,36 +234,6 @@ file_size() { if [[ -f $1 ]]; then stat -c %s "$1"; else echo 0; fi; }
 n_sizes=$(wc -w <<<"$SIZES")
 LIFETIME=$((n_sizes * RUNS * 2 * (LOAD_TIMEOUT + DELIVER_TIMEOUT + 2 * 120 + 90) + 600))
 
-# Peak memory sampler: writes "maxRssKiB maxPssKiB" to $3 after each sample.
-# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master).
-sampler() {
-  local kind=$1 pid=$2 out=$3 pids rss pss max_rss=0 max_pss=0 i
-  local limit=$(((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60) * 5))
-  for ((i = 0; i < limit; i++)); do
-    if [[ $kind == silo ]]; then
-      pids=$(pgrep -g "$pid" || true)
-      [[ -n $pids ]] || pids=$pid
-    else
-      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
-    fi
-    read -r rss pss < <(
-      {
-        for p in $pids; do
-          cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
-        done
-      } | awk '/^VmRSS:/ {r += $2} /^Pss:/ {s += $2} END {print r + 0, s + 0}')
-    ((rss > max_rss)) && max_rss=$rss
-    ((pss > max_pss)) && max_pss=$pss
-    echo "$max_rss $max_pss" >"$out.tmp" && mv -f "$out.tmp" "$out"
-    sleep "$SAMPLE_INTERVAL"
-  done
-}
-start_sampler() { # kind pid outfile
-  echo "0 0" >"$3"
-  sampler "$@" &
-  SAMPLER_PID=$!
-}
-stop_sampler() { stop_pid "$SAMPLER_PID" 1; SAMPLER_PID=""; }
 
 # Starts the load in the background: one smtp-source per domain.
 # $1 port, $2 body bytes, $3 total count, $4 output prefix. Sets LOAD_PIDS.
@@ -435,7 +397,7 @@ measure() {
 
   offset=$(file_size "$dlog")
   read -r sess0 msgs0 <<<"$(sink_total)"
-  start_sampler "$kind" "$pid" "$d/mem"
+  SAMPLER_SECONDS=$((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60)) start_sampler "$kind" "$pid" "$d/mem"
   start_waiter "$kind" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
   sleep 0.2 # let the waiter's python start up outside the timed part
   t0=$(date +%s.%N)

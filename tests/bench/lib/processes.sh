@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# Shared by the bench scripts (source it): stopping process groups and sampling peak memory.
+# Expects SAMPLE_INTERVAL (seconds between samples) and SAMPLER_SECONDS (upper bound of a
+# sampler's life, so that it stops by itself) to be set by the caller.
+
+stop_pid() { # pid [grace-seconds]; kill the process group led by pid
+  local pid=$1 grace=${2:-10} i
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Peak memory sampler: writes "maxRssKiB maxPssKiB" to $3 after each sample.
+# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master).
+sampler() {
+  local kind=$1 pid=$2 out=$3 pids rss pss max_rss=0 max_pss=0 i
+  local limit=$((SAMPLER_SECONDS * 5))
+  for ((i = 0; i < limit; i++)); do
+    if [[ $kind == silo ]]; then
+      pids=$(pgrep -g "$pid" || true)
+      [[ -n $pids ]] || pids=$pid
+    else
+      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+    fi
+    read -r rss pss < <(
+      {
+        for p in $pids; do
+          cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
+        done
+      } | awk '/^VmRSS:/ {r += $2} /^Pss:/ {s += $2} END {print r + 0, s + 0}')
+    ((rss > max_rss)) && max_rss=$rss
+    ((pss > max_pss)) && max_pss=$pss
+    echo "$max_rss $max_pss" >"$out.tmp" && mv -f "$out.tmp" "$out"
+    sleep "$SAMPLE_INTERVAL"
+  done
+}
+
+start_sampler() { # kind pid outfile; sets SAMPLER_PID
+  echo "0 0" >"$3"
+  sampler "$@" &
+  SAMPLER_PID=$!
+}
+
+stop_sampler() {
+  stop_pid "$SAMPLER_PID" 1
+  SAMPLER_PID=""
+}
