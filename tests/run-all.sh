@@ -12,13 +12,21 @@ ensure_packages() {
   command -v swaks >/dev/null || missing+=(swaks)
   perl -MIO::Socket::SSL -e1 2>/dev/null || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
   [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
-  command -v openssl >/dev/null || missing+=(openssl)
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+  command -v promtool >/dev/null && [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing test peers: ${missing[*]}"
     echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
     apt-get update -qq >/dev/null
+    # Install the peers without starting them as system services: the tests start their own on loopback.
+    local policy=/usr/sbin/policy-rc.d added=""
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added=1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    local status=$?
+    [ -z "$added" ] || rm -f "$policy"
+    return $status
   fi
 }
 
