@@ -29,7 +29,6 @@ public sealed partial class DomainActor
     private int _connecting;
     private int _jobsInFlight;
     private int _readyRecipients;
-    private int _readyCount;
     private bool _claimPending;
     private bool _spoolMayHaveMore = true;
     private bool _suspended;
@@ -65,8 +64,6 @@ public sealed partial class DomainActor
 
     public bool IsSuspended => _suspended;
 
-    public int ReadyCount => Volatile.Read(ref _readyCount);
-
     private Action<DomainActor> Deactivate { get; }
 
     /// <summary>Posts without waiting; false when the mailbox is full or the actor has stopped.</summary>
@@ -92,7 +89,6 @@ public sealed partial class DomainActor
                 // A bug in one command must not strand the domain: log it and go on with the next.
                 Log.ActorFault(_runtime.Logger, Domain, exception);
             }
-            Volatile.Write(ref _readyCount, _ready.Count);
         }
         _timer?.Dispose();
     }

@@ -8,8 +8,6 @@ public sealed record Mailbox(string LocalPart, string Domain)
     /// <summary>True when either part holds non-ASCII (RFC 6531), which needs SMTPUTF8 end to end.</summary>
     public bool IsInternational => !Ascii.IsValid(LocalPart) || !Ascii.IsValid(Domain);
 
-    public bool IsAddressLiteral => Domain.StartsWith('[');
-
     public override string ToString() => $"{LocalPart}@{Domain}";
 }
 
