@@ -207,17 +207,7 @@ start_silo() { # spool dir, log file
   mkdir -p "$SPOOL"
   setsid bash -c "$SILO_CMD" </dev/null >"$2" 2>&1 &
   SILO_PID=$!
-  local i
-  for ((i = 0; i < 600; i++)); do # 60 s
-    if ! kill -0 "$SILO_PID" 2>/dev/null; then
-      tail -n 20 "$2" >&2
-      die "silo exited during start-up (log above)"
-    fi
-    port_open "$SILO_PORT" && return 0
-    sleep 0.1
-  done
-  tail -n 20 "$2" >&2
-  die "silo did not listen on 127.0.0.1:$SILO_PORT within 60 s"
+  wait_for_silo "$SILO_PID" "$2" port_open "$SILO_PORT"
 }
 
 stop_silo() { stop_pid "$SILO_PID" 10; SILO_PID=""; }

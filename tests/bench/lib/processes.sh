@@ -50,3 +50,19 @@ stop_sampler() {
   stop_pid "$SAMPLER_PID" 1
   SAMPLER_PID=""
 }
+
+# Waits until "$probe $port" succeeds for the silo started as $pid (60 s at most); dies with the
+# tail of its log when it exits first or never answers. Expects the caller's die().
+wait_for_silo() { # pid log probe-function port
+  local pid=$1 log=$2 probe=$3 port=$4 i
+  for ((i = 0; i < 600; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$log" >&2
+      die "silo exited during start-up (log above)"
+    fi
+    "$probe" "$port" && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$log" >&2
+  die "silo did not answer on 127.0.0.1:$port within 60 s"
+}

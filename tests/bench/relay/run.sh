@@ -268,7 +268,7 @@ start_waiter() {
 wait_waiter() { local rc=0; wait "$WAIT_PID" || rc=$?; WAIT_PID=""; return "$rc"; }
 
 start_silo() { # run dir
-  local d=$1 i
+  local d=$1
   read -r SILO_PORT HTTP_PORT <<<"$(helper ports 127.0.0.1 127.0.0.1)"
   mkdir -p "$d/spool"
   setsid dotnet "$SILO_DLL" \
@@ -285,16 +285,7 @@ start_silo() { # run dir
     --Shaping:Default:MaxMessagesPerConnection="$MSGS_PER_CONN" \
     "${SILO_OPTS[@]}" </dev/null >"$d/silo.log" 2>&1 &
   SILO_PID=$!
-  for ((i = 0; i < 600; i++)); do # 60 s
-    if ! kill -0 "$SILO_PID" 2>/dev/null; then
-      tail -n 20 "$d/silo.log" >&2
-      die "silo exited during start-up (log above)"
-    fi
-    smtp_greets "$SILO_PORT" && return 0
-    sleep 0.1
-  done
-  tail -n 20 "$d/silo.log" >&2
-  die "silo did not greet on 127.0.0.1:$SILO_PORT within 60 s"
+  wait_for_silo "$SILO_PID" "$d/silo.log" smtp_greets "$SILO_PORT"
 }
 stop_silo() { stop_pid "$SILO_PID" 10; SILO_PID=""; }
 
