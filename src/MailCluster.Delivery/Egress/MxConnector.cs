@@ -32,11 +32,11 @@ public sealed class MxConnector : IMxConnector
     }
 
     public async Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) =>
-        (await _resolver.ResolveAsync(domain, cancellationToken)).Hosts is [var first, ..] ? first.Name : null;
+        (await ResolveAsync(domain, cancellationToken)).Hosts is [var first, ..] ? first.Name : null;
 
     public async Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
     {
-        var resolution = await _resolver.ResolveAsync(domain, cancellationToken);
+        var resolution = await ResolveAsync(domain, cancellationToken);
         if (resolution.Kind != MxResolutionKind.Resolved)
         {
             return new ConnectResult(null, DeliveryOutcomeClassifier.FromResolution(resolution));
@@ -100,6 +100,12 @@ public sealed class MxConnector : IMxConnector
             return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed($"{name}: {reason}"));
         }
     }
+
+    /// <summary>RFC 5321 5.1: an address literal is the host itself, no DNS; any other domain goes through MX resolution.</summary>
+    private async Task<MxResolution> ResolveAsync(string domain, CancellationToken cancellationToken) =>
+        AddressLiteral.TryParse(domain, out var address)
+            ? new MxResolution(domain, MxResolutionKind.Resolved, [new MxHost(domain, 0, [address!])], "2.0.0", $"{domain} is an address literal")
+            : await _resolver.ResolveAsync(domain, cancellationToken);
 
     /// <summary>Greeting, EHLO and STARTTLS per policy; null when the session is ready, else why this host will not do.</summary>
     private static async Task<DeliveryOutcome?> OpenAsync(SmtpClientConnection client, string host, TlsPolicy tls, CancellationToken cancellationToken)

@@ -140,7 +140,7 @@ internal static class PathParser
         {
             return false;
         }
-        return domain[0] == '[' ? IsAddressLiteral(domain) : IsDomain(domain);
+        return domain[0] == '[' ? AddressLiteral.TryParse(domain, out _) : IsDomain(domain);
     }
 
     /// <summary>RFC 5321 4.1.2 Domain: sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str]; U-labels allowed (RFC 6531 3.3).</summary>
@@ -162,22 +162,6 @@ internal static class PathParser
             }
         }
         return true;
-    }
-
-    private static bool IsAddressLiteral(ReadOnlySpan<char> literal)
-    {
-        if (literal.Length < 3 || literal[^1] != ']')
-        {
-            return false;
-        }
-        var inner = literal[1..^1];
-        if (inner.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
-        {
-            return System.Net.IPAddress.TryParse(inner[5..], out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
-        }
-        // IPv4-address-literal = Snum 3("." Snum): exactly four dotted decimals.
-        return inner.Count('.') == 3 && System.Net.IPAddress.TryParse(inner, out var v4)
-            && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && char.IsAsciiDigit(inner[0]);
     }
 
     private static bool IsSourceRoute(ReadOnlySpan<char> route)

@@ -27,4 +27,18 @@ public sealed class PlainDeliveryReachesTheMx
         Assert.Contains("\"mx_host\":\"mx.dest.test\"", log, StringComparison.Ordinal);
         Assert.Contains("\"mx_ip\":\"127.0.10.2\"", log, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddressLiteralRecipientGoesStraightToThatAddress()
+    {
+        // RFC 5321 4.1.3 / 5.1: no DNS for user@[address]; the zone deliberately knows nothing.
+        await using var world = await MailWorld.StartAsync(["address=/unused.test/127.0.0.1"], ["127.0.10.5"]);
+
+        var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "bob@[127.0.10.5]");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+
+        var message = Assert.Single(await world.Sink("127.0.10.5").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
+        Assert.Equal(["bob@[127.0.10.5]"], message.RcptTos);
+        await world.WaitForLogAsync("\"mx_ip\":\"127.0.10.5\"");
+    }
 }
