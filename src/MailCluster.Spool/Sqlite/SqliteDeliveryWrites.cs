@@ -20,6 +20,7 @@ internal sealed class SqliteDeliveryWrites
     private readonly SqliteCommand _removeMessageIfDone;
     private readonly SqliteCommand _defer;
     private readonly SqliteCommand _release;
+    private readonly SqliteCommand[] _all;
 
     public SqliteDeliveryWrites(SqliteConnection connection)
     {
@@ -45,6 +46,7 @@ internal sealed class SqliteDeliveryWrites
         _defer = Command(connection,
             "UPDATE recipients SET state = 0, attempts = attempts + 1, next_attempt_at = $next, last_reply = $reply WHERE id = $id");
         _release = Command(connection, "UPDATE recipients SET state = 0 WHERE id = $id");
+        _all = [_selectDue, _selectChosen, _reschedule, _claim, _remove, _removeMessageIfDone, _defer, _release];
     }
 
     public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit)
@@ -152,7 +154,7 @@ internal sealed class SqliteDeliveryWrites
     /// <summary>Binds the prepared statements to the batch's transaction.</summary>
     public SqliteDeliveryWrites In(SqliteTransaction transaction)
     {
-        foreach (var command in new[] { _selectDue, _selectChosen, _reschedule, _claim, _remove, _removeMessageIfDone, _defer, _release })
+        foreach (var command in _all)
         {
             command.Transaction = transaction;
         }

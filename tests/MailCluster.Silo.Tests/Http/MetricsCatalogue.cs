@@ -2,25 +2,20 @@ using System.Text.RegularExpressions;
 
 namespace MailCluster.Silo.Tests.Http;
 
-/// <summary>One row of docs/metrics.md: a family, its TYPE, and whether it is planned (not exported yet).</summary>
-internal sealed record CatalogueEntry(string Name, string Type, bool Planned);
+/// <summary>One row of docs/metrics.md: a family and its TYPE.</summary>
+internal sealed record CatalogueEntry(string Name, string Type);
 
-/// <summary>Reads the family tables of docs/metrics.md, noting which section ("Planned: …") each row is in.</summary>
+/// <summary>Reads the family tables of docs/metrics.md.</summary>
 internal static partial class MetricsCatalogue
 {
     public static IReadOnlyList<CatalogueEntry> Read()
     {
         var entries = new List<CatalogueEntry>();
-        var planned = false;
         foreach (var line in File.ReadLines(RepositoryFiles.Path("docs/metrics.md")))
         {
-            if (line.StartsWith("## ", StringComparison.Ordinal))
+            if (Row().Match(line) is { Success: true } row)
             {
-                planned = line.StartsWith("## Planned", StringComparison.Ordinal);
-            }
-            else if (Row().Match(line) is { Success: true } row)
-            {
-                entries.Add(new CatalogueEntry(row.Groups["name"].Value, row.Groups["type"].Value, planned));
+                entries.Add(new CatalogueEntry(row.Groups["name"].Value, row.Groups["type"].Value));
             }
         }
         return entries;

@@ -163,16 +163,10 @@ cleanup() {
   [[ -z $SAMPLER_PID ]] || stop_pid "$SAMPLER_PID" 2
   [[ -z $SILO_PID ]] || stop_pid "$SILO_PID" 10
   "$PFX_INSTANCE" stop "$PFX_DIR" 2>/dev/null || true
-  if [[ -n ${KEEP_TMP:-} ]]; then
-    echo "run.sh: keeping $TMP" >&2
-  else
-    rm -rf -- "$TMP"
-  fi
+  remove_workdir
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "run.sh: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
+install_traps cleanup
 
 # --- helpers ---------------------------------------------------------------
 default_count() { # size_kib -> message count

@@ -66,3 +66,20 @@ wait_for_silo() { # pid log probe-function port
   tail -n 20 "$log" >&2
   die "silo did not answer on 127.0.0.1:$port within 60 s"
 }
+
+# The end of every bench's EXIT trap: keep $TMP when KEEP_TMP is set (to read the logs), else remove it.
+remove_workdir() {
+  if [[ -n ${KEEP_TMP:-} ]]; then
+    echo "run.sh: keeping $TMP" >&2
+  else
+    rm -rf -- "$TMP"
+  fi
+}
+
+# EXIT runs the caller's cleanup (with the exit status); Ctrl-C and SIGTERM exit through it.
+install_traps() { # cleanup-function
+  # shellcheck disable=SC2064 # the function name is meant to be expanded now
+  trap "$1" EXIT
+  trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+  trap 'exit 143' TERM
+}

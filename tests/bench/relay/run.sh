@@ -191,16 +191,10 @@ cleanup() {
   "$PFX_INSTANCE" stop "$PFX_DIR" 2>/dev/null || true
   [[ -z $DNS_PID ]] || stop_pid "$DNS_PID" 2
   for p in "${SINK_PIDS[@]}"; do stop_pid "$p" 2; done
-  if [[ -n ${KEEP_TMP:-} ]]; then
-    echo "run.sh: keeping $TMP" >&2
-  else
-    rm -rf -- "$TMP"
-  fi
+  remove_workdir
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "run.sh: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
+install_traps cleanup
 
 # --- helpers ---------------------------------------------------------------
 helper() { "$PY" "$HELPER" "$@"; }
