@@ -15,8 +15,11 @@ internal static partial class Log
     [LoggerMessage(1100, LogLevel.Warning, "Spool commit of {QueueId} from {Client} failed; client told to retry: {Reason}")]
     public static partial void SpoolCommitFailed(ILogger logger, string queueId, IPEndPoint client, string reason);
 
-    [LoggerMessage(1900, LogLevel.Information, "Spool at {Path} holds {Messages} message(s), {Recipients} queued recipient(s)")]
-    public static partial void SpoolOpened(ILogger logger, string path, long messages, long recipients);
+    [LoggerMessage(1101, LogLevel.Warning, "Spool room: {State}")]
+    public static partial void SpoolRoomChanged(ILogger logger, string state);
+
+    [LoggerMessage(1900, LogLevel.Information, "Spool at {Path} holds {Messages} message(s), {Recipients} queued recipient(s); {Free} bytes free, {Reserve} kept in reserve")]
+    public static partial void SpoolOpened(ILogger logger, string path, long messages, long recipients, long free, long reserve);
 
     [LoggerMessage(1902, LogLevel.Warning, "{Recipients} recipient(s) were being delivered when the silo last stopped; they are retried, and some may arrive twice")]
     public static partial void InFlightAtCrash(ILogger logger, int recipients);

@@ -104,7 +104,7 @@ internal static class SiloServices
                 sp.GetRequiredService<MessageIdGenerator>());
         });
         services.AddSingleton<BounceFactory>();
-        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath));
+        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath, sp.GetRequiredService<DeliveryMetrics>()));
         services.AddSingleton<AttemptRecorder>();
         services.AddSingleton(sp => DnsResolver.CreateMxResolver(
             sp.GetRequiredService<IOptions<DnsOptions>>().Value,
@@ -141,10 +141,33 @@ internal static class SiloServices
     public static void AddSpool(this IServiceCollection services)
     {
         services.AddSingleton<SpoolMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SpoolOptions>>().Value;
+            var logger = sp.GetRequiredService<ILogger<SpoolOptions>>();
+            Directory.CreateDirectory(options.Path);
+            var headroom = new SpoolHeadroom(
+                options,
+                sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxMessageSize,
+                sp.GetRequiredService<TimeProvider>(),
+                DiskSpace.Of,
+                refusal => Log.SpoolRoomChanged(logger, refusal ?? "accepting new mail again: free space is above the reserve"));
+            sp.GetRequiredService<SpoolMetrics>().ObserveHeadroom(headroom);
+            return headroom;
+        });
         services.AddSingleton<ISpool>(sp => SqliteSpool.Open(
             sp.GetRequiredService<IOptions<SpoolOptions>>().Value,
             sp.GetRequiredService<SpoolMetrics>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<SpoolHeadroom>(),
+            voided =>
+            {
+                if (voided > 0)
+                {
+                    Log.InFlightAtCrash(sp.GetRequiredService<ILogger<SpoolOptions>>(), voided);
+                    sp.GetRequiredService<DeliveryMetrics>().PossibleDuplicate(voided);
+                }
+            }));
         services.AddSingleton<QueueIdGenerator>();
         services.AddSingleton(sp => new SpoolStatisticsSampler(
             sp.GetRequiredService<ISpool>(), sp.GetRequiredService<SpoolMetrics>(), sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(5)));
@@ -179,11 +202,6 @@ internal static class SiloServices
         var counts = await spool.CountAsync(CancellationToken.None);
         var options = services.GetRequiredService<IOptions<SpoolOptions>>().Value;
         var logger = services.GetRequiredService<ILogger<SpoolOptions>>();
-        Log.SpoolOpened(logger, Path.GetFullPath(options.Path), counts.Messages, counts.QueuedRecipients);
-        if (spool is SqliteSpool { VoidedClaimsAtOpen: > 0 } sqlite)
-        {
-            Log.InFlightAtCrash(logger, sqlite.VoidedClaimsAtOpen);
-            services.GetRequiredService<DeliveryMetrics>().PossibleDuplicate(sqlite.VoidedClaimsAtOpen);
-        }
+        Log.SpoolOpened(logger, Path.GetFullPath(options.Path), counts.Messages, counts.QueuedRecipients, spool.Headroom.FreeBytes, spool.Headroom.Reserve);
     }
 }

@@ -11,7 +11,8 @@ public interface ISpool : IAsyncDisposable
 {
     /// <summary>
     /// Stores a message and all its recipients. Completes only when they are durable (fsync'd);
-    /// concurrent calls share commits (group commit).
+    /// concurrent calls share commits (group commit). It does not ask <see cref="Headroom"/>: new
+    /// mail from clients must, while DSNs (which replace a bounced recipient) may use the reserve.
     /// </summary>
     ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken);
 
@@ -58,4 +59,7 @@ public interface ISpool : IAsyncDisposable
 
     /// <summary>Why the spool cannot commit right now, or null when healthy. Cheap: no I/O, no awaits.</summary>
     string? UnhealthyReason { get; }
+
+    /// <summary>The free space kept for the spool's own writes; ingress refuses new mail that would cut into it.</summary>
+    SpoolHeadroom Headroom { get; }
 }

@@ -40,6 +40,13 @@ public sealed class SpoolMetrics : IDisposable
         _meter.CreateObservableGauge<long>("mailcluster.spool.size", () => Values(latest(), s => s.StorageBytes), "By", "Bytes the spool uses on disk.");
     }
 
+    /// <summary>Exposes the free space the spool may still fill and the reserve it keeps.</summary>
+    public void ObserveHeadroom(SpoolHeadroom headroom)
+    {
+        _meter.CreateObservableGauge<long>("mailcluster.spool.free", () => headroom.FreeBytes, "By", "Bytes the spool may still fill: free space on its filesystem, or less under Spool:MaxSizeBytes.");
+        _meter.CreateObservableGauge<long>("mailcluster.spool.reserve", () => headroom.Reserve, "By", "Free bytes kept for outcomes, claims and checkpoints; new mail is refused with 452 4.3.1 below it.");
+    }
+
     private static Measurement<long>[] Values(SpoolStatistics? statistics, Func<SpoolStatistics, long> value) =>
         statistics is null ? [] : [new Measurement<long>(value(statistics))];
 

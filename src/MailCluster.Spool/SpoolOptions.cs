@@ -18,6 +18,12 @@ public sealed class SpoolOptions
     /// <summary>Cap on the database size in bytes; past it enqueues fail with "storage full". 0 = only the disk limits it.</summary>
     public long MaxSizeBytes { get; set; }
 
+    /// <summary>
+    /// Free bytes kept for outcomes, claims, DSNs and checkpoints (Postfix's <c>queue_minfree</c>): new
+    /// mail gets 452 4.3.1 below it. 0 = the larger of two maximum-size messages and 1% of the filesystem.
+    /// </summary>
+    public long MinFreeBytes { get; set; }
+
     public IEnumerable<string> Validate(string section = "Spool")
     {
         if (string.IsNullOrWhiteSpace(Path))
@@ -39,6 +45,14 @@ public sealed class SpoolOptions
         if (MaxSizeBytes is < 0 or (> 0 and < 1024 * 1024))
         {
             yield return $"{section}:MaxSizeBytes is {MaxSizeBytes}; must be 0 (no cap) or at least 1 MiB";
+        }
+        if (MinFreeBytes < 0)
+        {
+            yield return $"{section}:MinFreeBytes is {MinFreeBytes}; must be 0 (automatic) or a number of bytes";
+        }
+        if (MaxSizeBytes > 0 && MinFreeBytes >= MaxSizeBytes)
+        {
+            yield return $"{section}:MinFreeBytes is {MinFreeBytes}; must be below {section}:MaxSizeBytes ({MaxSizeBytes}), which keeps the same reserve";
         }
     }
 }

@@ -1,3 +1,4 @@
+using MailCluster.Testing.Spool;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
@@ -33,10 +34,10 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     public ActorHarness(ShapingOptions shaping)
     {
-        Spool = SqliteSpool.Open(new SpoolOptions { Path = _directory.Path }, new SpoolMetrics(_meters), Time);
+        Spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, Time);
         var options = new DeliveryOptions { HeloName = "silo.test", ActorIdleTimeout = TimeSpan.FromMinutes(10) };
         var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
-        _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"));
+        _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         var bounces = new BounceFactory(Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         var recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
         var runtime = new DeliveryRuntime(Spool, Connector, new ShapingRules(shaping), new SiteThrottleRegistry(Time), recorder, options, metrics, Time, NullLogger.Instance);

@@ -1,3 +1,4 @@
+using MailCluster.Testing.Spool;
 using System.Diagnostics.Metrics;
 using MailCluster.Spool;
 using MailCluster.Spool.Sqlite;
@@ -17,7 +18,7 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
     protected override ISpool Open()
     {
         Options.Path = _directory.Path;
-        return SqliteSpool.Open(Options, new SpoolMetrics(_meters), new FakeTimeProvider());
+        return TestSpool.Open(Options, _meters, new FakeTimeProvider());
     }
 
     public void Dispose()
@@ -107,6 +108,75 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
     }
 
     [Fact]
+    public async Task DeliveredMailGivesItsSpaceBackToTheFilesystemWhileSpaceIsScarce()
+    {
+        // arrange: 3 MiB free against a 2 MiB reserve is scarce (under twice the reserve)
+        Options.Path = _directory.Path;
+        Options.MinFreeBytes = 2 << 20;
+        var time = new FakeTimeProvider(s_now);
+        await using var spool = TestSpool.Open(Options, _meters, time, _ => new DiskSpace(3 << 20, 1L << 30));
+        for (var i = 0; i < 40; i++)
+        {
+            await spool.EnqueueAsync(Envelope($"r{i}@d.test"), Content(new string('x', 200_000)), CancellationToken.None);
+        }
+        var full = SpoolFileBytes();
+
+        // act: everything is delivered
+        var claimed = await spool.ClaimDueAsync("d.test", s_now.AddDays(1), 100, CancellationToken.None);
+        await spool.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Delivered)).ToList(), CancellationToken.None);
+
+        // assert: the database and its log shrank on disk, not just inside SQLite's free list
+        Assert.Equal(40, claimed.Count);
+        Assert.True(full > 8_000_000, $"40 messages of 200 kB took only {full} bytes");
+        Assert.True(SpoolFileBytes() < 1_000_000, $"{SpoolFileBytes()} bytes still on disk after delivering everything ({full} before)");
+    }
+
+    [Fact]
+    public async Task AVersionOneSpoolIsUpgradedInPlaceKeepingItsMail()
+    {
+        var envelope = Envelope("a@one.test");
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(envelope, Content("kept\r\n"), CancellationToken.None);
+        }
+        // arrange: back to what version 1 wrote: no auto-vacuum
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA auto_vacuum = NONE; VACUUM; PRAGMA user_version = 1;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var reopened = Open();
+
+        Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
+        Assert.Equal(2L, await PragmaAsync("user_version"));
+        Assert.Equal(new SpoolCounts(1, 1, 0), await reopened.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ClaimsOfACrashedRunAreReportedOnceAtOpen()
+    {
+        Options.Path = _directory.Path;
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(Envelope("a@one.test", "b@one.test"), Content("x\r\n"), CancellationToken.None);
+            Assert.Equal(2, (await spool.ClaimDueAsync("one.test", s_now.AddDays(1), 10, CancellationToken.None)).Count);
+        }
+        var reports = new List<int>();
+
+        await using (TestSpool.Open(Options, _meters, new FakeTimeProvider(), claimsVoided: reports.Add))
+        {
+        }
+        await using (TestSpool.Open(Options, _meters, new FakeTimeProvider(), claimsVoided: reports.Add))
+        {
+        }
+
+        Assert.Equal([2], reports);
+    }
+
+    [Fact]
     public void QueueIdsAreUniqueAndSortByTime()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
@@ -117,6 +187,19 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         Assert.Equal(1000, first.Distinct().Count());
         Assert.All(first, id => Assert.Matches("^[0-9A-HJKMNP-TV-Z]{20}$", id));
         Assert.True(string.CompareOrdinal(first.Max(), later) < 0);
+    }
+
+    private static readonly DateTimeOffset s_now = new(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
+
+    private long SpoolFileBytes() => Directory.EnumerateFiles(_directory.Path, "spool.db*").Sum(file => new FileInfo(file).Length);
+
+    private async Task<long> PragmaAsync(string name)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name};";
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task<LockHolder> HoldWriteLockAsync()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -28,43 +29,67 @@ internal sealed partial class DeliveryLogJson : JsonSerializerContext;
 
 /// <summary>
 /// Writes the per-attempt JSON lines to a file or standard output from one background writer, so
-/// delivery never waits for log I/O. Records beyond the buffer are counted and dropped, never blocking.
+/// delivery never waits for log I/O. Lines beyond the buffer, or that a failing disk (full, I/O
+/// error) would not take, are counted as lost, never blocking delivery and never stopping the
+/// silo: the log is a record of outcomes, the spool is their truth.
 /// </summary>
 public sealed class DeliveryLog : IAsyncDisposable
 {
     private readonly Channel<DeliveryLogRecord> _records = Channel.CreateBounded<DeliveryLogRecord>(
-        new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly TextWriter _output;
+        new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Stream _output;
+    private readonly DeliveryMetrics _metrics;
     private readonly Task _writer;
 
-    public DeliveryLog(string path)
+    public DeliveryLog(string path, DeliveryMetrics metrics)
     {
-        _output = path == "-" ? Console.Out : new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = false };
+        _metrics = metrics;
+        // Unbuffered: each round of lines is one write, and a write the disk refused leaves nothing behind to retry.
+        _output = path == "-" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         _writer = Task.Run(WriteAsync);
     }
 
-    public void Write(DeliveryLogRecord record) => _records.Writer.TryWrite(record);
+    public void Write(DeliveryLogRecord record)
+    {
+        if (!_records.Writer.TryWrite(record))
+        {
+            _metrics.LogLinesLost(1);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         _records.Writer.TryComplete();
         await _writer;
-        if (_output != Console.Out)
-        {
-            await _output.DisposeAsync();
-        }
+        await _output.DisposeAsync();
     }
 
     private async Task WriteAsync()
     {
         var reader = _records.Reader;
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        await using var json = new Utf8JsonWriter(buffer);
         while (await reader.WaitToReadAsync())
         {
-            while (reader.TryRead(out var record))
+            buffer.ResetWrittenCount();
+            var lines = 0;
+            while (lines < 1000 && reader.TryRead(out var record))
             {
-                await _output.WriteLineAsync(JsonSerializer.Serialize(record, DeliveryLogJson.Default.DeliveryLogRecord));
+                json.Reset(buffer);
+                JsonSerializer.Serialize(json, record, DeliveryLogJson.Default.DeliveryLogRecord);
+                json.Flush();
+                buffer.Write("\n"u8);
+                lines++;
             }
-            await _output.FlushAsync();
+            try
+            {
+                await _output.WriteAsync(buffer.WrittenMemory);
+            }
+            catch (IOException)
+            {
+                // A full or failing disk: this round's lines are lost (part of them may have reached the file).
+                _metrics.LogLinesLost(lines);
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _backoffs;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _possibleDuplicates;
+    private readonly Counter<long> _logLinesLost;
     private readonly Histogram<double> _timeInQueue;
 
     public DeliveryMetrics(IMeterFactory meterFactory, DomainLabel label)
@@ -27,6 +28,7 @@ public sealed class DeliveryMetrics : IDisposable
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
         _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
+        _logLinesLost = _meter.CreateCounter<long>("mailcluster.delivery.log.lines_lost", "{line}", "Delivery log lines not written: the buffer was full or the log's disk failed (the spool's outcomes are unaffected).");
         _timeInQueue = _meter.CreateHistogram<double>("mailcluster.delivery.time_in_queue", "s", "Time from acceptance to delivery or bounce.");
     }
 
@@ -57,6 +59,8 @@ public sealed class DeliveryMetrics : IDisposable
     public void DsnGenerated() => _dsns.Add(1);
 
     public void PossibleDuplicate(int recipients) => _possibleDuplicates.Add(recipients);
+
+    public void LogLinesLost(int lines) => _logLinesLost.Add(lines);
 
     public void Dispose() => _meter.Dispose();
 

@@ -4,7 +4,7 @@ namespace MailCluster.Silo.Http;
 
 /// <summary>
 /// Whether this silo should get traffic (<c>/readyz</c>): its listeners are bound, it is not
-/// draining and its spool can commit. A load balancer or Kubernetes takes it out of rotation
+/// draining, its spool can commit and it has room for a message of the maximum size. A load balancer or Kubernetes takes it out of rotation
 /// while not ready; liveness (<c>/healthz</c>) stays up so that it is not restarted meanwhile.
 /// </summary>
 internal sealed class SiloReadiness(ISpool spool)
@@ -25,5 +25,6 @@ internal sealed class SiloReadiness(ISpool spool)
         _draining ? "draining"
         : !_listening ? "listeners not bound yet"
         : spool.UnhealthyReason is { } reason ? $"spool unhealthy: {reason}"
+        : spool.Headroom.RefusesLargestMessage() is { } full ? $"refusing new mail: {full}"
         : null;
 }

@@ -30,6 +30,9 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _logger = logger;
     }
 
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, long? declaredSize) =>
+        Refusal(_spool.Headroom.Refuses(declaredSize ?? 0));
+
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient)
     {
         var refusal = _relay.Authorize(session.Remote.Address);
@@ -60,6 +63,11 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
+        // The reserve is checked again with the real size: the space may have gone since MAIL.
+        if (Refusal(_spool.Headroom.Refuses(body.Length)) is { } full)
+        {
+            return full;
+        }
         try
         {
             await _spool.EnqueueAsync(ToEnvelope(transaction), body, cancellationToken);
@@ -76,6 +84,17 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _delivery.Notify();
         Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, body.Length);
         return SmtpReplies.Queued(queueId);
+    }
+
+    /// <summary>New mail that would cut into the spool's reserve waits: 452 4.3.1 (RFC 3463 4.3.1, RFC 1870 6.1).</summary>
+    private SmtpReply? Refusal(string? shortOfSpace)
+    {
+        if (shortOfSpace is null)
+        {
+            return null;
+        }
+        _metrics.Rejected(SmtpReplies.SpoolFull.Code);
+        return SmtpReplies.SpoolFull;
     }
 
     private SpoolEnvelope ToEnvelope(SmtpTransaction transaction)

@@ -6,6 +6,12 @@ namespace MailCluster.Smtp.Server;
 /// <summary>The seam between the protocol and the rest of the silo: relay policy and the spool.</summary>
 public interface ISmtpSessionHost
 {
+    /// <summary>
+    /// At MAIL, after the syntax and size checks: null to go on, otherwise the refusal to send
+    /// (e.g. 452 4.3.1 while storage is short, RFC 1870 6.1 when the declared size does not fit).
+    /// </summary>
+    SmtpReply? AuthorizeSender(SmtpSessionInfo session, long? declaredSize);
+
     /// <summary>Relay policy at RCPT: null to accept the recipient, otherwise the refusal to send.</summary>
     SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient);
 

@@ -68,6 +68,10 @@ public sealed partial class SmtpServerSession
         {
             return new Outcome(SmtpReplies.MessageTooLarge, _state);
         }
+        if (_host.AuthorizeSender(Info, parameters.Size) is { } refusal)
+        {
+            return new Outcome(refusal, _state);
+        }
         _transaction = new SmtpTransaction(new ReversePath(mailbox), parameters);
         return new Outcome(SmtpReplies.SenderOk, SmtpState.Mail);
     }

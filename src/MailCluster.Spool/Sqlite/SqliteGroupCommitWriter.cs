@@ -13,6 +13,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 {
     private readonly Channel<PendingWrite> _pending;
     private readonly Func<SqliteConnection> _openConnection;
+    private readonly SqliteSpaceKeeper _space;
     private readonly SpoolOptions _options;
     private readonly SpoolMetrics _metrics;
     private readonly TimeProvider _time;
@@ -21,9 +22,10 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private SqliteStatements? _statements;
     private volatile string? _unhealthyReason;
 
-    public SqliteGroupCommitWriter(Func<SqliteConnection> openConnection, SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
+    public SqliteGroupCommitWriter(Func<SqliteConnection> openConnection, SqliteSpaceKeeper space, SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
     {
         _openConnection = openConnection;
+        _space = space;
         _options = options;
         _metrics = metrics;
         _time = time;
@@ -85,6 +87,8 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             }
             _unhealthyReason = null;
             _metrics.Committed(applied.Count, _time.GetElapsedTime(started));
+            // Before the callers go on: the next refusal or acceptance sees this batch's space.
+            _space.AfterCommit(_connection);
             foreach (var item in applied)
             {
                 item.Complete();

@@ -12,29 +12,39 @@ namespace MailCluster.Spool.Sqlite;
 public sealed class SqliteSpool : ISpool
 {
     private const string DatabaseFile = "spool.db";
+    private const int SchemaVersion = 2;
+    private const int SqliteFull = 13;
 
     private readonly string _connectionString;
     private readonly SpoolOptions _options;
+    private readonly Action<int> _claimsVoided;
     private readonly SqliteGroupCommitWriter _writer;
+    private bool _claimsToVoid;
 
-    private SqliteSpool(string connectionString, SpoolOptions options, SpoolMetrics metrics, TimeProvider time, int voidedClaims)
+    private SqliteSpool(string connectionString, SpoolOptions options, SpoolMetrics metrics, TimeProvider time, SpoolHeadroom headroom, Action<int> claimsVoided, bool claimsToVoid)
     {
-        VoidedClaimsAtOpen = voidedClaims;
         _connectionString = connectionString;
         _options = options;
-        _writer = new SqliteGroupCommitWriter(OpenWriterConnection, options, metrics, time);
+        _claimsVoided = claimsVoided;
+        _claimsToVoid = claimsToVoid;
+        Headroom = headroom;
+        _writer = new SqliteGroupCommitWriter(OpenWriterConnection, new SqliteSpaceKeeper(headroom), options, metrics, time);
     }
 
     public string? UnhealthyReason => _writer.UnhealthyReason;
 
-    /// <summary>
-    /// Recipients that were being attempted when the previous run stopped (a crash): they are retried,
-    /// and any the remote MX had already accepted will arrive twice (at-least-once delivery).
-    /// </summary>
-    public int VoidedClaimsAtOpen { get; }
+    public SpoolHeadroom Headroom { get; }
 
-    /// <summary>Opens (creating if needed) the spool under <see cref="SpoolOptions.Path"/>; SQLite recovers the WAL after a crash.</summary>
-    public static SqliteSpool Open(SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
+    /// <summary>
+    /// Opens (creating if needed) the spool under <see cref="SpoolOptions.Path"/>; SQLite recovers the WAL after a crash.
+    /// An existing spool opens without writing, so a full disk cannot keep the silo from starting and delivering.
+    /// </summary>
+    /// <param name="claimsVoided">
+    /// Told how many recipients were being attempted when the previous run stopped (a crash): they are retried, and any
+    /// the remote MX had already accepted will arrive twice (at-least-once delivery). Called at open, or at the first
+    /// commit when the disk had no room at open.
+    /// </param>
+    public static SqliteSpool Open(SpoolOptions options, SpoolMetrics metrics, TimeProvider time, SpoolHeadroom headroom, Action<int> claimsVoided)
     {
         Directory.CreateDirectory(options.Path);
         var connectionString = new SqliteConnectionStringBuilder
@@ -44,19 +54,21 @@ public sealed class SqliteSpool : ISpool
             Pooling = true,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         }.ToString();
-        int voided;
+        bool claimsToVoid;
         using (var connection = new SqliteConnection(connectionString))
         {
             connection.Open();
-            // 16 KiB pages: a typical message body needs a short overflow chain, not a long one (a no-op on an existing file).
-            Execute(connection, "PRAGMA page_size = 16384;");
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            Execute(connection, ReadSchema());
+            if (connection.QueryInt64("PRAGMA user_version;") < SchemaVersion)
+            {
+                Upgrade(connection);
+            }
             // The embedded spool has one owner, this process: claims left by a previous run (a crash
             // mid-delivery) are void, so those recipients are due again at their next attempt time.
-            voided = Execute(connection, "UPDATE recipients SET state = 0 WHERE state = 1;");
+            claimsToVoid = connection.QueryInt64("SELECT EXISTS (SELECT 1 FROM recipients WHERE state = 1);") == 1;
         }
-        return new SqliteSpool(connectionString, options, metrics, time, voided);
+        var spool = new SqliteSpool(connectionString, options, metrics, time, headroom, claimsVoided, claimsToVoid);
+        spool.TryVoidClaims();
+        return spool;
     }
 
     public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
@@ -231,18 +243,64 @@ public sealed class SqliteSpool : ISpool
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // WAL + FULL: every commit fsyncs the log, so a returned commit survives power loss.
-        Execute(connection, "PRAGMA synchronous = FULL;");
+        connection.Execute("PRAGMA synchronous = FULL;");
+        var pageSize = connection.QueryInt64("PRAGMA page_size;");
         // Checkpoint every ~32 MiB of log rather than 4 MiB: most relayed messages are deleted again
         // within that window, so their pages are reused in the log instead of copied to the database.
-        Execute(connection, "PRAGMA wal_autocheckpoint = 2000;");
+        // Never more than half the reserve, so that copying the log into the database always has room.
+        var checkpointPages = Math.Clamp(Headroom.Reserve / 2 / pageSize, 16, 2000);
+        connection.Execute($"PRAGMA wal_autocheckpoint = {checkpointPages};");
         if (_options.MaxSizeBytes > 0)
         {
-            using var pageSize = connection.CreateCommand();
-            pageSize.CommandText = "PRAGMA page_size;";
-            var pages = _options.MaxSizeBytes / (long)pageSize.ExecuteScalar()!;
-            Execute(connection, $"PRAGMA max_page_count = {pages};");
+            connection.Execute($"PRAGMA max_page_count = {_options.MaxSizeBytes / pageSize};");
+        }
+        if (_claimsToVoid)
+        {
+            VoidClaims(connection);
         }
         return connection;
+    }
+
+    /// <summary>Voids the previous run's claims at open; on a disk without room, the writer's first connection does it.</summary>
+    private void TryVoidClaims()
+    {
+        if (!_claimsToVoid)
+        {
+            return;
+        }
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        try
+        {
+            VoidClaims(connection);
+        }
+        catch (SqliteException exception) when ((exception.SqliteErrorCode & 0xFF) == SqliteFull)
+        {
+            // Left to the writer, which retries with every batch until delivery or an operator frees room.
+        }
+    }
+
+    private void VoidClaims(SqliteConnection connection)
+    {
+        var voided = connection.Execute("UPDATE recipients SET state = 0 WHERE state = 1;");
+        _claimsToVoid = false;
+        _claimsVoided(voided);
+    }
+
+    private static void Upgrade(SqliteConnection connection)
+    {
+        // Before the first table: free pages can then be given back to the filesystem (incremental
+        // vacuum) when space runs short. A version 1 spool is rebuilt once (VACUUM) to take it.
+        var created = connection.QueryInt64("SELECT count(*) FROM sqlite_master;") > 0;
+        // 16 KiB pages: a typical message body needs a short overflow chain, not a long one (a no-op on an existing file).
+        connection.Execute("PRAGMA page_size = 16384;");
+        connection.Execute("PRAGMA auto_vacuum = INCREMENTAL;");
+        if (created)
+        {
+            connection.Execute("VACUUM;");
+        }
+        connection.Execute("PRAGMA journal_mode = WAL;");
+        connection.Execute(ReadSchema());
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
@@ -260,12 +318,6 @@ public sealed class SqliteSpool : ISpool
         return connection;
     }
 
-    private static int Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteNonQuery();
-    }
 
     private static string ReadSchema()
     {

@@ -1,3 +1,4 @@
+using MailCluster.Testing.Spool;
 using MailCluster.Spool;
 using MailCluster.Spool.Sqlite;
 using MailCluster.Testing.IO;
@@ -10,7 +11,7 @@ public static class SpoolInspector
     public static async Task<T> ReadAsync<T>(string spoolPath, Func<ISpool, Task<T>> read)
     {
         using var meters = new TestMeterFactory();
-        await using var spool = SqliteSpool.Open(new SpoolOptions { Path = spoolPath }, new SpoolMetrics(meters), TimeProvider.System);
+        await using var spool = TestSpool.Open(new SpoolOptions { Path = spoolPath }, meters, TimeProvider.System);
         return await read(spool);
     }
 

@@ -21,6 +21,7 @@ internal sealed class RoomMetrics : IDisposable
         Ingress = new IngressMetrics(Factory, () => 3);
         _spool = new SpoolMetrics(Factory);
         _spool.ObserveStatistics(() => new SpoolStatistics(new SpoolCounts(3, 5, 1), s_now.AddMinutes(-7), 1 << 20), new FakeTimeProvider(s_now));
+        _spool.ObserveHeadroom(new SpoolHeadroom(new SpoolOptions { MinFreeBytes = 1 << 20 }, 1 << 20, new FakeTimeProvider(s_now), _ => new DiskSpace(1 << 30, 1L << 32), _ => { }));
         Delivery = new DeliveryMetrics(Factory, new DomainLabel(2));
         Delivery.ObserveDomains(() => [("dest.test", 2, false), ("slow.test", 1, true)]);
         var dns = new DnsOptions();

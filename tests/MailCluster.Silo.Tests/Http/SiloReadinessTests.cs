@@ -31,6 +31,19 @@ public sealed class SiloReadinessTests
     }
 
     [Fact]
+    public void ASpoolBelowItsReserveMakesTheSiloNotReady()
+    {
+        var readiness = new SiloReadiness(_spool);
+        readiness.MarkListening();
+
+        _spool.Disk = new DiskSpace((2 << 20) - 1, 1L << 30);
+
+        Assert.Equal(
+            "refusing new mail: a message of 1048576 bytes would leave less than the reserve of 1048576 bytes free (2097151 bytes free)",
+            readiness.NotReadyReason());
+    }
+
+    [Fact]
     public void DrainingWinsOverEverythingElse()
     {
         var readiness = new SiloReadiness(_spool);
@@ -46,6 +59,10 @@ public sealed class SiloReadinessTests
     private sealed class HealthSpool : ISpool
     {
         public string? UnhealthyReason { get; set; }
+
+        public DiskSpace Disk { get; set; } = new(1L << 40, 1L << 41);
+
+        public SpoolHeadroom Headroom => new(new SpoolOptions { MinFreeBytes = 1 << 20 }, 1 << 20, TimeProvider.System, _ => Disk, _ => { });
 
         public ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) => throw new NotSupportedException();
 

@@ -18,6 +18,17 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
 
     public SmtpReply? NextCommitReply { get; set; }
 
+    /// <summary>The reply every MAIL gets from the host (a spool short of space), or null to accept senders.</summary>
+    public SmtpReply? SenderRefusal { get; set; }
+
+    public List<long?> DeclaredSizes { get; } = [];
+
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, long? declaredSize)
+    {
+        DeclaredSizes.Add(declaredSize);
+        return SenderRefusal;
+    }
+
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) =>
         IPNetwork.Parse("127.0.0.0/8").Contains(session.Remote.Address) ? null : SmtpReplies.RelayDenied;
 

@@ -52,6 +52,20 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task SenderRefusedByTheHostGetsItsReplyWithTheDeclaredSizeAndNoTransaction()
+    {
+        await using var harness = await ReadyAsync();
+        harness.Host.SenderRefusal = SmtpReplies.SpoolFull;
+
+        Assert.Equal("452 4.3.1 Insufficient system storage, try again later", await harness.CommandAsync("MAIL FROM:<a@client.test> SIZE=5000"));
+        Assert.StartsWith("503", await harness.CommandAsync("RCPT TO:<b@dest.test>"));
+
+        harness.Host.SenderRefusal = null;
+        Assert.StartsWith("250", await harness.CommandAsync("MAIL FROM:<a@client.test>"));
+        Assert.Equal([5000, null], harness.Host.DeclaredSizes);
+    }
+
+    [Fact]
     public async Task RecipientLimitAnswers452AndKeepsTheAcceptedOnes()
     {
         await using var harness = await ReadyAsync(new SmtpServerLimits { MaxRecipientsPerMessage = 100 });
