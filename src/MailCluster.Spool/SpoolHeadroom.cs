@@ -15,8 +15,9 @@ public sealed record DiskSpace(long Available, long Total)
 /// The room the spool keeps free so that outcomes, claims, DSNs and WAL checkpoints always fit
 /// (Postfix's <c>queue_minfree</c>): new mail is refused while the filesystem's free space, or
 /// the room left under <see cref="SpoolOptions.MaxSizeBytes"/>, minus the message would fall
-/// below <see cref="Reserve"/>. The filesystem is measured after each commit and otherwise at
-/// most once a second, so asking costs no I/O in between.
+/// below <see cref="Reserve"/>. The filesystem is measured at most once a second, and after each
+/// commit while space is scarce or capped, so asking costs no I/O in between; what was stored
+/// since the last measurement counts as used meanwhile.
 /// </summary>
 public sealed class SpoolHeadroom
 {
@@ -32,6 +33,7 @@ public sealed class SpoolHeadroom
     private long _measuredAt;
     private DiskSpace _disk;
     private long _databaseBytes;
+    private long _writtenSinceMeasured;
     private string? _refusal;
 
     /// <param name="refusalChanged">Told the new reason each time new mail starts or stops being refused (null: accepting again).</param>
@@ -62,6 +64,9 @@ public sealed class SpoolHeadroom
         }
     }
 
+    /// <summary>True under <see cref="SpoolOptions.MaxSizeBytes"/>: the database's own size counts then.</summary>
+    public bool IsCapped => _maxSizeBytes > 0;
+
     /// <summary>True while free space is under twice the reserve: the spool then gives freed pages back to the filesystem.</summary>
     public bool IsScarce => FreeBytes < 2 * Reserve;
 
@@ -81,6 +86,13 @@ public sealed class SpoolHeadroom
     /// <summary>Why a message of the maximum size would be refused now: the silo should not get traffic meanwhile.</summary>
     public string? RefusesLargestMessage() => Refuses(_largestMessageBytes);
 
+    /// <summary>
+    /// The spool stored a message of <paramref name="bytes"/>: until the filesystem is measured
+    /// again it counts as used twice (once in the log, once in the database after a checkpoint),
+    /// so that a burst within one second cannot run past the reserve.
+    /// </summary>
+    public void Stored(long bytes) => Interlocked.Add(ref _writtenSinceMeasured, 2 * bytes);
+
     /// <summary>The writer reports the bytes its database pages hold after each commit; the filesystem is measured again too.</summary>
     internal void DatabaseMeasured(long usedBytes)
     {
@@ -90,7 +102,7 @@ public sealed class SpoolHeadroom
 
     private long Free(long databaseBytes)
     {
-        var available = Volatile.Read(ref _disk).Available;
+        var available = Volatile.Read(ref _disk).Available - Interlocked.Read(ref _writtenSinceMeasured);
         return _maxSizeBytes > 0 ? Math.Min(available, _maxSizeBytes - databaseBytes) : available;
     }
 
@@ -122,6 +134,7 @@ public sealed class SpoolHeadroom
         lock (_gate)
         {
             Volatile.Write(ref _disk, disk);
+            Interlocked.Exchange(ref _writtenSinceMeasured, 0);
             Volatile.Write(ref _measuredAt, _time.GetTimestamp());
             Update();
         }

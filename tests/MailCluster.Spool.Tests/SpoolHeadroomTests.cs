@@ -73,6 +73,19 @@ public sealed class SpoolHeadroomTests
     }
 
     [Fact]
+    public void WhatWasStoredSinceTheLastMeasurementCountsTwiceUntilTheNext()
+    {
+        var headroom = Create(new SpoolOptions { MinFreeBytes = 10 * MiB });
+
+        headroom.Stored(40 * MiB);
+
+        Assert.Equal(20 * MiB, headroom.FreeBytes);
+        Assert.NotNull(headroom.Refuses(10 * MiB + 1));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(100 * MiB, headroom.FreeBytes);
+    }
+
+    [Fact]
     public void UnderASizeCapTheRoomLeftUnderTheCapCounts()
     {
         var headroom = Create(new SpoolOptions { MinFreeBytes = 10 * MiB, MaxSizeBytes = 64 * MiB });

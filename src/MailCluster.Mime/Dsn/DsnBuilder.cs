@@ -1,17 +1,29 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using MailCluster.Mime.Headers;
+using MimeKit;
 
 namespace MailCluster.Mime.Dsn;
 
 /// <summary>
-/// Builds a delivery status notification: an RFC 6522 <c>multipart/report; report-type=delivery-status</c>
-/// with a human-readable part, the RFC 3464 <c>message/delivery-status</c> part and the original
-/// message (RET=FULL) or its header section (otherwise). When an address is non-ASCII the report
-/// uses the RFC 6533 global types and must travel with SMTPUTF8.
+/// Builds a delivery status notification with MimeKit: an RFC 6522 <c>multipart/report;
+/// report-type=delivery-status</c> with a human-readable part, the RFC 3464
+/// <c>message/delivery-status</c> part and the original message (RET=FULL) or its header section
+/// (otherwise). When an address is non-ASCII the report uses the RFC 6533 global types and must
+/// travel with SMTPUTF8.
 /// </summary>
+/// <remarks>
+/// The original goes back byte for byte as an opaque part of the right type: a parsed
+/// <see cref="MessagePart"/> would read up to a whole maximum-size message again and write back a
+/// re-serialisation of it. Readers still see a <see cref="MessagePart"/> or
+/// <see cref="TextRfc822Headers"/>. Header fields are folded by <see cref="HeaderFolding"/> and set
+/// raw, because MimeKit would RFC 2047-encode them, which RFC 6532 and RFC 3464 2.1 do not allow here.
+/// </remarks>
 public sealed class DsnBuilder
 {
+    private static readonly FormatOptions s_crlf = new() { NewLineFormat = NewLineFormat.Dos };
+
     private readonly DsnOptions _options;
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
@@ -29,76 +41,100 @@ public sealed class DsnBuilder
             || report.Recipients.Any(r => !Ascii.IsValid(r.FinalRecipient) || (r.OriginalRecipient is { } o && !Ascii.IsValid(o)));
         var original = report.Return == DsnReturnContent.Full ? report.OriginalMessage : HeaderSection.Split(report.OriginalMessage, out _);
         var eightBit = global || Contains8Bit(original);
-        var boundary = Boundary(original);
 
-        var text = new StringBuilder(2048);
-        WriteHeaders(text, report, boundary, eightBit);
-        text.Append("This is a MIME-encapsulated message.\r\n\r\n--").Append(boundary).Append("\r\n");
-        text.Append("Content-Type: text/plain; charset=").Append(global ? "utf-8" : "us-ascii").Append("\r\n");
+        // RFC 6522 3: report-type names the second part.
+        var multipart = new MultipartReport("delivery-status") { Boundary = Boundary(original) };
+        if (eightBit)
+        {
+            multipart.Headers.Add(HeaderId.ContentTransferEncoding, "8bit");
+        }
+        multipart.Add(Notice(report, global));
+        multipart.Add(Status(report, global));
+        multipart.Add(Original(original, report.Return, global, eightBit));
+
+        var from = _options.PostmasterAddress ?? $"MAILER-DAEMON@{_options.ReportingMta}";
+        using var message = new MimeMessage(
+            Raw("From", $"Mail Delivery System <{from}>"),
+            Raw("To", $"<{report.EnvelopeSender}>"),
+            Raw("Subject", Subject(report)),
+            Raw("Date", ReceivedHeader.FormatDate(_time.GetUtcNow())),
+            Raw("Message-ID", _ids.Next(_options.ReportingMta)),
+            Raw("MIME-Version", "1.0"),
+            // RFC 3834 5: an automatic reply, so that responders do not answer it.
+            Raw("Auto-Submitted", "auto-replied"),
+            multipart);
+        using var output = new MemoryStream((int)Math.Min(original.Length + 4096, Array.MaxLength));
+        message.WriteTo(s_crlf, output);
+        return new DsnMessage(output.ToArray(), global);
+    }
+
+    private TextPart Notice(DeliveryStatusReport report, bool global)
+    {
+        var text = new StringBuilder(1024);
+        DsnNotice.Write(text, report, _options.ReportingMta, global);
+        var part = new TextPart("plain");
+        part.SetText(global ? "utf-8" : "us-ascii", text.ToString());
         if (global)
         {
-            text.Append("Content-Transfer-Encoding: 8bit\r\n");
+            part.ContentTransferEncoding = ContentEncoding.EightBit;
         }
-        text.Append("Content-Description: Notification\r\n\r\n");
-        DsnNotice.Write(text, report, _options.ReportingMta, global);
-        text.Append("\r\n--").Append(boundary).Append("\r\n");
-        // RFC 6533 3: the UTF-8 form of message/delivery-status.
-        text.Append("Content-Type: message/").Append(global ? "global-delivery-status" : "delivery-status").Append("\r\n");
-        text.Append("Content-Description: Delivery report\r\n\r\n");
-        DeliveryStatusFields.Write(text, report, _options.ReportingMta, global);
-        text.Append("\r\n--").Append(boundary).Append("\r\n");
-        text.Append("Content-Type: ").Append(OriginalType(report.Return, global)).Append("\r\n");
-        if (eightBit)
-        {
-            text.Append("Content-Transfer-Encoding: 8bit\r\n");
-        }
-        text.Append("Content-Description: ").Append(report.Return == DsnReturnContent.Full ? "Original message" : "Original message headers").Append("\r\n\r\n");
-
-        var output = new ArrayBufferWriter<byte>(text.Length + (int)original.Length + 64);
-        Encoding.UTF8.GetBytes(text.ToString(), output);
-        foreach (var segment in original)
-        {
-            output.Write(segment.Span);
-        }
-        // RFC 2046 5.1.1: the CRLF before "--boundary" belongs to the delimiter.
-        Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n", output);
-        return new DsnMessage(output.WrittenSpan.ToArray(), global);
+        part.Headers.Add(Raw("Content-Description", "Notification"));
+        return part;
     }
 
-    private void WriteHeaders(StringBuilder text, DeliveryStatusReport report, string boundary, bool eightBit)
+    private MessageDeliveryStatus Status(DeliveryStatusReport report, bool global)
     {
-        var from = _options.PostmasterAddress ?? $"MAILER-DAEMON@{_options.ReportingMta}";
-        HeaderFolding.Append(text, "From", $"Mail Delivery System <{from}>");
-        HeaderFolding.Append(text, "To", $"<{report.EnvelopeSender}>");
-        HeaderFolding.Append(text, "Subject", Subject(report));
-        HeaderFolding.Append(text, "Date", ReceivedHeader.FormatDate(_time.GetUtcNow()));
-        HeaderFolding.Append(text, "Message-ID", _ids.Next(_options.ReportingMta));
-        text.Append("MIME-Version: 1.0\r\n");
-        // RFC 6522 3: report-type names the second part; RFC 2046 5.1.1: the boundary is quoted.
-        text.Append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"").Append(boundary).Append("\"\r\n");
+        var part = new MessageDeliveryStatus();
+        if (global)
+        {
+            // RFC 6533 3: the UTF-8 form of message/delivery-status.
+            part.ContentType.MediaSubtype = "global-delivery-status";
+        }
+        part.Headers.Add(Raw("Content-Description", "Delivery report"));
+        var fields = new StringBuilder(512);
+        DeliveryStatusFields.Write(fields, report, _options.ReportingMta, global);
+        part.Content = new MimeContent(new MemoryStream(Encoding.UTF8.GetBytes(fields.ToString()), writable: false));
+        return part;
+    }
+
+    private static MimePart Original(ReadOnlySequence<byte> original, DsnReturnContent ret, bool global, bool eightBit)
+    {
+        // RFC 3462 / RFC 6522: text/rfc822-headers for headers only; RFC 6532 3.7 and RFC 6533 3: the global forms.
+        var (type, subtype) = (ret, global) switch
+        {
+            (DsnReturnContent.Full, false) => ("message", "rfc822"),
+            (DsnReturnContent.Full, true) => ("message", "global"),
+            (_, false) => ("text", "rfc822-headers"),
+            (_, true) => ("message", "global-headers"),
+        };
+        var part = new MimePart(type, subtype) { Content = new MimeContent(AsStream(original)) };
         if (eightBit)
         {
-            text.Append("Content-Transfer-Encoding: 8bit\r\n");
+            part.ContentTransferEncoding = ContentEncoding.EightBit;
         }
-        // RFC 3834 5: an automatic reply, so that responders do not answer it.
-        text.Append("Auto-Submitted: auto-replied\r\n\r\n");
+        part.Headers.Add(Raw("Content-Description", ret == DsnReturnContent.Full ? "Original message" : "Original message headers"));
+        return part;
     }
+
+    /// <summary>A field folded by our rules and written byte for byte (UTF-8 stays raw, RFC 6532 3.2).</summary>
+    private static Header Raw(string name, string value)
+    {
+        var header = new Header(name, "-");
+        header.SetRawValue(Encoding.UTF8.GetBytes(HeaderFolding.FoldValue(name, value)));
+        return header;
+    }
+
+    private static MemoryStream AsStream(ReadOnlySequence<byte> bytes) =>
+        bytes.IsSingleSegment && MemoryMarshal.TryGetArray(bytes.First, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
 
     private static string Subject(DeliveryStatusReport report) =>
         report.Recipients.Any(r => r.Action == DsnAction.Failed) ? "Undelivered Mail Returned to Sender"
         : report.Recipients.Any(r => r.Action == DsnAction.Delayed) ? "Delayed Mail (still being retried)"
         : "Successful Mail Delivery Report";
 
-    // RFC 3462 / RFC 6522: text/rfc822-headers for headers only; RFC 6532 3.7 and RFC 6533 3: the global forms.
-    private static string OriginalType(DsnReturnContent ret, bool global) => (ret, global) switch
-    {
-        (DsnReturnContent.Full, false) => "message/rfc822",
-        (DsnReturnContent.Full, true) => "message/global",
-        (_, false) => "text/rfc822-headers",
-        (_, true) => "message/global-headers",
-    };
-
-    /// <summary>A boundary that does not occur in the returned content (RFC 2046 5.1.1).</summary>
+    /// <summary>A boundary that does not occur in the returned content (RFC 2046 5.1.1), which goes back unencoded.</summary>
     private string Boundary(ReadOnlySequence<byte> original)
     {
         while (true)

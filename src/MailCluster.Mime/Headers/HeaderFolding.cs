@@ -15,6 +15,19 @@ public static class HeaderFolding
     public static void Append(StringBuilder output, string name, string value)
     {
         output.Append(name).Append(':');
+        AppendValue(output, name, value);
+    }
+
+    /// <summary>The part after <c>Name:</c>, folded as <see cref="Append"/> folds it and ending in CRLF (a MIME library's raw header value).</summary>
+    public static string FoldValue(string name, string value)
+    {
+        var output = new StringBuilder(value.Length + 8);
+        AppendValue(output, name, value);
+        return output.ToString();
+    }
+
+    private static void AppendValue(StringBuilder output, string name, string value)
+    {
         var length = name.Length + 1;
         foreach (var word in Words(value))
         {

@@ -1,4 +1,5 @@
 using MailCluster.Silo.Http.Metrics;
+using Prometheus;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +14,7 @@ internal static class HttpEndpoints
     {
         services.AddOptions<HttpOptions>().BindConfiguration(Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HttpOptions>>(new OptionsRules<HttpOptions>(o => o.Validate()));
-        services.AddSingleton<MeterCollector>();
-        services.AddSingleton<PrometheusExporter>();
+        services.AddSingleton<SiloMetrics>();
         services.AddSingleton<SiloReadiness>();
     }
 
@@ -34,10 +34,15 @@ internal static class HttpEndpoints
         var readiness = app.Services.GetRequiredService<SiloReadiness>();
         app.Lifetime.ApplicationStarted.Register(readiness.MarkListening);
         app.Lifetime.ApplicationStopping.Register(readiness.MarkDraining);
-        // The collector listens from now on, so that nothing recorded after startup is missed.
-        var exporter = app.Services.GetRequiredService<PrometheusExporter>();
+        // The bridge listens from now on, so that nothing recorded after startup is missed.
+        var metrics = app.Services.GetRequiredService<SiloMetrics>();
 
-        app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), PrometheusText.ContentType));
+        // Text format 0.0.4, or OpenMetrics 1.0.0 when the scraper's Accept header asks for it.
+        app.MapMetrics(settings =>
+        {
+            settings.Registry = metrics.Registry;
+            settings.EnableOpenMetrics = true;
+        }, "/metrics");
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => readiness.NotReadyReason() is { } reason
             ? Results.Text(reason + "\n", statusCode: StatusCodes.Status503ServiceUnavailable)

@@ -71,8 +71,11 @@ public sealed class SqliteSpool : ISpool
         return spool;
     }
 
-    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
+    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
+    {
         await _writer.WriteAsync(batch => batch.Messages.Insert(envelope, content), cancellationToken);
+        Headroom.Stored(content.Length);
+    }
 
     public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Claim(domain, now, limit), cancellationToken);

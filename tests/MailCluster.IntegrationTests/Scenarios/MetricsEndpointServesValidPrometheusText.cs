@@ -28,6 +28,15 @@ public sealed class MetricsEndpointServesValidPrometheusText
         var accepted = scrape.Split('\n').Single(line => line.StartsWith("mailcluster_ingress_messages_total ", StringComparison.Ordinal));
         Assert.True(double.Parse(accepted.Split(' ')[1], CultureInfo.InvariantCulture) >= 1, accepted);
 
+        // A scraper that asks for OpenMetrics (as Prometheus does) gets it: counters stay counters, and "# EOF" ends it.
+        using var openMetricsRequest = new HttpRequestMessage(HttpMethod.Get, new Uri("metrics", UriKind.Relative));
+        openMetricsRequest.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
+        using var openMetrics = await http.SendAsync(openMetricsRequest);
+        Assert.Equal("application/openmetrics-text; version=1.0.0; charset=utf-8", openMetrics.Content.Headers.ContentType?.ToString());
+        var openScrape = await openMetrics.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE mailcluster_ingress_messages counter", openScrape.Split('\n'));
+        Assert.EndsWith("# EOF\n", openScrape, StringComparison.Ordinal);
+
         using var live = await http.GetAsync(new Uri("healthz", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         using var ready = await http.GetAsync(new Uri("readyz", UriKind.Relative));

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using Microsoft.Extensions.Time.Testing;
+using MimeKit;
 
 namespace MailCluster.Mime.Tests.Dsn;
 
@@ -28,26 +29,42 @@ public sealed class DsnBuilderTests
     private static DeliveryStatusReport Report(string original = Original, params DsnRecipient[] recipients) =>
         new("sender@origin.test", s_arrival, recipients.Length == 0 ? [s_failed] : recipients, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(original)));
 
-    /// <summary>The message split into its top header section and its parts (each part's headers and body).</summary>
-    private static (string Headers, List<(string Headers, string Body)> Parts) Parse(DsnMessage dsn)
+    /// <summary>
+    /// The DSN as MimeKit reads it (a multipart/report of three parts), and each part's raw header
+    /// lines and content split at the boundary, so that tests check both the structure and the bytes we send.
+    /// </summary>
+    private static (MimeMessage Message, MultipartReport Report, List<(string Headers, string Body)> Parts) Parse(DsnMessage dsn)
     {
         var text = Encoding.UTF8.GetString(dsn.Content);
-        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        var headers = text[..(split + 2)];
-        var boundary = Regex.Match(headers, "boundary=\"([^\"]+)\"").Groups[1].Value;
-        var body = text[(split + 4)..];
-        Assert.EndsWith($"\r\n--{boundary}--\r\n", body, StringComparison.Ordinal);
+        Assert.DoesNotMatch("[^\r]\n|\r[^\n]", text);
+        var message = MimeMessage.Load(new MemoryStream(dsn.Content));
+        var report = Assert.IsType<MultipartReport>(message.Body);
+        Assert.Equal("delivery-status", report.ReportType);
+        Assert.Equal(3, report.Count);
+        var body = "\r\n" + text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
+        Assert.EndsWith($"\r\n--{report.Boundary}--\r\n", body, StringComparison.Ordinal);
+        var boundary = report.Boundary!;
         var parts = body[..^(boundary.Length + 8)].Split($"\r\n--{boundary}\r\n").Skip(1)
             .Select(p => p.Split("\r\n\r\n", 2) is var hb ? (hb[0] + "\r\n", hb[1]) : default)
             .ToList();
-        return (headers, parts);
+        return (message, report, parts);
+    }
+
+    private static string HeaderLines(MimeMessage message)
+    {
+        var crlf = new FormatOptions { NewLineFormat = NewLineFormat.Dos };
+        using var headers = new MemoryStream();
+        message.Headers.WriteTo(crlf, headers);
+        message.Body!.Headers.WriteTo(crlf, headers);
+        return Encoding.UTF8.GetString(headers.ToArray());
     }
 
     [Fact]
     public void FailureReportHasTheThreePartsOfAMultipartReport()
     {
         var dsn = Build(Report());
-        var (headers, parts) = Parse(dsn);
+        var (message, report, parts) = Parse(dsn);
+        var headers = HeaderLines(message);
 
         Assert.Contains("From: Mail Delivery System <MAILER-DAEMON@relay.test>\r\n", headers, StringComparison.Ordinal);
         Assert.Contains("To: <sender@origin.test>\r\n", headers, StringComparison.Ordinal);
@@ -55,11 +72,18 @@ public sealed class DsnBuilderTests
         Assert.Contains("Date: Fri, 01 May 2026 09:00:00 +0000\r\n", headers, StringComparison.Ordinal);
         Assert.Matches("Message-ID: <20260501090000\\.[0-9a-f]{16}@relay\\.test>\r\n", headers);
         Assert.Contains("MIME-Version: 1.0\r\n", headers, StringComparison.Ordinal);
-        Assert.Contains("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=", headers, StringComparison.Ordinal);
+        Assert.Equal("<sender@origin.test>", message.Headers[HeaderId.To]!.Trim());
+        Assert.Equal("Undelivered Mail Returned to Sender", message.Subject);
+        Assert.Equal("multipart/report", report.ContentType.MimeType);
         Assert.Contains("Auto-Submitted: auto-replied\r\n", headers, StringComparison.Ordinal);
         Assert.False(dsn.RequiresSmtpUtf8);
 
-        Assert.Equal(3, parts.Count);
+        Assert.Equal("us-ascii", Assert.IsType<TextPart>(report[0]).ContentType.Charset);
+        var status = Assert.IsType<MessageDeliveryStatus>(report[1]);
+        Assert.Equal(2, status.StatusGroups.Count);
+        Assert.Equal("dns; relay.test", status.StatusGroups[0]["Reporting-MTA"]);
+        Assert.Equal("5.1.1", status.StatusGroups[1]["Status"]);
+        Assert.Equal("smtp; 550 5.1.1 No such user", status.StatusGroups[1]["Diagnostic-Code"]);
         Assert.StartsWith("Content-Type: text/plain; charset=us-ascii\r\n", parts[0].Headers, StringComparison.Ordinal);
         Assert.Contains("<rcpt@dest.test>: host mx.dest.test said: 550 5.1.1 No such user", parts[0].Body, StringComparison.Ordinal);
         Assert.StartsWith("Content-Type: message/delivery-status\r\n", parts[1].Headers, StringComparison.Ordinal);
@@ -73,7 +97,9 @@ public sealed class DsnBuilderTests
     [Fact]
     public void WithoutRetFullOnlyTheHeaderSectionGoesBack()
     {
-        var (_, parts) = Parse(Build(Report()));
+        var (message, report, parts) = Parse(Build(Report()));
+        var returned = Assert.IsType<TextRfc822Headers>(report[2]);
+        Assert.Equal("Hello", returned.Message!.Subject);
         Assert.StartsWith("Content-Type: text/rfc822-headers\r\n", parts[2].Headers, StringComparison.Ordinal);
         Assert.Equal("From: sender@origin.test\r\nSubject: Hello\r\nMessage-ID: <1@origin.test>\r\n", parts[2].Body);
     }
@@ -81,16 +107,19 @@ public sealed class DsnBuilderTests
     [Fact]
     public void RetFullReturnsTheWholeMessage()
     {
-        var (_, parts) = Parse(Build(Report() with { Return = DsnReturnContent.Full }));
-        Assert.StartsWith("Content-Type: message/rfc822\r\n", parts[2].Headers, StringComparison.Ordinal);
-        Assert.Equal(Original, parts[2].Body);
+        var dsn = Build(Report() with { Return = DsnReturnContent.Full });
+        var (message, report, _) = Parse(dsn);
+        var returned = Assert.IsType<MessagePart>(report[2]);
+        Assert.Equal("Body line", returned.Message!.TextBody!.TrimEnd());
+        // The original goes back byte for byte, after its part's header section.
+        Assert.Contains("Content-Type: message/rfc822\r\nContent-Description: Original message\r\n\r\n" + Original, Encoding.UTF8.GetString(dsn.Content), StringComparison.Ordinal);
     }
 
     [Fact]
     public void EnvelopeIdAndOriginalRecipientAreReported()
     {
         var recipient = s_failed with { OriginalRecipient = "rfc822;alias@origin.test" };
-        var (_, parts) = Parse(Build(Report(Original, recipient) with { OriginalEnvelopeId = "env-42" }));
+        var (_, _, parts) = Parse(Build(Report(Original, recipient) with { OriginalEnvelopeId = "env-42" }));
         Assert.Contains("Original-Envelope-Id: env-42\r\n", parts[1].Body, StringComparison.Ordinal);
         Assert.Contains("\r\n\r\nOriginal-Recipient: rfc822;alias@origin.test\r\nFinal-Recipient: rfc822; rcpt@dest.test\r\n", parts[1].Body, StringComparison.Ordinal);
     }
@@ -99,7 +128,7 @@ public sealed class DsnBuilderTests
     public void EachRecipientGetsItsOwnBlock()
     {
         var other = new DsnRecipient("other@dest.test", DsnAction.Failed, "5.7.1") { DiagnosticCode = "554 5.7.1 Policy" };
-        var (_, parts) = Parse(Build(Report(Original, s_failed, other)));
+        var (_, _, parts) = Parse(Build(Report(Original, s_failed, other)));
         var blocks = parts[1].Body.Split("\r\n\r\n");
         Assert.Equal(3, blocks.Length);
         Assert.Contains("Final-Recipient: rfc822; other@dest.test\r\nAction: failed\r\nStatus: 5.7.1\r\nDiagnostic-Code: smtp; 554 5.7.1 Policy", blocks[2], StringComparison.Ordinal);
@@ -110,8 +139,8 @@ public sealed class DsnBuilderTests
     public void DelayedReportSaysWhenRetriesEnd()
     {
         var delayed = new DsnRecipient("rcpt@dest.test", DsnAction.Delayed, "4.4.1") { WillRetryUntil = s_arrival.AddDays(5) };
-        var (headers, parts) = Parse(Build(Report(Original, delayed)));
-        Assert.Contains("Subject: Delayed Mail (still being retried)\r\n", headers, StringComparison.Ordinal);
+        var (message, report, parts) = Parse(Build(Report(Original, delayed)));
+        Assert.Contains("Subject: Delayed Mail (still being retried)\r\n", HeaderLines(message), StringComparison.Ordinal);
         Assert.Contains("Action: delayed\r\nStatus: 4.4.1\r\nWill-Retry-Until: Wed, 06 May 2026 08:00:00 +0000\r\n", parts[1].Body, StringComparison.Ordinal);
         Assert.DoesNotContain("Will-Retry-Until", Parse(Build(Report(Original, s_failed with { WillRetryUntil = s_arrival }))).Parts[1].Body, StringComparison.Ordinal);
     }
@@ -123,8 +152,9 @@ public sealed class DsnBuilderTests
     {
         var headersOnly = Parse(Build(Report(original))).Parts[2].Body;
         Assert.Equal(HeaderSectionText(original), headersOnly);
-        var full = Parse(Build(Report(original) with { Return = DsnReturnContent.Full })).Parts[2].Body;
-        Assert.Equal(original, full);
+        var full = Build(Report(original) with { Return = DsnReturnContent.Full });
+        Assert.Contains("Content-Description: Original message\r\n\r\n" + original, Encoding.UTF8.GetString(full.Content), StringComparison.Ordinal);
+        Parse(full);
     }
 
     [Fact]
@@ -143,8 +173,10 @@ public sealed class DsnBuilderTests
     {
         var recipient = new DsnRecipient("j\u00f6rg@dest.test", DsnAction.Failed, "5.1.1");
         var dsn = Build(Report(Original, recipient));
-        var (_, parts) = Parse(dsn);
+        var (message, report, parts) = Parse(dsn);
         Assert.True(dsn.RequiresSmtpUtf8);
+        var status = Assert.IsType<MessageDeliveryStatus>(report[1]);
+        Assert.Equal("utf-8; j\u00f6rg@dest.test", status.StatusGroups[1]["Final-Recipient"]);
         Assert.StartsWith("Content-Type: text/plain; charset=utf-8\r\n", parts[0].Headers, StringComparison.Ordinal);
         Assert.StartsWith("Content-Type: message/global-delivery-status\r\n", parts[1].Headers, StringComparison.Ordinal);
         Assert.Contains("Final-Recipient: utf-8; j\u00f6rg@dest.test\r\n", parts[1].Body, StringComparison.Ordinal);
@@ -154,7 +186,8 @@ public sealed class DsnBuilderTests
     [Fact]
     public void PostmasterAddressIsConfigurable()
     {
-        var (headers, _) = Parse(Build(Report(), new DsnOptions { ReportingMta = "relay.test", PostmasterAddress = "postmaster@example.test" }));
+        var (message, report, _) = Parse(Build(Report(), new DsnOptions { ReportingMta = "relay.test", PostmasterAddress = "postmaster@example.test" }));
+        var headers = HeaderLines(message);
         Assert.Contains("From: Mail Delivery System <postmaster@example.test>\r\n", headers, StringComparison.Ordinal);
     }
 

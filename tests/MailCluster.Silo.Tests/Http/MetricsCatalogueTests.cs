@@ -3,10 +3,10 @@ namespace MailCluster.Silo.Tests.Http;
 public sealed class MetricsCatalogueTests
 {
     [Fact]
-    public void EveryExportedMailClusterFamilyIsDocumentedWithItsType()
+    public async Task EveryExportedMailClusterFamilyIsDocumentedWithItsType()
     {
         using var rooms = new RoomMetrics();
-        var exported = Exposition.FamilyTypes(rooms.Exporter.Scrape());
+        var exported = Exposition.FamilyTypes(await rooms.Metrics.ScrapeAsync());
         var documented = MetricsCatalogue.Read().ToDictionary(e => e.Name, e => e.Type);
 
         Assert.All(exported.Where(f => f.Key.StartsWith("mailcluster_", StringComparison.Ordinal)), family =>
@@ -17,10 +17,10 @@ public sealed class MetricsCatalogueTests
     }
 
     [Fact]
-    public void EveryDocumentedFamilyIsExported()
+    public async Task EveryDocumentedFamilyIsExported()
     {
         using var rooms = new RoomMetrics();
-        var exported = Exposition.FamilyTypes(rooms.Exporter.Scrape());
+        var exported = Exposition.FamilyTypes(await rooms.Metrics.ScrapeAsync());
 
         Assert.All(MetricsCatalogue.Read(), entry =>
             Assert.True(exported.ContainsKey(entry.Name), $"docs/metrics.md lists {entry.Name}, which /metrics does not export"));

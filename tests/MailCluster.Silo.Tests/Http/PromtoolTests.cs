@@ -6,7 +6,7 @@ public sealed class PromtoolTests
     public async Task PopulatedScrapePassesPromtoolCheckMetricsWithoutAWord()
     {
         using var rooms = new RoomMetrics().WithTraffic();
-        var scrape = rooms.Exporter.Scrape();
+        var scrape = await rooms.Metrics.ScrapeAsync();
 
         var (exitCode, output) = await Promtool.RunAsync(["check", "metrics"], scrape);
 

@@ -16,8 +16,7 @@ internal sealed class RoomMetrics : IDisposable
 
     public RoomMetrics()
     {
-        Collector = new MeterCollector(Factory);
-        Exporter = new PrometheusExporter(Collector);
+        Metrics = new SiloMetrics(Factory);
         Ingress = new IngressMetrics(Factory, () => 3);
         _spool = new SpoolMetrics(Factory);
         _spool.ObserveStatistics(() => new SpoolStatistics(new SpoolCounts(3, 5, 1), s_now.AddMinutes(-7), 1 << 20), new FakeTimeProvider(s_now));
@@ -31,9 +30,7 @@ internal sealed class RoomMetrics : IDisposable
 
     public TestMeterFactory Factory { get; } = new();
 
-    public MeterCollector Collector { get; }
-
-    public PrometheusExporter Exporter { get; }
+    public SiloMetrics Metrics { get; }
 
     public IngressMetrics Ingress { get; }
 
@@ -60,7 +57,7 @@ internal sealed class RoomMetrics : IDisposable
 
     public void Dispose()
     {
-        Collector.Dispose();
+        Metrics.Dispose();
         Ingress.Dispose();
         _spool.Dispose();
         Delivery.Dispose();

@@ -41,6 +41,8 @@ internal ref struct CharBuffer
 
     public void Advance(int count) => _length += count;
 
+    public void Clear() => _length = 0;
+
     public void Dispose()
     {
         if (_rented is not null)

@@ -2,39 +2,46 @@ using System.Diagnostics.Metrics;
 
 namespace MailCluster.Silo.Http.Metrics;
 
-/// <summary>Which Prometheus family each kind of <see cref="Instrument"/> becomes.</summary>
+/// <summary>How an <see cref="Instrument"/>'s measurements become a Prometheus series.</summary>
+internal enum InstrumentKind
+{
+    /// <summary><c>Counter&lt;T&gt;</c>: increments, summed into a counter.</summary>
+    SummedCounter,
+
+    /// <summary><c>ObservableCounter&lt;T&gt;</c>: the cumulative value, read at scrape time into a counter.</summary>
+    ObservedCounter,
+
+    /// <summary><c>UpDownCounter&lt;T&gt;</c>: increments, summed into a gauge.</summary>
+    SummedGauge,
+
+    /// <summary>Gauges and observable up-down counters: the current value replaces the last.</summary>
+    SetGauge,
+
+    Histogram,
+}
+
 internal static class InstrumentKinds
 {
-    public static IMetricFamily? Create(Instrument instrument)
+    public static InstrumentKind? KindOf(Instrument instrument)
     {
         if (!instrument.GetType().IsGenericType)
         {
             return null;
         }
         var kind = instrument.GetType().GetGenericTypeDefinition();
-        if (kind == typeof(Histogram<>))
-        {
-            return new HistogramFamily(PrometheusNaming.FamilyName(instrument, "histogram"), instrument.Description, HistogramBoundaries.For(instrument));
-        }
-        if (kind == typeof(Counter<>))
-        {
-            return Scalar(instrument, "counter", sumsIncrements: true);
-        }
-        if (kind == typeof(ObservableCounter<>))
-        {
-            return Scalar(instrument, "counter", sumsIncrements: false);
-        }
-        if (kind == typeof(UpDownCounter<>))
-        {
-            return Scalar(instrument, "gauge", sumsIncrements: true);
-        }
-        if (kind == typeof(ObservableUpDownCounter<>) || kind == typeof(ObservableGauge<>) || kind == typeof(Gauge<>))
-        {
-            return Scalar(instrument, "gauge", sumsIncrements: false);
-        }
-        return null;
+        return kind == typeof(Histogram<>) ? InstrumentKind.Histogram
+            : kind == typeof(Counter<>) ? InstrumentKind.SummedCounter
+            : kind == typeof(ObservableCounter<>) ? InstrumentKind.ObservedCounter
+            : kind == typeof(UpDownCounter<>) ? InstrumentKind.SummedGauge
+            : kind == typeof(ObservableUpDownCounter<>) || kind == typeof(ObservableGauge<>) || kind == typeof(Gauge<>) ? InstrumentKind.SetGauge
+            : null;
     }
 
-    private static ScalarFamily Scalar(Instrument instrument, string type, bool sumsIncrements) =>
-        new(PrometheusNaming.FamilyName(instrument, type), type, instrument.Description, sumsIncrements);
+    /// <summary>The family's TYPE: <c>counter</c>, <c>gauge</c> or <c>histogram</c>.</summary>
+    public static string PrometheusType(this InstrumentKind kind) => kind switch
+    {
+        InstrumentKind.SummedCounter or InstrumentKind.ObservedCounter => "counter",
+        InstrumentKind.Histogram => "histogram",
+        _ => "gauge",
+    };
 }

@@ -4,11 +4,46 @@ namespace MailCluster.Silo.Http.Metrics;
 
 /// <summary>
 /// Renders measurement tags as Prometheus labels (<c>code="550",type="MX"</c>), sorted by key so
-/// that the same tags in any order name the same series. The rendering is also the series key.
+/// that the same tags in any order name the same series. The rendering is the series key; a new
+/// series gets its label names and values from <see cref="Split"/>.
 /// </summary>
 internal static class LabelSet
 {
     private const int StackSortLimit = 16;
+
+    /// <summary>Label names (sanitized) and values (as text, unescaped), sorted by tag key.</summary>
+    public static (string[] Names, string[] Values) Split(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        Span<int> order = tags.Length <= StackSortLimit ? stackalloc int[tags.Length] : new int[tags.Length];
+        SortByKey(tags, order);
+        var names = new string[tags.Length];
+        var values = new string[tags.Length];
+        var name = new CharBuffer(stackalloc char[64]);
+        try
+        {
+            for (var i = 0; i < order.Length; i++)
+            {
+                var tag = tags[order[i]];
+                name.Clear();
+                PrometheusNaming.AppendLabelName(ref name, tag.Key);
+                names[i] = name.Written.ToString();
+                values[i] = Text(tag.Value);
+            }
+        }
+        finally
+        {
+            name.Dispose();
+        }
+        return (names, values);
+    }
+
+    private static string Text(object? value) =>
+        value switch
+        {
+            null => string.Empty,
+            bool flag => flag ? "true" : "false",
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
+        };
 
     public static void Write(ReadOnlySpan<KeyValuePair<string, object?>> tags, ref CharBuffer buffer)
     {

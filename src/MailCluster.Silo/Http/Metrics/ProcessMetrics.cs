@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Prometheus;
 
 namespace MailCluster.Silo.Http.Metrics;
 
@@ -7,36 +7,53 @@ namespace MailCluster.Silo.Http.Metrics;
 /// The standard <c>process_*</c> metrics that every Prometheus client exports, read from /proc as
 /// client_golang's procfs collector does. Nothing is written where /proc is missing (not Linux).
 /// </summary>
-internal static class ProcessMetrics
+internal sealed class ProcessMetrics
 {
     // USER_HZ: /proc reports CPU and start times in ticks of 1/100 s on every Linux architecture.
     private const double TicksPerSecond = 100;
 
-    public static void WriteTo(StringBuilder output)
+    private readonly Counter _cpu;
+    private readonly Gauge _resident;
+    private readonly Gauge _virtual;
+    private readonly Gauge _startTime;
+    private readonly Gauge _openFds;
+    private readonly Gauge _maxFds;
+
+    // prometheus-net's DotNetStats names these otherwise (process_working_set_bytes, no open/max fds),
+    // and the dashboard and alerts query the client_golang names.
+    public ProcessMetrics(MetricFactory factory)
+    {
+        _cpu = factory.CreateCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", Suppressed<CounterConfiguration>());
+        _resident = factory.CreateGauge("process_resident_memory_bytes", "Resident memory size in bytes.", Suppressed<GaugeConfiguration>());
+        _virtual = factory.CreateGauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", Suppressed<GaugeConfiguration>());
+        _startTime = factory.CreateGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", Suppressed<GaugeConfiguration>());
+        _openFds = factory.CreateGauge("process_open_fds", "Number of open file descriptors.", Suppressed<GaugeConfiguration>());
+        _maxFds = factory.CreateGauge("process_max_fds", "Maximum number of open file descriptors.", Suppressed<GaugeConfiguration>());
+    }
+
+    /// <summary>Reads /proc before a scrape; where it is missing (not Linux) nothing is reported.</summary>
+    public void Update()
     {
         if (!TryReadStat(out var stat))
         {
             return;
         }
-        Write(output, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", stat.CpuSeconds);
-        Write(output, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", stat.ResidentBytes);
-        Write(output, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", stat.VirtualBytes);
+        _cpu.IncTo(stat.CpuSeconds);
+        _resident.Set(stat.ResidentBytes);
+        _virtual.Set(stat.VirtualBytes);
         if (ReadBootTime() is { } bootTime)
         {
-            Write(output, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", bootTime + stat.StartTicks / TicksPerSecond);
+            _startTime.Set(bootTime + stat.StartTicks / TicksPerSecond);
         }
-        Write(output, "process_open_fds", "gauge", "Number of open file descriptors.", Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
+        _openFds.Set(Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
         if (ReadMaxOpenFiles() is { } maxFds)
         {
-            Write(output, "process_max_fds", "gauge", "Maximum number of open file descriptors.", maxFds);
+            _maxFds.Set(maxFds);
         }
     }
 
-    private static void Write(StringBuilder output, string name, string type, string help, double value)
-    {
-        PrometheusText.AppendHeader(output, name, type, help);
-        PrometheusText.AppendSample(output, name, "", value);
-    }
+    private static T Suppressed<T>()
+        where T : MetricConfiguration, new() => new() { SuppressInitialValue = true };
 
     private static bool TryReadStat(out Stat stat)
     {
