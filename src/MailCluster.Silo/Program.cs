@@ -77,7 +77,8 @@ internal static class SiloServices
         services.AddOptions<AdminOptions>().BindConfiguration(AdminEndpoints.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>>(new OptionsRules<AdminOptions>(o => o.Validate()));
         services.AddOptions<SpoolOptions>().BindConfiguration("Spool").ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SpoolOptions>>(new OptionsRules<SpoolOptions>(o => o.Validate()));
+        services.AddSingleton<IValidateOptions<SpoolOptions>>(sp =>
+            new OptionsRules<SpoolOptions>(o => o.Validate(sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxMessageSize)));
     }
 
     public static void AddDelivery(this IServiceCollection services)

@@ -16,8 +16,8 @@ public sealed record DiskSpace(long Available, long Total)
 /// (Postfix's <c>queue_minfree</c>): new mail is refused while the filesystem's free space, or
 /// the room left under <see cref="SpoolOptions.MaxSizeBytes"/>, minus the message would fall
 /// below <see cref="Reserve"/>. The filesystem is measured at most once a second, and after each
-/// commit while space is scarce or capped, so asking costs no I/O in between; what was stored
-/// since the last measurement counts as used meanwhile.
+/// commit while space is scarce or capped, so asking costs no I/O in between. Messages taken since
+/// the last measurement count as used meanwhile (twice: in the log, then in the database).
 /// </summary>
 public sealed class SpoolHeadroom
 {
@@ -33,7 +33,7 @@ public sealed class SpoolHeadroom
     private long _measuredAt;
     private DiskSpace _disk;
     private long _databaseBytes;
-    private long _writtenSinceMeasured;
+    private long _takenSinceMeasured;
     private string? _refusal;
 
     /// <param name="refusalChanged">Told the new reason each time new mail starts or stops being refused (null: accepting again).</param>
@@ -47,11 +47,11 @@ public sealed class SpoolHeadroom
         _largestMessageBytes = largestMessageBytes;
         _disk = measure(_path);
         _measuredAt = time.GetTimestamp();
-        Reserve = options.MinFreeBytes > 0 ? options.MinFreeBytes : Math.Max(2 * largestMessageBytes, _disk.Total / 100);
+        Reserve = options.MinFreeBytes > 0 ? options.MinFreeBytes : AutomaticReserve(options, largestMessageBytes, _disk.Total);
         Update();
     }
 
-    /// <summary>Bytes kept free for the spool's own writes: <c>Spool:MinFreeBytes</c>, else the larger of two maximum-size messages and 1% of the filesystem.</summary>
+    /// <summary>Bytes kept free for the spool's own writes: <c>Spool:MinFreeBytes</c>, else the larger of two maximum-size messages and 1% of the room.</summary>
     public long Reserve { get; }
 
     /// <summary>Bytes the spool may still fill: the filesystem's free space, or less under the size cap.</summary>
@@ -60,20 +60,85 @@ public sealed class SpoolHeadroom
         get
         {
             MeasureIfStale();
-            return Free(Volatile.Read(ref _databaseBytes));
+            return Free();
         }
     }
 
     /// <summary>True under <see cref="SpoolOptions.MaxSizeBytes"/>: the database's own size counts then.</summary>
     public bool IsCapped => _maxSizeBytes > 0;
 
-    /// <summary>True while free space is under twice the reserve: the spool then gives freed pages back to the filesystem.</summary>
-    public bool IsScarce => FreeBytes < 2 * Reserve;
+    /// <summary>True while the filesystem's free space is under twice the reserve: the spool then gives freed pages back to it.</summary>
+    public bool IsFilesystemScarce
+    {
+        get
+        {
+            MeasureIfStale();
+            return Volatile.Read(ref _disk).Available - Interlocked.Read(ref _takenSinceMeasured) < 2 * Reserve;
+        }
+    }
+
+    /// <summary>
+    /// The reserve when <c>Spool:MinFreeBytes</c> is 0: two maximum-size messages or 1% of the room
+    /// (the filesystem, or the size cap when smaller), whichever is larger.
+    /// </summary>
+    public static long AutomaticReserve(SpoolOptions options, long largestMessageBytes, long filesystemBytes)
+    {
+        var room = options.MaxSizeBytes > 0 ? Math.Min(options.MaxSizeBytes, filesystemBytes) : filesystemBytes;
+        return Math.Max(2 * largestMessageBytes, room / 100);
+    }
 
     /// <summary>Why a message of <paramref name="messageBytes"/> must be refused now (452 4.3.1), or null when it fits above the reserve.</summary>
-    public string? Refuses(long messageBytes)
+    public string? Refuses(long messageBytes) => Refusal(FreeBytes, messageBytes);
+
+    /// <summary>Why a message of the maximum size would be refused now: the silo should not get traffic meanwhile.</summary>
+    public string? RefusesLargestMessage() => Refuses(_largestMessageBytes);
+
+    /// <summary>
+    /// Takes room for a message about to be stored, atomically with the check, so that sessions
+    /// committing at once cannot together run past the reserve. Null when taken; otherwise the
+    /// refusal. <see cref="Return"/> gives it back if the message is not stored after all.
+    /// </summary>
+    public string? TryTake(long messageBytes)
     {
-        var free = FreeBytes;
+        MeasureIfStale();
+        while (true)
+        {
+            var taken = Interlocked.Read(ref _takenSinceMeasured);
+            var free = Free(taken);
+            if (Refusal(free, messageBytes) is { } refusal)
+            {
+                return refusal;
+            }
+            if (Interlocked.CompareExchange(ref _takenSinceMeasured, taken + Used(messageBytes), taken) == taken)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Gives back what <see cref="TryTake"/> took for a message that was not stored.</summary>
+    public void Return(long messageBytes) => Interlocked.Add(ref _takenSinceMeasured, -Used(messageBytes));
+
+    /// <summary>The spool reports the bytes its database pages hold (at open, and after commits while capped or scarce); the filesystem is measured again too.</summary>
+    public void DatabaseMeasured(long usedBytes)
+    {
+        Volatile.Write(ref _databaseBytes, usedBytes);
+        Measure();
+    }
+
+    // A stored message is in the log first and in the database after the checkpoint.
+    private static long Used(long messageBytes) => 2 * messageBytes;
+
+    private long Free() => Free(Interlocked.Read(ref _takenSinceMeasured));
+
+    private long Free(long taken)
+    {
+        var available = Volatile.Read(ref _disk).Available - taken;
+        return _maxSizeBytes > 0 ? Math.Min(available, _maxSizeBytes - Volatile.Read(ref _databaseBytes) - taken) : available;
+    }
+
+    private string? Refusal(long free, long messageBytes)
+    {
         if (free - messageBytes >= Reserve)
         {
             return null;
@@ -83,31 +148,8 @@ public sealed class SpoolHeadroom
             : $"a message of {messageBytes} bytes would leave less than the reserve of {Reserve} bytes free ({free} bytes free)";
     }
 
-    /// <summary>Why a message of the maximum size would be refused now: the silo should not get traffic meanwhile.</summary>
-    public string? RefusesLargestMessage() => Refuses(_largestMessageBytes);
-
-    /// <summary>
-    /// The spool stored a message of <paramref name="bytes"/>: until the filesystem is measured
-    /// again it counts as used twice (once in the log, once in the database after a checkpoint),
-    /// so that a burst within one second cannot run past the reserve.
-    /// </summary>
-    public void Stored(long bytes) => Interlocked.Add(ref _writtenSinceMeasured, 2 * bytes);
-
-    /// <summary>The writer reports the bytes its database pages hold after each commit; the filesystem is measured again too.</summary>
-    internal void DatabaseMeasured(long usedBytes)
-    {
-        Volatile.Write(ref _databaseBytes, usedBytes);
-        Measure();
-    }
-
-    private long Free(long databaseBytes)
-    {
-        var available = Volatile.Read(ref _disk).Available - Interlocked.Read(ref _writtenSinceMeasured);
-        return _maxSizeBytes > 0 ? Math.Min(available, _maxSizeBytes - databaseBytes) : available;
-    }
-
     private string Reason(long free) =>
-        _maxSizeBytes > 0 && free < _disk.Available
+        _maxSizeBytes > 0 && free < Volatile.Read(ref _disk).Available - Interlocked.Read(ref _takenSinceMeasured)
             ? $"the spool is within {free} bytes of Spool:MaxSizeBytes ({_maxSizeBytes}), below the reserve of {Reserve} bytes"
             : $"the spool's filesystem has {free} bytes free, below the reserve of {Reserve} bytes (Spool:MinFreeBytes)";
 
@@ -121,20 +163,22 @@ public sealed class SpoolHeadroom
 
     private void Measure()
     {
-        DiskSpace disk;
-        try
-        {
-            disk = _measure(_path);
-        }
-        catch (IOException)
-        {
-            // Unmeasurable for a moment: keep the last figures rather than guess.
-            return;
-        }
         lock (_gate)
         {
+            // What was taken before this reading is in it; what is taken while it runs is not yet.
+            var taken = Interlocked.Read(ref _takenSinceMeasured);
+            DiskSpace disk;
+            try
+            {
+                disk = _measure(_path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Unmeasurable for a moment: keep the last figures rather than guess.
+                return;
+            }
             Volatile.Write(ref _disk, disk);
-            Interlocked.Exchange(ref _writtenSinceMeasured, 0);
+            Interlocked.Add(ref _takenSinceMeasured, -taken);
             Volatile.Write(ref _measuredAt, _time.GetTimestamp());
             Update();
         }
@@ -142,7 +186,7 @@ public sealed class SpoolHeadroom
 
     private void Update()
     {
-        var free = Free(_databaseBytes);
+        var free = Free();
         var refusal = free < Reserve ? Reason(free) : null;
         if ((refusal is null) != (_refusal is null))
         {

@@ -24,7 +24,8 @@ public sealed class SpoolOptions
     /// </summary>
     public long MinFreeBytes { get; set; }
 
-    public IEnumerable<string> Validate(string section = "Spool")
+    /// <param name="largestMessageBytes">The largest message ingress takes (<c>Smtp:Limits:MaxMessageSize</c>): the automatic reserve is at least two of them.</param>
+    public IEnumerable<string> Validate(long largestMessageBytes, string section = "Spool")
     {
         if (string.IsNullOrWhiteSpace(Path))
         {
@@ -50,9 +51,13 @@ public sealed class SpoolOptions
         {
             yield return $"{section}:MinFreeBytes is {MinFreeBytes}; must be 0 (automatic) or a number of bytes";
         }
-        if (MaxSizeBytes > 0 && MinFreeBytes >= MaxSizeBytes)
+        // Under the cap the same reserve is kept; one that takes half the cap or more leaves no room for mail.
+        var reserve = MinFreeBytes > 0 ? MinFreeBytes : SpoolHeadroom.AutomaticReserve(this, largestMessageBytes, long.MaxValue);
+        if (MaxSizeBytes > 0 && 2 * reserve > MaxSizeBytes)
         {
-            yield return $"{section}:MinFreeBytes is {MinFreeBytes}; must be below {section}:MaxSizeBytes ({MaxSizeBytes}), which keeps the same reserve";
+            yield return MinFreeBytes > 0
+                ? $"{section}:MinFreeBytes is {MinFreeBytes}; must be at most half of {section}:MaxSizeBytes ({MaxSizeBytes}), which keeps the same reserve"
+                : $"{section}:MaxSizeBytes is {MaxSizeBytes}; the automatic reserve (two messages of Smtp:Limits:MaxMessageSize, {reserve} bytes) must be at most half of it: raise it or set {section}:MinFreeBytes";
         }
     }
 }

@@ -11,7 +11,19 @@ public sealed class OptionsValidationTests
     {
         Assert.Empty(new SmtpServerLimits().Validate());
         Assert.Empty(new IngressOptions().Validate());
-        Assert.Empty(new SpoolOptions().Validate());
+        Assert.Empty(new SpoolOptions().Validate(new SmtpServerLimits().MaxMessageSize));
+    }
+
+    [Theory]
+    [InlineData(0, 150L << 20, "Spool:MaxSizeBytes is 157286400; the automatic reserve (two messages of Smtp:Limits:MaxMessageSize, 104857600 bytes) must be at most half of it: raise it or set Spool:MinFreeBytes")]
+    [InlineData(80L << 20, 150L << 20, "Spool:MinFreeBytes is 83886080; must be at most half of Spool:MaxSizeBytes (157286400), which keeps the same reserve")]
+    [InlineData(-1, 0, "Spool:MinFreeBytes is -1; must be 0 (automatic) or a number of bytes")]
+    public void ASpoolReserveThatLeavesNoRoomUnderTheCapIsRefused(long minFree, long maxSize, string message)
+    {
+        var options = new SpoolOptions { MinFreeBytes = minFree, MaxSizeBytes = maxSize };
+
+        Assert.Equal([message], options.Validate(largestMessageBytes: 50L << 20));
+        Assert.Empty(new SpoolOptions { MaxSizeBytes = 250L << 20 }.Validate(largestMessageBytes: 50L << 20));
     }
 
     [Theory]

@@ -26,6 +26,16 @@ public sealed class SpoolHeadroomTests
     }
 
     [Fact]
+    public void UnderASizeCapTheAutomaticReserveIsOnePercentOfTheCapNotOfTheFilesystem()
+    {
+        _disk = new DiskSpace(500_000 * MiB, 500_000 * MiB);
+
+        var headroom = Create(new SpoolOptions { MaxSizeBytes = 1000 * MiB }, largestMessage: 1 * MiB);
+
+        Assert.Equal(10 * MiB, headroom.Reserve);
+    }
+
+    [Fact]
     public void NewMailIsRefusedOnlyWhenItWouldCutIntoTheReserve()
     {
         var headroom = Create(new SpoolOptions { MinFreeBytes = 10 * MiB });
@@ -73,14 +83,19 @@ public sealed class SpoolHeadroomTests
     }
 
     [Fact]
-    public void WhatWasStoredSinceTheLastMeasurementCountsTwiceUntilTheNext()
+    public void RoomTakenForAMessageCountsTwiceUntilTheNextMeasurementSoSessionsCannotOvershootTogether()
     {
         var headroom = Create(new SpoolOptions { MinFreeBytes = 10 * MiB });
 
-        headroom.Stored(40 * MiB);
+        Assert.Null(headroom.TryTake(40 * MiB));
 
         Assert.Equal(20 * MiB, headroom.FreeBytes);
-        Assert.NotNull(headroom.Refuses(10 * MiB + 1));
+        Assert.Equal(
+            $"a message of {(10 * MiB) + 1} bytes would leave less than the reserve of {10 * MiB} bytes free ({20 * MiB} bytes free)",
+            headroom.TryTake((10 * MiB) + 1));
+        headroom.Return(40 * MiB);
+        Assert.Equal(100 * MiB, headroom.FreeBytes);
+        Assert.Null(headroom.TryTake(40 * MiB));
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(100 * MiB, headroom.FreeBytes);
     }
@@ -93,7 +108,7 @@ public sealed class SpoolHeadroomTests
         headroom.DatabaseMeasured(50 * MiB);
 
         Assert.Equal(14 * MiB, headroom.FreeBytes);
-        Assert.True(headroom.IsScarce);
+        Assert.False(headroom.IsFilesystemScarce);
         Assert.Null(headroom.Refuses(4 * MiB));
         Assert.Equal(
             $"a message of {(4 * MiB) + 1} bytes would leave less than the reserve of {10 * MiB} bytes free ({14 * MiB} bytes free)",
@@ -103,15 +118,15 @@ public sealed class SpoolHeadroomTests
     }
 
     [Fact]
-    public void SpaceIsScarceUnderTwiceTheReserve()
+    public void TheFilesystemIsScarceUnderTwiceTheReserve()
     {
         var headroom = Create(new SpoolOptions { MinFreeBytes = 50 * MiB });
-        Assert.False(headroom.IsScarce);
+        Assert.False(headroom.IsFilesystemScarce);
 
         _disk = new DiskSpace((100 * MiB) - 1, 1000 * MiB);
         headroom.DatabaseMeasured(0);
 
-        Assert.True(headroom.IsScarce);
+        Assert.True(headroom.IsFilesystemScarce);
     }
 
     private SpoolHeadroom Create(SpoolOptions options, long largestMessage = MiB) =>

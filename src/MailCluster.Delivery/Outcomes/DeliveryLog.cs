@@ -35,11 +35,15 @@ internal sealed partial class DeliveryLogJson : JsonSerializerContext;
 /// </summary>
 public sealed class DeliveryLog : IAsyncDisposable
 {
+    // POSIX PIPE_BUF on Linux: writes up to this size to a pipe are atomic.
+    private const int PipeAtomicWrite = 4096;
+
     private readonly Channel<DeliveryLogRecord> _records = Channel.CreateBounded<DeliveryLogRecord>(
         new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Stream _output;
     private readonly DeliveryMetrics _metrics;
     private readonly Task _writer;
+    private bool _torn;
 
     public DeliveryLog(string path, DeliveryMetrics metrics)
     {
@@ -67,29 +71,52 @@ public sealed class DeliveryLog : IAsyncDisposable
     private async Task WriteAsync()
     {
         var reader = _records.Reader;
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        await using var json = new Utf8JsonWriter(buffer);
+        var pending = new ArrayBufferWriter<byte>(2 * PipeAtomicWrite);
+        var line = new ArrayBufferWriter<byte>(1024);
+        await using var json = new Utf8JsonWriter(line);
+        var lines = 0;
         while (await reader.WaitToReadAsync())
         {
-            buffer.ResetWrittenCount();
-            var lines = 0;
-            while (lines < 1000 && reader.TryRead(out var record))
+            while (reader.TryRead(out var record))
             {
-                json.Reset(buffer);
+                line.ResetWrittenCount();
+                json.Reset(line);
                 JsonSerializer.Serialize(json, record, DeliveryLogJson.Default.DeliveryLogRecord);
                 json.Flush();
-                buffer.Write("\n"u8);
+                line.Write("\n"u8);
+                // Each write at most PIPE_BUF where the lines allow: a pipe (stdout in a container) then
+                // never interleaves it with the console logger's lines.
+                if (pending.WrittenCount > 0 && pending.WrittenCount + line.WrittenCount > PipeAtomicWrite)
+                {
+                    await WriteLinesAsync(pending, lines);
+                    lines = 0;
+                }
+                pending.Write(line.WrittenSpan);
                 lines++;
             }
-            try
-            {
-                await _output.WriteAsync(buffer.WrittenMemory);
-            }
-            catch (IOException)
-            {
-                // A full or failing disk: this round's lines are lost (part of them may have reached the file).
-                _metrics.LogLinesLost(lines);
-            }
+            await WriteLinesAsync(pending, lines);
+            lines = 0;
         }
+    }
+
+    private async Task WriteLinesAsync(ArrayBufferWriter<byte> pending, int lines)
+    {
+        try
+        {
+            if (_torn)
+            {
+                // A write the disk cut short left half a line: end it, so the next record stands alone.
+                await _output.WriteAsync("\n"u8.ToArray());
+                _torn = false;
+            }
+            await _output.WriteAsync(pending.WrittenMemory);
+        }
+        catch (IOException)
+        {
+            // A full or failing disk: these lines are lost (part of them may have reached the file).
+            _metrics.LogLinesLost(lines);
+            _torn = true;
+        }
+        pending.ResetWrittenCount();
     }
 }

@@ -63,8 +63,9 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
-        // The reserve is checked again with the real size: the space may have gone since MAIL.
-        if (Refusal(_spool.Headroom.Refuses(body.Length)) is { } full)
+        // The reserve is checked again with the real size, and the room taken at once: the space
+        // may have gone since MAIL, and other sessions are committing too.
+        if (Refusal(_spool.Headroom.TryTake(body.Length)) is { } full)
         {
             return full;
         }
@@ -74,6 +75,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         }
         catch (SpoolUnavailableException exception)
         {
+            _spool.Headroom.Return(body.Length);
             // The one place spool failures become SMTP replies: 452 4.3.1 when full, else 451 4.3.0.
             Log.SpoolCommitFailed(_logger, queueId, session.Remote, exception.Message);
             var refusal = exception is SpoolFullException ? SmtpReplies.SpoolFull : SmtpReplies.SpoolUnavailable;

@@ -13,7 +13,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 {
     private readonly Channel<PendingWrite> _pending;
     private readonly Func<SqliteConnection> _openConnection;
-    private readonly SqliteSpaceKeeper _space;
+    private readonly Action<SqliteConnection> _afterCommit;
     private readonly SpoolOptions _options;
     private readonly SpoolMetrics _metrics;
     private readonly TimeProvider _time;
@@ -22,10 +22,11 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private SqliteStatements? _statements;
     private volatile string? _unhealthyReason;
 
-    public SqliteGroupCommitWriter(Func<SqliteConnection> openConnection, SqliteSpaceKeeper space, SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
+    /// <param name="afterCommit">Upkeep on the writer's connection after each commit (space, late claim voiding); its failures never fail the committed batch.</param>
+    public SqliteGroupCommitWriter(Func<SqliteConnection> openConnection, Action<SqliteConnection> afterCommit, SpoolOptions options, SpoolMetrics metrics, TimeProvider time)
     {
         _openConnection = openConnection;
-        _space = space;
+        _afterCommit = afterCommit;
         _options = options;
         _metrics = metrics;
         _time = time;
@@ -87,8 +88,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             }
             _unhealthyReason = null;
             _metrics.Committed(applied.Count, _time.GetElapsedTime(started));
-            // Before the callers go on: the next refusal or acceptance sees this batch's space.
-            _space.AfterCommit(_connection);
+            AfterCommit();
             foreach (var item in applied)
             {
                 item.Complete();
@@ -110,6 +110,20 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             {
                 item.Fail(failure);
             }
+        }
+    }
+
+    /// <summary>Before the callers go on, so that the next refusal or acceptance sees this batch's space.</summary>
+    private void AfterCommit()
+    {
+        try
+        {
+            _afterCommit(_connection!);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The batch is durable: upkeep failing now must not report it as failed (a sender would
+            // send it again). The next commit tries again.
         }
     }
 

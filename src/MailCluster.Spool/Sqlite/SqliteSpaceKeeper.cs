@@ -3,48 +3,57 @@ using Microsoft.Data.Sqlite;
 namespace MailCluster.Spool.Sqlite;
 
 /// <summary>
-/// Runs on the writer's connection after each commit: tells the headroom how many bytes the
-/// database's pages hold and, while space is scarce, gives free pages and the log back to the
-/// filesystem. SQLite reuses freed pages but never returns them by itself, so without this a
-/// spool whose mail has been delivered would stay as large as it ever was.
+/// Runs on the writer's connection after each commit: under a size cap it tells the headroom how
+/// many bytes the database's pages hold, and while the filesystem is short of space it gives free
+/// pages and the log back to it. SQLite reuses freed pages but never returns them by itself, so
+/// without this a spool whose mail has been delivered would stay as large as it ever was.
 /// </summary>
 internal sealed class SqliteSpaceKeeper(SpoolHeadroom headroom)
 {
     public void AfterCommit(SqliteConnection connection)
     {
-        // With room to spare and no size cap, the database's pages do not matter: the free space,
-        // measured at most once a second, is all the reserve needs. The commit path stays as it was.
-        if (!headroom.IsScarce && !headroom.IsCapped)
+        // With room to spare and no cap the database's pages do not matter: the free space,
+        // measured at most once a second, is all the reserve needs, and the commit path stays lean.
+        var scarce = headroom.IsFilesystemScarce;
+        if (!scarce && !headroom.IsCapped)
         {
             return;
         }
-        try
+        var freePages = Report(connection, headroom);
+        if (!scarce)
         {
-            var freePages = Report(connection);
-            if (!headroom.IsScarce)
-            {
-                return;
-            }
-            if (freePages > 0)
-            {
-                // Moves live pages down into the holes and truncates the file (auto_vacuum = INCREMENTAL).
-                connection.Execute("PRAGMA incremental_vacuum;");
-            }
-            // Copies the log into the database and truncates it to zero bytes.
-            connection.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
-            Report(connection);
+            return;
         }
-        catch (SqliteException)
+        // Each step on its own: the first needs no room (it copies the log into pages the database
+        // already has and truncates the log), so it frees what the next one, moving pages, needs.
+        TryExecute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        if (freePages > 0)
         {
-            // The batch is already committed; giving space back is tried again after the next one.
+            // Moves live pages down into the holes and truncates the file (auto_vacuum = INCREMENTAL).
+            TryExecute(connection, "PRAGMA incremental_vacuum;");
+            TryExecute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
         }
+        Report(connection, headroom);
     }
 
-    private long Report(SqliteConnection connection)
+    /// <summary>Tells the headroom the bytes in use by the database's pages (free pages are room under the cap); returns the free pages.</summary>
+    public static long Report(SqliteConnection connection, SpoolHeadroom headroom)
     {
         var pages = connection.QueryInt64("PRAGMA page_count;");
         var freePages = connection.QueryInt64("PRAGMA freelist_count;");
         headroom.DatabaseMeasured((pages - freePages) * connection.QueryInt64("PRAGMA page_size;"));
         return freePages;
+    }
+
+    private static void TryExecute(SqliteConnection connection, string pragma)
+    {
+        try
+        {
+            connection.Execute(pragma);
+        }
+        catch (SqliteException)
+        {
+            // The batch is committed already; giving space back is tried again after the next one.
+        }
     }
 }

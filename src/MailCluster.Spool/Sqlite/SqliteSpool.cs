@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Reflection;
 using Microsoft.Data.Sqlite;
 
 namespace MailCluster.Spool.Sqlite;
@@ -12,23 +11,21 @@ namespace MailCluster.Spool.Sqlite;
 public sealed class SqliteSpool : ISpool
 {
     private const string DatabaseFile = "spool.db";
-    private const int SchemaVersion = 2;
-    private const int SqliteFull = 13;
 
     private readonly string _connectionString;
     private readonly SpoolOptions _options;
-    private readonly Action<int> _claimsVoided;
+    private readonly SqliteAbandonedClaims _abandonedClaims;
+    private readonly SqliteSpaceKeeper _space;
     private readonly SqliteGroupCommitWriter _writer;
-    private bool _claimsToVoid;
 
-    private SqliteSpool(string connectionString, SpoolOptions options, SpoolMetrics metrics, TimeProvider time, SpoolHeadroom headroom, Action<int> claimsVoided, bool claimsToVoid)
+    private SqliteSpool(string connectionString, SpoolOptions options, SpoolMetrics metrics, TimeProvider time, SpoolHeadroom headroom, SqliteAbandonedClaims abandonedClaims)
     {
         _connectionString = connectionString;
         _options = options;
-        _claimsVoided = claimsVoided;
-        _claimsToVoid = claimsToVoid;
+        _abandonedClaims = abandonedClaims;
+        _space = new SqliteSpaceKeeper(headroom);
         Headroom = headroom;
-        _writer = new SqliteGroupCommitWriter(OpenWriterConnection, new SqliteSpaceKeeper(headroom), options, metrics, time);
+        _writer = new SqliteGroupCommitWriter(OpenWriterConnection, AfterCommit, options, metrics, time);
     }
 
     public string? UnhealthyReason => _writer.UnhealthyReason;
@@ -37,11 +34,11 @@ public sealed class SqliteSpool : ISpool
 
     /// <summary>
     /// Opens (creating if needed) the spool under <see cref="SpoolOptions.Path"/>; SQLite recovers the WAL after a crash.
-    /// An existing spool opens without writing, so a full disk cannot keep the silo from starting and delivering.
+    /// A current spool opens without writing, so a full disk cannot keep the silo from starting and delivering.
     /// </summary>
     /// <param name="claimsVoided">
     /// Told how many recipients were being attempted when the previous run stopped (a crash): they are retried, and any
-    /// the remote MX had already accepted will arrive twice (at-least-once delivery). Called at open, or at the first
+    /// the remote MX had already accepted will arrive twice (at-least-once delivery). Called at open, or after a later
     /// commit when the disk had no room at open.
     /// </param>
     public static SqliteSpool Open(SpoolOptions options, SpoolMetrics metrics, TimeProvider time, SpoolHeadroom headroom, Action<int> claimsVoided)
@@ -54,28 +51,18 @@ public sealed class SqliteSpool : ISpool
             Pooling = true,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         }.ToString();
-        bool claimsToVoid;
-        using (var connection = new SqliteConnection(connectionString))
-        {
-            connection.Open();
-            if (connection.QueryInt64("PRAGMA user_version;") < SchemaVersion)
-            {
-                Upgrade(connection);
-            }
-            // The embedded spool has one owner, this process: claims left by a previous run (a crash
-            // mid-delivery) are void, so those recipients are due again at their next attempt time.
-            claimsToVoid = connection.QueryInt64("SELECT EXISTS (SELECT 1 FROM recipients WHERE state = 1);") == 1;
-        }
-        var spool = new SqliteSpool(connectionString, options, metrics, time, headroom, claimsVoided, claimsToVoid);
-        spool.TryVoidClaims();
-        return spool;
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        SqliteSchema.Prepare(connection, headroom);
+        // Under a size cap the database's own pages count from the start (a read).
+        SqliteSpaceKeeper.Report(connection, headroom);
+        var abandonedClaims = SqliteAbandonedClaims.Read(connection, claimsVoided);
+        abandonedClaims.TryVoid(connection);
+        return new SqliteSpool(connectionString, options, metrics, time, headroom, abandonedClaims);
     }
 
-    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
-    {
+    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Messages.Insert(envelope, content), cancellationToken);
-        Headroom.Stored(content.Length);
-    }
 
     public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Claim(domain, now, limit), cancellationToken);
@@ -244,66 +231,34 @@ public sealed class SqliteSpool : ISpool
     private SqliteConnection OpenWriterConnection()
     {
         var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        // WAL + FULL: every commit fsyncs the log, so a returned commit survives power loss.
-        connection.Execute("PRAGMA synchronous = FULL;");
-        var pageSize = connection.QueryInt64("PRAGMA page_size;");
-        // Checkpoint every ~32 MiB of log rather than 4 MiB: most relayed messages are deleted again
-        // within that window, so their pages are reused in the log instead of copied to the database.
-        // Never more than half the reserve, so that copying the log into the database always has room.
-        var checkpointPages = Math.Clamp(Headroom.Reserve / 2 / pageSize, 16, 2000);
-        connection.Execute($"PRAGMA wal_autocheckpoint = {checkpointPages};");
-        if (_options.MaxSizeBytes > 0)
-        {
-            connection.Execute($"PRAGMA max_page_count = {_options.MaxSizeBytes / pageSize};");
-        }
-        if (_claimsToVoid)
-        {
-            VoidClaims(connection);
-        }
-        return connection;
-    }
-
-    /// <summary>Voids the previous run's claims at open; on a disk without room, the writer's first connection does it.</summary>
-    private void TryVoidClaims()
-    {
-        if (!_claimsToVoid)
-        {
-            return;
-        }
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
         try
         {
-            VoidClaims(connection);
+            connection.Open();
+            // WAL + FULL: every commit fsyncs the log, so a returned commit survives power loss.
+            connection.Execute("PRAGMA synchronous = FULL;");
+            var pageSize = connection.QueryInt64("PRAGMA page_size;");
+            // Checkpoint every ~32 MiB of log rather than 4 MiB: most relayed messages are deleted again
+            // within that window, so their pages are reused in the log instead of copied to the database.
+            // Never more than half the reserve, so that copying the log into the database always has room.
+            var checkpointPages = Math.Clamp(Headroom.Reserve / 2 / pageSize, 16, 2000);
+            connection.Execute($"PRAGMA wal_autocheckpoint = {checkpointPages};");
+            if (_options.MaxSizeBytes > 0)
+            {
+                connection.Execute($"PRAGMA max_page_count = {_options.MaxSizeBytes / pageSize};");
+            }
+            return connection;
         }
-        catch (SqliteException exception) when ((exception.SqliteErrorCode & 0xFF) == SqliteFull)
+        catch
         {
-            // Left to the writer, which retries with every batch until delivery or an operator frees room.
+            connection.Dispose();
+            throw;
         }
     }
 
-    private void VoidClaims(SqliteConnection connection)
+    private void AfterCommit(SqliteConnection connection)
     {
-        var voided = connection.Execute("UPDATE recipients SET state = 0 WHERE state = 1;");
-        _claimsToVoid = false;
-        _claimsVoided(voided);
-    }
-
-    private static void Upgrade(SqliteConnection connection)
-    {
-        // Before the first table: free pages can then be given back to the filesystem (incremental
-        // vacuum) when space runs short. A version 1 spool is rebuilt once (VACUUM) to take it.
-        var created = connection.QueryInt64("SELECT count(*) FROM sqlite_master;") > 0;
-        // 16 KiB pages: a typical message body needs a short overflow chain, not a long one (a no-op on an existing file).
-        connection.Execute("PRAGMA page_size = 16384;");
-        connection.Execute("PRAGMA auto_vacuum = INCREMENTAL;");
-        if (created)
-        {
-            connection.Execute("VACUUM;");
-        }
-        connection.Execute("PRAGMA journal_mode = WAL;");
-        connection.Execute(ReadSchema());
+        _abandonedClaims.TryVoid(connection);
+        _space.AfterCommit(connection);
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
@@ -319,14 +274,5 @@ public sealed class SqliteSpool : ISpool
             throw SqliteFailures.Classify(exception);
         }
         return connection;
-    }
-
-
-    private static string ReadSchema()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("MailCluster.Spool.Sqlite.schema.sql")
-            ?? throw new InvalidOperationException("The embedded SQLite schema is missing from the assembly.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

@@ -1,4 +1,4 @@
--- Embedded spool, version 2 (1 + incremental auto-vacuum, set before this script runs). Times are Unix milliseconds (UTC).
+-- Embedded spool tables (version 2: version 1's, in a file with incremental auto-vacuum, set by SqliteSchema). Times are Unix milliseconds (UTC).
 CREATE TABLE IF NOT EXISTS messages (
     id           INTEGER PRIMARY KEY,
     queue_id     TEXT    NOT NULL UNIQUE,
@@ -31,4 +31,3 @@ CREATE INDEX IF NOT EXISTS recipients_due ON recipients (domain, next_attempt_at
 -- When the scheduler should wake next.
 CREATE INDEX IF NOT EXISTS recipients_next ON recipients (next_attempt_at) WHERE state = 0;
 
-PRAGMA user_version = 2;

@@ -113,6 +113,17 @@ public sealed class ExpositionFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task ObservableCounterThatFallsIsAResetNotAHighWaterMark()
+    {
+        var queued = 10L;
+        _meter.CreateObservableCounter("mailcluster.test.queue.length", () => queued, "{item}");
+        await _metrics.ScrapeAsync();
+        queued = 4;
+
+        Assert.Equal(["# TYPE mailcluster_test_queue_length_total counter", "mailcluster_test_queue_length_total 4"], Exposition.Family(await _metrics.ScrapeAsync(), "mailcluster_test_queue_length_total"));
+    }
+
+    [Fact]
     public async Task HistogramHasCumulativeBucketsSumAndCountWithSecondsBoundaries()
     {
         var duration = _meter.CreateHistogram<double>("mailcluster.test.commit.duration", "s", "Commit time.");

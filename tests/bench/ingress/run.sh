@@ -44,6 +44,16 @@
 #                          --Smtp:Listen=127.0.0.1:"$SILO_PORT" plus delivery off
 #                          (acceptance only, like defer_transports) and a free
 #                          HTTP port
+#     --baseline-cmd "CMD" a second server under test (e.g. the silo of the
+#                          commit before a change, built in a git worktree),
+#                          started like --silo-cmd; its runs are interleaved
+#                          with the silo's (silo i, baseline i, Postfix i) and
+#                          the report adds the ratios silo/baseline. The
+#                          silo's and the baseline's CPU per message (user +
+#                          system of the server process during the timed load)
+#                          are reported: less disturbed by a noisy machine.
+#                          Both commands must exec the server (CPU is read
+#                          from the process bash -c started).
 #     --silo-port P        (2525)   --postfix-port P   (2526)
 #     --count N            messages per timed run (default: 20000 for 1 KiB,
 #                          4000 for 50 KiB, generally 200000/KiB in [1000,20000])
@@ -80,6 +90,7 @@ export PATH=$PATH:/usr/sbin:/sbin
 # shellcheck disable=SC2016  # expanded later by bash -c, with SPOOL/SILO_PORT
 SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT" --Http:Listen=127.0.0.1:$((SILO_PORT + 1000)) --Delivery:Enabled=false --Dns:Nameservers:0=127.0.0.1:9'
 SILO_CMD_DEFAULT=1
+BASELINE_CMD=""
 SILO_PORT=2525
 POSTFIX_PORT=2526
 COUNT=""
@@ -105,6 +116,7 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --silo-cmd) need_arg "$@"; SILO_CMD=$2; SILO_CMD_DEFAULT=0; shift 2 ;;
+    --baseline-cmd) need_arg "$@"; BASELINE_CMD=$2; shift 2 ;;
     --silo-port) need_arg "$@"; SILO_PORT=$2; shift 2 ;;
     --postfix-port) need_arg "$@"; POSTFIX_PORT=$2; shift 2 ;;
     --count) need_arg "$@"; COUNT=$2; shift 2 ;;
@@ -196,10 +208,10 @@ send_load() {
   return "$rc"
 }
 
-start_silo() { # spool dir, log file
+start_silo() { # spool dir, log file, command
   export SPOOL=$1 SILO_PORT
   mkdir -p "$SPOOL"
-  setsid bash -c "$SILO_CMD" </dev/null >"$2" 2>&1 &
+  setsid bash -c "$3" </dev/null >"$2" 2>&1 &
   SILO_PID=$!
   wait_for_silo "$SILO_PID" "$2" port_open "$SILO_PORT"
 }
@@ -210,17 +222,21 @@ median() { tr ' ' '\n' | awk NF | sort -g | awk '{v[NR] = $1}
   END {if (NR == 0) print "n/a"; else if (NR % 2) printf "%.0f", v[(NR + 1) / 2];
        else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 maxof() { tr ' ' '\n' | awk NF | sort -g | tail -n 1; }
+median3() { tr ' ' '\n' | awk NF | sort -g | awk '{v[NR] = $1}
+  END {if (NR == 0) print "n/a"; else if (NR % 2) printf "%.3f", v[(NR + 1) / 2];
+       else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
 
-# One measured run. $1 silo|postfix, $2 size KiB, $3 count, $4 run index.
-# Sets R_RATE R_RSS R_PSS R_CHECK.
+# One measured run. $1 silo|baseline|postfix, $2 size KiB, $3 count, $4 run index.
+# Sets R_RATE R_RSS R_PSS R_CPU R_CHECK.
 measure() {
-  local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024)) port pid secs rc=0
+  local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024)) port pid secs rc=0 cpu0="" cmd=$SILO_CMD
   local d=$TMP/$kind-$kib-$idx expect=$((WARMUP + $3)) got
   mkdir -p "$d"
-  if [[ $kind == silo ]]; then
-    start_silo "$d/spool" "$d/silo.log"
+  [[ $kind != baseline ]] || cmd=$BASELINE_CMD
+  if [[ $kind != postfix ]]; then
+    start_silo "$d/spool" "$d/silo.log" "$cmd"
     port=$SILO_PORT; pid=$SILO_PID
   else
     "$PFX_INSTANCE" flush-queue "$PFX_DIR"
@@ -231,9 +247,12 @@ measure() {
     send_load "$port" "$bytes" "$WARMUP" "$d/warmup" \
       || { cat "$d/warmup.err" >&2; die "$kind: warm-up failed"; }
   fi
-  SAMPLER_SECONDS=$((LOAD_TIMEOUT + 120)) start_sampler "$kind" "$pid" "$d/mem"
+  SAMPLER_SECONDS=$((LOAD_TIMEOUT + 120)) start_sampler "${kind/baseline/silo}" "$pid" "$d/mem"
+  [[ $kind == postfix ]] || cpu0=$(cpu_seconds "$pid")
   send_load "$port" "$bytes" "$n" "$d/load" || rc=$?
   secs=$LOAD_SECS
+  R_CPU=n/a
+  [[ -z $cpu0 ]] || R_CPU=$(cpu_ms_per_message "$cpu0" "$(cpu_seconds "$pid")" "$n")
   stop_sampler
   read -r R_RSS R_PSS <"$d/mem"
   if [[ $rc -ne 0 ]]; then
@@ -242,7 +261,7 @@ measure() {
   else
     R_RATE=$(rate "$n" "$secs"); R_CHECK="ok"
   fi
-  if [[ $kind == silo ]]; then
+  if [[ $kind != postfix ]]; then
     if [[ -n $SILO_COUNT_CMD && $rc -eq 0 ]]; then
       got=$(SPOOL=$d/spool timeout 60 bash -c "$SILO_COUNT_CMD" 2>/dev/null | tail -n 1) || got="?"
       [[ $got == "$expect" ]] && R_CHECK="ok:$got" || R_CHECK="BAD:$got/$expect"
@@ -254,7 +273,7 @@ measure() {
     [[ $got == "$expect" ]] && R_CHECK="ok:q=$got" || R_CHECK="BAD:q=$got/$expect"
   fi
   log "$kind ${kib}KiB run $idx: $n msgs in ${secs:-?}s = $R_RATE msg/s," \
-    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), check $R_CHECK"
+    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), CPU $R_CPU ms/msg, check $R_CHECK"
 }
 
 # --- main ------------------------------------------------------------------
@@ -272,15 +291,21 @@ REPORT=$TMP/report.txt
     "$(nproc) cores, work dir fs $FSTYPE, postfix $(postconf -h -d mail_version 2>/dev/null)"
   echo "load: $mode, $SESSIONS sessions, warm-up $WARMUP msgs, $RUNS runs per size"
   echo "silo: $SILO_CMD"
+  [[ -z $BASELINE_CMD ]] || echo "baseline: $BASELINE_CMD"
   echo "postfix: private instance, defer_transports=smtp (accept+fsync only)${POSTFIX_OPTS[*]:+, }${POSTFIX_OPTS[*]:-}"
 } >"$REPORT"
 
 for kib in $SIZES; do
   n=${COUNT:-$(default_count "$kib")}
-  s_rates=() p_rates=() s_rss=() p_rss=() p_pss=() rows=()
+  s_rates=() p_rates=() s_rss=() p_rss=() p_pss=() rows=() s_cpu=() b_rates=() b_rss=() b_cpu=() brows=()
   for ((r = 1; r <= RUNS; r++)); do
     measure silo "$kib" "$n" "$r"
-    s_rates+=("$R_RATE"); s_rss+=("$R_RSS"); srow="$R_RATE $(mib "$R_RSS") $R_CHECK"
+    s_rates+=("$R_RATE"); s_rss+=("$R_RSS"); s_cpu+=("$R_CPU"); srow="$R_RATE $(mib "$R_RSS") $R_CHECK"
+    if [[ -n $BASELINE_CMD ]]; then
+      measure baseline "$kib" "$n" "$r"
+      b_rates+=("$R_RATE"); b_rss+=("$R_RSS"); b_cpu+=("$R_CPU")
+      brows+=("$r ${s_cpu[-1]} $R_RATE $(mib "$R_RSS") $R_CPU $R_CHECK")
+    fi
     measure postfix "$kib" "$n" "$r"
     p_rates+=("$R_RATE"); p_rss+=("$R_RSS"); p_pss+=("$R_PSS")
     rows+=("$r $srow $R_RATE $(mib "$R_RSS") $(mib "$R_PSS") $R_CHECK")
@@ -301,6 +326,20 @@ for kib in $SIZES; do
       "$(mib "$(echo "${s_rss[*]}" | maxof)")" "(RSS=max)" "$pm" \
       "$(mib "$(echo "${p_rss[*]}" | maxof)")" "$(mib "$(echo "${p_pss[*]}" | maxof)")"
     echo "ratio silo/postfix (medians): $ratio"
+    echo "silo CPU per message (ms): $(echo "${s_cpu[*]}" | median3) median of ${s_cpu[*]}"
+    if [[ -n $BASELINE_CMD ]]; then
+      bm=$(echo "${b_rates[*]}" | median)
+      echo "baseline, interleaved with the silo runs above:"
+      printf '%-6s | %12s | %10s %9s %12s %-12s\n' run "silo cpu/msg" "msg/s" "RSS MiB" "cpu ms/msg" check
+      for row in "${brows[@]}"; do
+        # shellcheck disable=SC2086  # row is a whitespace-separated record
+        printf '%-6s | %12s | %10s %9s %12s %-12s\n' $row
+      done
+      printf '%-6s | %12s | %10s %9s %12s\n' median "$(echo "${s_cpu[*]}" | median3)" "$bm" \
+        "$(mib "$(echo "${b_rss[*]}" | maxof)")" "$(echo "${b_cpu[*]}" | median3)"
+      echo "ratio silo/baseline (medians): msg/s $(awk -v a="$sm" -v b="$bm" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')," \
+        "CPU per message $(awk -v a="$(echo "${s_cpu[*]}" | median3)" -v b="$(echo "${b_cpu[*]}" | median3)" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')"
+    fi
   } >>"$REPORT"
 done
 

@@ -83,3 +83,13 @@ install_traps() { # cleanup-function
   trap 'echo "run.sh: interrupted" >&2; exit 130' INT
   trap 'exit 143' TERM
 }
+
+# User+system CPU seconds of process $1 so far (proc(5) stat fields 14 and 15, in 1/100 s); empty
+# when it is gone. The server must be that process: a command run by bash -c starts it with exec.
+cpu_seconds() { awk '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / 100}' "/proc/$1/stat" 2>/dev/null || true; }
+
+# Milliseconds of CPU per message between two cpu_seconds readings: $1 before, $2 after, $3 messages.
+cpu_ms_per_message() {
+  if [[ -z $1 || -z $2 ]]; then echo n/a; return; fi
+  awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.3f", (b - a) * 1000 / n}'
+}

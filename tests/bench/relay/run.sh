@@ -29,6 +29,14 @@
 #   conns        SMTP sessions the sinks counted during the timed part
 #                (smtp-sink -c "sess="): shows how well connections are
 #                reused (ideal: about N / 100).
+#   cpu ms/msg   silo only: user+system CPU of the silo process from the
+#                start of the load to the last delivery, per message; less
+#                disturbed by other load on a noisy machine than wall time.
+#   baseline     with --baseline-dll, another build of the silo (e.g. the
+#                commit before a change, from a git worktree) runs in the
+#                same invocation, interleaved: run i of the silo, of the
+#                baseline, then of Postfix; the report adds its rows and the
+#                ratios silo/baseline.
 #
 # Why the comparison is fair
 #   Same load generator, same sinks, same machine, runs interleaved (silo run
@@ -67,6 +75,7 @@
 #                           for 1 KiB, 2000 for 50 KiB; 100000/KiB in
 #                           [400, 8000] in general)
 #     --sessions S          smtp-source sessions per domain (5; 4 domains)
+#     --baseline-dll PATH   a second silo build to compare (see baseline)
 #     --warmup W            untimed messages before each timed run (200)
 #     --concurrency C       connections per destination, both servers (10)
 #     --postfix-opt K=V     extra main.cf setting (repeatable), e.g.
@@ -97,6 +106,7 @@ PFX_INSTANCE=$REPO/tests/infra/postfix-instance.sh
 HELPER=$SCRIPT_DIR/relaybench.py
 PY=/usr/bin/python3
 SILO_DLL=src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll
+BASELINE_DLL=""
 DNSMASQ=/usr/sbin/dnsmasq
 export PATH=$PATH:/usr/sbin:/sbin
 
@@ -129,6 +139,7 @@ while [[ $# -gt 0 ]]; do
     --runs) need_arg "$@"; RUNS=$2; shift 2 ;;
     --count) need_arg "$@"; COUNT=$2; shift 2 ;;
     --sessions) need_arg "$@"; SESSIONS=$2; shift 2 ;;
+    --baseline-dll) need_arg "$@"; BASELINE_DLL=$2; shift 2 ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
     --concurrency) need_arg "$@"; CONCURRENCY=$2; shift 2 ;;
     --postfix-opt) need_arg "$@"; POSTFIX_OPTS+=("$2"); shift 2 ;;
@@ -167,6 +178,7 @@ done
 command -v dotnet >/dev/null || die "dotnet not found"
 cd "$REPO"
 [[ -f $SILO_DLL ]] || die "silo not built: $SILO_DLL missing (dotnet build -c Release)"
+[[ -z $BASELINE_DLL || -f $BASELINE_DLL ]] || die "baseline not built: $BASELINE_DLL missing"
 
 mkdir -p "$WORKDIR_PARENT"
 TMP=$(mktemp -d "$WORKDIR_PARENT/mc-relay-bench.XXXXXX")
@@ -226,7 +238,7 @@ file_size() { if [[ -f $1 ]]; then stat -c %s "$1"; else echo 0; fi; }
 # Upper bound for the shared fixtures (sinks, dnsmasq) in case this script
 # is killed with SIGKILL and cannot clean up: every step's bound, summed.
 n_sizes=$(wc -w <<<"$SIZES")
-LIFETIME=$((n_sizes * RUNS * 2 * (LOAD_TIMEOUT + DELIVER_TIMEOUT + 2 * 120 + 90) + 600))
+LIFETIME=$((n_sizes * RUNS * (${BASELINE_DLL:+1} + 2) * (LOAD_TIMEOUT + DELIVER_TIMEOUT + 2 * 120 + 90) + 600))
 
 
 # Starts the load in the background: one smtp-source per domain.
@@ -261,11 +273,11 @@ start_waiter() {
 }
 wait_waiter() { local rc=0; wait "$WAIT_PID" || rc=$?; WAIT_PID=""; return "$rc"; }
 
-start_silo() { # run dir
+start_silo() { # run dir, silo dll
   local d=$1
   read -r SILO_PORT HTTP_PORT <<<"$(helper ports 127.0.0.1 127.0.0.1)"
   mkdir -p "$d/spool"
-  setsid dotnet "$SILO_DLL" \
+  setsid dotnet "$2" \
     --Spool:Path="$d/spool" \
     --Smtp:Listen="127.0.0.1:$SILO_PORT" \
     --Http:Listen="127.0.0.1:$HTTP_PORT" \
@@ -282,6 +294,7 @@ start_silo() { # run dir
   wait_for_silo "$SILO_PID" "$d/silo.log" smtp_greets "$SILO_PORT"
 }
 stop_silo() { stop_pid "$SILO_PID" 10; SILO_PID=""; }
+
 
 sink_total() { # "sessions messages" summed over the sinks
   local i s m ts=0 tm=0
@@ -352,16 +365,18 @@ rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
-# One measured run. $1 silo|postfix, $2 size KiB, $3 count, $4 run index.
-# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CONNS R_CHECK.
+# One measured run. $1 silo|baseline|postfix, $2 size KiB, $3 count, $4 run index.
+# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CONNS R_CPU R_CHECK.
 measure() {
   local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024))
   local d=$TMP/$kind-$kib-$idx port pid dlog target offset sess0 msgs0 sess msgs
   local t0 t_acc w_status w_epoch w_count w_left rc=0 wrc=0 fails=()
-  local got uniq p50 p99 problems
+  local got uniq p50 p99 problems cpu0="" dll=$SILO_DLL logs=$kind
   mkdir -p "$d"
-  if [[ $kind == silo ]]; then
-    start_silo "$d"
+  # A baseline is a silo: the same delivery log and spool are read.
+  [[ $kind != baseline ]] || { dll=$BASELINE_DLL; logs=silo; }
+  if [[ $kind != postfix ]]; then
+    start_silo "$d" "$dll"
     port=$SILO_PORT; pid=$SILO_PID
     dlog=$d/delivery.log; target=$d/spool/spool.db
   else
@@ -374,7 +389,7 @@ measure() {
 
   if [[ $WARMUP -gt 0 ]]; then
     offset=$(file_size "$dlog")
-    start_waiter "$kind" "$dlog" "$offset" "$WARMUP" 120 "$target" "$d/warmup.wait"
+    start_waiter "$logs" "$dlog" "$offset" "$WARMUP" 120 "$target" "$d/warmup.wait"
     start_load "$port" "$bytes" "$WARMUP" "$d/warmup"
     wait_load || { cat "$d"/warmup.*.err >&2; die "$kind: warm-up load failed"; }
     wait_waiter || { cat "$d/warmup.wait" >&2; die "$kind: warm-up not delivered"; }
@@ -382,19 +397,22 @@ measure() {
 
   offset=$(file_size "$dlog")
   read -r sess0 msgs0 <<<"$(sink_total)"
-  SAMPLER_SECONDS=$((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60)) start_sampler "$kind" "$pid" "$d/mem"
-  start_waiter "$kind" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
+  SAMPLER_SECONDS=$((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60)) start_sampler "$logs" "$pid" "$d/mem"
+  start_waiter "$logs" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
   sleep 0.2 # let the waiter's python start up outside the timed part
+  [[ $kind == postfix ]] || cpu0=$(cpu_seconds "$pid")
   t0=$(date +%s.%N)
   start_load "$port" "$bytes" "$n" "$d/load"
   wait_load || rc=$?
   t_acc=$(date +%s.%N)
   wait_waiter || wrc=$?
+  R_CPU=n/a
+  [[ -z $cpu0 ]] || R_CPU=$(cpu_ms_per_message "$cpu0" "$(cpu_seconds "$pid")" "$n")
   stop_sampler
   read -r R_RSS R_PSS <"$d/mem"
   read -r w_status w_epoch w_count w_left <"$d/wait" || true
 
-  read -r got uniq p50 p99 problems <<<"$(helper stats "$kind" "$dlog" "$offset")"
+  read -r got uniq p50 p99 problems <<<"$(helper stats "$logs" "$dlog" "$offset")"
   read -r sess msgs <<<"$(sink_total)"
   R_CONNS=$((sess - sess0)); msgs=$((msgs - msgs0))
   R_P50=$p50; R_P99=$p99
@@ -417,11 +435,11 @@ measure() {
   else
     R_CHECK="FAIL($(IFS=';'; echo "${fails[*]}"))"
   fi
-  [[ $kind != silo ]] || { stop_silo; rm -rf -- "$d/spool"; }
+  [[ $kind == postfix ]] || { stop_silo; rm -rf -- "$d/spool"; }
   log "$kind ${kib}KiB run $idx: $n msgs, accepted $R_ACC/s" \
     "($(secs "$t0" "$t_acc")s), delivered $R_DLV/s" \
     "(${w_epoch:+$(secs "$t0" "$w_epoch")}s), queue p50 ${p50}s p99 ${p99}s," \
-    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), $R_CONNS connections" \
+    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), CPU $R_CPU ms/msg, $R_CONNS connections" \
     "to the sinks, check $R_CHECK"
 }
 
@@ -441,6 +459,7 @@ REPORT=$TMP/report.txt
   echo "sinks: $DOMAINS x smtp-sink on 127.0.20.1-$DOMAINS:$SINK_PORT;" \
     "shaping: $CONCURRENCY conns/destination, $MSGS_PER_CONN msgs/conn for both"
   echo "silo: $SILO_DLL, DNS via dnsmasq, PollInterval 100ms${SILO_OPTS[*]:+, }${SILO_OPTS[*]:-}"
+  [[ -z $BASELINE_DLL ]] || echo "baseline: $BASELINE_DLL, the same settings"
   echo "postfix: private instance (tests/infra/postfix-instance.sh --deliver), transport_maps" \
     "-> sinks, no DNS, default_destination_concurrency_limit=$CONCURRENCY," \
     "smtp_connection_reuse_count_limit=$MSGS_PER_CONN${POSTFIX_OPTS[*]:+, ${POSTFIX_OPTS[*]}}"
@@ -453,13 +472,20 @@ REPORT=$TMP/report.txt
 FAILED=0
 for kib in $SIZES; do
   n=${COUNT:-$(default_count "$kib")}
-  sa=() sd=() s5=() s9=() sr=() sc=() pa=() pd=() p5=() p9=() pr=() pp=() pc=() rows=()
+  sa=() sd=() s5=() s9=() sr=() sc=() su=() pa=() pd=() p5=() p9=() pr=() pp=() pc=() rows=()
+  ba=() bd=() b5=() b9=() br=() bu=() brows=()
   for ((r = 1; r <= RUNS; r++)); do
     measure silo "$kib" "$n" "$r"
     sa+=("$R_ACC"); sd+=("$R_DLV"); s5+=("$R_P50"); s9+=("$R_P99"); sr+=("$R_RSS")
-    sc+=("$R_CONNS")
+    sc+=("$R_CONNS"); su+=("$R_CPU")
     srow="$R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CONNS $R_CHECK"
     [[ $R_CHECK == ok ]] || FAILED=1
+    if [[ -n $BASELINE_DLL ]]; then
+      measure baseline "$kib" "$n" "$r"
+      ba+=("$R_ACC"); bd+=("$R_DLV"); b5+=("$R_P50"); b9+=("$R_P99"); br+=("$R_RSS"); bu+=("$R_CPU")
+      brows+=("$r ${su[-1]} ${sr[-1]} $R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CPU $R_CHECK")
+      [[ $R_CHECK == ok ]] || FAILED=1
+    fi
     measure postfix "$kib" "$n" "$r"
     pa+=("$R_ACC"); pd+=("$R_DLV"); p5+=("$R_P50"); p9+=("$R_P99"); pr+=("$R_RSS"); pp+=("$R_PSS")
     pc+=("$R_CONNS")
@@ -489,8 +515,29 @@ for kib in $SIZES; do
       "$(mib "$(echo "${pr[*]}" | maxof)")" "$(mib "$(echo "${pp[*]}" | maxof)")" \
       "$(echo "${pc[*]}" | median %.0f)" ""
     echo "(median row: memory = max over runs)"
+    echo "silo CPU per message (ms): $(echo "${su[*]}" | median %.3f) median of ${su[*]}"
     echo "ratio silo/postfix (medians): accepted/s $(ratio "$sam" "$pam")," \
       "delivered/s $(ratio "$sdm" "$pdm")"
+    if [[ -n $BASELINE_DLL ]]; then
+      bam=$(echo "${ba[*]}" | median %.0f); bdm=$(echo "${bd[*]}" | median %.0f)
+      sum=$(echo "${su[*]}" | median %.3f); bum=$(echo "${bu[*]}" | median %.3f)
+      bfmt='%-6s | %8s %8s | %6s %6s %6s %6s %6s %8s %-5s\n'
+      echo "baseline, interleaved with the silo runs above (silo cpu/RSS repeated for comparison):"
+      # shellcheck disable=SC2059
+      printf "$bfmt" run "silo cpu" "silo RSS" acc/s dlv/s p50 p99 RSS "cpu/msg" check
+      for row in "${brows[@]}"; do
+        read -r bi bcpu brss brest <<<"$row"
+        # shellcheck disable=SC2086,SC2059
+        printf "$bfmt" "$bi" "$bcpu" "$(mib "$brss")" $brest
+      done
+      # shellcheck disable=SC2059
+      printf "$bfmt" median "$sum" "$(mib "$(echo "${sr[*]}" | maxof)")" "$bam" "$bdm" \
+        "$(echo "${b5[*]}" | median %.3f)" "$(echo "${b9[*]}" | median %.3f)" \
+        "$(mib "$(echo "${br[*]}" | maxof)")" "$bum" ""
+      echo "ratio silo/baseline (medians): accepted/s $(ratio "$sam" "$bam")," \
+        "delivered/s $(ratio "$sdm" "$bdm"), CPU per message $(ratio "$sum" "$bum")," \
+        "peak RSS $(ratio "$(echo "${sr[*]}" | maxof)" "$(echo "${br[*]}" | maxof)")"
+    fi
   } >>"$REPORT"
 done
 [[ $FAILED -eq 0 ]] || echo "RESULT: FAIL - some runs did not deliver exactly N (see check columns)" >>"$REPORT"

@@ -44,25 +44,41 @@ internal sealed class BridgedFamily
         {
             return;
         }
-        series.Seen = _bridge.Generation;
         switch (Kind)
         {
             case InstrumentKind.SummedCounter when value >= 0:
                 ((Counter.Child)series.Child).Inc(value);
                 break;
             case InstrumentKind.ObservedCounter:
-                ((Counter.Child)series.Child).IncTo(value);
+                series.Seen = _bridge.Generation;
+                SetObservedCounter(series, value);
                 break;
             case InstrumentKind.SummedGauge:
                 ((Gauge.Child)series.Child).Inc(value);
                 break;
             case InstrumentKind.SetGauge:
+                series.Seen = _bridge.Generation;
                 ((Gauge.Child)series.Child).Set(value);
                 break;
             case InstrumentKind.Histogram:
                 ((Histogram.Child)series.Child).Observe(value);
                 break;
         }
+    }
+
+    /// <summary>
+    /// An observed cumulative value replaces the last (the runtime reports some counts that fall,
+    /// e.g. the thread pool's queue length). A lower one is a counter reset: a fresh series, which
+    /// Prometheus's rate() reads as one.
+    /// </summary>
+    private void SetObservedCounter(Series series, double value)
+    {
+        if (value < ((Counter.Child)series.Child).Value)
+        {
+            series.Child.Remove();
+            series.Child = Child(series.LabelNames, series.LabelValues);
+        }
+        ((Counter.Child)series.Child).IncTo(value);
     }
 
     /// <summary>Removes the observed series that the scrape of <paramref name="generation"/> did not report.</summary>
@@ -94,7 +110,7 @@ internal sealed class BridgedFamily
                 _bridge.SeriesDropped();
                 return null;
             }
-            return _series.GetOrAdd(buffer.Written.ToString(), _ => new Series(Child(names, values)));
+            return _series.GetOrAdd(buffer.Written.ToString(), _ => new Series(names, values, Child(names, values)));
         }
         finally
         {
@@ -131,11 +147,16 @@ internal sealed class BridgedFamily
         _ => GaugeCollector(labelNames).WithLabels(values),
     };
 
-    private sealed class Series(ChildBase child)
+    /// <summary>One label set's prometheus-net child; observed ones are stamped with the scrape that last saw them.</summary>
+    private sealed class Series(string[] labelNames, string[] labelValues, ChildBase child)
     {
         private long _seen;
 
-        public ChildBase Child { get; } = child;
+        public string[] LabelNames { get; } = labelNames;
+
+        public string[] LabelValues { get; } = labelValues;
+
+        public ChildBase Child { get; set; } = child;
 
         public long Seen
         {

@@ -85,11 +85,23 @@ internal sealed class MeterBridge : IDisposable
             return;
         }
         var name = PrometheusNaming.FamilyName(instrument, kind.PrometheusType());
-        var family = _families.GetOrAdd(name, _ => new BridgedFamily(this, _factory, name, kind, instrument));
-        // Two instruments that map to one name are merged only when they agree on the type
-        // (prometheus-net refuses two collector types under one name).
-        if (family.Kind.PrometheusType() != kind.PrometheusType())
+        BridgedFamily family;
+        try
         {
+            family = _families.GetOrAdd(name, _ => new BridgedFamily(this, _factory, name, kind, instrument));
+        }
+        catch (ArgumentException)
+        {
+            // prometheus-net refused the family (e.g. bucket bounds that do not increase): the
+            // instrument goes unexported rather than failing the room that created it.
+            SeriesDropped();
+            return;
+        }
+        // Two instruments that map to one name are merged only when they record alike (prometheus-net
+        // refuses two collector types under one name, and a counter summed and one observed would mix).
+        if (family.Kind != kind)
+        {
+            SeriesDropped();
             return;
         }
         if (instrument.IsObservable)

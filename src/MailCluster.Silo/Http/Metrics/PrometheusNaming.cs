@@ -40,8 +40,8 @@ internal static class PrometheusNaming
         };
     }
 
-    /// <summary>A tag key as a label name: <c>[a-zA-Z_][a-zA-Z0-9_]*</c> (colons are for metric names only).</summary>
-    public static void AppendLabelName(ref CharBuffer buffer, string tagKey) => AppendSanitized(ref buffer, tagKey, allowColon: false);
+    /// <summary>A tag key as a label name, and a metric name: <c>[a-zA-Z_][a-zA-Z0-9_]*</c> (prometheus-net refuses colons, which are for recording rules).</summary>
+    public static void AppendLabelName(ref CharBuffer buffer, string tagKey) => AppendSanitized(ref buffer, tagKey);
 
     private static string AppendSuffix(string name, string suffix) =>
         name.EndsWith("_" + suffix, StringComparison.Ordinal) ? name : $"{name}_{suffix}";
@@ -51,7 +51,7 @@ internal static class PrometheusNaming
         var buffer = new CharBuffer(stackalloc char[128]);
         try
         {
-            AppendSanitized(ref buffer, name, allowColon: true);
+            AppendSanitized(ref buffer, name);
             return buffer.Written.ToString();
         }
         finally
@@ -60,7 +60,7 @@ internal static class PrometheusNaming
         }
     }
 
-    private static void AppendSanitized(ref CharBuffer buffer, string name, bool allowColon)
+    private static void AppendSanitized(ref CharBuffer buffer, string name)
     {
         if (name.Length == 0 || char.IsAsciiDigit(name[0]))
         {
@@ -68,7 +68,7 @@ internal static class PrometheusNaming
         }
         foreach (var c in name)
         {
-            buffer.Append(char.IsAsciiLetterOrDigit(c) || c == '_' || (allowColon && c == ':') ? c : '_');
+            buffer.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
         }
     }
 }

@@ -1,0 +1,60 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace MailCluster.Spool.Sqlite;
+
+/// <summary>Creates a new spool's schema, or brings an older one up to date; a current spool is only read.</summary>
+internal static class SqliteSchema
+{
+    private const int Version = 2;
+
+    public static void Prepare(SqliteConnection connection, SpoolHeadroom headroom)
+    {
+        switch (connection.QueryInt64("PRAGMA user_version;"))
+        {
+            case 0:
+                Create(connection);
+                break;
+            case 1:
+                UpgradeFromVersion1(connection, headroom);
+                break;
+        }
+    }
+
+    private static void Create(SqliteConnection connection)
+    {
+        // 16 KiB pages: a typical message body needs a short overflow chain, not a long one.
+        connection.Execute("PRAGMA page_size = 16384;");
+        // Before the first table: free pages can then be given back to the filesystem (incremental
+        // vacuum) when space runs short.
+        connection.Execute("PRAGMA auto_vacuum = INCREMENTAL;");
+        connection.Execute("PRAGMA journal_mode = WAL;");
+        connection.Execute(Script());
+        connection.Execute($"PRAGMA user_version = {Version};");
+    }
+
+    /// <summary>
+    /// Version 2 gives free pages back: an existing file takes that only by a rebuild (VACUUM),
+    /// which writes up to twice the database. Without that room it stays at version 1 (its freed
+    /// pages are reused, not given back) and is tried again at the next open.
+    /// </summary>
+    private static void UpgradeFromVersion1(SqliteConnection connection, SpoolHeadroom headroom)
+    {
+        var databaseBytes = connection.QueryInt64("PRAGMA page_count;") * connection.QueryInt64("PRAGMA page_size;");
+        if (headroom.Refuses(2 * databaseBytes) is not null)
+        {
+            return;
+        }
+        connection.Execute("PRAGMA auto_vacuum = INCREMENTAL;");
+        connection.Execute("VACUUM;");
+        connection.Execute($"PRAGMA user_version = {Version};");
+    }
+
+    private static string Script()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("MailCluster.Spool.Sqlite.schema.sql")
+            ?? throw new InvalidOperationException("The embedded SQLite schema is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
