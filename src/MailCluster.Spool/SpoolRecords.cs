@@ -88,6 +88,9 @@ public enum OutcomeAction
 
     /// <summary>Not attempted (suspended domain, shutdown): back to the queue unchanged.</summary>
     Released,
+
+    /// <summary>Removed by an operator, without a DSN (spam runs, test mail): removed.</summary>
+    Deleted,
 }
 
 /// <summary>The outcome of one claimed recipient; <see cref="NextAttemptAt"/> is required for <see cref="OutcomeAction.Deferred"/>.</summary>

@@ -114,7 +114,7 @@ public abstract class SpoolConformanceTests
     public async Task OutcomesRemoveRescheduleOrRelease()
     {
         await using var spool = Open();
-        var envelope = Envelope("a@one.test", "b@one.test", "c@one.test");
+        var envelope = Envelope("a@one.test", "b@one.test", "c@one.test", "d@one.test");
         await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
         var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
         var retryAt = s_received.AddMinutes(5);
@@ -124,6 +124,7 @@ public abstract class SpoolConformanceTests
                 new RecipientOutcome(claimed[0].Id, OutcomeAction.Delivered),
                 new RecipientOutcome(claimed[1].Id, OutcomeAction.Deferred, retryAt, "451 4.3.0 try later"),
                 new RecipientOutcome(claimed[2].Id, OutcomeAction.Released),
+                new RecipientOutcome(claimed[3].Id, OutcomeAction.Deleted, LastReply: "deleted by operator"),
             ],
             CancellationToken.None);
 

@@ -68,7 +68,7 @@ public sealed class QueueOperations
     public async Task<int> DeleteAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {
         var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
-        await _spool.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Bounced, LastReply: "deleted by operator")).ToList(), cancellationToken);
+        await _spool.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Deleted, LastReply: "deleted by operator")).ToList(), cancellationToken);
         return claimed.Count;
     }
 

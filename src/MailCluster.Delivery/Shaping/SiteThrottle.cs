@@ -22,8 +22,6 @@ public sealed class SiteThrottle
 
     public TokenBucket? NewConnections { get; }
 
-    public int ActiveConnections => Volatile.Read(ref _connections);
-
     public bool TryAcquireConnection(out ConnectionLease lease)
     {
         lease = default;

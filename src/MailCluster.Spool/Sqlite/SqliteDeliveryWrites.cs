@@ -124,7 +124,7 @@ internal sealed class SqliteDeliveryWrites
         {
             switch (outcome.Action)
             {
-                case OutcomeAction.Delivered or OutcomeAction.Bounced:
+                case OutcomeAction.Delivered or OutcomeAction.Bounced or OutcomeAction.Deleted:
                     _remove.Parameters.Clear();
                     _remove.Parameters.AddWithValue("$id", outcome.RecipientId);
                     if (_remove.ExecuteScalar() is long messageId)

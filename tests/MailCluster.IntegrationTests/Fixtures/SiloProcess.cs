@@ -77,6 +77,9 @@ public sealed class SiloProcess : IAsyncDisposable
         // (MailWorld turns it on), and the resolver never falls back to the machine's nameservers.
         info.ArgumentList.Add("--Delivery:Enabled=false");
         info.ArgumentList.Add("--Dns:Nameservers:0=127.0.0.1:9");
+        // A small reserve: the default (1% of the filesystem) would make the tests depend on how full
+        // the machine's disk is. FullSpoolDiskRecoversByDelivering sets its own.
+        info.ArgumentList.Add("--Spool:MinFreeBytes=16777216");
         foreach (var argument in _extraArguments)
         {
             info.ArgumentList.Add(argument);
