@@ -87,8 +87,9 @@ public sealed class DsnBuilder
         var part = new MessageDeliveryStatus();
         if (global)
         {
-            // RFC 6533 3: the UTF-8 form of message/delivery-status.
+            // RFC 6533 3: the UTF-8 form of message/delivery-status, whose fields carry raw UTF-8.
             part.ContentType.MediaSubtype = "global-delivery-status";
+            part.ContentTransferEncoding = ContentEncoding.EightBit;
         }
         part.Headers.Add(Raw("Content-Description", "Delivery report"));
         var fields = new StringBuilder(512);

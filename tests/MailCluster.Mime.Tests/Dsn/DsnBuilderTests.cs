@@ -179,6 +179,7 @@ public sealed class DsnBuilderTests
         Assert.Equal("utf-8; j\u00f6rg@dest.test", status.StatusGroups[1]["Final-Recipient"]);
         Assert.StartsWith("Content-Type: text/plain; charset=utf-8\r\n", parts[0].Headers, StringComparison.Ordinal);
         Assert.StartsWith("Content-Type: message/global-delivery-status\r\n", parts[1].Headers, StringComparison.Ordinal);
+        Assert.Contains("Content-Transfer-Encoding: 8bit\r\n", parts[1].Headers, StringComparison.Ordinal);
         Assert.Contains("Final-Recipient: utf-8; j\u00f6rg@dest.test\r\n", parts[1].Body, StringComparison.Ordinal);
         Assert.StartsWith("Content-Type: message/global-headers\r\n", parts[2].Headers, StringComparison.Ordinal);
     }
