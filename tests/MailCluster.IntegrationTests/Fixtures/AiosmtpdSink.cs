@@ -59,7 +59,10 @@ public sealed class AiosmtpdSink : IAsyncDisposable
         {
             return [];
         }
-        return File.ReadAllLines(path).Where(l => l.Length > 0).Select(Parse).ToList();
+        // The sink may be writing a line right now (a large message takes several writes): only
+        // the lines it has ended count.
+        var text = File.ReadAllText(path);
+        return text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Parse).ToList();
     }
 
     public int MaxConcurrentConnections()
