@@ -177,6 +177,26 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
     }
 
     [Fact]
+    public async Task AReadOfADamagedFileFailsAsTheSpoolNotAsSqlite()
+    {
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(Envelope("a@one.test"), Content("x\r\n"), CancellationToken.None);
+        }
+        SqliteConnection.ClearAllPools();
+        var file = Path.Combine(_directory.Path, "spool.db");
+        File.Delete(file + "-wal");
+        File.Delete(file + "-shm");
+        await using var damaged = Open();
+        await File.WriteAllBytesAsync(file, new byte[64 * 1024]);
+        SqliteConnection.ClearAllPools();
+
+        var failure = await Assert.ThrowsAnyAsync<SpoolUnavailableException>(() => damaged.CountAsync(CancellationToken.None).AsTask());
+
+        Assert.IsType<SqliteException>(failure.InnerException);
+    }
+
+    [Fact]
     public void QueueIdsAreUniqueAndSortByTime()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));

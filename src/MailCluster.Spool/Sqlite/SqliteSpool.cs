@@ -82,149 +82,163 @@ public sealed class SqliteSpool : ISpool
     public async ValueTask<int> RescheduleAsync(RecipientSelector selector, DateTimeOffset at, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Reschedule(selector, at), cancellationToken);
 
-    public async ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
-            """
-            SELECT r.domain,
-                   sum(r.state = 0 AND r.next_attempt_at <= $now),
-                   sum(r.state = 0 AND r.next_attempt_at > $now),
-                   sum(r.state = 1),
-                   min(m.received_at)
-            FROM recipients r JOIN messages m ON m.id = r.message_id
-            GROUP BY r.domain ORDER BY count(*) DESC, r.domain
-            """;
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var summaries = new List<DomainQueueSummary>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            summaries.Add(new DomainQueueSummary(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
-        }
-        return summaries;
-    }
-
-    public async ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
-            """
-            SELECT domain FROM recipients
-            WHERE state = 0 AND next_attempt_at <= $now
-            GROUP BY domain ORDER BY min(next_attempt_at) LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var domains = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            domains.Add(reader.GetString(0));
-        }
-        return domains;
-    }
-
-    public async ValueTask<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT min(next_attempt_at) FROM recipients WHERE state = 0";
-        return await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : null;
-    }
-
-    public async ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
-            """
-            SELECT m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit,
-                   r.address, r.domain, r.state, r.attempts, r.next_attempt_at, r.last_reply, r.notify, r.orcpt
-            FROM messages m JOIN recipients r ON r.message_id = m.id
-            WHERE m.queue_id = $queue_id
-            ORDER BY r.id
-            """;
-        command.Parameters.AddWithValue("$queue_id", queueId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        SpoolMessage? message = null;
-        var recipients = new List<SpoolRecipient>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            message ??= new SpoolMessage(
-                queueId,
-                reader.GetString(0),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetBoolean(5),
-                reader.GetBoolean(6),
-                recipients);
-            recipients.Add(new SpoolRecipient(
-                reader.GetString(7),
-                reader.GetString(8),
-                (RecipientState)reader.GetInt32(9),
-                reader.GetInt32(10),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
-                reader.IsDBNull(12) ? null : reader.GetString(12),
-                reader.IsDBNull(13) ? null : reader.GetString(13),
-                reader.IsDBNull(14) ? null : reader.GetString(14)));
-        }
-        return message;
-    }
-
-    public async ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        long rowId;
-        int size;
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT id, size FROM messages WHERE queue_id = $queue_id";
-            command.Parameters.AddWithValue("$queue_id", queueId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
+    public ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<DomainQueueSummary>>(
+            async connection =>
             {
-                return false;
-            }
-            (rowId, size) = (reader.GetInt64(0), checked((int)reader.GetInt64(1)));
-        }
-        // Incremental blob I/O straight into the caller's buffer: no intermediate array.
-        using var blob = new SqliteBlob(connection, "messages", "content", rowId, readOnly: true);
-        var span = destination.GetSpan(size)[..size];
-        blob.ReadExactly(span);
-        destination.Advance(size);
-        return true;
-    }
+                await using var command = connection.CreateCommand();
+                command.CommandText =
+                    """
+                    SELECT r.domain,
+                           sum(r.state = 0 AND r.next_attempt_at <= $now),
+                           sum(r.state = 0 AND r.next_attempt_at > $now),
+                           sum(r.state = 1),
+                           min(m.received_at)
+                    FROM recipients r JOIN messages m ON m.id = r.message_id
+                    GROUP BY r.domain ORDER BY count(*) DESC, r.domain
+                    """;
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                var summaries = new List<DomainQueueSummary>();
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    summaries.Add(new DomainQueueSummary(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+                }
+                return summaries;
+            },
+            cancellationToken);
 
-    public async ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
-            """
-            SELECT (SELECT count(*) FROM messages),
-                   (SELECT count(*) FROM recipients WHERE state = 0),
-                   (SELECT count(*) FROM recipients WHERE state = 1)
-            """;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new SpoolCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
+    public ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<string>>(
+            async connection =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText =
+                    """
+                    SELECT domain FROM recipients
+                    WHERE state = 0 AND next_attempt_at <= $now
+                    GROUP BY domain ORDER BY min(next_attempt_at) LIMIT $limit
+                    """;
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$limit", limit);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                var domains = new List<string>();
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    domains.Add(reader.GetString(0));
+                }
+                return domains;
+            },
+            cancellationToken);
 
-    public async ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
-    {
-        var counts = await CountAsync(cancellationToken);
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT min(received_at) FROM messages";
-        var oldest = await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : (DateTimeOffset?)null;
-        var bytes = Directory.EnumerateFiles(_options.Path, DatabaseFile + "*").Sum(file => new FileInfo(file).Length);
-        return new SpoolStatistics(counts, oldest, bytes);
-    }
+    public ValueTask<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken) =>
+        ReadAsync<DateTimeOffset?>(
+            async connection =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT min(next_attempt_at) FROM recipients WHERE state = 0";
+                return await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : null;
+            },
+            cancellationToken);
+
+    public ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken) =>
+        ReadAsync<SpoolMessage?>(
+            async connection =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText =
+                    """
+                    SELECT m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit,
+                           r.address, r.domain, r.state, r.attempts, r.next_attempt_at, r.last_reply, r.notify, r.orcpt
+                    FROM messages m JOIN recipients r ON r.message_id = m.id
+                    WHERE m.queue_id = $queue_id
+                    ORDER BY r.id
+                    """;
+                command.Parameters.AddWithValue("$queue_id", queueId);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                SpoolMessage? message = null;
+                var recipients = new List<SpoolRecipient>();
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    message ??= new SpoolMessage(
+                        queueId,
+                        reader.GetString(0),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                        reader.GetInt64(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4),
+                        reader.GetBoolean(5),
+                        reader.GetBoolean(6),
+                        recipients);
+                    recipients.Add(new SpoolRecipient(
+                        reader.GetString(7),
+                        reader.GetString(8),
+                        (RecipientState)reader.GetInt32(9),
+                        reader.GetInt32(10),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
+                        reader.IsDBNull(12) ? null : reader.GetString(12),
+                        reader.IsDBNull(13) ? null : reader.GetString(13),
+                        reader.IsDBNull(14) ? null : reader.GetString(14)));
+                }
+                return message;
+            },
+            cancellationToken);
+
+    public ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken) =>
+        ReadAsync<bool>(
+            async connection =>
+            {
+                long rowId;
+                int size;
+                await using (var command = connection.CreateCommand())
+                {
+                    command.CommandText = "SELECT id, size FROM messages WHERE queue_id = $queue_id";
+                    command.Parameters.AddWithValue("$queue_id", queueId);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return false;
+                    }
+                    (rowId, size) = (reader.GetInt64(0), checked((int)reader.GetInt64(1)));
+                }
+                // Incremental blob I/O straight into the caller's buffer: no intermediate array.
+                using var blob = new SqliteBlob(connection, "messages", "content", rowId, readOnly: true);
+                var span = destination.GetSpan(size)[..size];
+                blob.ReadExactly(span);
+                destination.Advance(size);
+                return true;
+            },
+            cancellationToken);
+
+    public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) =>
+        ReadAsync<SpoolCounts>(
+            async connection =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText =
+                    """
+                    SELECT (SELECT count(*) FROM messages),
+                           (SELECT count(*) FROM recipients WHERE state = 0),
+                           (SELECT count(*) FROM recipients WHERE state = 1)
+                    """;
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                return new SpoolCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            },
+            cancellationToken);
+
+    public ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<SpoolStatistics>(
+            async connection =>
+            {
+                var counts = await CountAsync(cancellationToken);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT min(received_at) FROM messages";
+                var oldest = await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : (DateTimeOffset?)null;
+                var bytes = Directory.EnumerateFiles(_options.Path, DatabaseFile + "*").Sum(file => new FileInfo(file).Length);
+                return new SpoolStatistics(counts, oldest, bytes);
+            },
+            cancellationToken);
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
@@ -261,18 +275,21 @@ public sealed class SqliteSpool : ISpool
         _space.AfterCommit(connection);
     }
 
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a read on its own pooled connection (WAL lets it run beside the writer). SQLite's
+    /// failures become the spool's: the contract promises no other exception.
+    /// </summary>
+    private async ValueTask<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
         try
         {
+            await using var connection = new SqliteConnection(_connectionString);
             await connection.OpenAsync(cancellationToken);
+            return await read(connection);
         }
         catch (SqliteException exception)
         {
-            await connection.DisposeAsync();
             throw SqliteFailures.Classify(exception);
         }
-        return connection;
     }
 }

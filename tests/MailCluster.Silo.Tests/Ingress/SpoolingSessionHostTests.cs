@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Net;
+using System.Text;
+using MailCluster.Delivery.Actors;
+using MailCluster.Silo.Ingress;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Smtp.Server;
+using MailCluster.Spool;
+using MailCluster.Spool.Sqlite;
+using MailCluster.Testing.IO;
+using MailCluster.Testing.Spool;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Silo.Tests.Ingress;
+
+public sealed class SpoolingSessionHostTests : IAsyncDisposable
+{
+    private const long MiB = 1 << 20;
+
+    private readonly TempDirectory _directory = new();
+    private readonly TestMeterFactory _meters = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero));
+    private readonly DeliveryTrigger _trigger = new();
+    private readonly SmtpSessionInfo _session = new(new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 25), "silo.test");
+    private readonly SqliteSpool _spool;
+    private readonly SpoolingSessionHost _host;
+    private DiskSpace _disk = new(100 * MiB, 1000 * MiB);
+
+    public SpoolingSessionHostTests()
+    {
+        var options = new SpoolOptions { Path = _directory.Path, MinFreeBytes = 10 * MiB, BusyTimeout = TimeSpan.FromSeconds(1) };
+        _spool = TestSpool.Open(options, _meters, _time, _ => _disk);
+        _host = new SpoolingSessionHost(
+            _spool,
+            new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]),
+            new QueueIdGenerator(_time, new Random(1)),
+            new IngressMetrics(_meters, () => 0),
+            _trigger,
+            _time,
+            NullLogger<SpoolingSessionHost>.Instance);
+    }
+
+    [Fact]
+    public void SenderGets452WhileTheDeclaredSizeOrNothingAtAllFitsAboveTheReserve()
+    {
+        Assert.Null(_host.AuthorizeSender(_session, declaredSize: null));
+        Assert.Null(_host.AuthorizeSender(_session, declaredSize: 90 * MiB));
+        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, declaredSize: (90 * MiB) + 1));
+
+        _disk = new DiskSpace(9 * MiB, 1000 * MiB);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, declaredSize: null));
+    }
+
+    [Fact]
+    public async Task AMessageThatWouldCutIntoTheReserveGets452AndIsNotSpooled()
+    {
+        _disk = new DiskSpace(10 * MiB + 100, 1000 * MiB);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var reply = await CommitAsync("x\r\n".PadLeft(200, 'x'));
+
+        Assert.Equal(SmtpReplies.SpoolFull, reply);
+        Assert.Equal(0, (await _spool.CountAsync(CancellationToken.None)).Messages);
+    }
+
+    [Fact]
+    public async Task AStoredMessageIsAnsweredWithItsQueueIdAndCountsAgainstTheRoomUntilMeasuredAgain()
+    {
+        var reply = await CommitAsync("Subject: hi\r\n\r\nbody\r\n");
+
+        Assert.StartsWith("250 2.0.0 Ok: queued as ", reply.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await _spool.CountAsync(CancellationToken.None)).Messages);
+        Assert.True(_spool.Headroom.FreeBytes < 100 * MiB);
+    }
+
+    [Fact]
+    public async Task ASpoolThatCannotCommitGets451AndTheRoomTakenIsGivenBack()
+    {
+        await using var blocker = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False");
+        await blocker.OpenAsync();
+        await using var transaction = blocker.BeginTransaction(deferred: false);
+
+        var reply = await CommitAsync("Subject: hi\r\n\r\nbody\r\n");
+
+        Assert.Equal(SmtpReplies.SpoolUnavailable, reply);
+        Assert.Equal(100 * MiB, _spool.Headroom.FreeBytes);
+    }
+
+    private async Task<SmtpReply> CommitAsync(string content)
+    {
+        var transaction = new SmtpTransaction(new ReversePath(new Mailbox("a", "client.test")), new MailParameters(null, BodyType.SevenBit, false, DsnReturn.Unspecified, null));
+        var body = new ArrayBufferWriter<byte>();
+        _host.BeginMessage(_session, transaction, body);
+        body.Write(Encoding.ASCII.GetBytes(content));
+        return await _host.CommitAsync(_session, transaction, new ReadOnlySequence<byte>(body.WrittenMemory), CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _spool.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _trigger.Dispose();
+        _meters.Dispose();
+        _directory.Dispose();
+    }
+}
