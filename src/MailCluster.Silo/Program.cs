@@ -113,8 +113,14 @@ internal static class SiloServices
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
-        // CHUNKING (RFC 3030) when the peer offers it: no dot-stuffing pass over the content.
-        services.AddSingleton(sp => new SmtpClientOptions { HeloName = sp.GetRequiredService<DeliveryOptions>().HeloName, UseChunking = true });
+        // CHUNKING (RFC 3030) when the peer offers it, unless configured off: no dot-stuffing pass over the content.
+        services.AddOptions<SmtpClientOptions>()
+            .Configure(o => o.UseChunking = true)
+            .BindConfiguration("Delivery:Client")
+            .PostConfigure<IOptions<DeliveryOptions>>((o, delivery) => o.HeloName = delivery.Value.HeloName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SmtpClientOptions>>(new OptionsRules<SmtpClientOptions>(o => o.Validate()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SmtpClientOptions>>().Value);
         services.AddSingleton<IMxConnector, MxConnector>();
         services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<IOptions<ShapingOptions>>().Value));
         services.AddSingleton<SiteThrottleRegistry>();

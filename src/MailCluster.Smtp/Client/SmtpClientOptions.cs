@@ -20,25 +20,25 @@ public sealed class SmtpClientOptions
     /// <summary>Send content with BDAT (RFC 3030) when the peer offers CHUNKING; otherwise DATA. Default false.</summary>
     public bool UseChunking { get; set; }
 
-    /// <summary>One message per invalid option, naming it; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>One message per invalid option, named by its configuration path under <paramref name="section"/>; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(string section = "Delivery:Client")
     {
-        var errors = new List<string>(Timeouts.Validate());
+        var errors = new List<string>(Timeouts.Validate($"{section}:{nameof(Timeouts)}"));
         if (string.IsNullOrWhiteSpace(HeloName))
         {
-            errors.Add($"{nameof(SmtpClientOptions)}:{nameof(HeloName)} is empty; RFC 5321 4.1.1.1 requires a domain");
+            errors.Add($"{section}:{nameof(HeloName)} is empty; RFC 5321 4.1.1.1 requires a domain");
         }
         if (MaxReplyLineLength < 512)
         {
-            errors.Add($"{nameof(SmtpClientOptions)}:{nameof(MaxReplyLineLength)} is {MaxReplyLineLength}; RFC 5321 4.5.3.1.5 requires at least 512");
+            errors.Add($"{section}:{nameof(MaxReplyLineLength)} is {MaxReplyLineLength}; RFC 5321 4.5.3.1.5 requires at least 512");
         }
         if (MaxReplyLines < 1)
         {
-            errors.Add($"{nameof(SmtpClientOptions)}:{nameof(MaxReplyLines)} is {MaxReplyLines}; it must be at least 1");
+            errors.Add($"{section}:{nameof(MaxReplyLines)} is {MaxReplyLines}; it must be at least 1");
         }
         if (MaxReplyBytes < MaxReplyLineLength)
         {
-            errors.Add($"{nameof(SmtpClientOptions)}:{nameof(MaxReplyBytes)} is {MaxReplyBytes}; it must be at least {nameof(MaxReplyLineLength)} ({MaxReplyLineLength})");
+            errors.Add($"{section}:{nameof(MaxReplyBytes)} is {MaxReplyBytes}; it must be at least {nameof(MaxReplyLineLength)} ({MaxReplyLineLength})");
         }
         return errors;
     }

@@ -7,9 +7,6 @@ namespace MailCluster.Smtp.Client;
 /// </summary>
 public sealed class SmtpClientTimeouts
 {
-    /// <summary>TCP connect. Not in RFC 5321; default 30 s, as Postfix's <c>smtp_connect_timeout</c>. Used by the caller that opens the socket.</summary>
-    public TimeSpan Connect { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>The 220 greeting. RFC 5321 4.5.3.2.1: 5 minutes.</summary>
     public TimeSpan Greeting { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -34,35 +31,34 @@ public sealed class SmtpClientTimeouts
     /// <summary>The reply after the final dot or the last BDAT chunk. RFC 5321 4.5.3.2.6: 10 minutes.</summary>
     public TimeSpan DataTermination { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>One message per option that is not positive or is below its RFC 5321 4.5.3.2 floor; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>One message per option that is not positive or is below its RFC 5321 4.5.3.2 floor, named by its configuration path; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(string section)
     {
         var errors = new List<string>();
-        Positive(errors, nameof(Connect), Connect);
-        Positive(errors, nameof(Ehlo), Ehlo);
-        Positive(errors, nameof(TlsHandshake), TlsHandshake);
-        AtLeast(errors, nameof(Greeting), Greeting, TimeSpan.FromMinutes(5), "4.5.3.2.1");
-        AtLeast(errors, nameof(MailFrom), MailFrom, TimeSpan.FromMinutes(5), "4.5.3.2.2");
-        AtLeast(errors, nameof(RcptTo), RcptTo, TimeSpan.FromMinutes(5), "4.5.3.2.3");
-        AtLeast(errors, nameof(DataInitiation), DataInitiation, TimeSpan.FromMinutes(2), "4.5.3.2.4");
-        AtLeast(errors, nameof(DataBlock), DataBlock, TimeSpan.FromMinutes(3), "4.5.3.2.5");
-        AtLeast(errors, nameof(DataTermination), DataTermination, TimeSpan.FromMinutes(10), "4.5.3.2.6");
+        Positive(errors, section, nameof(Ehlo), Ehlo);
+        Positive(errors, section, nameof(TlsHandshake), TlsHandshake);
+        AtLeast(errors, section, nameof(Greeting), Greeting, TimeSpan.FromMinutes(5), "4.5.3.2.1");
+        AtLeast(errors, section, nameof(MailFrom), MailFrom, TimeSpan.FromMinutes(5), "4.5.3.2.2");
+        AtLeast(errors, section, nameof(RcptTo), RcptTo, TimeSpan.FromMinutes(5), "4.5.3.2.3");
+        AtLeast(errors, section, nameof(DataInitiation), DataInitiation, TimeSpan.FromMinutes(2), "4.5.3.2.4");
+        AtLeast(errors, section, nameof(DataBlock), DataBlock, TimeSpan.FromMinutes(3), "4.5.3.2.5");
+        AtLeast(errors, section, nameof(DataTermination), DataTermination, TimeSpan.FromMinutes(10), "4.5.3.2.6");
         return errors;
     }
 
-    private static void Positive(List<string> errors, string name, TimeSpan value)
+    private static void Positive(List<string> errors, string section, string name, TimeSpan value)
     {
         if (value <= TimeSpan.Zero)
         {
-            errors.Add($"{nameof(SmtpClientTimeouts)}:{name} is {value}; it must be positive");
+            errors.Add($"{section}:{name} is {value}; it must be positive");
         }
     }
 
-    private static void AtLeast(List<string> errors, string name, TimeSpan value, TimeSpan floor, string section)
+    private static void AtLeast(List<string> errors, string section, string name, TimeSpan value, TimeSpan floor, string rfcSection)
     {
         if (value < floor)
         {
-            errors.Add($"{nameof(SmtpClientTimeouts)}:{name} is {value}; RFC 5321 {section} requires at least {floor}");
+            errors.Add($"{section}:{name} is {value}; RFC 5321 {rfcSection} requires at least {floor}");
         }
     }
 }

@@ -137,10 +137,10 @@ public sealed class SmtpClientConnectionTests
         var errors = new SmtpClientOptions
         {
             MaxReplyLineLength = 100,
-            Timeouts = new SmtpClientTimeouts { DataTermination = TimeSpan.FromMinutes(1), Connect = TimeSpan.Zero },
+            Timeouts = new SmtpClientTimeouts { DataTermination = TimeSpan.FromMinutes(1), Ehlo = TimeSpan.Zero },
         }.Validate();
-        Assert.Contains("SmtpClientTimeouts:DataTermination is 00:01:00; RFC 5321 4.5.3.2.6 requires at least 00:10:00", errors);
-        Assert.Contains("SmtpClientTimeouts:Connect is 00:00:00; it must be positive", errors);
-        Assert.Contains("SmtpClientOptions:MaxReplyLineLength is 100; RFC 5321 4.5.3.1.5 requires at least 512", errors);
+        Assert.Contains("Delivery:Client:Timeouts:DataTermination is 00:01:00; RFC 5321 4.5.3.2.6 requires at least 00:10:00", errors);
+        Assert.Contains("Delivery:Client:Timeouts:Ehlo is 00:00:00; it must be positive", errors);
+        Assert.Contains("Delivery:Client:MaxReplyLineLength is 100; RFC 5321 4.5.3.1.5 requires at least 512", errors);
     }
 }
