@@ -1,15 +1,21 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli;
 
-/// <summary>The admin API's answer: status and parsed JSON body (or the error sentence it carries).</summary>
-public sealed record AdminResponse(HttpStatusCode Status, JsonElement Body)
+/// <summary>The admin API's answer: status, the API version it speaks, and its JSON body (or the error sentence it carries).</summary>
+public sealed record AdminResponse(HttpStatusCode Status, int? ApiVersion, JsonElement Body)
 {
     public bool IsSuccess => (int)Status is >= 200 and < 300;
 
-    public string Error => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("error", out var e) ? e.GetString() ?? Status.ToString() : $"HTTP {(int)Status}";
+    public string Error => Body.ValueKind == JsonValueKind.Object && Body.Deserialize<AdminError>(AdminApi.Json) is { Error: { } error }
+        ? error
+        : $"HTTP {(int)Status}";
+
+    /// <summary>The body as the contract record <typeparamref name="T"/>.</summary>
+    public T Read<T>() => Body.Deserialize<T>(AdminApi.Json) ?? throw new JsonException($"the admin API answered null for {typeof(T).Name}");
 
     public int ExitCode => Status switch
     {
@@ -36,6 +42,7 @@ public sealed class AdminClient(HttpClient http, string token)
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var body = text.TrimStart() is ['{', ..] or ['[', ..] ? JsonDocument.Parse(text).RootElement.Clone() : default;
-        return new AdminResponse(response.StatusCode, body);
+        var version = response.Headers.TryGetValues(AdminApi.VersionHeader, out var values) && int.TryParse(values.FirstOrDefault(), out var v) ? v : (int?)null;
+        return new AdminResponse(response.StatusCode, version, body);
     }
 }

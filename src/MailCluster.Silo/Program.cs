@@ -35,8 +35,6 @@ if (builder.Configuration["ShapingFile"] is { Length: > 0 } shapingFile)
 {
     builder.Configuration.AddJsonFile(Path.GetFullPath(shapingFile), optional: false, reloadOnChange: false);
 }
-// The admin API says "Queued", not 0.
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 var adminOptions = builder.Configuration.GetSection(AdminEndpoints.Section).Get<AdminOptions>() ?? new AdminOptions();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {

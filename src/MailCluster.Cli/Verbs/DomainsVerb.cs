@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
@@ -18,13 +19,13 @@ public sealed class DomainsVerb : Verb
         _ => null,
     };
 
-    protected override string Format(JsonElement body)
+    protected override string Format(AdminResponse response)
     {
-        var domains = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToList() : [body];
+        List<DomainView> domains = response.Body.ValueKind == JsonValueKind.Array ? response.Read<List<DomainView>>() : [response.Read<DomainView>()];
         return TableRenderer.Render(s_headers, domains.Select(d => (IReadOnlyList<string>)
         [
-            Text(d, "domain"), Text(d, "due"), Text(d, "deferred"), Text(d, "inFlight"), Text(d, "oldestArrival"),
-            Text(d, "connections"), Text(d, "backingOff"), Text(d, "suspended"),
+            d.Domain, Text(d.Due), Text(d.Deferred), Text(d.InFlight), Text(d.OldestArrival),
+            Text(d.Connections), Text(d.BackingOff), Text(d.Suspended),
         ]));
     }
 }

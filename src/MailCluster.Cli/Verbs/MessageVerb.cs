@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
@@ -14,13 +14,13 @@ public sealed class MessageVerb : Verb
     protected override Task<AdminResponse>? CallAsync(AdminClient client, CommandLine command) =>
         command.Arguments is [var id] ? client.GetAsync($"api/messages/{Escape(id)}") : null;
 
-    protected override string Format(JsonElement body)
+    protected override string Format(AdminResponse response)
     {
-        var sender = Text(body, "sender");
-        var header = $"queue id:  {Text(body, "queueId")}\nsender:    <{(sender == "-" ? string.Empty : sender)}>\nreceived:  {Text(body, "receivedAt")}\nsize:      {Text(body, "size")}\n\n";
-        return header + TableRenderer.Render(s_headers, body.GetProperty("recipients").EnumerateArray().Select(r => (IReadOnlyList<string>)
+        var message = response.Read<MessageView>();
+        var header = $"queue id:  {message.QueueId}\nsender:    <{message.Sender}>\nreceived:  {Text(message.ReceivedAt)}\nsize:      {Text(message.Size)}\n\n";
+        return header + TableRenderer.Render(s_headers, message.Recipients.Select(r => (IReadOnlyList<string>)
         [
-            Text(r, "address"), Text(r, "state"), Text(r, "attempts"), Text(r, "nextAttemptAt"), Text(r, "lastReply"),
+            r.Address, r.State, Text(r.Attempts), Text(r.NextAttemptAt), Text(r.LastReply),
         ]));
     }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
@@ -24,5 +24,5 @@ public sealed class RecipientActionVerb(string name, string pastTense) : Verb
         };
     }
 
-    protected override string Format(JsonElement body) => $"{Text(body, "recipients")} recipient(s) {pastTense}\n";
+    protected override string Format(AdminResponse response) => $"{response.Read<RecipientsChanged>().Recipients} recipient(s) {pastTense}\n";
 }

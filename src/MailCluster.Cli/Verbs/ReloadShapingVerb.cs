@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
@@ -12,5 +12,5 @@ public sealed class ReloadShapingVerb : Verb
     protected override Task<AdminResponse>? CallAsync(AdminClient client, CommandLine command) =>
         command.Arguments.Count == 0 ? client.PostAsync("api/shaping/reload") : null;
 
-    protected override string Format(JsonElement body) => $"shaping reloaded: {Text(body, "rules")} rule(s)\n";
+    protected override string Format(AdminResponse response) => $"shaping reloaded: {response.Read<ShapingReloaded>().Rules} rule(s)\n";
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
@@ -12,6 +12,6 @@ public sealed class SuspensionVerb(bool suspend) : Verb
     protected override Task<AdminResponse>? CallAsync(AdminClient client, CommandLine command) =>
         command.Arguments is [var domain] ? client.PostAsync($"api/domains/{Escape(domain)}/{Name}") : null;
 
-    protected override string Format(JsonElement body) =>
-        $"{Text(body, "domain")}: delivery {(suspend ? "suspended" : "resumed")}\n";
+    protected override string Format(AdminResponse response) =>
+        $"{response.Read<SuspensionChanged>().Domain}: delivery {(suspend ? "suspended" : "resumed")}\n";
 }

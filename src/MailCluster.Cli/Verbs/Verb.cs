@@ -1,4 +1,5 @@
-using System.Text.Json;
+using System.Globalization;
+using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
@@ -19,29 +20,34 @@ public abstract class Verb
             return ExitCodes.Usage;
         }
         var response = await call;
+        if (response.ApiVersion is { } version && version != AdminApi.Version)
+        {
+            await error.WriteLineAsync($"mailctl {Name}: the silo speaks admin API version {version}; this mailctl speaks {AdminApi.Version}");
+            return ExitCodes.ServerError;
+        }
         if (!response.IsSuccess)
         {
             await error.WriteLineAsync($"mailctl {Name}: {response.Error}");
             return response.ExitCode;
         }
-        await output.WriteAsync(Format(response.Body));
+        await output.WriteAsync(Format(response));
         return ExitCodes.Ok;
     }
 
     /// <summary>The admin API call for the command line, or null when the arguments do not fit the usage.</summary>
     protected abstract Task<AdminResponse>? CallAsync(AdminClient client, CommandLine command);
 
-    protected abstract string Format(JsonElement body);
+    /// <summary>The successful answer as text for a person; the body is read as the contract's record.</summary>
+    protected abstract string Format(AdminResponse response);
 
-    protected static string Text(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) ? value.ValueKind switch
-        {
-            JsonValueKind.Null => "-",
-            JsonValueKind.String => value.GetString()!,
-            JsonValueKind.True => "yes",
-            JsonValueKind.False => "no",
-            _ => value.GetRawText(),
-        } : "-";
+    protected static string Text(object? value) => value switch
+    {
+        null => "-",
+        bool flag => flag ? "yes" : "no",
+        DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "-",
+    };
 
     protected static string Escape(string segment) => Uri.EscapeDataString(segment);
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MailCluster.Admin;
 
 namespace MailCluster.Silo.Http.Admin;
 
@@ -13,14 +14,8 @@ internal sealed class AdminAuthorization(AdminOptions options) : IEndpointFilter
         var presented = Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers.Authorization.ToString());
         if (!CryptographicOperations.FixedTimeEquals(presented, _expected))
         {
-            return Results.Json(new AdminError("missing or wrong admin token"), statusCode: StatusCodes.Status401Unauthorized);
+            return Results.Json(new AdminError("missing or wrong admin token"), AdminApi.Json, statusCode: StatusCodes.Status401Unauthorized);
         }
         return await next(context);
     }
 }
-
-/// <summary>Every admin error body: one sentence a person can act on.</summary>
-internal sealed record AdminError(string Error);
-
-/// <summary>The body of an action on recipients: how many it touched.</summary>
-internal sealed record AdminCount(int Recipients);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using MailCluster.Admin;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
@@ -28,20 +30,26 @@ internal static class AdminEndpoints
         {
             return;
         }
-        var api = app.MapGroup("/api").RequireHost($"*:{options.ListenEndPoint().Port}").AddEndpointFilter(new AdminAuthorization(options));
+        var api = app.MapGroup("/api").RequireHost($"*:{options.ListenEndPoint().Port}")
+            .AddEndpointFilter((context, next) =>
+            {
+                context.HttpContext.Response.Headers[AdminApi.VersionHeader] = AdminApi.Version.ToString(CultureInfo.InvariantCulture);
+                return next(context);
+            })
+            .AddEndpointFilter(new AdminAuthorization(options));
 
-        api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Results.Json(await queue.DomainsAsync(ct)));
+        api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Json((await queue.DomainsAsync(ct)).Select(View).ToList()));
         api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
-            await queue.DomainAsync(domain, ct) is { } status ? Results.Json(status) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
+            await queue.DomainAsync(domain, ct) is { } status ? Json(View(status)) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
         api.MapPost("/domains/{domain}/suspend", (string domain, QueueOperations queue) =>
         {
             queue.Suspend(domain);
-            return Results.Json(new { domain, suspended = true });
+            return Json(new SuspensionChanged(domain, Suspended: true));
         });
         api.MapPost("/domains/{domain}/resume", (string domain, QueueOperations queue) =>
         {
             queue.Resume(domain);
-            return Results.Json(new { domain, suspended = false });
+            return Json(new SuspensionChanged(domain, Suspended: false));
         });
         api.MapPost("/domains/{domain}/retry", (string domain, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.RetryNowAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
@@ -51,7 +59,7 @@ internal static class AdminEndpoints
             Counted(queue.DeleteAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
 
         api.MapGet("/messages/{queueId}", async (string queueId, ISpool spool, CancellationToken ct) =>
-            await spool.GetMessageAsync(queueId, ct) is { } message ? Results.Json(message) : NotFound($"message {queueId} is not in the spool"));
+            await spool.GetMessageAsync(queueId, ct) is { } message ? Json(View(message)) : NotFound($"message {queueId} is not in the spool"));
         api.MapPost("/messages/{queueId}/retry", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.RetryNowAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
         api.MapPost("/messages/{queueId}/bounce", (string queueId, QueueOperations queue, CancellationToken ct) =>
@@ -70,25 +78,34 @@ internal static class AdminEndpoints
             catch (AggregateException exception) when (exception.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
             {
                 var messages = exception.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures);
-                return Results.Json(new AdminError(string.Join("; ", messages)), statusCode: StatusCodes.Status400BadRequest);
+                return Json(new AdminError(string.Join("; ", messages)), StatusCodes.Status400BadRequest);
             }
             var shaping = configuration.GetSection("Shaping").Get<ShapingOptions>() ?? new ShapingOptions();
             var errors = shaping.Validate().ToList();
             if (errors.Count > 0)
             {
-                return Results.Json(new AdminError(string.Join("; ", errors)), statusCode: StatusCodes.Status400BadRequest);
+                return Json(new AdminError(string.Join("; ", errors)), StatusCodes.Status400BadRequest);
             }
             rules.Replace(shaping);
             directory.Reshape();
-            return Results.Json(new { rules = shaping.Rules.Count });
+            return Json(new ShapingReloaded(shaping.Rules.Count));
         });
     }
 
-    private static IResult NotFound(string why) => Results.Json(new AdminError(why), statusCode: StatusCodes.Status404NotFound);
+    private static IResult Json<T>(T body, int status = StatusCodes.Status200OK) => Results.Json(body, AdminApi.Json, statusCode: status);
+
+    private static IResult NotFound(string why) => Json(new AdminError(why), StatusCodes.Status404NotFound);
 
     private static async Task<IResult> Counted(Task<int> action, string whenNone)
     {
         var count = await action;
-        return count > 0 ? Results.Json(new AdminCount(count)) : NotFound(whenNone);
+        return count > 0 ? Json(new RecipientsChanged(count)) : NotFound(whenNone);
     }
+
+    private static DomainView View(DomainStatus status) =>
+        new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended);
+
+    private static MessageView View(SpoolMessage message) =>
+        new(message.QueueId, message.Sender, message.ReceivedAt, message.Size,
+            [.. message.Recipients.Select(r => new RecipientView(r.Address, r.State.ToString(), r.Attempts, r.NextAttemptAt, r.LastReply))]);
 }
