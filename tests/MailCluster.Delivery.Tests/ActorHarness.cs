@@ -1,4 +1,3 @@
-using MailCluster.Testing.Spool;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
@@ -14,6 +13,7 @@ using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using MailCluster.Spool.Sqlite;
 using MailCluster.Testing.IO;
+using MailCluster.Testing.Spool;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -39,10 +39,16 @@ internal sealed class ActorHarness : IAsyncDisposable
         var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
         _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         var bounces = new BounceFactory(Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
-        var recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
-        var runtime = new DeliveryRuntime(Spool, Connector, new ShapingRules(shaping), new SiteThrottleRegistry(Time), recorder, options, metrics, Time, NullLogger.Instance);
+        Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
+        var runtime = new DeliveryRuntime(Spool, Connector, new ShapingRules(shaping), new SiteThrottleRegistry(Time), Recorder, options, metrics, Time, NullLogger.Instance);
         Directory = new DomainActorDirectory(runtime);
+        Queue = new QueueOperations(Spool, Directory, Recorder, Trigger, Time);
     }
+
+    public AttemptRecorder Recorder { get; }
+
+    /// <summary>What an operator can do, over this harness's spool and actors.</summary>
+    public QueueOperations Queue { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 

@@ -1,0 +1,74 @@
+using System.Buffers;
+using System.Text;
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Smtp.Client;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Tests;
+
+public sealed class AttemptRecorderTests
+{
+    private static readonly MxEndpoint s_mx = new("mx.dest.test", "192.0.2.1", null);
+
+    [Fact]
+    public async Task ADeliveredRecipientLeavesTheSpool()
+    {
+        await using var harness = new ActorHarness(new ShapingOptions());
+        var job = await ClaimAsync(harness, "a@dest.test");
+
+        await harness.Recorder.Record("dest.test", Result(job, new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok")));
+
+        Assert.Equal(new SpoolCounts(0, 0, 0), await harness.Spool.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ADeferredRecipientWaitsForTheFirstStepOfTheScheduleWithItsReply()
+    {
+        await using var harness = new ActorHarness(new ShapingOptions());
+        var job = await ClaimAsync(harness, "a@dest.test");
+        var now = harness.Time.GetUtcNow();
+
+        await harness.Recorder.Record("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+
+        var stored = await harness.Spool.GetMessageAsync(job.Message.QueueId, CancellationToken.None);
+        var recipient = Assert.Single(stored!.Recipients);
+        Assert.Equal((RecipientState.Queued, 1), (recipient.State, recipient.Attempts));
+        // The default schedule starts at 1 minute, ±10% jitter.
+        Assert.InRange(recipient.NextAttemptAt - now, TimeSpan.FromSeconds(54), TimeSpan.FromSeconds(66));
+        Assert.Contains("451", recipient.LastReply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADeferralPastTheQueueLifetimeExpiresWithA447DsnToTheSender()
+    {
+        await using var harness = new ActorHarness(new ShapingOptions());
+        await harness.EnqueueAsync("a@dest.test");
+        harness.Time.Advance(TimeSpan.FromDays(5));
+        var job = await ClaimAsync(harness);
+
+        await harness.Recorder.Record("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+
+        var summary = Assert.Single(await harness.Spool.GetDomainSummariesAsync(harness.Time.GetUtcNow(), CancellationToken.None));
+        Assert.Equal("client.test", summary.Domain);
+        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        var content = new ArrayBufferWriter<byte>();
+        Assert.True(await harness.Spool.ReadContentAsync(dsn.Message.QueueId, content, CancellationToken.None));
+        Assert.Contains("Status: 4.4.7", Encoding.UTF8.GetString(content.WrittenSpan), StringComparison.Ordinal);
+    }
+
+    private static async Task<DeliveryJob> ClaimAsync(ActorHarness harness, string? recipient = null)
+    {
+        if (recipient is not null)
+        {
+            await harness.EnqueueAsync(recipient);
+        }
+        var claimed = await harness.Spool.ClaimDueAsync("dest.test", harness.Time.GetUtcNow(), 10, CancellationToken.None);
+        return new DeliveryJob(Assert.Single(claimed).Message, claimed);
+    }
+
+    private static JobResult Result(DeliveryJob job, SmtpReply reply) =>
+        new(job, [DeliveryOutcomeClassifier.FromReply(reply, SmtpPhase.Rcpt)], s_mx, TimeSpan.FromMilliseconds(5), ConnectionUsable: true);
+}
