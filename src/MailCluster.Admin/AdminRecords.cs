@@ -3,11 +3,23 @@ namespace MailCluster.Admin;
 /// <summary>One destination domain: its queue on this silo and its delivery state (<c>GET /api/domains[/{domain}]</c>).</summary>
 public sealed record DomainView(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended);
 
-/// <summary>A queued message's envelope and recipients (<c>GET /api/messages/{queueId}</c>).</summary>
-public sealed record MessageView(string QueueId, string Sender, DateTimeOffset ReceivedAt, long Size, IReadOnlyList<RecipientView> Recipients);
+/// <summary>
+/// A queued message's envelope and recipients (<c>GET /api/messages/{queueId}</c>); the RFC 3461
+/// parameters as given at submission (<see cref="Return"/> is <c>FULL</c>, <c>HDRS</c> or null).
+/// </summary>
+public sealed record MessageView(
+    string QueueId,
+    string Sender,
+    DateTimeOffset ReceivedAt,
+    long Size,
+    string? EnvelopeId,
+    string? Return,
+    bool SmtpUtf8,
+    bool EightBitMime,
+    IReadOnlyList<RecipientView> Recipients);
 
-/// <summary>One recipient of a queued message; <see cref="State"/> is <c>Queued</c> or <c>InFlight</c>.</summary>
-public sealed record RecipientView(string Address, string State, int Attempts, DateTimeOffset NextAttemptAt, string? LastReply);
+/// <summary>One recipient of a queued message; <see cref="State"/> is <c>Queued</c> or <c>InFlight</c>; RFC 3461 NOTIFY and ORCPT as given.</summary>
+public sealed record RecipientView(string Address, string Domain, string State, int Attempts, DateTimeOffset NextAttemptAt, string? LastReply, string? Notify, string? OriginalRecipient);
 
 /// <summary>The answer to suspend and resume.</summary>
 public sealed record SuspensionChanged(string Domain, bool Suspended);

@@ -48,6 +48,10 @@ public sealed class DeliveryOptions
 
     public IEnumerable<string> Validate(string section = "Delivery")
     {
+        if (string.IsNullOrWhiteSpace(HeloName))
+        {
+            yield return $"{section}:HeloName is empty; RFC 5321 4.1.1.1 requires a domain";
+        }
         if (SmtpPort is < 1 or > 65535)
         {
             yield return $"{section}:SmtpPort is {SmtpPort}; must be a TCP port";

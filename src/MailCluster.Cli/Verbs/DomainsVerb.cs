@@ -24,7 +24,7 @@ public sealed class DomainsVerb : Verb
         List<DomainView> domains = response.Body.ValueKind == JsonValueKind.Array ? response.Read<List<DomainView>>() : [response.Read<DomainView>()];
         return TableRenderer.Render(s_headers, domains.Select(d => (IReadOnlyList<string>)
         [
-            d.Domain, Text(d.Due), Text(d.Deferred), Text(d.InFlight), Text(d.OldestArrival),
+            Text(d.Domain), Text(d.Due), Text(d.Deferred), Text(d.InFlight), Text(d.OldestArrival),
             Text(d.Connections), Text(d.BackingOff), Text(d.Suspended),
         ]));
     }

@@ -20,7 +20,7 @@ public sealed class MessageVerb : Verb
         var header = $"queue id:  {message.QueueId}\nsender:    <{message.Sender}>\nreceived:  {Text(message.ReceivedAt)}\nsize:      {Text(message.Size)}\n\n";
         return header + TableRenderer.Render(s_headers, message.Recipients.Select(r => (IReadOnlyList<string>)
         [
-            r.Address, r.State, Text(r.Attempts), Text(r.NextAttemptAt), Text(r.LastReply),
+            Text(r.Address), Text(r.State), Text(r.Attempts), Text(r.NextAttemptAt), Text(r.LastReply),
         ]));
     }
 }

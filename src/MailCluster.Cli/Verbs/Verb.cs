@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
@@ -30,7 +31,17 @@ public abstract class Verb
             await error.WriteLineAsync($"mailctl {Name}: {response.Error}");
             return response.ExitCode;
         }
-        await output.WriteAsync(Format(response));
+        string text;
+        try
+        {
+            text = Format(response);
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"mailctl {Name}: the admin API answered something this mailctl cannot read: {exception.Message}");
+            return ExitCodes.ServerError;
+        }
+        await output.WriteAsync(text);
         return ExitCodes.Ok;
     }
 
@@ -44,7 +55,8 @@ public abstract class Verb
     {
         null => "-",
         bool flag => flag ? "yes" : "no",
-        DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),
+        // As the admin API writes it (System.Text.Json's ISO 8601): no trailing zeros in the fraction.
+        DateTimeOffset time => time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "-",
     };

@@ -17,8 +17,9 @@ internal static class SqliteFailures
     public static bool IsConfinedToOneWrite(SqliteException exception) =>
         (exception.SqliteErrorCode & 0xFF) is SqliteFull or SqliteTooBig or SqliteConstraint;
 
-    public static SpoolUnavailableException Classify(SqliteException exception) =>
+    /// <param name="operation">What failed, for the message: a commit unless said otherwise.</param>
+    public static SpoolUnavailableException Classify(SqliteException exception, string operation = "commit") =>
         (exception.SqliteErrorCode & 0xFF) == SqliteFull
             ? new SpoolFullException($"Spool storage is full: {exception.Message}", exception)
-            : new SpoolUnavailableException($"Spool commit failed: {exception.Message}", exception);
+            : new SpoolUnavailableException($"Spool {operation} failed: {exception.Message}", exception);
 }

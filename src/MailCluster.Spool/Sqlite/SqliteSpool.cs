@@ -227,11 +227,12 @@ public sealed class SqliteSpool : ISpool
             },
             cancellationToken);
 
-    public ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken) =>
-        ReadAsync<SpoolStatistics>(
+    public async ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        var counts = await CountAsync(cancellationToken);
+        return await ReadAsync<SpoolStatistics>(
             async connection =>
             {
-                var counts = await CountAsync(cancellationToken);
                 await using var command = connection.CreateCommand();
                 command.CommandText = "SELECT min(received_at) FROM messages";
                 var oldest = await command.ExecuteScalarAsync(cancellationToken) is long millis ? DateTimeOffset.FromUnixTimeMilliseconds(millis) : (DateTimeOffset?)null;
@@ -239,6 +240,7 @@ public sealed class SqliteSpool : ISpool
                 return new SpoolStatistics(counts, oldest, bytes);
             },
             cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
@@ -289,7 +291,7 @@ public sealed class SqliteSpool : ISpool
         }
         catch (SqliteException exception)
         {
-            throw SqliteFailures.Classify(exception);
+            throw SqliteFailures.Classify(exception, "read");
         }
     }
 }

@@ -32,19 +32,39 @@ public sealed class FilledSpoolWorld : IAsyncDisposable
     public static async Task<FilledSpoolWorld> StartAsync(string sinkHost)
     {
         var disk = await SmallFilesystem.MountAsync(16 * 1024 * 1024);
-        string[] spoolArguments = [$"--Spool:Path={Path.Combine(disk.Path, "spool")}", "--Spool:MinFreeBytes=4194304", "--Smtp:Limits:MaxMessageSize=1048576"];
-        var world = await MailWorld.StartAsync(
-            ["mx-host=dest.test,mx.dest.test,10", $"host-record=mx.dest.test,{sinkHost}"],
-            [sinkHost],
-            0,
-            [.. spoolArguments, "--Delivery:Enabled=false"]);
-        var accepted = await SpoolFiller.FillUntilRefusedAsync(world.Silo.SmtpPort);
-        return new FilledSpoolWorld(disk, world, spoolArguments, accepted);
+        MailWorld? world = null;
+        try
+        {
+            string[] spoolArguments = [$"--Spool:Path={Path.Combine(disk.Path, "spool")}", "--Spool:MinFreeBytes=4194304", "--Smtp:Limits:MaxMessageSize=1048576"];
+            world = await MailWorld.StartAsync(
+                ["mx-host=dest.test,mx.dest.test,10", $"host-record=mx.dest.test,{sinkHost}"],
+                [sinkHost],
+                0,
+                [.. spoolArguments, "--Delivery:Enabled=false"]);
+            var accepted = await SpoolFiller.FillUntilRefusedAsync(world.Silo.SmtpPort);
+            return new FilledSpoolWorld(disk, world, spoolArguments, accepted);
+        }
+        catch
+        {
+            // Nobody owns them yet: the processes stop and the tmpfs is unmounted here.
+            if (world is not null)
+            {
+                await world.DisposeAsync();
+            }
+            await disk.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await World.DisposeAsync();
-        await _disk.DisposeAsync();
+        try
+        {
+            await World.DisposeAsync();
+        }
+        finally
+        {
+            await _disk.DisposeAsync();
+        }
     }
 }

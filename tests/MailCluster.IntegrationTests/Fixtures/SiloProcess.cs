@@ -58,6 +58,20 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    /// <summary>Waits (bounded) until the silo's output holds <paramref name="fragment"/>: its output arrives asynchronously.</summary>
+    public async Task WaitForOutputAsync(string fragment)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Output.Contains(fragment, StringComparison.Ordinal))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"no '{fragment}' in the silo's output:\n{Output}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     public int ProcessId => _process!.Id;
 
     public async Task StartAsync()

@@ -10,7 +10,7 @@ public sealed class FullSpoolDiskRecoversByDelivering
     public async Task ASpoolFilledUntil452StartsAfterSigkillDeliversEverythingOnceAndAcceptsAgain()
     {
         // arrange: an accept-only silo took mail until its reserve was reached
-        await using var filled = await FilledSpoolWorld.StartAsync("127.0.17.2");
+        await using var filled = await FilledSpoolWorld.StartAsync("127.0.22.2");
         var world = filled.World;
         Assert.InRange(filled.Accepted.Count, 10, 80);
         using (var http = new HttpClient { BaseAddress = world.Silo.HttpAddress })
@@ -25,7 +25,7 @@ public sealed class FullSpoolDiskRecoversByDelivering
         await world.StartSiloAsync(filled.SpoolArguments);
 
         // assert: every accepted message arrives exactly once, then new mail is taken again
-        var sink = world.Sink("127.0.17.2");
+        var sink = world.Sink("127.0.22.2");
         var delivered = await sink.WaitForMessagesAsync(filled.Accepted.Count, TimeSpan.FromSeconds(120), world.Context);
         Assert.Equal(filled.Accepted.Order(), delivered.Select(MailWorld.QueueIdOf).Order());
         var after = await SpoolFiller.SendWhenThereIsRoomAsync(world.Silo.SmtpPort);

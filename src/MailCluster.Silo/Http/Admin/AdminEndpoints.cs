@@ -106,6 +106,6 @@ internal static class AdminEndpoints
         new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended);
 
     private static MessageView View(SpoolMessage message) =>
-        new(message.QueueId, message.Sender, message.ReceivedAt, message.Size,
-            [.. message.Recipients.Select(r => new RecipientView(r.Address, r.State.ToString(), r.Attempts, r.NextAttemptAt, r.LastReply))]);
+        new(message.QueueId, message.Sender, message.ReceivedAt, message.Size, message.EnvelopeId, message.Return, message.SmtpUtf8, message.EightBitMime,
+            [.. message.Recipients.Select(r => new RecipientView(r.Address, r.Domain, r.State.ToString(), r.Attempts, r.NextAttemptAt, r.LastReply, r.Notify, r.OriginalRecipient))]);
 }
