@@ -123,7 +123,7 @@ internal static class SiloServices
         services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<IOptions<ShapingOptions>>().Value));
         services.AddSingleton<SiteThrottleRegistry>();
         services.AddSingleton(sp => new DeliveryRuntime(
-            sp.GetRequiredService<ISpool>(),
+            sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<IMxConnector>(),
             sp.GetRequiredService<ShapingRules>(),
             sp.GetRequiredService<SiteThrottleRegistry>(),
@@ -160,6 +160,11 @@ internal static class SiloServices
             sp.GetRequiredService<SpoolMetrics>().ObserveHeadroom(headroom);
             return headroom;
         });
+        // One store plays every role; each caller asks for the narrowest.
+        services.AddSingleton<ISpoolIntake>(sp => sp.GetRequiredService<ISpool>());
+        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<ISpool>());
+        services.AddSingleton<ISpoolOperations>(sp => sp.GetRequiredService<ISpool>());
+        services.AddSingleton<ISpoolStatistics>(sp => sp.GetRequiredService<ISpool>());
         services.AddSingleton<ISpool>(sp => SqliteSpool.Open(
             sp.GetRequiredService<IOptions<SpoolOptions>>().Value,
             sp.GetRequiredService<SpoolMetrics>(),
@@ -175,7 +180,7 @@ internal static class SiloServices
             }));
         services.AddSingleton<QueueIdGenerator>();
         services.AddSingleton(sp => new SpoolStatisticsSampler(
-            sp.GetRequiredService<ISpool>(), sp.GetRequiredService<SpoolMetrics>(), sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(5)));
+            sp.GetRequiredService<ISpoolStatistics>(), sp.GetRequiredService<SpoolMetrics>(), sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(5)));
     }
 
     public static void AddIngress(this IServiceCollection services)

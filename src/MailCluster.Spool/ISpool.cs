@@ -3,11 +3,11 @@ using System.Buffers;
 namespace MailCluster.Spool;
 
 /// <summary>
-/// The spool contract shared by the embedded (SQLite) and cluster (PostgreSQL) backends. No
-/// storage types cross it. Failures are <see cref="SpoolUnavailableException"/> or
-/// <see cref="SpoolFullException"/>; the caller maps them to its protocol's replies.
+/// Taking new mail (ingress, and the DSNs delivery writes). Completes only when the message is
+/// durable. Failures are <see cref="SpoolUnavailableException"/> or <see cref="SpoolFullException"/>;
+/// the caller maps them to its protocol's replies.
 /// </summary>
-public interface ISpool : IAsyncDisposable
+public interface ISpoolIntake
 {
     /// <summary>
     /// Stores a message and all its recipients. Completes only when they are durable (fsync'd);
@@ -16,16 +16,16 @@ public interface ISpool : IAsyncDisposable
     /// </summary>
     ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>The stored envelope and recipients of a message, or null when it is not in the spool.</summary>
-    ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken);
+    /// <summary>Why the spool cannot commit right now, or null when healthy. Cheap: no I/O, no awaits.</summary>
+    string? UnhealthyReason { get; }
 
-    /// <summary>
-    /// Appends the stored content of a message, exactly as accepted (trace headers included), to
-    /// <paramref name="destination"/>; false when the message is not in the spool. Callers on hot
-    /// paths reuse their writer, so reading a message allocates nothing per message.
-    /// </summary>
-    ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken);
+    /// <summary>The free space kept for the spool's own writes; ingress refuses new mail that would cut into it.</summary>
+    SpoolHeadroom Headroom { get; }
+}
 
+/// <summary>The delivery queue: the schedule of due recipients, their claims, their content and their outcomes.</summary>
+public interface IDeliveryQueue
+{
     /// <summary>Destination domains with recipients due at or before <paramref name="now"/> and not claimed (the schedule).</summary>
     ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
@@ -39,8 +39,22 @@ public interface ISpool : IAsyncDisposable
     /// </summary>
     ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records attempt outcomes durably, in one commit: removes delivered and bounced recipients (and finished messages), reschedules deferred ones.</summary>
+    /// <summary>
+    /// Appends the stored content of a message, exactly as accepted (trace headers included), to
+    /// <paramref name="destination"/>; false when the message is not in the spool. Callers on hot
+    /// paths reuse their writer, so reading a message allocates nothing per message.
+    /// </summary>
+    ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>Records attempt outcomes durably, in one commit: removes delivered, bounced and deleted recipients (and finished messages), reschedules deferred ones.</summary>
     ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken);
+}
+
+/// <summary>What operators do to the queue: look at a message or the domains, retry now, or claim recipients to bounce or delete.</summary>
+public interface ISpoolOperations
+{
+    /// <summary>The stored envelope and recipients of a message, or null when it is not in the spool.</summary>
+    ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken);
 
     /// <summary>Per destination domain: recipients due now, waiting for a later attempt, and in flight, with the oldest arrival.</summary>
     ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken);
@@ -50,16 +64,21 @@ public interface ISpool : IAsyncDisposable
 
     /// <summary>Claims every selected queued recipient whatever its next attempt time (an operator's bounce or delete).</summary>
     ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken);
+}
 
+/// <summary>What monitoring reads.</summary>
+public interface ISpoolStatistics
+{
     /// <summary>How many messages and recipients (by state) the spool holds.</summary>
     ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken);
 
     /// <summary>Counts, the oldest queued arrival and the storage used: what operators watch.</summary>
     ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken);
-
-    /// <summary>Why the spool cannot commit right now, or null when healthy. Cheap: no I/O, no awaits.</summary>
-    string? UnhealthyReason { get; }
-
-    /// <summary>The free space kept for the spool's own writes; ingress refuses new mail that would cut into it.</summary>
-    SpoolHeadroom Headroom { get; }
 }
+
+/// <summary>
+/// The whole local spool: every role above, implemented by one store (the embedded SQLite spool).
+/// Callers take the narrowest role they need. No storage types cross it, and its failures are only
+/// <see cref="SpoolUnavailableException"/> and <see cref="SpoolFullException"/>.
+/// </summary>
+public interface ISpool : ISpoolIntake, IDeliveryQueue, ISpoolOperations, ISpoolStatistics, IAsyncDisposable;

@@ -6,11 +6,11 @@ namespace MailCluster.Spool;
 /// </summary>
 public sealed class SpoolStatisticsSampler : IAsyncDisposable
 {
-    private readonly ISpool _spool;
+    private readonly ISpoolStatistics _spool;
     private readonly ITimer _timer;
     private int _sampling;
 
-    public SpoolStatisticsSampler(ISpool spool, SpoolMetrics metrics, TimeProvider time, TimeSpan period)
+    public SpoolStatisticsSampler(ISpoolStatistics spool, SpoolMetrics metrics, TimeProvider time, TimeSpan period)
     {
         _spool = spool;
         metrics.ObserveStatistics(() => Latest, time);

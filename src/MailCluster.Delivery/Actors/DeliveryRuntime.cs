@@ -8,7 +8,7 @@ namespace MailCluster.Delivery.Actors;
 
 /// <summary>What every domain actor of a silo shares.</summary>
 public sealed record DeliveryRuntime(
-    ISpool Spool,
+    IDeliveryQueue Spool,
     IMxConnector Connector,
     ShapingRules Shaping,
     SiteThrottleRegistry Sites,

@@ -12,7 +12,7 @@ public sealed partial class DeliveryScheduler : BackgroundService
 {
     private const int DomainsPerPass = 1000;
 
-    private readonly ISpool _spool;
+    private readonly IDeliveryQueue _spool;
     private readonly DomainActorDirectory _directory;
     private readonly IDomainPlacement _placement;
     private readonly DeliveryTrigger _trigger;
@@ -20,7 +20,7 @@ public sealed partial class DeliveryScheduler : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryScheduler> _logger;
 
-    public DeliveryScheduler(ISpool spool, DomainActorDirectory directory, IDomainPlacement placement, DeliveryTrigger trigger, DeliveryOptions options, TimeProvider time, ILogger<DeliveryScheduler> logger)
+    public DeliveryScheduler(IDeliveryQueue spool, DomainActorDirectory directory, IDomainPlacement placement, DeliveryTrigger trigger, DeliveryOptions options, TimeProvider time, ILogger<DeliveryScheduler> logger)
     {
         _placement = placement;
         _spool = spool;

@@ -13,7 +13,7 @@ namespace MailCluster.Delivery.Outcomes;
 /// </summary>
 public sealed class AttemptRecorder
 {
-    private readonly ISpool _spool;
+    private readonly IDeliveryQueue _spool;
     private readonly RetryPolicy _retry;
     private readonly TimeSpan _lifetime;
     private readonly BounceFactory _bounces;
@@ -23,7 +23,7 @@ public sealed class AttemptRecorder
     private readonly ILogger<AttemptRecorder> _logger;
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
 
-    public AttemptRecorder(ISpool spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, TimeProvider time, ILogger<AttemptRecorder> logger)
+    public AttemptRecorder(IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, TimeProvider time, ILogger<AttemptRecorder> logger)
     {
         _spool = spool;
         _retry = retry;

@@ -7,7 +7,7 @@ namespace MailCluster.Silo.Http;
 /// draining, its spool can commit and it has room for a message of the maximum size. A load balancer or Kubernetes takes it out of rotation
 /// while not ready; liveness (<c>/healthz</c>) stays up so that it is not restarted meanwhile.
 /// </summary>
-internal sealed class SiloReadiness(ISpool spool)
+internal sealed class SiloReadiness(ISpoolIntake spool)
 {
     private volatile bool _listening;
     private volatile bool _draining;

@@ -11,7 +11,7 @@ namespace MailCluster.Silo.Ingress;
 /// <summary>Ingress policy and storage behind every SMTP session: relay control, trace headers, and the spool commit.</summary>
 internal sealed class SpoolingSessionHost : ISmtpSessionHost
 {
-    private readonly ISpool _spool;
+    private readonly ISpoolIntake _spool;
     private readonly RelayPolicy _relay;
     private readonly QueueIdGenerator _queueIds;
     private readonly IngressMetrics _metrics;
@@ -19,7 +19,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolingSessionHost> _logger;
 
-    public SpoolingSessionHost(ISpool spool, RelayPolicy relay, QueueIdGenerator queueIds, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<SpoolingSessionHost> logger)
+    public SpoolingSessionHost(ISpoolIntake spool, RelayPolicy relay, QueueIdGenerator queueIds, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<SpoolingSessionHost> logger)
     {
         _delivery = delivery;
         _spool = spool;

@@ -55,8 +55,8 @@ public sealed class SiloReadinessTests
         Assert.Equal("draining", readiness.NotReadyReason());
     }
 
-    /// <summary>Only the health of a spool matters to readiness.</summary>
-    private sealed class HealthSpool : ISpool
+    /// <summary>Only the health and the room of a spool matter to readiness.</summary>
+    private sealed class HealthSpool : ISpoolIntake
     {
         public string? UnhealthyReason { get; set; }
 
@@ -65,29 +65,5 @@ public sealed class SiloReadinessTests
         public SpoolHeadroom Headroom => new(new SpoolOptions { MinFreeBytes = 1 << 20 }, 1 << 20, TimeProvider.System, _ => Disk, _ => { });
 
         public ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<bool> ReadContentAsync(string queueId, IBufferWriter<byte> destination, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<int> RescheduleAsync(RecipientSelector selector, DateTimeOffset at, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<SpoolStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<string>> GetDueDomainsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

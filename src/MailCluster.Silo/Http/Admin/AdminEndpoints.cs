@@ -58,7 +58,7 @@ internal static class AdminEndpoints
         api.MapDelete("/domains/{domain}/recipients", (string domain, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.DeleteAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
 
-        api.MapGet("/messages/{queueId}", async (string queueId, ISpool spool, CancellationToken ct) =>
+        api.MapGet("/messages/{queueId}", async (string queueId, ISpoolOperations spool, CancellationToken ct) =>
             await spool.GetMessageAsync(queueId, ct) is { } message ? Json(View(message)) : NotFound($"message {queueId} is not in the spool"));
         api.MapPost("/messages/{queueId}/retry", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.RetryNowAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
