@@ -91,6 +91,11 @@ public sealed class DeliveryLog : IAsyncDisposable
                     await WriteLinesAsync(pending, lines);
                     lines = 0;
                 }
+                if (pending.WrittenCount == 0 && _torn)
+                {
+                    // A write the disk cut short left half a line: end it, so the next record stands alone.
+                    pending.Write("\n"u8);
+                }
                 pending.Write(line.WrittenSpan);
                 lines++;
             }
@@ -103,13 +108,8 @@ public sealed class DeliveryLog : IAsyncDisposable
     {
         try
         {
-            if (_torn)
-            {
-                // A write the disk cut short left half a line: end it, so the next record stands alone.
-                await _output.WriteAsync("\n"u8.ToArray());
-                _torn = false;
-            }
             await _output.WriteAsync(pending.WrittenMemory);
+            _torn = false;
         }
         catch (IOException)
         {

@@ -10,8 +10,6 @@ namespace MailCluster.Spool.Sqlite;
 /// </summary>
 internal sealed class SqliteAbandonedClaims
 {
-    private const int SqliteFull = 13;
-
     private readonly string _ids;
     private readonly Action<int> _voided;
     private bool _pending;
@@ -53,7 +51,7 @@ internal sealed class SqliteAbandonedClaims
             _pending = false;
             _voided(voided);
         }
-        catch (SqliteException exception) when ((exception.SqliteErrorCode & 0xFF) == SqliteFull)
+        catch (SqliteException exception) when (SqliteFailures.IsFull(exception))
         {
             // Tried again after the next commit, which delivery's outcomes will free room for.
         }

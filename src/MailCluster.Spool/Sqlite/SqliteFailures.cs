@@ -14,12 +14,15 @@ internal static class SqliteFailures
     /// Failures caused by one write's own content (it does not fit, it breaks a constraint), which
     /// other writes of the batch need not share; locks and I/O errors hit every write alike.
     /// </summary>
+    /// <summary>The disk (or the size cap) had no room for the write.</summary>
+    public static bool IsFull(SqliteException exception) => (exception.SqliteErrorCode & 0xFF) == SqliteFull;
+
     public static bool IsConfinedToOneWrite(SqliteException exception) =>
         (exception.SqliteErrorCode & 0xFF) is SqliteFull or SqliteTooBig or SqliteConstraint;
 
     /// <param name="operation">What failed, for the message: a commit unless said otherwise.</param>
     public static SpoolUnavailableException Classify(SqliteException exception, string operation = "commit") =>
-        (exception.SqliteErrorCode & 0xFF) == SqliteFull
+        IsFull(exception)
             ? new SpoolFullException($"Spool storage is full: {exception.Message}", exception)
             : new SpoolUnavailableException($"Spool {operation} failed: {exception.Message}", exception);
 }

@@ -39,9 +39,13 @@ internal sealed class SqliteSpaceKeeper(SpoolHeadroom headroom)
     /// <summary>Tells the headroom the bytes in use by the database's pages (free pages are room under the cap); returns the free pages.</summary>
     public static long Report(SqliteConnection connection, SpoolHeadroom headroom)
     {
-        var pages = connection.QueryInt64("PRAGMA page_count;");
-        var freePages = connection.QueryInt64("PRAGMA freelist_count;");
-        headroom.DatabaseMeasured((pages - freePages) * connection.QueryInt64("PRAGMA page_size;"));
+        // One statement, not three: this runs after every commit under a cap.
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT p.page_count, f.freelist_count, s.page_size FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var (pages, freePages, pageSize) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        headroom.DatabaseMeasured((pages - freePages) * pageSize);
         return freePages;
     }
 

@@ -15,6 +15,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private readonly string[] _extraArguments;
     private readonly StringBuilder _output = new();
+    private readonly SemaphoreSlim _outputArrived = new(0);
     private Process? _process;
 
     public SiloProcess(string spoolPath, params string[] extraArguments)
@@ -58,17 +59,20 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
-    /// <summary>Waits (bounded) until the silo's output holds <paramref name="fragment"/>: its output arrives asynchronously.</summary>
+    /// <summary>Waits (bounded) until the silo's output holds <paramref name="fragment"/>, woken by each line it writes.</summary>
     public async Task WaitForOutputAsync(string fragment)
     {
-        var waited = Stopwatch.StartNew();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (!Output.Contains(fragment, StringComparison.Ordinal))
         {
-            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            try
+            {
+                await _outputArrived.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
             {
                 throw new TimeoutException($"no '{fragment}' in the silo's output:\n{Output}");
             }
-            await Task.Delay(50);
         }
     }
 
@@ -129,6 +133,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         await KillAsync();
         _process?.Dispose();
+        _outputArrived.Dispose();
     }
 
     private async Task WaitForGreetingAsync()
@@ -168,6 +173,7 @@ public sealed class SiloProcess : IAsyncDisposable
             {
                 _output.AppendLine(line);
             }
+            _outputArrived.Release();
         }
     }
 }
