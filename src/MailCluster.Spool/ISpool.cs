@@ -54,7 +54,7 @@ public interface IDeliveryQueue
 public interface ISpoolOperations
 {
     /// <summary>The stored envelope and recipients of a message, or null when it is not in the spool.</summary>
-    ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken);
+    ValueTask<QueuedMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken);
 
     /// <summary>Per destination domain: recipients due now, waiting for a later attempt, and in flight, with the oldest arrival.</summary>
     ValueTask<IReadOnlyList<DomainQueueSummary>> GetDomainSummariesAsync(DateTimeOffset now, CancellationToken cancellationToken);

@@ -1,51 +1,42 @@
+using MailCluster.Smtp.Protocol;
+
 namespace MailCluster.Spool;
 
 /// <summary>Where a recipient stands. Delivered and bounced recipients are removed, not kept in a state.</summary>
 public enum RecipientState
 {
-    /// <summary>Waiting for its next attempt at <see cref="SpoolRecipient.NextAttemptAt"/>.</summary>
+    /// <summary>Waiting for its next attempt at <see cref="QueuedRecipient.NextAttemptAt"/>.</summary>
     Queued = 0,
 
     /// <summary>Claimed by a delivery attempt in progress; released or removed with its outcome.</summary>
     InFlight = 1,
 }
 
-/// <summary>A recipient as handed to the spool: the address and its RFC 3461 DSN parameters, kept as sent.</summary>
-public sealed record SpoolRecipientAddress(string Address, string Domain, string? Notify, string? OriginalRecipient);
+/// <summary>A recipient as the sender gave it: the address, its lower-cased domain and its RFC 3461 DSN request (NOTIFY, ORCPT).</summary>
+public sealed record EnvelopeRecipient(string Address, string Domain, DsnNotify Notify, string? OriginalRecipient);
 
-/// <summary>The envelope of a message to store. <see cref="Sender"/> is empty for the null reverse-path.</summary>
-public sealed record SpoolEnvelope(
-    string QueueId,
-    string Sender,
-    IReadOnlyList<SpoolRecipientAddress> Recipients,
-    DateTimeOffset ReceivedAt,
-    string? EnvelopeId,
-    string? Return,
-    bool SmtpUtf8,
-    bool EightBitMime);
-
-/// <summary>A recipient as stored, with its delivery bookkeeping.</summary>
-public sealed record SpoolRecipient(
-    string Address,
-    string Domain,
-    RecipientState State,
-    int Attempts,
-    DateTimeOffset NextAttemptAt,
-    string? LastReply,
-    string? Notify,
-    string? OriginalRecipient);
-
-/// <summary>A stored message's envelope and recipients (the content is read apart).</summary>
+/// <summary>
+/// A stored message's envelope, without its recipients and content. <see cref="Sender"/> is empty
+/// for the null reverse-path; <see cref="Size"/> is the content's length in bytes.
+/// </summary>
 public sealed record SpoolMessage(
     string QueueId,
     string Sender,
     DateTimeOffset ReceivedAt,
     long Size,
     string? EnvelopeId,
-    string? Return,
+    DsnReturn Return,
     bool SmtpUtf8,
-    bool EightBitMime,
-    IReadOnlyList<SpoolRecipient> Recipients);
+    bool EightBitMime);
+
+/// <summary>New mail for the spool: the message and its recipients. The content is handed in apart, and the spool stores its measured length as the size.</summary>
+public sealed record SpoolEnvelope(SpoolMessage Message, IReadOnlyList<EnvelopeRecipient> Recipients);
+
+/// <summary>A recipient in the queue with its delivery bookkeeping, as an operator sees it.</summary>
+public sealed record QueuedRecipient(EnvelopeRecipient Recipient, RecipientState State, int Attempts, DateTimeOffset NextAttemptAt, string? LastReply);
+
+/// <summary>A stored message and where each of its recipients stands.</summary>
+public sealed record QueuedMessage(SpoolMessage Message, IReadOnlyList<QueuedRecipient> Recipients);
 
 /// <summary>What the spool holds.</summary>
 public sealed record SpoolCounts(long Messages, long QueuedRecipients, long InFlightRecipients);
@@ -53,26 +44,13 @@ public sealed record SpoolCounts(long Messages, long QueuedRecipients, long InFl
 /// <summary>The spool seen by an operator: counts, the arrival of its oldest recipient, and bytes of storage.</summary>
 public sealed record SpoolStatistics(SpoolCounts Counts, DateTimeOffset? OldestArrival, long StorageBytes);
 
-/// <summary>The message side of a claimed recipient: what a delivery attempt needs besides the content.</summary>
-public sealed record DueMessage(
-    string QueueId,
-    string Sender,
-    DateTimeOffset ReceivedAt,
-    long Size,
-    string? EnvelopeId,
-    string? Return,
-    bool SmtpUtf8,
-    bool EightBitMime);
-
 /// <summary>A recipient claimed for delivery. <see cref="Id"/> names it when its outcome is recorded.</summary>
-public sealed record DueRecipient(
-    long Id,
-    string Address,
-    string Domain,
-    int Attempts,
-    string? Notify,
-    string? OriginalRecipient,
-    DueMessage Message);
+public sealed record DueRecipient(long Id, EnvelopeRecipient Recipient, int Attempts, SpoolMessage Message)
+{
+    public string Address => Recipient.Address;
+
+    public string Domain => Recipient.Domain;
+}
 
 /// <summary>What to do with a claimed recipient after an attempt.</summary>
 public enum OutcomeAction

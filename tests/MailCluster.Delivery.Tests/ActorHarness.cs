@@ -63,7 +63,9 @@ internal sealed class ActorHarness : IAsyncDisposable
     public async Task EnqueueAsync(string recipient)
     {
         var domain = recipient[(recipient.IndexOf('@') + 1)..];
-        var envelope = new SpoolEnvelope($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", [new SpoolRecipientAddress(recipient, domain, null, null)], Time.GetUtcNow(), null, null, false, false);
+        var envelope = new SpoolEnvelope(
+            new SpoolMessage($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", Time.GetUtcNow(), Size: 0, null, DsnReturn.Unspecified, false, false),
+            [new EnvelopeRecipient(recipient, domain, DsnNotify.Unspecified, null)]);
         await Spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("Subject: t\r\n\r\nbody\r\n")), CancellationToken.None);
     }
 

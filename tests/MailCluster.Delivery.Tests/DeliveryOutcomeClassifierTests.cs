@@ -51,7 +51,7 @@ public sealed class DeliveryOutcomeClassifierTests
     {
         EnhancedStatusCode? parsed = enhanced is null ? null : EnhancedStatusCode.TryParse(enhanced, out var e) ? e : throw new ArgumentException(enhanced);
         var outcome = DeliveryOutcomeClassifier.FromReply(new SmtpReply(code, parsed, "text"), phase);
-        Assert.Equal((verdict, status, slowDown), (outcome.Verdict, outcome.Status, outcome.SlowDown));
+        Assert.Equal((verdict, status, slowDown, (int?)code), (outcome.Verdict, outcome.Status.ToString(), outcome.SlowDown, outcome.ReplyCode));
         Assert.Contains("text", outcome.Reason, StringComparison.Ordinal);
     }
 
@@ -67,21 +67,21 @@ public sealed class DeliveryOutcomeClassifierTests
     [MemberData(nameof(Resolutions))]
     public void DnsVerdictsKeepTheirStatusAndReason(MxResolutionKind kind, string status, DeliveryVerdict verdict)
     {
-        var outcome = DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", kind, [], status, $"reason for {kind}"));
-        Assert.Equal((verdict, status, $"reason for {kind}"), (outcome.Verdict, outcome.Status, outcome.Reason));
+        var outcome = DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", kind, [], $"reason for {kind}"));
+        Assert.Equal((verdict, status, $"reason for {kind}", (int?)null), (outcome.Verdict, outcome.Status.ToString(), outcome.Reason, outcome.ReplyCode));
     }
 
     [Fact]
     public void ResolvedDomainIsNotAFailure() =>
-        Assert.Throws<ArgumentException>(() => DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", MxResolutionKind.Resolved, [], "2.0.0", "ok")));
+        Assert.Throws<ArgumentException>(() => DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", MxResolutionKind.Resolved, [], "ok")));
 
     [Fact]
     public void ConnectionFailuresDeferAndAskToSlowDown()
     {
         var refused = DeliveryOutcomeClassifier.ConnectionFailed("mx[192.0.2.1]: Connection refused");
-        Assert.Equal((DeliveryVerdict.Deferred, "4.4.1", true), (refused.Verdict, refused.Status, refused.SlowDown));
+        Assert.Equal((DeliveryVerdict.Deferred, "4.4.1", true), (refused.Verdict, refused.Status.ToString(), refused.SlowDown));
         var lost = DeliveryOutcomeClassifier.ConnectionLost("reset by peer");
-        Assert.Equal((DeliveryVerdict.Deferred, "4.4.2", false), (lost.Verdict, lost.Status, lost.SlowDown));
+        Assert.Equal((DeliveryVerdict.Deferred, "4.4.2", false), (lost.Verdict, lost.Status.ToString(), lost.SlowDown));
     }
 
     [Fact]
@@ -94,13 +94,13 @@ public sealed class DeliveryOutcomeClassifierTests
 
     [Fact]
     public void TlsPolicyFailureDefers() =>
-        Assert.Equal((DeliveryVerdict.Deferred, "4.7.5"), (DeliveryOutcomeClassifier.TlsPolicyNotMet("no STARTTLS").Verdict, DeliveryOutcomeClassifier.TlsPolicyNotMet("x").Status));
+        Assert.Equal((DeliveryVerdict.Deferred, "4.7.5"), (DeliveryOutcomeClassifier.TlsPolicyNotMet("no STARTTLS").Verdict, DeliveryOutcomeClassifier.TlsPolicyNotMet("x").Status.ToString()));
 
     [Fact]
     public void ExpiryBouncesQuotingTheLastError()
     {
-        var expired = DeliveryOutcomeClassifier.Expired(new DeliveryOutcome(DeliveryVerdict.Deferred, "4.3.0", "451 4.3.0 busy"), TimeSpan.FromDays(5));
-        Assert.Equal((DeliveryVerdict.Bounced, "4.4.7"), (expired.Verdict, expired.Status));
+        var expired = DeliveryOutcomeClassifier.Expired(new DeliveryOutcome(DeliveryVerdict.Deferred, new(4, 3, 0), "451 4.3.0 busy", ReplyCode: 451), TimeSpan.FromDays(5));
+        Assert.Equal((DeliveryVerdict.Bounced, "4.4.7"), (expired.Verdict, expired.Status.ToString()));
         Assert.Equal("delivery time expired after 5 days; last error: 451 4.3.0 busy", expired.Reason);
     }
 }

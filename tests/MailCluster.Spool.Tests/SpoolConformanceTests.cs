@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text;
+using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using MailCluster.Testing.IO;
 
@@ -16,15 +17,18 @@ public abstract class SpoolConformanceTests
 
     protected static ReadOnlySequence<byte> Content(string text) => new(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>A new message to the given recipients; its size is measured by the spool when the content is enqueued.</summary>
     protected SpoolEnvelope Envelope(params string[] recipients) => new(
-        $"TEST{Interlocked.Increment(ref _sequence):D8}",
-        "sender@client.test",
-        recipients.Select(r => new SpoolRecipientAddress(r, r[(r.IndexOf('@') + 1)..].ToLowerInvariant(), "FAILURE", null)).ToArray(),
-        new DateTimeOffset(2026, 11, 23, 1, 0, 0, TimeSpan.Zero),
-        "env-1",
-        "HDRS",
-        SmtpUtf8: false,
-        EightBitMime: true);
+        new SpoolMessage(
+            $"TEST{Interlocked.Increment(ref _sequence):D8}",
+            "sender@client.test",
+            new DateTimeOffset(2026, 11, 23, 1, 0, 0, TimeSpan.Zero),
+            Size: 0,
+            "env-1",
+            DsnReturn.Headers,
+            SmtpUtf8: false,
+            EightBitMime: true),
+        recipients.Select(r => new EnvelopeRecipient(r, r[(r.IndexOf('@') + 1)..].ToLowerInvariant(), DsnNotify.Failure, null)).ToArray());
 
     [Fact]
     public async Task EnqueuedMessageIsStoredWithOneRowPerRecipient()
@@ -33,16 +37,13 @@ public abstract class SpoolConformanceTests
         var envelope = Envelope("a@one.test", "b@Two.test");
         await spool.EnqueueAsync(envelope, Content("Subject: x\r\n\r\nbody\r\n"), CancellationToken.None);
 
-        var stored = await spool.GetMessageAsync(envelope.QueueId, CancellationToken.None);
+        var stored = await spool.GetMessageAsync(envelope.Message.QueueId, CancellationToken.None);
         Assert.NotNull(stored);
-        Assert.Equal("sender@client.test", stored.Sender);
-        Assert.Equal(envelope.ReceivedAt, stored.ReceivedAt);
-        Assert.Equal(20, stored.Size);
-        Assert.Equal(("env-1", "HDRS", true), (stored.EnvelopeId, stored.Return, stored.EightBitMime));
+        Assert.Equal(envelope.Message with { Size = 20 }, stored.Message);
         Assert.Collection(
             stored.Recipients,
-            r => Assert.Equal(("a@one.test", "one.test", RecipientState.Queued, 0, envelope.ReceivedAt, "FAILURE"), (r.Address, r.Domain, r.State, r.Attempts, r.NextAttemptAt, r.Notify)),
-            r => Assert.Equal(("b@Two.test", "two.test"), (r.Address, r.Domain)));
+            r => Assert.Equal((envelope.Recipients[0], RecipientState.Queued, 0, envelope.Message.ReceivedAt), (r.Recipient, r.State, r.Attempts, r.NextAttemptAt)),
+            r => Assert.Equal(("b@Two.test", "two.test", DsnNotify.Failure), (r.Recipient.Address, r.Recipient.Domain, r.Recipient.Notify)));
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public abstract class SpoolConformanceTests
         var sequence = Segments.Of(parts);
         var envelope = Envelope("a@one.test");
         await spool.EnqueueAsync(envelope, sequence, CancellationToken.None);
-        Assert.Equal(parts.SelectMany(p => p).ToArray(), await spool.ReadContentAsync(envelope.QueueId, CancellationToken.None));
+        Assert.Equal(parts.SelectMany(p => p).ToArray(), await spool.ReadContentAsync(envelope.Message.QueueId, CancellationToken.None));
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public abstract class SpoolConformanceTests
         }
         await using var reopened = Open();
         Assert.Equal(new SpoolCounts(1, 2, 0), await reopened.CountAsync(CancellationToken.None));
-        Assert.NotNull(await reopened.GetMessageAsync(envelope.QueueId, CancellationToken.None));
+        Assert.NotNull(await reopened.GetMessageAsync(envelope.Message.QueueId, CancellationToken.None));
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public abstract class SpoolConformanceTests
         var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
         Assert.Equal(["a@one.test", "c@one.test", "d@one.test"], claimed.Select(r => r.Address));
         Assert.Same(claimed[0].Message, claimed[1].Message);
-        Assert.Equal((first.QueueId, "sender@client.test", "env-1"), (claimed[0].Message.QueueId, claimed[0].Message.Sender, claimed[0].Message.EnvelopeId));
+        Assert.Equal((first.Message.QueueId, "sender@client.test", "env-1"), (claimed[0].Message.QueueId, claimed[0].Message.Sender, claimed[0].Message.EnvelopeId));
         Assert.Empty(await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
         Assert.Equal(["two.test"], await spool.GetDueDomainsAsync(s_received, 10, CancellationToken.None));
         Assert.Equal(new SpoolCounts(2, 1, 3), await spool.CountAsync(CancellationToken.None));
@@ -128,11 +129,11 @@ public abstract class SpoolConformanceTests
             ],
             CancellationToken.None);
 
-        var stored = await spool.GetMessageAsync(envelope.QueueId, CancellationToken.None);
+        var stored = await spool.GetMessageAsync(envelope.Message.QueueId, CancellationToken.None);
         Assert.Collection(
             stored!.Recipients,
-            b => Assert.Equal(("b@one.test", RecipientState.Queued, 1, retryAt, "451 4.3.0 try later"), (b.Address, b.State, b.Attempts, b.NextAttemptAt, b.LastReply)),
-            c => Assert.Equal(("c@one.test", RecipientState.Queued, 0, s_received), (c.Address, c.State, c.Attempts, c.NextAttemptAt)));
+            b => Assert.Equal(("b@one.test", RecipientState.Queued, 1, retryAt, "451 4.3.0 try later"), (b.Recipient.Address, b.State, b.Attempts, b.NextAttemptAt, b.LastReply)),
+            c => Assert.Equal(("c@one.test", RecipientState.Queued, 0, s_received), (c.Recipient.Address, c.State, c.Attempts, c.NextAttemptAt)));
         Assert.Equal(s_received, await spool.GetNextDueTimeAsync(CancellationToken.None));
 
         // The released one is due at once; the deferred one only at its retry time.
@@ -163,9 +164,9 @@ public abstract class SpoolConformanceTests
         Assert.Equal(3, (await spool.GetDomainSummariesAsync(s_received, CancellationToken.None))[0].Due);
 
         // A message's recipients are claimed across domains, whatever their schedule.
-        var chosen = await spool.ClaimSelectedAsync(RecipientSelector.ForMessage(first.QueueId), CancellationToken.None);
+        var chosen = await spool.ClaimSelectedAsync(RecipientSelector.ForMessage(first.Message.QueueId), CancellationToken.None);
         Assert.Equal(["a@one.test", "b@one.test", "c@two.test"], chosen.Select(r => r.Address));
-        Assert.Empty(await spool.ClaimSelectedAsync(RecipientSelector.ForMessage(first.QueueId), CancellationToken.None));
+        Assert.Empty(await spool.ClaimSelectedAsync(RecipientSelector.ForMessage(first.Message.QueueId), CancellationToken.None));
         Assert.Equal(0, await spool.RescheduleAsync(RecipientSelector.ForMessage("NOPE"), s_received, CancellationToken.None));
     }
 
@@ -201,8 +202,8 @@ public abstract class SpoolConformanceTests
         await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
         var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
         await spool.RecordOutcomesAsync([new RecipientOutcome(claimed[0].Id, OutcomeAction.Delivered), new RecipientOutcome(claimed[1].Id, OutcomeAction.Bounced)], CancellationToken.None);
-        Assert.Null(await spool.GetMessageAsync(envelope.QueueId, CancellationToken.None));
-        Assert.Null(await spool.ReadContentAsync(envelope.QueueId, CancellationToken.None));
+        Assert.Null(await spool.GetMessageAsync(envelope.Message.QueueId, CancellationToken.None));
+        Assert.Null(await spool.ReadContentAsync(envelope.Message.QueueId, CancellationToken.None));
         Assert.Equal(new SpoolCounts(0, 0, 0), await spool.CountAsync(CancellationToken.None));
         Assert.Null(await spool.GetNextDueTimeAsync(CancellationToken.None));
     }

@@ -62,7 +62,7 @@ public sealed class QueueOperations
 
     /// <summary>Fails the selected recipients permanently; their senders get a DSN (RFC 3464) unless NOTIFY said otherwise.</summary>
     public Task<int> BounceAsync(RecipientSelector selector, CancellationToken cancellationToken) =>
-        FinishAsync(selector, new DeliveryOutcome(DeliveryVerdict.Bounced, "5.0.0", "bounced by the mail system's operator"), cancellationToken);
+        FinishAsync(selector, DeliveryOutcomeClassifier.BouncedByOperator(), cancellationToken);
 
     /// <summary>Removes the selected recipients silently (no DSN): for spam runs and test mail.</summary>
     public async Task<int> DeleteAsync(RecipientSelector selector, CancellationToken cancellationToken)

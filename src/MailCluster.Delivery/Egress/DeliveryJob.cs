@@ -4,7 +4,7 @@ using MailCluster.Spool;
 namespace MailCluster.Delivery.Egress;
 
 /// <summary>One SMTP transaction's worth of work: a message and some of its recipients at one domain.</summary>
-public sealed record DeliveryJob(DueMessage Message, IReadOnlyList<DueRecipient> Recipients);
+public sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipient> Recipients);
 
 /// <summary>Which MX host and address an attempt used, and over what TLS, for the delivery log.</summary>
 public sealed record MxEndpoint(string Host, string Address, string? TlsProtocol);

@@ -58,7 +58,7 @@ public sealed class MxConnector : IMxConnector
                     return attempt;
                 }
                 failures.Add(attempt.Failure!.Reason);
-                tlsFailures += attempt.Failure.Status == "4.7.5" ? 1 : 0;
+                tlsFailures += attempt.Failure.Status == DeliveryOutcomeClassifier.TlsNotPossible ? 1 : 0;
             }
         }
         var detail = failures.Count == 0 ? "no addresses" : string.Join("; ", failures);
@@ -104,7 +104,7 @@ public sealed class MxConnector : IMxConnector
     /// <summary>RFC 5321 5.1: an address literal is the host itself, no DNS; any other domain goes through MX resolution.</summary>
     private async Task<MxResolution> ResolveAsync(string domain, CancellationToken cancellationToken) =>
         AddressLiteral.TryParse(domain, out var address)
-            ? new MxResolution(domain, MxResolutionKind.Resolved, [new MxHost(domain, 0, [address!])], "2.0.0", $"{domain} is an address literal")
+            ? new MxResolution(domain, MxResolutionKind.Resolved, [new MxHost(domain, 0, [address!])], $"{domain} is an address literal")
             : await _resolver.ResolveAsync(domain, cancellationToken);
 
     /// <summary>Greeting, EHLO and STARTTLS per policy; null when the session is ready, else why this host will not do.</summary>

@@ -70,12 +70,12 @@ internal sealed class SmtpMxConnection : IMxConnection
     {
         var message = job.Message;
         var sender = new ReversePath(message.Sender.Length == 0 ? null : ToMailbox(message.Sender));
-        var recipients = job.Recipients.Select(r => new Recipient(ToMailbox(r.Address), new RcptParameters(Notify(r.Notify), r.OriginalRecipient))).ToArray();
+        var recipients = job.Recipients.Select(r => new Recipient(ToMailbox(r.Address), new RcptParameters(r.Recipient.Notify, r.Recipient.OriginalRecipient))).ToArray();
         var parameters = new MailParameters(
             message.Size,
             message.EightBitMime ? BodyType.EightBitMime : BodyType.SevenBit,
             message.SmtpUtf8,
-            message.Return switch { "FULL" => DsnReturn.Full, "HDRS" => DsnReturn.Headers, _ => DsnReturn.Unspecified },
+            message.Return,
             message.EnvelopeId);
         return new SmtpEnvelope(sender, recipients, parameters);
     }
@@ -86,8 +86,4 @@ internal sealed class SmtpMxConnection : IMxConnection
         var at = address.LastIndexOf('@');
         return new Mailbox(address[..at], address[(at + 1)..]);
     }
-
-    private static DsnNotify Notify(string? stored) =>
-        stored is null ? DsnNotify.Unspecified : stored.Split(',', StringSplitOptions.TrimEntries).Aggregate(DsnNotify.Unspecified, (all, part) =>
-            all | (Enum.TryParse<DsnNotify>(part, ignoreCase: true, out var flag) ? flag : DsnNotify.Unspecified));
 }

@@ -91,7 +91,7 @@ public sealed class AttemptRecorder
             _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null);
             logged.Add(new DeliveryLogRecord(
                 now, type, job.Message.QueueId, recipient.Address, domain, result.Endpoint?.Host, result.Endpoint?.Address, result.Endpoint?.TlsProtocol,
-                outcome.Status, outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds,
+                outcome.Status.ToString(), outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds,
                 (now - recipient.Message.ReceivedAt).TotalSeconds, next, null));
         }
         if (result.PossibleDuplicate)
@@ -152,8 +152,5 @@ public sealed class AttemptRecorder
         }
     }
 
-    private static string ReplyClass(DeliveryOutcome outcome) =>
-        outcome.Reason.Length >= 3 && char.IsAsciiDigit(outcome.Reason[0]) && char.IsAsciiDigit(outcome.Reason[1]) && char.IsAsciiDigit(outcome.Reason[2])
-            ? $"{outcome.Reason[0]}xx"
-            : "none";
+    private static string ReplyClass(DeliveryOutcome outcome) => outcome.ReplyCode is { } code ? $"{code / 100}xx" : "none";
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
 using MailCluster.Mime.Dsn;
+using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 
 namespace MailCluster.Delivery.Outcomes;
@@ -29,9 +30,9 @@ public sealed class BounceFactory
     }
 
     /// <summary>Spools the DSN for <paramref name="failed"/>, if one is owed; returns its queue id or null.</summary>
-    public async Task<string?> SendAsync(DueMessage message, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<string?> SendAsync(SpoolMessage message, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var notify = failed.Where(f => WantsFailureNotice(f.Recipient.Notify)).ToList();
+        var notify = failed.Where(f => WantsFailureNotice(f.Recipient.Recipient.Notify)).ToList();
         if (message.Sender.Length == 0 || notify.Count == 0)
         {
             return null;
@@ -42,7 +43,7 @@ public sealed class BounceFactory
             message.ReceivedAt,
             notify.Select(f => new DsnRecipient(f.Recipient.Address, DsnAction.Failed, f.Outcome.Status)
             {
-                OriginalRecipient = f.Recipient.OriginalRecipient,
+                OriginalRecipient = f.Recipient.Recipient.OriginalRecipient,
                 RemoteMta = endpoint?.Host,
                 DiagnosticCode = f.Outcome.Reason,
                 LastAttemptDate = now,
@@ -50,26 +51,20 @@ public sealed class BounceFactory
             new ReadOnlySequence<byte>(original))
         {
             OriginalEnvelopeId = message.EnvelopeId,
-            Return = message.Return == "FULL" ? DsnReturnContent.Full : DsnReturnContent.Headers,
+            Return = message.Return,
         };
         var dsn = _builder.Build(report);
         var at = message.Sender.LastIndexOf('@');
         var envelope = new SpoolEnvelope(
-            _queueIds.Next(),
-            Sender: string.Empty,
-            [new SpoolRecipientAddress(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), Notify: null, OriginalRecipient: null)],
-            now,
-            EnvelopeId: null,
-            Return: null,
-            dsn.RequiresSmtpUtf8,
-            EightBitMime: false);
+            new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, dsn.Content.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
+            [new EnvelopeRecipient(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), DsnNotify.Unspecified, OriginalRecipient: null)]);
         await _spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(dsn.Content), cancellationToken);
         _metrics.DsnGenerated();
         _trigger.Notify();
-        return envelope.QueueId;
+        return envelope.Message.QueueId;
     }
 
     // RFC 3461 4.1: without NOTIFY the default is FAILURE (and DELAY, which we do not send yet).
-    private static bool WantsFailureNotice(string? notify) =>
-        notify is null || notify.Contains("FAILURE", StringComparison.OrdinalIgnoreCase);
+    private static bool WantsFailureNotice(DsnNotify notify) =>
+        notify == DsnNotify.Unspecified || notify.HasFlag(DsnNotify.Failure);
 }

@@ -1,3 +1,5 @@
+using MailCluster.Smtp.Protocol;
+
 namespace MailCluster.Delivery.Outcomes;
 
 public enum DeliveryVerdict
@@ -8,10 +10,11 @@ public enum DeliveryVerdict
 }
 
 /// <summary>
-/// The verdict on one recipient's attempt, with the RFC 3463 status and a reason the delivery
-/// log and the DSN quote verbatim. <see cref="SlowDown"/> asks the domain to back off.
+/// The verdict on one recipient's attempt, with its RFC 3463 status and a reason the delivery log
+/// and the DSN quote verbatim. <see cref="SlowDown"/> asks the site to back off;
+/// <see cref="ReplyCode"/> is the peer's reply when one decided the verdict.
 /// </summary>
-public sealed record DeliveryOutcome(DeliveryVerdict Verdict, string Status, string Reason, bool SlowDown = false)
+public sealed record DeliveryOutcome(DeliveryVerdict Verdict, EnhancedStatusCode Status, string Reason, bool SlowDown = false, int? ReplyCode = null)
 {
     public bool IsFinal => Verdict != DeliveryVerdict.Deferred;
 }

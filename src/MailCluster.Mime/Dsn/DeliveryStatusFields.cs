@@ -30,7 +30,7 @@ internal static class DeliveryStatusFields
         }
         HeaderFolding.Append(output, "Final-Recipient", Address(recipient.FinalRecipient));
         HeaderFolding.Append(output, "Action", recipient.Action.ToString().ToLowerInvariant());
-        HeaderFolding.Append(output, "Status", recipient.Status);
+        HeaderFolding.Append(output, "Status", recipient.Status.ToString());
         if (recipient.RemoteMta is { } remote)
         {
             HeaderFolding.Append(output, "Remote-MTA", $"dns; {remote}");

@@ -1,4 +1,5 @@
 using System.Buffers;
+using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Mime.Dsn;
 
@@ -10,17 +11,10 @@ public enum DsnAction
     Delivered,
 }
 
-/// <summary>How much of the original message goes back (RFC 3461 4.3 RET). Without RET we return headers only.</summary>
-public enum DsnReturnContent
-{
-    Headers,
-    Full,
-}
-
 /// <summary>One recipient's block of a delivery status notification (RFC 3464 2.3).</summary>
 /// <param name="FinalRecipient">The address as we tried it (2.3.2).</param>
-/// <param name="Status">The RFC 3463 enhanced code, <c>x.y.z</c> (2.3.4).</param>
-public sealed record DsnRecipient(string FinalRecipient, DsnAction Action, string Status)
+/// <param name="Status">The RFC 3463 enhanced code (2.3.4).</param>
+public sealed record DsnRecipient(string FinalRecipient, DsnAction Action, EnhancedStatusCode Status)
 {
     /// <summary>The ORCPT value as given at submission, <c>addr-type;address</c> (2.3.1).</summary>
     public string? OriginalRecipient { get; init; }
@@ -52,7 +46,8 @@ public sealed record DeliveryStatusReport(
     /// <summary>The ENVID given at submission (RFC 3464 2.2.1).</summary>
     public string? OriginalEnvelopeId { get; init; }
 
-    public DsnReturnContent Return { get; init; } = DsnReturnContent.Headers;
+    /// <summary>RET (RFC 3461 4.3): the full message only when asked for; otherwise its headers.</summary>
+    public DsnReturn Return { get; init; }
 }
 
 /// <summary>A built DSN.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using MailCluster.Mime.Headers;
+using MailCluster.Smtp.Protocol;
 using MimeKit;
 
 namespace MailCluster.Mime.Dsn;
@@ -39,7 +40,7 @@ public sealed class DsnBuilder
     {
         var global = !Ascii.IsValid(report.EnvelopeSender)
             || report.Recipients.Any(r => !Ascii.IsValid(r.FinalRecipient) || (r.OriginalRecipient is { } o && !Ascii.IsValid(o)));
-        var original = report.Return == DsnReturnContent.Full ? report.OriginalMessage : HeaderSection.Split(report.OriginalMessage, out _);
+        var original = report.Return == DsnReturn.Full ? report.OriginalMessage : HeaderSection.Split(report.OriginalMessage, out _);
         var eightBit = global || Contains8Bit(original);
 
         // RFC 6522 3: report-type names the second part.
@@ -98,13 +99,13 @@ public sealed class DsnBuilder
         return part;
     }
 
-    private static MimePart Original(ReadOnlySequence<byte> original, DsnReturnContent ret, bool global, bool eightBit)
+    private static MimePart Original(ReadOnlySequence<byte> original, DsnReturn ret, bool global, bool eightBit)
     {
         // RFC 3462 / RFC 6522: text/rfc822-headers for headers only; RFC 6532 3.7 and RFC 6533 3: the global forms.
         var (type, subtype) = (ret, global) switch
         {
-            (DsnReturnContent.Full, false) => ("message", "rfc822"),
-            (DsnReturnContent.Full, true) => ("message", "global"),
+            (DsnReturn.Full, false) => ("message", "rfc822"),
+            (DsnReturn.Full, true) => ("message", "global"),
             (_, false) => ("text", "rfc822-headers"),
             (_, true) => ("message", "global-headers"),
         };
@@ -113,7 +114,7 @@ public sealed class DsnBuilder
         {
             part.ContentTransferEncoding = ContentEncoding.EightBit;
         }
-        part.Headers.Add(Raw("Content-Description", ret == DsnReturnContent.Full ? "Original message" : "Original message headers"));
+        part.Headers.Add(Raw("Content-Description", ret == DsnReturn.Full ? "Original message" : "Original message headers"));
         return part;
     }
 

@@ -71,7 +71,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         }
         try
         {
-            await _spool.EnqueueAsync(ToEnvelope(transaction), body, cancellationToken);
+            await _spool.EnqueueAsync(ToEnvelope(transaction, body.Length), body, cancellationToken);
         }
         catch (SpoolUnavailableException exception)
         {
@@ -99,33 +99,29 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         return SmtpReplies.SpoolFull;
     }
 
-    private SpoolEnvelope ToEnvelope(SmtpTransaction transaction)
+    private SpoolEnvelope ToEnvelope(SmtpTransaction transaction, long size)
     {
         var parameters = transaction.Parameters;
-        var recipients = new SpoolRecipientAddress[transaction.Recipients.Count];
+        var recipients = new EnvelopeRecipient[transaction.Recipients.Count];
         for (var i = 0; i < recipients.Length; i++)
         {
             var recipient = transaction.Recipients[i];
-            recipients[i] = new SpoolRecipientAddress(
+            recipients[i] = new EnvelopeRecipient(
                 recipient.Mailbox.ToString(),
                 recipient.Mailbox.Domain.ToLowerInvariant(),
-                recipient.Parameters.Notify == DsnNotify.Unspecified ? null : recipient.Parameters.Notify.ToString().ToUpperInvariant(),
+                recipient.Parameters.Notify,
                 recipient.Parameters.OriginalRecipient);
         }
-        return new SpoolEnvelope(
+        var message = new SpoolMessage(
             transaction.QueueId!,
             transaction.ReversePath.ToString(),
-            recipients,
             _time.GetUtcNow(),
+            size,
             parameters.EnvelopeId,
-            parameters.Return switch
-            {
-                DsnReturn.Full => "FULL",
-                DsnReturn.Headers => "HDRS",
-                _ => null,
-            },
+            parameters.Return,
             parameters.SmtpUtf8,
             parameters.Body == BodyType.EightBitMime);
+        return new SpoolEnvelope(message, recipients);
     }
 
     // RFC 3848 / RFC 6531 3.7.3: the "with" protocol names.

@@ -28,7 +28,7 @@ internal static class CommandLines
             var parameters = envelope.Parameters;
             if (parameters.Return != DsnReturn.Unspecified)
             {
-                line.Append(" RET=").Append(parameters.Return == DsnReturn.Full ? "FULL" : "HDRS");
+                line.Append(" RET=").Append(DsnParameterText.Format(parameters.Return));
             }
             if (parameters.EnvelopeId is not null && Xtext.Encode(parameters.EnvelopeId) is { } envId)
             {
@@ -46,7 +46,7 @@ internal static class CommandLines
             var notify = recipient.Parameters.Notify;
             if (notify != DsnNotify.Unspecified)
             {
-                line.Append(" NOTIFY=").Append(NotifyList(notify));
+                line.Append(" NOTIFY=").Append(DsnParameterText.Format(notify));
             }
             // RFC 3461 4.2: ORCPT=addr-type ";" xtext; a non-ASCII original (RFC 6533 utf-8-addr-xtext) is left out.
             if (recipient.Parameters.OriginalRecipient is { } orcpt && orcpt.IndexOf(';', StringComparison.Ordinal) is > 0 and var semi
@@ -57,11 +57,4 @@ internal static class CommandLines
         }
         return line.ToString();
     }
-
-    // RFC 3461 4.1: NEVER alone, or a comma list of SUCCESS, FAILURE, DELAY.
-    private static string NotifyList(DsnNotify notify) =>
-        notify.HasFlag(DsnNotify.Never)
-            ? "NEVER"
-            : string.Join(',', new[] { (DsnNotify.Success, "SUCCESS"), (DsnNotify.Failure, "FAILURE"), (DsnNotify.Delay, "DELAY") }
-                .Where(p => notify.HasFlag(p.Item1)).Select(p => p.Item2));
 }

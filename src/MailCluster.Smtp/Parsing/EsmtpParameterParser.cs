@@ -30,7 +30,7 @@ internal static class EsmtpParameterParser
                 "SIZE" => TryParseSize(value, out size),
                 "BODY" => TryParseBody(value, out body, ref error),
                 "SMTPUTF8" => value is null && (smtpUtf8 = true),
-                "RET" => TryParseRet(value, out ret),
+                "RET" => DsnParameterText.TryParseReturn(value, out ret),
                 "ENVID" => TryDecodeXtext(value, 100, out envId, ref error),
                 _ => Fail(SmtpReplies.ParameterNotRecognized, ref error),
             };
@@ -59,7 +59,7 @@ internal static class EsmtpParameterParser
             }
             var ok = keyword.ToUpperInvariant() switch
             {
-                "NOTIFY" => TryParseNotify(value, out notify),
+                "NOTIFY" => DsnParameterText.TryParseNotify(value, out notify),
                 "ORCPT" => TryParseOrcpt(value, out orcpt, ref error),
                 _ => Fail(SmtpReplies.ParameterNotRecognized, ref error),
             };
@@ -135,44 +135,6 @@ internal static class EsmtpParameterParser
             default:
                 return false;
         }
-    }
-
-    private static bool TryParseRet(string? value, out DsnReturn ret)
-    {
-        ret = value?.ToUpperInvariant() switch
-        {
-            "FULL" => DsnReturn.Full,
-            "HDRS" => DsnReturn.Headers,
-            _ => DsnReturn.Unspecified,
-        };
-        return ret != DsnReturn.Unspecified;
-    }
-
-    // RFC 3461 4.1: NEVER alone, or a comma list of SUCCESS, FAILURE, DELAY.
-    private static bool TryParseNotify(string? value, out DsnNotify notify)
-    {
-        notify = DsnNotify.Unspecified;
-        if (string.IsNullOrEmpty(value))
-        {
-            return false;
-        }
-        foreach (var part in value.Split(','))
-        {
-            var flag = part.ToUpperInvariant() switch
-            {
-                "NEVER" => DsnNotify.Never,
-                "SUCCESS" => DsnNotify.Success,
-                "FAILURE" => DsnNotify.Failure,
-                "DELAY" => DsnNotify.Delay,
-                _ => DsnNotify.Unspecified,
-            };
-            if (flag == DsnNotify.Unspecified || (notify & flag) != 0)
-            {
-                return false;
-            }
-            notify |= flag;
-        }
-        return notify == DsnNotify.Never || (notify & DsnNotify.Never) == 0;
     }
 
     // RFC 3461 4.2: ORCPT=addr-type ";" xtext

@@ -5,6 +5,9 @@ public readonly record struct EnhancedStatusCode(int Class, int Subject, int Det
 {
     public override string ToString() => $"{Class}.{Subject}.{Detail}";
 
+    /// <summary>The same condition reported as temporary (RFC 3463 3.1: class 4 is persistent transient failure).</summary>
+    public EnhancedStatusCode AsTransient() => this with { Class = 4 };
+
     /// <summary>Writes <c>x.y.z</c> as ASCII; returns the byte count (at most 9).</summary>
     public int FormatUtf8(Span<byte> destination)
     {

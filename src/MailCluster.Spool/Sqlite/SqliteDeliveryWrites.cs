@@ -6,9 +6,8 @@ namespace MailCluster.Spool.Sqlite;
 internal sealed class SqliteDeliveryWrites
 {
     private const string DueColumns =
-        """
-        SELECT r.id, r.address, r.domain, r.attempts, r.notify, r.orcpt,
-               m.queue_id, m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit
+        $"""
+        SELECT r.id, r.attempts, {SqliteEnvelopeColumns.Recipient}, {SqliteEnvelopeColumns.Message}
         FROM recipients r JOIN messages m ON m.id = r.message_id
         """;
 
@@ -83,31 +82,15 @@ internal sealed class SqliteDeliveryWrites
         var due = new List<DueRecipient>();
         using (var reader = select.ExecuteReader())
         {
-            DueMessage? message = null;
+            SpoolMessage? message = null;
             while (reader.Read())
             {
-                var queueId = reader.GetString(6);
-                // Recipients of one message come together: share one DueMessage.
-                if (message?.QueueId != queueId)
+                // Recipients of one message come together: they share one message record.
+                if (message?.QueueId != reader.GetString(6))
                 {
-                    message = new DueMessage(
-                        queueId,
-                        reader.GetString(7),
-                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-                        reader.GetInt64(9),
-                        reader.IsDBNull(10) ? null : reader.GetString(10),
-                        reader.IsDBNull(11) ? null : reader.GetString(11),
-                        reader.GetBoolean(12),
-                        reader.GetBoolean(13));
+                    message = SqliteEnvelopeColumns.ReadMessage(reader, 6);
                 }
-                due.Add(new DueRecipient(
-                    reader.GetInt64(0),
-                    reader.GetString(1),
-                    reader.GetString(2),
-                    reader.GetInt32(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5),
-                    message));
+                due.Add(new DueRecipient(reader.GetInt64(0), SqliteEnvelopeColumns.ReadRecipient(reader, 2), reader.GetInt32(1), message));
             }
         }
         foreach (var recipient in due)

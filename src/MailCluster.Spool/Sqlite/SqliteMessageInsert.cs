@@ -38,17 +38,18 @@ internal sealed class SqliteMessageInsert
 
     public bool Insert(SpoolEnvelope envelope, ReadOnlySequence<byte> content)
     {
-        var receivedAt = envelope.ReceivedAt.ToUnixTimeMilliseconds();
+        var message = envelope.Message;
+        var receivedAt = message.ReceivedAt.ToUnixTimeMilliseconds();
         var p = _message.Parameters;
         p.Clear();
-        p.AddWithValue("$queue_id", envelope.QueueId);
-        p.AddWithValue("$sender", envelope.Sender);
+        p.AddWithValue("$queue_id", message.QueueId);
+        p.AddWithValue("$sender", message.Sender);
         p.AddWithValue("$received_at", receivedAt);
         p.AddWithValue("$size", content.Length);
-        p.AddWithValue("$envid", (object?)envelope.EnvelopeId ?? DBNull.Value);
-        p.AddWithValue("$ret", (object?)envelope.Return ?? DBNull.Value);
-        p.AddWithValue("$smtputf8", envelope.SmtpUtf8);
-        p.AddWithValue("$eight_bit", envelope.EightBitMime);
+        p.AddWithValue("$envid", SqliteEnvelopeColumns.Text(message.EnvelopeId));
+        p.AddWithValue("$ret", SqliteEnvelopeColumns.Text(message.Return));
+        p.AddWithValue("$smtputf8", message.SmtpUtf8);
+        p.AddWithValue("$eight_bit", message.EightBitMime);
         var messageId = (long)_message.ExecuteScalar()!;
 
         // The content goes in place through incremental blob I/O: no contiguous copy of the message.
@@ -68,8 +69,8 @@ internal sealed class SqliteMessageInsert
             r.AddWithValue("$address", recipient.Address);
             r.AddWithValue("$domain", recipient.Domain);
             r.AddWithValue("$next_attempt_at", receivedAt);
-            r.AddWithValue("$notify", (object?)recipient.Notify ?? DBNull.Value);
-            r.AddWithValue("$orcpt", (object?)recipient.OriginalRecipient ?? DBNull.Value);
+            r.AddWithValue("$notify", SqliteEnvelopeColumns.Text(recipient.Notify));
+            r.AddWithValue("$orcpt", SqliteEnvelopeColumns.Text(recipient.OriginalRecipient));
             _recipient.ExecuteNonQuery();
         }
         return true;

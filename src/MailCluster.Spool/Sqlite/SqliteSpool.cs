@@ -141,15 +141,15 @@ public sealed class SqliteSpool : ISpool
             },
             cancellationToken);
 
-    public ValueTask<SpoolMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken) =>
-        ReadAsync<SpoolMessage?>(
+    public ValueTask<QueuedMessage?> GetMessageAsync(string queueId, CancellationToken cancellationToken) =>
+        ReadAsync<QueuedMessage?>(
             async connection =>
             {
                 await using var command = connection.CreateCommand();
                 command.CommandText =
-                    """
-                    SELECT m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit,
-                           r.address, r.domain, r.state, r.attempts, r.next_attempt_at, r.last_reply, r.notify, r.orcpt
+                    $"""
+                    SELECT {SqliteEnvelopeColumns.Message}, {SqliteEnvelopeColumns.Recipient},
+                           r.state, r.attempts, r.next_attempt_at, r.last_reply
                     FROM messages m JOIN recipients r ON r.message_id = m.id
                     WHERE m.queue_id = $queue_id
                     ORDER BY r.id
@@ -157,30 +157,18 @@ public sealed class SqliteSpool : ISpool
                 command.Parameters.AddWithValue("$queue_id", queueId);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 SpoolMessage? message = null;
-                var recipients = new List<SpoolRecipient>();
+                var recipients = new List<QueuedRecipient>();
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    message ??= new SpoolMessage(
-                        queueId,
-                        reader.GetString(0),
-                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                        reader.GetInt64(2),
-                        reader.IsDBNull(3) ? null : reader.GetString(3),
-                        reader.IsDBNull(4) ? null : reader.GetString(4),
-                        reader.GetBoolean(5),
-                        reader.GetBoolean(6),
-                        recipients);
-                    recipients.Add(new SpoolRecipient(
-                        reader.GetString(7),
-                        reader.GetString(8),
-                        (RecipientState)reader.GetInt32(9),
-                        reader.GetInt32(10),
-                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
-                        reader.IsDBNull(12) ? null : reader.GetString(12),
-                        reader.IsDBNull(13) ? null : reader.GetString(13),
-                        reader.IsDBNull(14) ? null : reader.GetString(14)));
+                    message ??= SqliteEnvelopeColumns.ReadMessage(reader, 0);
+                    recipients.Add(new QueuedRecipient(
+                        SqliteEnvelopeColumns.ReadRecipient(reader, 8),
+                        (RecipientState)reader.GetInt32(12),
+                        reader.GetInt32(13),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)),
+                        reader.IsDBNull(15) ? null : reader.GetString(15)));
                 }
-                return message;
+                return message is null ? null : new QueuedMessage(message, recipients);
             },
             cancellationToken);
 

@@ -12,7 +12,7 @@ public sealed class DnsNullMxFailsPermanently(DnsmasqFixture dnsmasq)
     {
         var resolution = await dnsmasq.Server.MxResolver().ResolveAsync("nullmx.test", CancellationToken.None);
 
-        Assert.Equal((MxResolutionKind.NullMx, "5.1.10"), (resolution.Kind, resolution.EnhancedStatusCode));
+        Assert.Equal(MxResolutionKind.NullMx, resolution.Kind);
         Assert.Contains("null MX", resolution.Reason);
     }
 }

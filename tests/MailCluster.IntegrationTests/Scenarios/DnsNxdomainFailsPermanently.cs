@@ -12,7 +12,7 @@ public sealed class DnsNxdomainFailsPermanently(DnsmasqFixture dnsmasq)
     {
         var resolution = await dnsmasq.Server.MxResolver().ResolveAsync("nx.test", CancellationToken.None);
 
-        Assert.Equal((MxResolutionKind.NoSuchDomain, "5.1.2"), (resolution.Kind, resolution.EnhancedStatusCode));
+        Assert.Equal(MxResolutionKind.NoSuchDomain, resolution.Kind);
         Assert.Contains("NXDOMAIN", resolution.Reason);
     }
 }

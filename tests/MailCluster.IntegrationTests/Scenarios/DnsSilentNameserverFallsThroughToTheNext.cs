@@ -33,6 +33,6 @@ public sealed class DnsSilentNameserverFallsThroughToTheNext(DnsmasqFixture dnsm
         var resolution = await DnsResolver.CreateMxResolver(Dnsmasq.Options(silent.LocalEndPoint!.ToString()!), TimeProvider.System, new Random(1))
             .ResolveAsync("one.test", CancellationToken.None);
 
-        Assert.Equal((MxResolutionKind.TemporaryFailure, "4.4.3"), (resolution.Kind, resolution.EnhancedStatusCode));
+        Assert.Equal(MxResolutionKind.TemporaryFailure, resolution.Kind);
     }
 }

@@ -23,8 +23,8 @@ public sealed class SwaksMessageIsSpooledWithReceivedHeader
 
         var (plainMessage, plainContent) = await SpoolInspector.ReadAsync(spool.Path, async s =>
             (await s.GetMessageAsync(Swaks.QueueId(plain), CancellationToken.None), await s.ReadContentAsync(Swaks.QueueId(plain), CancellationToken.None)));
-        Assert.Equal("alice@client.test", plainMessage!.Sender);
-        Assert.Equal(["bob@dest.test"], plainMessage.Recipients.Select(r => r.Address));
+        Assert.Equal("alice@client.test", plainMessage!.Message.Sender);
+        Assert.Equal(["bob@dest.test"], plainMessage.Recipients.Select(r => r.Recipient.Address));
         var text = Encoding.UTF8.GetString(plainContent!);
         Assert.StartsWith("Received: from ", text, StringComparison.Ordinal);
         Assert.Contains($"by silo.test (MailCluster) with ESMTP id {Swaks.QueueId(plain)}", text, StringComparison.Ordinal);
@@ -32,6 +32,6 @@ public sealed class SwaksMessageIsSpooledWithReceivedHeader
         Assert.Contains("Subject: plain", text, StringComparison.Ordinal);
 
         var pipelinedMessage = await SpoolInspector.ReadAsync(spool.Path, async s => await s.GetMessageAsync(Swaks.QueueId(pipelined), CancellationToken.None));
-        Assert.Equal([("carol@one.test", "one.test"), ("dave@Two.test", "two.test")], pipelinedMessage!.Recipients.Select(r => (r.Address, r.Domain)));
+        Assert.Equal([("carol@one.test", "one.test"), ("dave@Two.test", "two.test")], pipelinedMessage!.Recipients.Select(r => (r.Recipient.Address, r.Recipient.Domain)));
     }
 }

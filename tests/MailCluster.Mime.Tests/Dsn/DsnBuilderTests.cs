@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using MailCluster.Mime.Dsn;
+using MailCluster.Smtp.Protocol;
 using MailCluster.Mime.Headers;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
@@ -13,7 +14,7 @@ public sealed class DsnBuilderTests
     private const string Original = "From: sender@origin.test\r\nSubject: Hello\r\nMessage-ID: <1@origin.test>\r\n\r\nBody line\r\n";
     private static readonly DateTimeOffset s_arrival = new(2026, 5, 1, 8, 0, 0, TimeSpan.Zero);
 
-    private static readonly DsnRecipient s_failed = new("rcpt@dest.test", DsnAction.Failed, "5.1.1")
+    private static readonly DsnRecipient s_failed = new("rcpt@dest.test", DsnAction.Failed, new(5, 1, 1))
     {
         RemoteMta = "mx.dest.test",
         DiagnosticCode = "550 5.1.1 No such user",
@@ -107,7 +108,7 @@ public sealed class DsnBuilderTests
     [Fact]
     public void RetFullReturnsTheWholeMessage()
     {
-        var dsn = Build(Report() with { Return = DsnReturnContent.Full });
+        var dsn = Build(Report() with { Return = DsnReturn.Full });
         var (message, report, _) = Parse(dsn);
         var returned = Assert.IsType<MessagePart>(report[2]);
         Assert.Equal("Body line", returned.Message!.TextBody!.TrimEnd());
@@ -127,7 +128,7 @@ public sealed class DsnBuilderTests
     [Fact]
     public void EachRecipientGetsItsOwnBlock()
     {
-        var other = new DsnRecipient("other@dest.test", DsnAction.Failed, "5.7.1") { DiagnosticCode = "554 5.7.1 Policy" };
+        var other = new DsnRecipient("other@dest.test", DsnAction.Failed, new(5, 7, 1)) { DiagnosticCode = "554 5.7.1 Policy" };
         var (_, _, parts) = Parse(Build(Report(Original, s_failed, other)));
         var blocks = parts[1].Body.Split("\r\n\r\n");
         Assert.Equal(3, blocks.Length);
@@ -138,7 +139,7 @@ public sealed class DsnBuilderTests
     [Fact]
     public void DelayedReportSaysWhenRetriesEnd()
     {
-        var delayed = new DsnRecipient("rcpt@dest.test", DsnAction.Delayed, "4.4.1") { WillRetryUntil = s_arrival.AddDays(5) };
+        var delayed = new DsnRecipient("rcpt@dest.test", DsnAction.Delayed, new(4, 4, 1)) { WillRetryUntil = s_arrival.AddDays(5) };
         var (message, report, parts) = Parse(Build(Report(Original, delayed)));
         Assert.Contains("Subject: Delayed Mail (still being retried)\r\n", HeaderLines(message), StringComparison.Ordinal);
         Assert.Contains("Action: delayed\r\nStatus: 4.4.1\r\nWill-Retry-Until: Wed, 06 May 2026 08:00:00 +0000\r\n", parts[1].Body, StringComparison.Ordinal);
@@ -152,7 +153,7 @@ public sealed class DsnBuilderTests
     {
         var headersOnly = Parse(Build(Report(original))).Parts[2].Body;
         Assert.Equal(HeaderSectionText(original), headersOnly);
-        var full = Build(Report(original) with { Return = DsnReturnContent.Full });
+        var full = Build(Report(original) with { Return = DsnReturn.Full });
         Assert.Contains("Content-Description: Original message\r\n\r\n" + original, Encoding.UTF8.GetString(full.Content), StringComparison.Ordinal);
         Parse(full);
     }
@@ -171,7 +172,7 @@ public sealed class DsnBuilderTests
     [Fact]
     public void InternationalAddressMakesAGlobalReport()
     {
-        var recipient = new DsnRecipient("j\u00f6rg@dest.test", DsnAction.Failed, "5.1.1");
+        var recipient = new DsnRecipient("j\u00f6rg@dest.test", DsnAction.Failed, new(5, 1, 1));
         var dsn = Build(Report(Original, recipient));
         var (message, report, parts) = Parse(dsn);
         Assert.True(dsn.RequiresSmtpUtf8);

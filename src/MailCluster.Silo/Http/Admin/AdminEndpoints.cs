@@ -2,6 +2,7 @@ using System.Globalization;
 using MailCluster.Admin;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -105,7 +106,11 @@ internal static class AdminEndpoints
     private static DomainView View(DomainStatus status) =>
         new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended);
 
-    private static MessageView View(SpoolMessage message) =>
-        new(message.QueueId, message.Sender, message.ReceivedAt, message.Size, message.EnvelopeId, message.Return, message.SmtpUtf8, message.EightBitMime,
-            [.. message.Recipients.Select(r => new RecipientView(r.Address, r.Domain, r.State.ToString(), r.Attempts, r.NextAttemptAt, r.LastReply, r.Notify, r.OriginalRecipient))]);
+    private static MessageView View(QueuedMessage queued)
+    {
+        var message = queued.Message;
+        return new(message.QueueId, message.Sender, message.ReceivedAt, message.Size, message.EnvelopeId, DsnParameterText.Format(message.Return), message.SmtpUtf8, message.EightBitMime,
+            [.. queued.Recipients.Select(r => new RecipientView(
+                r.Recipient.Address, r.Recipient.Domain, r.State.ToString(), r.Attempts, r.NextAttemptAt, r.LastReply, DsnParameterText.Format(r.Recipient.Notify), r.Recipient.OriginalRecipient))]);
+    }
 }
