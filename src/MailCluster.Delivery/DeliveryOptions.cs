@@ -3,7 +3,7 @@ using MailCluster.Delivery.Retry;
 namespace MailCluster.Delivery;
 
 /// <summary>Delivery settings, bound from <c>Delivery</c> (shaping is in <c>Shaping</c>).</summary>
-public sealed class DeliveryOptions
+internal sealed class DeliveryOptions
 {
     /// <summary>Whether this silo delivers at all (an ingress-only silo sets false). Default true.</summary>
     public bool Enabled { get; set; } = true;

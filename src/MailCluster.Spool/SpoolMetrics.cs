@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace MailCluster.Spool;
 
 /// <summary>The spool's instruments (meter <c>MailCluster.Spool</c>).</summary>
-public sealed class SpoolMetrics : IDisposable
+internal sealed class SpoolMetrics : IDisposable
 {
     public const string MeterName = "MailCluster.Spool";
 

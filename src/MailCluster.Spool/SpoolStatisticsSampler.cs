@@ -1,46 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
 namespace MailCluster.Spool;
 
 /// <summary>
-/// Reads the spool's statistics every few seconds, so metric scrapes (which must not do I/O) and
-/// dashboards see a recent snapshot without querying the database on every scrape.
+/// Logs the spool's state when the silo starts, then reads its statistics every few seconds, so
+/// metric scrapes (which must not do I/O) and dashboards see a recent snapshot without querying
+/// the database on every scrape.
 /// </summary>
-public sealed class SpoolStatisticsSampler : IAsyncDisposable
+internal sealed class SpoolStatisticsSampler : BackgroundService
 {
-    private readonly ISpoolStatistics _spool;
-    private readonly ITimer _timer;
-    private int _sampling;
+    /// <summary>How stale the spool's gauges may be.</summary>
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
 
-    public SpoolStatisticsSampler(ISpoolStatistics spool, SpoolMetrics metrics, TimeProvider time, TimeSpan period)
+    private readonly ISpool _spool;
+    private readonly SpoolOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SpoolStatisticsSampler> _logger;
+
+    public SpoolStatisticsSampler(ISpool spool, SpoolMetrics metrics, IOptions<SpoolOptions> options, TimeProvider time, ILogger<SpoolStatisticsSampler> logger)
     {
         _spool = spool;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
         metrics.ObserveStatistics(() => Latest, time);
-        _timer = time.CreateTimer(_ => _ = SampleAsync(), null, TimeSpan.Zero, period);
     }
 
     /// <summary>The most recent snapshot, or null before the first one (or while the spool cannot be read).</summary>
     public SpoolStatistics? Latest { get; private set; }
 
-    public async ValueTask DisposeAsync() => await _timer.DisposeAsync();
-
-    private async Task SampleAsync()
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // One sample at a time: a slow disk must not pile up queries.
-        if (Interlocked.Exchange(ref _sampling, 1) == 1)
+        var counts = await _spool.CountAsync(cancellationToken);
+        Log.Opened(_logger, Path.GetFullPath(_options.Path), counts.Messages, counts.QueuedRecipients, _spool.Headroom.FreeBytes, _spool.Headroom.Reserve);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Period, _time);
+        do
         {
-            return;
+            try
+            {
+                Latest = await _spool.GetStatisticsAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
+            {
+                // Unreadable now: report nothing rather than stale numbers; the next sample tries again.
+                Latest = null;
+            }
         }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         try
         {
-            Latest = await _spool.GetStatisticsAsync(CancellationToken.None);
+            return await timer.WaitForNextTickAsync(stoppingToken);
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
+        catch (OperationCanceledException)
         {
-            // Unreadable now: report nothing rather than stale numbers; the next sample tries again.
-            Latest = null;
-        }
-        finally
-        {
-            Volatile.Write(ref _sampling, 0);
+            return false;
         }
     }
 }

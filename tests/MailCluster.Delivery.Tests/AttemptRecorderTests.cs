@@ -19,7 +19,8 @@ public sealed class AttemptRecorderTests
         await using var harness = new ActorHarness(new ShapingOptions());
         var job = await ClaimAsync(harness, "a@dest.test");
 
-        await harness.Recorder.Record("dest.test", Result(job, new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok")));
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok")));
+        await harness.Recorder.DrainAsync();
 
         Assert.Equal(new SpoolCounts(0, 0, 0), await harness.Spool.CountAsync(CancellationToken.None));
     }
@@ -31,7 +32,8 @@ public sealed class AttemptRecorderTests
         var job = await ClaimAsync(harness, "a@dest.test");
         var now = harness.Time.GetUtcNow();
 
-        await harness.Recorder.Record("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+        await harness.Recorder.DrainAsync();
 
         var stored = await harness.Spool.GetMessageAsync(job.Message.QueueId, CancellationToken.None);
         var recipient = Assert.Single(stored!.Recipients);
@@ -49,7 +51,8 @@ public sealed class AttemptRecorderTests
         harness.Time.Advance(TimeSpan.FromDays(5));
         var job = await ClaimAsync(harness);
 
-        await harness.Recorder.Record("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+        await harness.Recorder.DrainAsync();
 
         var summary = Assert.Single(await harness.Spool.GetDomainSummariesAsync(harness.Time.GetUtcNow(), CancellationToken.None));
         Assert.Equal("client.test", summary.Domain);

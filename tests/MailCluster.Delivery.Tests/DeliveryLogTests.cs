@@ -25,6 +25,7 @@ public sealed class DeliveryLogTests
 
         // /dev/full answers every write with ENOSPC, as a full filesystem does.
         var log = new DeliveryLog("/dev/full", metrics);
+        await log.StartAsync(CancellationToken.None);
         for (var i = 0; i < 3; i++)
         {
             log.Write(new DeliveryLogRecord(DateTimeOffset.UnixEpoch, "Delivery", $"Q{i}", "a@d.test", "d.test", null, null, null, "2.0.0", "250 ok", 1, 1, 1, null, null));

@@ -7,68 +7,68 @@ namespace MailCluster.Delivery.Tests;
 
 public sealed class DeliveryOutcomeClassifierTests
 {
-    public static TheoryData<int, string?, SmtpPhase, DeliveryVerdict, string, bool> Replies() => new()
+    public static TheoryData<int, string?, SmtpPhase, string, string, bool> Replies() => new()
     {
         // code, enhanced, phase → verdict, status, slow down
-        { 250, "2.0.0", SmtpPhase.EndOfData, DeliveryVerdict.Delivered, "2.0.0", false },
-        { 250, null, SmtpPhase.EndOfData, DeliveryVerdict.Delivered, "2.0.0", false },
-        { 251, "2.1.5", SmtpPhase.Rcpt, DeliveryVerdict.Delivered, "2.1.5", false },
-        { 421, "4.7.0", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.7.0", true },
-        { 421, null, SmtpPhase.Greeting, DeliveryVerdict.Deferred, "4.0.0", true },
-        { 421, "4.3.2", SmtpPhase.Mail, DeliveryVerdict.Deferred, "4.3.2", true },
-        { 450, "4.2.0", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.2.0", false },
-        { 450, "4.7.1", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.7.1", true },
-        { 451, "4.3.0", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.3.0", false },
-        { 451, "4.7.1", SmtpPhase.Mail, DeliveryVerdict.Deferred, "4.7.1", true },
-        { 451, "4.7.650", SmtpPhase.EndOfData, DeliveryVerdict.Deferred, "4.7.650", true },
-        { 451, null, SmtpPhase.EndOfData, DeliveryVerdict.Deferred, "4.0.0", false },
-        { 452, "4.2.2", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.2.2", false },
-        { 452, "4.5.3", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.5.3", false },
-        { 454, "4.7.0", SmtpPhase.StartTls, DeliveryVerdict.Deferred, "4.7.0", true },
-        { 500, "5.5.1", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.5.1", false },
-        { 501, "5.1.3", SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.1.3", false },
-        { 502, "5.5.1", SmtpPhase.Ehlo, DeliveryVerdict.Bounced, "5.5.1", false },
-        { 503, "5.5.1", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.5.1", false },
-        { 503, null, SmtpPhase.Data, DeliveryVerdict.Deferred, "4.0.0", false },
-        { 550, "5.1.1", SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.1.1", false },
-        { 550, "5.7.1", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.7.1", false },
-        { 550, null, SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.0.0", false },
-        { 551, "5.1.6", SmtpPhase.Rcpt, DeliveryVerdict.Bounced, "5.1.6", false },
-        { 552, "5.2.2", SmtpPhase.Rcpt, DeliveryVerdict.Deferred, "4.5.3", false },
-        { 552, "5.3.4", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.3.4", false },
-        { 553, "5.1.8", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.1.8", false },
-        { 554, "5.7.1", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.7.1", false },
-        { 554, "5.6.0", SmtpPhase.EndOfData, DeliveryVerdict.Bounced, "5.6.0", false },
-        { 554, "5.6.3", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.6.3", false },
-        { 553, "5.6.7", SmtpPhase.Mail, DeliveryVerdict.Bounced, "5.6.7", false },
-        { 354, null, SmtpPhase.EndOfData, DeliveryVerdict.Deferred, "4.5.0", false },
-        { 220, null, SmtpPhase.Rcpt, DeliveryVerdict.Delivered, "2.0.0", false },
+        { 250, "2.0.0", SmtpPhase.EndOfData, "Delivered", "2.0.0", false },
+        { 250, null, SmtpPhase.EndOfData, "Delivered", "2.0.0", false },
+        { 251, "2.1.5", SmtpPhase.Rcpt, "Delivered", "2.1.5", false },
+        { 421, "4.7.0", SmtpPhase.Rcpt, "Deferred", "4.7.0", true },
+        { 421, null, SmtpPhase.Greeting, "Deferred", "4.0.0", true },
+        { 421, "4.3.2", SmtpPhase.Mail, "Deferred", "4.3.2", true },
+        { 450, "4.2.0", SmtpPhase.Rcpt, "Deferred", "4.2.0", false },
+        { 450, "4.7.1", SmtpPhase.Rcpt, "Deferred", "4.7.1", true },
+        { 451, "4.3.0", SmtpPhase.Rcpt, "Deferred", "4.3.0", false },
+        { 451, "4.7.1", SmtpPhase.Mail, "Deferred", "4.7.1", true },
+        { 451, "4.7.650", SmtpPhase.EndOfData, "Deferred", "4.7.650", true },
+        { 451, null, SmtpPhase.EndOfData, "Deferred", "4.0.0", false },
+        { 452, "4.2.2", SmtpPhase.Rcpt, "Deferred", "4.2.2", false },
+        { 452, "4.5.3", SmtpPhase.Rcpt, "Deferred", "4.5.3", false },
+        { 454, "4.7.0", SmtpPhase.StartTls, "Deferred", "4.7.0", true },
+        { 500, "5.5.1", SmtpPhase.Mail, "Bounced", "5.5.1", false },
+        { 501, "5.1.3", SmtpPhase.Rcpt, "Bounced", "5.1.3", false },
+        { 502, "5.5.1", SmtpPhase.Ehlo, "Bounced", "5.5.1", false },
+        { 503, "5.5.1", SmtpPhase.Rcpt, "Deferred", "4.5.1", false },
+        { 503, null, SmtpPhase.Data, "Deferred", "4.0.0", false },
+        { 550, "5.1.1", SmtpPhase.Rcpt, "Bounced", "5.1.1", false },
+        { 550, "5.7.1", SmtpPhase.EndOfData, "Bounced", "5.7.1", false },
+        { 550, null, SmtpPhase.Rcpt, "Bounced", "5.0.0", false },
+        { 551, "5.1.6", SmtpPhase.Rcpt, "Bounced", "5.1.6", false },
+        { 552, "5.2.2", SmtpPhase.Rcpt, "Deferred", "4.5.3", false },
+        { 552, "5.3.4", SmtpPhase.EndOfData, "Bounced", "5.3.4", false },
+        { 553, "5.1.8", SmtpPhase.Mail, "Bounced", "5.1.8", false },
+        { 554, "5.7.1", SmtpPhase.EndOfData, "Bounced", "5.7.1", false },
+        { 554, "5.6.0", SmtpPhase.EndOfData, "Bounced", "5.6.0", false },
+        { 554, "5.6.3", SmtpPhase.Mail, "Bounced", "5.6.3", false },
+        { 553, "5.6.7", SmtpPhase.Mail, "Bounced", "5.6.7", false },
+        { 354, null, SmtpPhase.EndOfData, "Deferred", "4.5.0", false },
+        { 220, null, SmtpPhase.Rcpt, "Delivered", "2.0.0", false },
     };
 
     [Theory]
     [MemberData(nameof(Replies))]
-    public void RepliesAreClassified(int code, string? enhanced, SmtpPhase phase, DeliveryVerdict verdict, string status, bool slowDown)
+    public void RepliesAreClassified(int code, string? enhanced, SmtpPhase phase, string verdict, string status, bool slowDown)
     {
         EnhancedStatusCode? parsed = enhanced is null ? null : EnhancedStatusCode.TryParse(enhanced, out var e) ? e : throw new ArgumentException(enhanced);
         var outcome = DeliveryOutcomeClassifier.FromReply(new SmtpReply(code, parsed, "text"), phase);
-        Assert.Equal((verdict, status, slowDown, (int?)code), (outcome.Verdict, outcome.Status.ToString(), outcome.SlowDown, outcome.ReplyCode));
+        Assert.Equal((verdict, status, slowDown, (int?)code), (outcome.Verdict.ToString(), outcome.Status.ToString(), outcome.SlowDown, outcome.ReplyCode));
         Assert.Contains("text", outcome.Reason, StringComparison.Ordinal);
     }
 
-    public static TheoryData<MxResolutionKind, string, DeliveryVerdict> Resolutions() => new()
+    public static TheoryData<MxResolutionKind, string, string> Resolutions() => new()
     {
-        { MxResolutionKind.NullMx, "5.1.10", DeliveryVerdict.Bounced },
-        { MxResolutionKind.NoSuchDomain, "5.1.2", DeliveryVerdict.Bounced },
-        { MxResolutionKind.NoMailHosts, "5.4.4", DeliveryVerdict.Bounced },
-        { MxResolutionKind.TemporaryFailure, "4.4.3", DeliveryVerdict.Deferred },
+        { MxResolutionKind.NullMx, "5.1.10", "Bounced" },
+        { MxResolutionKind.NoSuchDomain, "5.1.2", "Bounced" },
+        { MxResolutionKind.NoMailHosts, "5.4.4", "Bounced" },
+        { MxResolutionKind.TemporaryFailure, "4.4.3", "Deferred" },
     };
 
     [Theory]
     [MemberData(nameof(Resolutions))]
-    public void DnsVerdictsKeepTheirStatusAndReason(MxResolutionKind kind, string status, DeliveryVerdict verdict)
+    public void DnsVerdictsKeepTheirStatusAndReason(MxResolutionKind kind, string status, string verdict)
     {
         var outcome = DeliveryOutcomeClassifier.FromResolution(new MxResolution("d.test", kind, [], $"reason for {kind}"));
-        Assert.Equal((verdict, status, $"reason for {kind}", (int?)null), (outcome.Verdict, outcome.Status.ToString(), outcome.Reason, outcome.ReplyCode));
+        Assert.Equal((verdict, status, $"reason for {kind}", (int?)null), (outcome.Verdict.ToString(), outcome.Status.ToString(), outcome.Reason, outcome.ReplyCode));
     }
 
     [Fact]

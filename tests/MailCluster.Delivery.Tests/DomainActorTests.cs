@@ -65,20 +65,24 @@ public sealed class DomainActorTests
         await harness.EnqueueAsync("slow@dest.test");
         harness.Directory.Wake("dest.test");
         var actor = Assert.Single(harness.Directory.Active);
-        await harness.WaitUntilAsync(async () => actor.IsBackingOff && (await harness.Spool.CountAsync(CancellationToken.None)).InFlightRecipients == 0);
+        await harness.WaitUntilAsync(async () =>
+            (await actor.InspectAsync()).IsBackingOff(harness.Time.GetUtcNow()) && (await harness.Spool.CountAsync(CancellationToken.None)).InFlightRecipients == 0);
         Assert.Equal(1, harness.Connector.Sends);
 
-        // New mail for the paused domain waits, although it is due now.
+        // New mail for the paused domain waits, although it is due now. The inspection is the barrier:
+        // the actor has handled the wake and the clock's tick, and neither claimed nor handed out work.
         await harness.EnqueueAsync("next@dest.test");
         harness.Directory.Wake("dest.test");
         harness.Time.Advance(TimeSpan.FromSeconds(90));
+        var paused = await actor.InspectAsync();
+        Assert.Equal((true, false, 0, 0, 0), (paused.IsBackingOff(harness.Time.GetUtcNow()), paused.ClaimPending, paused.ReadyRecipients, paused.JobsInFlight, paused.Connections));
         Assert.Equal(1, harness.Connector.Sends);
-        Assert.True(actor.IsBackingOff);
+        Assert.Equal(0, (await harness.Spool.CountAsync(CancellationToken.None)).InFlightRecipients);
 
         harness.Time.Advance(TimeSpan.FromSeconds(31));
         harness.Directory.Wake("dest.test");
         await harness.WaitForAsync(c => c.Messages == 0);
-        Assert.False(actor.IsBackingOff);
+        Assert.False((await actor.InspectAsync()).IsBackingOff(harness.Time.GetUtcNow()));
         Assert.Equal(3, harness.Connector.Sends);
     }
 
@@ -91,11 +95,40 @@ public sealed class DomainActorTests
         await harness.EnqueueAsync("a@dest.test");
         harness.Directory.Wake("dest.test");
         harness.Directory.Wake("dest.test");
+        var actor = Assert.Single(harness.Directory.Active);
+
+        // After both wakes are handled, nothing was claimed, connected or sent.
+        var held = await actor.InspectAsync();
+        Assert.Equal((false, 0, 0, 0), (held.ClaimPending, held.ReadyRecipients, held.JobsInFlight, held.Connections));
+        Assert.Equal((0, 0), (harness.Connector.Connects, harness.Connector.Sends));
+        Assert.Equal(new Spool.SpoolCounts(1, 1, 0), await harness.Spool.CountAsync(CancellationToken.None));
         Assert.True(harness.Directory.IsSuspended("dest.test"));
 
         harness.Directory.Resume("dest.test");
+        Assert.False(harness.Directory.IsSuspended("dest.test"));
         harness.Directory.Wake("dest.test");
         await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(1, harness.Connector.Sends);
+    }
+
+    [Fact]
+    public async Task SuspendingWhileDeliveringHandsBackWhatIsNotStarted()
+    {
+        await using var harness = new ActorHarness(Shaping(r => r.MaxConnections = 1));
+        for (var i = 0; i < 5; i++)
+        {
+            await harness.EnqueueAsync($"r{i}@dest.test");
+        }
+        harness.Directory.Wake("dest.test");
+        Assert.True(await harness.Connector.SendStarted.WaitAsync(s_wait));
+
+        harness.Directory.Suspend("dest.test");
+        var actor = Assert.Single(harness.Directory.Active);
+        var held = await actor.InspectAsync();
+        // The one transaction under way finishes; the other four went back to the queue.
+        Assert.Equal((0, 1), (held.ReadyRecipients, held.JobsInFlight));
+        harness.Connector.OpenAll();
+        await harness.WaitForAsync(c => c == new Spool.SpoolCounts(4, 4, 0));
         Assert.Equal(1, harness.Connector.Sends);
     }
 

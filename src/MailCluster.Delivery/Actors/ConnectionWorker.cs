@@ -32,7 +32,7 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
             }
             if (connect.Connection is null)
             {
-                await PostAsync(new DomainCommand.ConnectFailed(connect.Failure!));
+                await actor.PostAsync(new DomainCommand.ConnectFailed(connect.Failure!));
                 return;
             }
             connection = connect.Connection;
@@ -44,9 +44,9 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
                     break;
                 }
                 var result = await AttemptAsync(connection, job);
-                // Durable in the background; the recorder tracks it until written (shutdown waits for it).
-                _ = runtime.Recorder.Record(actor.Domain, result);
-                await PostAsync(new DomainCommand.AttemptFinished(result));
+                // Durable in the background; the recorder owns the write until done (shutdown waits for it).
+                runtime.Recorder.Submit(actor.Domain, result);
+                await actor.PostAsync(new DomainCommand.AttemptFinished(result));
                 if (!result.ConnectionUsable)
                 {
                     break;
@@ -65,7 +65,8 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
                 await connection.DisposeAsync();
             }
             lease.Dispose();
-            actor.WorkerDone();
+            // After the socket closed and the slot returned: the actor counts this worker until it hears this.
+            await actor.PostAsync(new DomainCommand.WorkerExited());
         }
     }
 
@@ -94,20 +95,6 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
     private async Task<DeliveryJob?> RequestJobAsync(bool first)
     {
         var reply = new TaskCompletionSource<DeliveryJob?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return await PostAsync(new DomainCommand.JobRequested(reply, first)) ? await reply.Task : null;
-    }
-
-    /// <summary>False when the actor has stopped; the worker then winds down.</summary>
-    private async Task<bool> PostAsync(DomainCommand command)
-    {
-        try
-        {
-            await actor.PostAsync(command);
-            return true;
-        }
-        catch (System.Threading.Channels.ChannelClosedException)
-        {
-            return false;
-        }
+        return await actor.PostAsync(new DomainCommand.JobRequested(reply, first)) ? await reply.Task : null;
     }
 }

@@ -7,10 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>What every domain actor of a silo shares.</summary>
-public sealed record DeliveryRuntime(
+internal sealed record DeliveryRuntime(
     IDeliveryQueue Spool,
     IMxConnector Connector,
     ShapingRules Shaping,
+    SuspendedDomains Suspensions,
     SiteThrottleRegistry Sites,
     AttemptRecorder Recorder,
     DeliveryOptions Options,

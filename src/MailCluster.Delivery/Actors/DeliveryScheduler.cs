@@ -8,7 +8,7 @@ namespace MailCluster.Delivery.Actors;
 /// Reads the schedule from the spool: wakes the actor of every domain with due recipients, then
 /// sleeps until the next recipient is due, a trigger (new mail) or the poll interval.
 /// </summary>
-public sealed partial class DeliveryScheduler : BackgroundService
+internal sealed partial class DeliveryScheduler : BackgroundService
 {
     private const int DomainsPerPass = 1000;
 

@@ -5,11 +5,8 @@ using MailCluster.Spool;
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>The actor's decisions after every command: hand out work, open connections, refill, back off, go idle.</summary>
-public sealed partial class DomainActor
+internal sealed partial class DomainActor
 {
-    /// <summary>Successful transactions after a backoff before one more connection is allowed again.</summary>
-    private const int RecoveryStep = 10;
-
     private void Pump()
     {
         if (_shaping is null)
@@ -17,15 +14,15 @@ public sealed partial class DomainActor
             return;
         }
         var now = _runtime.Time.GetUtcNow();
-        if (_suspended)
+        if (_runtime.Suspensions.Contains(Domain))
         {
             ReleaseReady();
-            CloseIdleWorkers();
+            _workers.CloseIdle();
         }
-        else if (now < _pausedUntil)
+        else if (_concurrency.IsPaused(now))
         {
-            CloseIdleWorkers();
-            Schedule(_pausedUntil, now);
+            _workers.CloseIdle();
+            _timer.At(_concurrency.PausedUntil, now);
         }
         else
         {
@@ -39,55 +36,48 @@ public sealed partial class DomainActor
 
     private void HandOutJobs(DateTimeOffset now)
     {
-        while (_idleWorkers.Count > 0 && _ready.Count > 0)
+        while (_workers.Idle > 0 && _ready.Jobs > 0)
         {
             if (_throttle!.Messages is { } rate && !rate.TryTake(out var wait))
             {
                 _runtime.Metrics.ThrottleWait(Domain);
-                Schedule(now + wait, now);
+                _timer.At(now + wait, now);
                 return;
             }
-            var job = _ready.Dequeue();
+            _ready.TryTake(out var job);
             _lastHandOut = now;
-            _readyRecipients -= job.Recipients.Count;
             _jobsInFlight++;
-            _idleWorkers.Dequeue().TrySetResult(job);
+            _workers.HandOut(job);
         }
     }
 
     private void OpenConnections(DateTimeOffset now)
     {
         // Only for work that no open or opening connection will take.
-        while (_ready.Count > _idleWorkers.Count + _connecting && Volatile.Read(ref _workers) < _concurrencyCap)
+        while (_ready.Jobs > _workers.Idle + _workers.Connecting && _workers.Open < _concurrency.Cap)
         {
             if (_throttle!.NewConnections is { } rate && !rate.TryTake(out var wait))
             {
                 _runtime.Metrics.ThrottleWait(Domain);
-                Schedule(now + wait, now);
+                _timer.At(now + wait, now);
                 return;
             }
             if (!_throttle.TryAcquireConnection(out var lease))
             {
-                // The site's slots are held by other domains' actors; look again shortly.
-                Schedule(now + TimeSpan.FromMilliseconds(250), now);
+                _timer.At(now + SiteSlotRecheck, now);
                 return;
             }
-            Interlocked.Increment(ref _workers);
-            _connecting++;
             var worker = new ConnectionWorker(this, _runtime, _shaping!, lease);
-            _workerTasks.Add(Task.Run(() => worker.RunAsync(_stopping.Token)));
+            _workers.Started(Task.Run(() => worker.RunAsync(_stopping.Token)));
         }
     }
 
     private void Refill(DateTimeOffset now)
     {
-        var room = _runtime.Options.ReadyWindow - _readyRecipients;
-        if (_claimPending || !_spoolMayHaveMore || room < _runtime.Options.ReadyWindow / 2)
+        if (_ready.TryStartClaim(out var limit))
         {
-            return;
+            Track(ClaimAsync(now, limit));
         }
-        _claimPending = true;
-        _ = ClaimAsync(now, room);
     }
 
     private async Task ClaimAsync(DateTimeOffset now, int limit)
@@ -99,17 +89,13 @@ public sealed partial class DomainActor
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            TryPost(new DomainCommand.ClaimFailed(exception.Message));
+            await PostAsync(new DomainCommand.ClaimFailed(exception.Message));
             return;
         }
-        try
-        {
-            await PostAsync(new DomainCommand.Claimed(claimed, limit));
-        }
-        catch (System.Threading.Channels.ChannelClosedException)
+        if (!await PostAsync(new DomainCommand.Claimed(claimed, limit)))
         {
             // The actor stopped meanwhile: what it claimed goes straight back to the queue.
-            _runtime.Recorder.Release(Jobs(claimed));
+            _runtime.Recorder.Release(claimed);
         }
     }
 
@@ -119,31 +105,26 @@ public sealed partial class DomainActor
         {
             BackOff(signal.Reason);
         }
-        else if (result.Outcomes.All(o => o.Verdict == DeliveryVerdict.Delivered)
-            && ++_cleanJobsSinceBackoff >= RecoveryStep && _concurrencyCap < _shaping!.MaxConnections)
+        else if (result.Outcomes.All(o => o.Verdict == DeliveryVerdict.Delivered))
         {
-            // Recover gradually: one more connection per run of clean transactions.
-            _concurrencyCap++;
-            _cleanJobsSinceBackoff = 0;
+            _concurrency.Clean();
         }
     }
 
     private void OnConnectFailed(DeliveryOutcome failure)
     {
         // Other connections still deliver (the host refused just one more): back off, keep the work.
-        var othersConnected = Volatile.Read(ref _workers) - _connecting - 1;
+        var othersConnected = _workers.Open - _workers.Connecting - 1;
         if (othersConnected > 0 && failure.Verdict == DeliveryVerdict.Deferred)
         {
             BackOff(failure.Reason);
             return;
         }
         // No MX host took a session: the verdict holds for the whole ready window, not just one job.
-        foreach (var job in _ready)
+        foreach (var job in _ready.TakeAll())
         {
-            _ = _runtime.Recorder.RecordUnattempted(Domain, job, failure);
+            _runtime.Recorder.SubmitUnattempted(Domain, job, failure);
         }
-        _ready.Clear();
-        _readyRecipients = 0;
         if (failure.SlowDown)
         {
             BackOff(failure.Reason);
@@ -152,54 +133,42 @@ public sealed partial class DomainActor
 
     private void BackOff(string reason)
     {
-        var now = _runtime.Time.GetUtcNow();
-        _pausedUntil = now + _shaping!.BackoffPeriod;
-        _concurrencyCap = Math.Max(1, _concurrencyCap / 2);
-        _cleanJobsSinceBackoff = 0;
+        _concurrency.BackOff(_runtime.Time.GetUtcNow(), _shaping!.BackoffPeriod);
         _runtime.Metrics.BackedOff(Domain);
-        Log.BackingOff(_runtime.Logger, Domain, _shaping.BackoffPeriod, _concurrencyCap, reason);
+        Log.BackingOff(_runtime.Logger, Domain, _shaping.BackoffPeriod, _concurrency.Cap, reason);
     }
 
     private void ReleaseReady()
     {
-        if (_ready.Count > 0)
+        var jobs = _ready.TakeAll();
+        if (jobs.Count > 0)
         {
-            _runtime.Recorder.Release(_ready.ToList());
-            _ready.Clear();
-            _readyRecipients = 0;
+            _runtime.Recorder.Release([.. jobs.SelectMany(j => j.Recipients)]);
         }
     }
 
     /// <summary>Idle connections wait a little for new mail (reuse saves a TCP and TLS setup); then they QUIT.</summary>
     private void CloseLingeringWorkers(DateTimeOffset now)
     {
-        if (_ready.Count > 0 || _claimPending || _idleWorkers.Count == 0)
+        if (_ready.Jobs > 0 || _ready.ClaimPending || _workers.Idle == 0)
         {
             return;
         }
         var closeAt = _lastHandOut + _runtime.Options.ConnectionLinger;
         if (now >= closeAt)
         {
-            CloseIdleWorkers();
+            _workers.CloseIdle();
         }
         else
         {
-            Schedule(closeAt, now);
-        }
-    }
-
-    private void CloseIdleWorkers()
-    {
-        while (_idleWorkers.TryDequeue(out var worker))
-        {
-            worker.TrySetResult(null);
+            _timer.At(closeAt, now);
         }
     }
 
     private void CheckIdle(DateTimeOffset now)
     {
         // A domain in backoff stays active: a fresh actor would forget the pause and the reduced cap.
-        var busy = Volatile.Read(ref _workers) > 0 || _ready.Count > 0 || _claimPending || _jobsInFlight > 0 || now < _pausedUntil;
+        var busy = _workers.Open > 0 || _ready.Jobs > 0 || _ready.ClaimPending || _jobsInFlight > 0 || _concurrency.IsPaused(now);
         if (busy)
         {
             _idleSince = DateTimeOffset.MaxValue;
@@ -213,25 +182,12 @@ public sealed partial class DomainActor
         if (now >= deadline)
         {
             _stopped = true;
-            Deactivate(this);
+            _deactivate(this);
             _mailbox.Writer.TryComplete();
         }
         else
         {
-            Schedule(deadline, now);
+            _timer.At(deadline, now);
         }
-    }
-
-    /// <summary>One timer at a time, set for the earliest moment something should be looked at again.</summary>
-    private void Schedule(DateTimeOffset at, DateTimeOffset now)
-    {
-        // A timer already set for earlier still stands; one whose moment passed (its Tick lost to a full mailbox) does not.
-        if (at >= _timerDue && _timerDue > now)
-        {
-            return;
-        }
-        _timerDue = at;
-        _timer?.Dispose();
-        _timer = _runtime.Time.CreateTimer(_ => TryPost(new DomainCommand.Tick()), null, at - now, Timeout.InfiniteTimeSpan);
     }
 }

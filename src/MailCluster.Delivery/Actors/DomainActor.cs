@@ -1,79 +1,92 @@
 using System.Threading.Channels;
 using MailCluster.Delivery.Egress;
-using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
 
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// The one owner of a destination domain's delivery in this silo: its ready window (recipients
-/// claimed from the spool), connection and rate limits, adaptive backoff and suspension. All of
-/// its state is touched only by its loop, one command at a time, so it needs no locks; connection
-/// workers talk to it through the bounded mailbox.
+/// The one owner of a destination domain's delivery in this silo. Its parts — the ready window,
+/// the worker pool, adaptive concurrency and the wake timer — are touched only by its loop, one
+/// command at a time, so they need no locks; connection workers and background lookups talk to it
+/// through the bounded mailbox, and other threads read the <see cref="Snapshot"/> it publishes.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop token has no timer; workers may still observe it after the loop ends, so it is not disposed.")]
-public sealed partial class DomainActor
+internal sealed partial class DomainActor
 {
     private const int MailboxCapacity = 1024;
 
+    /// <summary>When an MX-suffix site's slots are all held by other domains' actors, look again after this.</summary>
+    private static readonly TimeSpan SiteSlotRecheck = TimeSpan.FromMilliseconds(250);
+
     private readonly DeliveryRuntime _runtime;
+    private readonly Action<DomainActor> _deactivate;
     private readonly Channel<DomainCommand> _mailbox;
-    private readonly Queue<DeliveryJob> _ready = new();
-    private readonly Queue<TaskCompletionSource<DeliveryJob?>> _idleWorkers = new();
+    private readonly ReadyWindow _ready;
+    private readonly WorkerPool _workers = new();
+    private readonly AdaptiveConcurrency _concurrency = new();
+    private readonly WakeTimer _timer;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _workerTasks = [];
+    // Shaping lookups and spool claims in progress: the loop awaits them before it completes.
+    private readonly List<Task> _background = [];
     private DomainShaping? _shaping;
     private SiteThrottle? _throttle;
-    private int _workers;
-    private int _connecting;
     private int _jobsInFlight;
-    private int _readyRecipients;
-    private bool _claimPending;
-    private bool _spoolMayHaveMore = true;
-    private bool _suspended;
     private bool _stopped;
-    private int _concurrencyCap;
-    private int _cleanJobsSinceBackoff;
-    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
-    private DateTimeOffset _idleSince;
+    private DateTimeOffset _idleSince = DateTimeOffset.MaxValue;
     private DateTimeOffset _lastHandOut;
-    private ITimer? _timer;
-    private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
+    private DomainSnapshot _snapshot;
+    private Task _completion = Task.CompletedTask;
 
-    internal DomainActor(string domain, DeliveryRuntime runtime, bool suspended, Action<DomainActor> deactivate)
+    public DomainActor(string domain, DeliveryRuntime runtime, Action<DomainActor> deactivate)
     {
         Domain = domain;
         _runtime = runtime;
-        _suspended = suspended;
-        Deactivate = deactivate;
-        _idleSince = DateTimeOffset.MaxValue;
+        _deactivate = deactivate;
+        _ready = new ReadyWindow(runtime.Options.ReadyWindow);
+        _timer = new WakeTimer(runtime.Time, () => TryPost(new DomainCommand.Tick()));
         _mailbox = Channel.CreateBounded<DomainCommand>(new BoundedChannelOptions(MailboxCapacity) { SingleReader = true });
-        Completion = Task.Run(RunAsync);
+        _snapshot = new DomainSnapshot(domain, 0, 0, 0, 0, false, DateTimeOffset.MinValue);
     }
 
     public string Domain { get; }
 
-    /// <summary>Completes when the actor has stopped (deactivated or shut down).</summary>
-    public Task Completion { get; }
+    /// <summary>The state after the last command handled; safe to read from any thread.</summary>
+    public DomainSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    /// <summary>True while the domain is paused by backoff (for metrics and the admin API).</summary>
-    public bool IsBackingOff => _runtime.Time.GetUtcNow() < _pausedUntil;
+    /// <summary>Completes when the actor has stopped and everything it started (lookups, claims, workers) has ended.</summary>
+    public Task Completion => _completion;
 
-    public int ActiveConnections => Volatile.Read(ref _workers);
-
-    public bool IsSuspended => _suspended;
-
-    private Action<DomainActor> Deactivate { get; }
+    /// <summary>Starts the loop; called once, by the directory that owns the actor and awaits its completion.</summary>
+    public void Start() => _completion = Task.Run(RunAsync);
 
     /// <summary>Posts without waiting; false when the mailbox is full or the actor has stopped.</summary>
-    internal bool TryPost(DomainCommand command) => _mailbox.Writer.TryWrite(command);
+    public bool TryPost(DomainCommand command) => _mailbox.Writer.TryWrite(command);
 
-    internal ValueTask PostAsync(DomainCommand command) => _mailbox.Writer.WriteAsync(command);
+    /// <summary>Posts, waiting for room; false when the actor has stopped.</summary>
+    public async ValueTask<bool> PostAsync(DomainCommand command)
+    {
+        try
+        {
+            await _mailbox.Writer.WriteAsync(command);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The actor's state once every command posted before this call has been handled.</summary>
+    public async Task<DomainSnapshot> InspectAsync()
+    {
+        var reply = new TaskCompletionSource<DomainSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return await PostAsync(new DomainCommand.Inspect(reply)) ? await reply.Task : Snapshot;
+    }
 
     private async Task RunAsync()
     {
-        Post(StartShaping());
+        StartShaping();
         await foreach (var command in _mailbox.Reader.ReadAllAsync())
         {
             try
@@ -83,6 +96,9 @@ public sealed partial class DomainActor
                 {
                     Pump();
                 }
+                Volatile.Write(ref _snapshot, new DomainSnapshot(
+                    Domain, _workers.Open, _concurrency.Cap, _ready.Recipients, _jobsInFlight, _ready.ClaimPending, _concurrency.PausedUntil));
+                (command as DomainCommand.Inspect)?.Reply.TrySetResult(_snapshot);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
@@ -90,7 +106,11 @@ public sealed partial class DomainActor
                 Log.ActorFault(_runtime.Logger, Domain, exception);
             }
         }
-        _timer?.Dispose();
+        _timer.Dispose();
+        // Lookups and claims post nothing once the mailbox is closed (a late claim releases itself);
+        // each worker finishes its transaction, its outcome recorded, then closes.
+        await Task.WhenAll(_background);
+        await _workers.AllExited;
     }
 
     private void Handle(DomainCommand command)
@@ -104,10 +124,10 @@ public sealed partial class DomainActor
                     request.Reply.TrySetResult(null);
                     break;
                 case DomainCommand.Claimed claimed:
-                    _runtime.Recorder.Release(Jobs(claimed.Recipients));
+                    _runtime.Recorder.Release(claimed.Recipients);
                     break;
-                case DomainCommand.Stop stop:
-                    stop.Done.TrySetResult();
+                case DomainCommand.WorkerExited:
+                    _workers.Exited();
                     break;
             }
             return;
@@ -118,64 +138,57 @@ public sealed partial class DomainActor
                 // Workers already open keep their old throttle's slot until they close.
                 _shaping = resolved.Shaping;
                 _throttle = _runtime.Sites.For(Domain, resolved.Shaping);
-                // A domain in backoff keeps its reduced cap (within the new limit); otherwise the new limit applies.
-                _concurrencyCap = IsBackingOff ? Math.Min(_concurrencyCap, resolved.Shaping.MaxConnections) : resolved.Shaping.MaxConnections;
+                _concurrency.Limit(resolved.Shaping.MaxConnections, _runtime.Time.GetUtcNow());
                 break;
             case DomainCommand.Reshape:
-                Post(StartShaping());
+                StartShaping();
                 break;
             case DomainCommand.RecipientsDue:
-                _spoolMayHaveMore = true;
+                _ready.SpoolHasMore();
+                if (_runtime.Suspensions.Contains(Domain))
+                {
+                    _runtime.Metrics.SuspendedHold(Domain);
+                }
                 break;
             case DomainCommand.Tick:
-                _timerDue = DateTimeOffset.MaxValue;
+                _timer.Fired();
                 break;
             case DomainCommand.Claimed claimed:
-                _claimPending = false;
-                _spoolMayHaveMore = claimed.Recipients.Count > 0 && claimed.Recipients.Count >= claimed.Requested;
-                Enqueue(claimed.Recipients);
+                _ready.Claimed(DeliveryJob.Batch(claimed.Recipients, _shaping!.MaxRecipientsPerTransaction), claimed.Requested);
                 break;
             case DomainCommand.ClaimFailed failed:
-                _claimPending = false;
+                _ready.ClaimFailed();
                 Log.ClaimFailed(_runtime.Logger, Domain, failed.Reason);
                 break;
             case DomainCommand.JobRequested request:
-                _connecting -= request.First ? 1 : 0;
-                _idleWorkers.Enqueue(request.Reply);
+                _workers.Waiting(request.Reply, connected: request.First);
                 break;
             case DomainCommand.AttemptFinished finished:
                 _jobsInFlight--;
                 OnAttemptFinished(finished.Result);
                 break;
             case DomainCommand.ConnectFailed failed:
-                _connecting--;
+                _workers.ConnectFailed();
                 OnConnectFailed(failed.Failure);
                 break;
             case DomainCommand.WorkerExited:
-                _workerTasks.RemoveAll(t => t.IsCompleted);
+                _workers.Exited();
                 break;
-            case DomainCommand.Suspend:
-                _suspended = true;
-                Log.Suspended(_runtime.Logger, Domain);
-                break;
-            case DomainCommand.Resume:
-                _suspended = false;
-                Log.Resumed(_runtime.Logger, Domain);
-                break;
-            case DomainCommand.Stop stop:
-                StopNow(stop.Done);
+            case DomainCommand.Stop:
+                StopNow();
                 break;
         }
     }
 
-    private DomainCommand StartShaping()
+    /// <summary>Resolves the domain's limits: at once, or after looking up its primary MX when MX-suffix rules exist.</summary>
+    private void StartShaping()
     {
-        if (!_runtime.Shaping.HasMxRules)
+        if (_runtime.Shaping.HasMxRules)
         {
-            return new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, primaryMx: null));
+            Track(ResolveShapingAsync());
+            return;
         }
-        _ = ResolveShapingAsync();
-        return new DomainCommand.Tick();
+        Handle(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, primaryMx: null)));
     }
 
     private async Task ResolveShapingAsync()
@@ -190,63 +203,21 @@ public sealed partial class DomainActor
             // Without the MX name the domain still gets its exact, wildcard or default limits.
             Log.ActorFault(_runtime.Logger, Domain, exception);
         }
-        TryPost(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx)));
+        await PostAsync(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx)));
     }
 
-    private void Enqueue(IReadOnlyList<DueRecipient> recipients)
+    private void Track(Task task)
     {
-        _readyRecipients += recipients.Count;
-        foreach (var job in Jobs(recipients))
-        {
-            _ready.Enqueue(job);
-        }
+        _background.RemoveAll(t => t.IsCompleted);
+        _background.Add(task);
     }
 
-    /// <summary>Recipients of one message arrive together: one transaction per message, up to the per-transaction limit.</summary>
-    private List<DeliveryJob> Jobs(IReadOnlyList<DueRecipient> recipients)
-    {
-        var perTransaction = _shaping?.MaxRecipientsPerTransaction ?? 100;
-        var jobs = new List<DeliveryJob>();
-        var batch = new List<DueRecipient>();
-        foreach (var recipient in recipients)
-        {
-            if (batch.Count > 0 && (batch.Count == perTransaction || batch[0].Message != recipient.Message))
-            {
-                jobs.Add(new DeliveryJob(batch[0].Message, batch));
-                batch = [];
-            }
-            batch.Add(recipient);
-        }
-        if (batch.Count > 0)
-        {
-            jobs.Add(new DeliveryJob(batch[0].Message, batch));
-        }
-        return jobs;
-    }
-
-    private void Post(DomainCommand command)
-    {
-        if (!_mailbox.Writer.TryWrite(command))
-        {
-            _ = PostAsync(command).AsTask();
-        }
-    }
-
-    private void StopNow(TaskCompletionSource done)
+    private void StopNow()
     {
         _stopped = true;
         _stopping.Cancel();
         ReleaseReady();
-        CloseIdleWorkers();
+        _workers.CloseIdle();
         _mailbox.Writer.TryComplete();
-        // Workers finish the transaction they are in (its outcome is recorded), then close.
-        _ = Task.WhenAll(_workerTasks).ContinueWith(_ => done.TrySetResult(), TaskScheduler.Default);
-    }
-
-    /// <summary>Called by a worker as it ends, whatever happened to it.</summary>
-    internal void WorkerDone()
-    {
-        Interlocked.Decrement(ref _workers);
-        TryPost(new DomainCommand.WorkerExited());
     }
 }

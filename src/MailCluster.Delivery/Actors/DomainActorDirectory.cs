@@ -3,13 +3,15 @@ using System.Collections.Concurrent;
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// Finds or activates the one actor of a domain; an idle actor removes itself. Suspensions are kept
-/// here, so an actor activated later for a suspended domain starts suspended.
+/// Finds or activates the one actor of a domain, starts it and, at shutdown, stops it and awaits
+/// it; an idle actor removes itself. Suspension is recorded in <see cref="SuspendedDomains"/>,
+/// which every actor reads, so an actor activated later for a suspended domain holds its mail.
 /// </summary>
-public sealed class DomainActorDirectory
+internal sealed class DomainActorDirectory
 {
     private readonly ConcurrentDictionary<string, Lazy<DomainActor>> _actors = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, bool> _suspended = new(StringComparer.OrdinalIgnoreCase);
+    // Deactivated actors finishing their loop: awaited at shutdown like the active ones.
+    private readonly ConcurrentDictionary<Task, byte> _retiring = new();
     private readonly DeliveryRuntime _runtime;
     private volatile bool _stopping;
 
@@ -20,21 +22,29 @@ public sealed class DomainActorDirectory
 
     public IEnumerable<DomainActor> Active => _actors.Values.Where(a => a.IsValueCreated).Select(a => a.Value);
 
-    public bool IsSuspended(string domain) => _suspended.ContainsKey(domain);
+    public bool IsSuspended(string domain) => _runtime.Suspensions.Contains(domain);
+
+    public IReadOnlyCollection<string> Suspended => _runtime.Suspensions.All;
 
     /// <summary>Tells the domain's actor (activating it if needed) that the spool has due recipients.</summary>
     public void Wake(string domain) => Send(domain, new DomainCommand.RecipientsDue());
 
     public void Suspend(string domain)
     {
-        _suspended[domain] = true;
-        Send(domain, new DomainCommand.Suspend());
+        if (_runtime.Suspensions.Add(domain))
+        {
+            Log.Suspended(_runtime.Logger, domain);
+        }
+        Tell(domain, new DomainCommand.SuspensionChanged(Suspended: true));
     }
 
     public void Resume(string domain)
     {
-        _suspended.TryRemove(domain, out _);
-        Send(domain, new DomainCommand.Resume());
+        if (_runtime.Suspensions.Remove(domain))
+        {
+            Log.Resumed(_runtime.Logger, domain);
+        }
+        Tell(domain, new DomainCommand.SuspensionChanged(Suspended: false));
     }
 
     /// <summary>After a shaping reload: every active actor resolves its limits again.</summary>
@@ -51,22 +61,23 @@ public sealed class DomainActorDirectory
     public async Task StopAsync()
     {
         _stopping = true;
-        var stops = new List<Task>();
-        foreach (var actor in Active)
+        var actors = Active.ToList();
+        foreach (var actor in actors)
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            try
-            {
-                await actor.PostAsync(new DomainCommand.Stop(done));
-                stops.Add(done.Task);
-            }
-            catch (System.Threading.Channels.ChannelClosedException)
-            {
-                // Deactivated meanwhile: it released its work on the way out.
-            }
+            // False when it deactivated meanwhile: it released its work on the way out.
+            await actor.PostAsync(new DomainCommand.Stop());
         }
-        await Task.WhenAll(stops);
+        await Task.WhenAll(actors.Select(a => a.Completion).Concat(_retiring.Keys));
         await _runtime.Recorder.DrainAsync();
+    }
+
+    /// <summary>Posts to the domain's actor if it is active; an inactive one reads the state it needs when it starts.</summary>
+    private void Tell(string domain, DomainCommand command)
+    {
+        if (_actors.TryGetValue(domain, out var entry) && entry.IsValueCreated)
+        {
+            entry.Value.TryPost(command);
+        }
     }
 
     private void Send(string domain, DomainCommand command)
@@ -75,12 +86,19 @@ public sealed class DomainActorDirectory
         for (var tries = 0; tries < 3 && !_stopping; tries++)
         {
             // Lazy: GetOrAdd may run its factory twice under a race, but only one actor may ever start.
-            var actor = _actors.GetOrAdd(domain, d => new Lazy<DomainActor>(() => new DomainActor(d, _runtime, IsSuspended(d), Remove))).Value;
+            var actor = _actors.GetOrAdd(domain, d => new Lazy<DomainActor>(() => Activate(d))).Value;
             if (actor.TryPost(command))
             {
                 return;
             }
         }
+    }
+
+    private DomainActor Activate(string domain)
+    {
+        var actor = new DomainActor(domain, _runtime, Remove);
+        actor.Start();
+        return actor;
     }
 
     private void Remove(DomainActor actor)
@@ -89,5 +107,10 @@ public sealed class DomainActorDirectory
         {
             _actors.TryRemove(KeyValuePair.Create(actor.Domain, entry));
         }
+        foreach (var done in _retiring.Keys.Where(t => t.IsCompleted))
+        {
+            _retiring.TryRemove(done, out _);
+        }
+        _retiring.TryAdd(actor.Completion, 0);
     }
 }

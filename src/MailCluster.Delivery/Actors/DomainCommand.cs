@@ -1,5 +1,4 @@
 using MailCluster.Delivery.Egress;
-using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
 
@@ -26,17 +25,20 @@ internal abstract record DomainCommand
     public sealed record AttemptFinished(JobResult Result) : DomainCommand;
 
     /// <summary>A worker found no usable MX host; the failure applies to the domain's whole ready window.</summary>
-    public sealed record ConnectFailed(DeliveryOutcome Failure) : DomainCommand;
+    public sealed record ConnectFailed(Outcomes.DeliveryOutcome Failure) : DomainCommand;
 
+    /// <summary>A worker ended (its socket closed, its site slot returned).</summary>
     public sealed record WorkerExited : DomainCommand;
 
     /// <summary>A timer the actor set has fired (throttle wait, backoff end, idle check).</summary>
     public sealed record Tick : DomainCommand;
 
-    public sealed record Suspend : DomainCommand;
+    /// <summary>An operator suspended or resumed the domain; the record is <see cref="SuspendedDomains"/>.</summary>
+    public sealed record SuspensionChanged(bool Suspended) : DomainCommand;
 
-    public sealed record Resume : DomainCommand;
+    /// <summary>Replies with the actor's state once every command before it has been handled.</summary>
+    public sealed record Inspect(TaskCompletionSource<DomainSnapshot> Reply) : DomainCommand;
 
-    /// <summary>Shutdown: release what is not being attempted, close connections, stop.</summary>
-    public sealed record Stop(TaskCompletionSource Done) : DomainCommand;
+    /// <summary>Shutdown: release what is not being attempted, close idle connections, stop taking commands.</summary>
+    public sealed record Stop : DomainCommand;
 }

@@ -5,13 +5,13 @@ namespace MailCluster.Delivery.Actors;
 /// all; on the shared PostgreSQL spool a lease-backed placement (rendezvous hashing over live
 /// silos, lease rows with epochs) will say yes only for domains whose lease this silo holds.
 /// </summary>
-public interface IDomainPlacement
+internal interface IDomainPlacement
 {
     bool IsLocal(string domain);
 }
 
 /// <summary>The embedded spool's placement: a single silo owns every domain.</summary>
-public sealed class SingleSiloPlacement : IDomainPlacement
+internal sealed class SingleSiloPlacement : IDomainPlacement
 {
     public bool IsLocal(string domain) => true;
 }

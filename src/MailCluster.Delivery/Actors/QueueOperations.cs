@@ -1,6 +1,8 @@
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
+using Microsoft.Extensions.Configuration;
 
 namespace MailCluster.Delivery.Actors;
 
@@ -15,14 +17,16 @@ public sealed class QueueOperations
 {
     private readonly ISpool _spool;
     private readonly DomainActorDirectory _directory;
+    private readonly ShapingRules _shaping;
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
 
-    public QueueOperations(ISpool spool, DomainActorDirectory directory, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
+    internal QueueOperations(ISpool spool, DomainActorDirectory directory, ShapingRules shaping, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
     {
         _spool = spool;
         _directory = directory;
+        _shaping = shaping;
         _recorder = recorder;
         _trigger = trigger;
         _time = time;
@@ -31,18 +35,18 @@ public sealed class QueueOperations
     public async Task<IReadOnlyList<DomainStatus>> DomainsAsync(CancellationToken cancellationToken)
     {
         var summaries = await _spool.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken);
-        var actors = _directory.Active.ToDictionary(a => a.Domain, StringComparer.OrdinalIgnoreCase);
+        var actors = _directory.Active.Select(a => a.Snapshot).ToDictionary(a => a.Domain, StringComparer.OrdinalIgnoreCase);
         var statuses = summaries.Select(s => Status(s.Domain, s, actors.GetValueOrDefault(s.Domain))).ToList();
         // Active or suspended domains with nothing queued are shown too: an operator suspended them for a reason.
-        statuses.AddRange(actors.Values.Where(a => !summaries.Any(s => s.Domain.Equals(a.Domain, StringComparison.OrdinalIgnoreCase)))
-            .Select(a => Status(a.Domain, null, a)));
+        var queued = summaries.Select(s => s.Domain).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        statuses.AddRange(actors.Keys.Union(_directory.Suspended, StringComparer.OrdinalIgnoreCase).Where(d => !queued.Contains(d))
+            .Select(d => Status(d, null, actors.GetValueOrDefault(d))));
         return statuses;
     }
 
     /// <summary>One domain's status, or null when it has nothing queued, no actor and no suspension.</summary>
     public async Task<DomainStatus?> DomainAsync(string domain, CancellationToken cancellationToken) =>
-        (await DomainsAsync(cancellationToken)).FirstOrDefault(s => s.Domain.Equals(domain, StringComparison.OrdinalIgnoreCase))
-        ?? (_directory.IsSuspended(domain) ? Status(domain, null, null) : null);
+        (await DomainsAsync(cancellationToken)).FirstOrDefault(s => s.Domain.Equals(domain, StringComparison.OrdinalIgnoreCase));
 
     public void Suspend(string domain) => _directory.Suspend(domain);
 
@@ -50,6 +54,24 @@ public sealed class QueueOperations
     {
         _directory.Resume(domain);
         _trigger.Notify();
+    }
+
+    /// <summary>
+    /// Puts reloaded shaping rules (section <c>Shaping</c> of <paramref name="configuration"/>) in force and
+    /// has every active domain resolve its limits again; returns the rule count, or the errors when the
+    /// rules are invalid (the rules in force then stay).
+    /// </summary>
+    public (int Rules, IReadOnlyList<string> Errors) ReloadShaping(IConfiguration configuration)
+    {
+        var shaping = configuration.GetSection("Shaping").Get<ShapingOptions>() ?? new ShapingOptions();
+        var errors = shaping.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            return (0, errors);
+        }
+        _shaping.Replace(shaping);
+        _directory.Reshape();
+        return (shaping.Rules.Count, []);
     }
 
     /// <summary>Makes the selected recipients due now and wakes the scheduler; returns how many.</summary>
@@ -76,17 +98,17 @@ public sealed class QueueOperations
     {
         var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
         await Task.WhenAll(claimed.GroupBy(r => (r.Message, r.Domain))
-            .Select(group => _recorder.RecordUnattempted(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome)));
+            .Select(group => _recorder.RecordUnattemptedAsync(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome)));
         return claimed.Count;
     }
 
-    private DomainStatus Status(string domain, DomainQueueSummary? summary, DomainActor? actor) => new(
+    private DomainStatus Status(string domain, DomainQueueSummary? summary, DomainSnapshot? actor) => new(
         domain,
         summary?.Due ?? 0,
         summary?.Deferred ?? 0,
         summary?.InFlight ?? 0,
         summary?.OldestArrival,
-        actor?.ActiveConnections ?? 0,
-        actor?.IsBackingOff ?? false,
+        actor?.Connections ?? 0,
+        actor?.IsBackingOff(_time.GetUtcNow()) ?? false,
         _directory.IsSuspended(domain));
 }

@@ -4,10 +4,32 @@ using MailCluster.Spool;
 namespace MailCluster.Delivery.Egress;
 
 /// <summary>One SMTP transaction's worth of work: a message and some of its recipients at one domain.</summary>
-public sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipient> Recipients);
+internal sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipient> Recipients)
+{
+    /// <summary>Claimed recipients as transactions: one per message, at most <paramref name="perTransaction"/> recipients each (recipients of a message arrive together).</summary>
+    public static List<DeliveryJob> Batch(IReadOnlyList<DueRecipient> recipients, int perTransaction)
+    {
+        var jobs = new List<DeliveryJob>();
+        var batch = new List<DueRecipient>();
+        foreach (var recipient in recipients)
+        {
+            if (batch.Count > 0 && (batch.Count == perTransaction || batch[0].Message != recipient.Message))
+            {
+                jobs.Add(new DeliveryJob(batch[0].Message, batch));
+                batch = [];
+            }
+            batch.Add(recipient);
+        }
+        if (batch.Count > 0)
+        {
+            jobs.Add(new DeliveryJob(batch[0].Message, batch));
+        }
+        return jobs;
+    }
+}
 
 /// <summary>Which MX host and address an attempt used, and over what TLS, for the delivery log.</summary>
-public sealed record MxEndpoint(string Host, string Address, string? TlsProtocol);
+internal sealed record MxEndpoint(string Host, string Address, string? TlsProtocol);
 
 /// <summary>What one attempt produced: an outcome per recipient (same order as the job's), and whether the connection can carry another transaction.</summary>
-public sealed record JobResult(DeliveryJob Job, IReadOnlyList<DeliveryOutcome> Outcomes, MxEndpoint? Endpoint, TimeSpan Latency, bool ConnectionUsable, bool PossibleDuplicate = false);
+internal sealed record JobResult(DeliveryJob Job, IReadOnlyList<DeliveryOutcome> Outcomes, MxEndpoint? Endpoint, TimeSpan Latency, bool ConnectionUsable, bool PossibleDuplicate = false);

@@ -4,7 +4,7 @@ using MailCluster.Delivery.Shaping;
 namespace MailCluster.Delivery.Egress;
 
 /// <summary>An open SMTP session to one MX host, ready for transactions.</summary>
-public interface IMxConnection : IAsyncDisposable
+internal interface IMxConnection : IAsyncDisposable
 {
     MxEndpoint Endpoint { get; }
 
@@ -16,7 +16,7 @@ public interface IMxConnection : IAsyncDisposable
 }
 
 /// <summary>Opens connections to a domain's mail hosts: DNS, address policy, TCP, greeting, EHLO, STARTTLS.</summary>
-public interface IMxConnector
+internal interface IMxConnector
 {
     /// <summary>
     /// The first MX host (in preference order) that accepts a session, or the failure that applies
@@ -29,4 +29,4 @@ public interface IMxConnector
 }
 
 /// <summary>Either a connection or the reason there is none.</summary>
-public sealed record ConnectResult(IMxConnection? Connection, DeliveryOutcome? Failure);
+internal sealed record ConnectResult(IMxConnection? Connection, DeliveryOutcome? Failure);

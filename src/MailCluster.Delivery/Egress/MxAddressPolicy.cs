@@ -7,7 +7,7 @@ namespace MailCluster.Delivery.Egress;
 /// link-local, unique-local, multicast, unspecified) are refused unless configured as allowed, so
 /// a hostile MX record cannot point delivery at internal services.
 /// </summary>
-public sealed class MxAddressPolicy
+internal sealed class MxAddressPolicy
 {
     private static readonly IPNetwork[] s_internal =
     [

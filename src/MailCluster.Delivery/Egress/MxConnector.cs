@@ -14,7 +14,7 @@ namespace MailCluster.Delivery.Egress;
 /// preference order (RFC 5321 5.1), skipping addresses the policy refuses and hosts that do not
 /// answer or greet with an error, and applies the domain's STARTTLS policy.
 /// </summary>
-public sealed class MxConnector : IMxConnector
+internal sealed class MxConnector : IMxConnector
 {
     private readonly MxResolver _resolver;
     private readonly MxAddressPolicy _policy;

@@ -11,7 +11,7 @@ namespace MailCluster.Delivery.Outcomes;
 /// DSNs, records it all in the spool, and writes the delivery log and metrics. Runs beside the
 /// actors so their loops never wait for a disk.
 /// </summary>
-public sealed class AttemptRecorder
+internal sealed class AttemptRecorder
 {
     private readonly IDeliveryQueue _spool;
     private readonly RetryPolicy _retry;
@@ -35,18 +35,24 @@ public sealed class AttemptRecorder
         _logger = logger;
     }
 
-    public Task Record(string domain, JobResult result) => Track(RecordAsync(domain, result));
+    /// <summary>Records an attempt's outcomes; the recorder owns the write until it is done (<see cref="DrainAsync"/> waits for it).</summary>
+    public void Submit(string domain, JobResult result) => Track(RecordAsync(domain, result));
 
     /// <summary>A verdict reached without a transaction (DNS, no host answering): it counts as an attempt.</summary>
-    public Task RecordUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) =>
-        Record(domain, new JobResult(job, job.Recipients.Select(_ => outcome).ToArray(), null, TimeSpan.Zero, ConnectionUsable: false));
+    public void SubmitUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) => Track(RecordAsync(domain, Unattempted(job, outcome)));
+
+    /// <summary>As <see cref="SubmitUnattempted"/>, for a caller that waits until the outcomes are recorded.</summary>
+    public Task RecordUnattemptedAsync(string domain, DeliveryJob job, DeliveryOutcome outcome) => Track(RecordAsync(domain, Unattempted(job, outcome)));
 
     /// <summary>Hands claimed recipients back untouched (suspension, shutdown).</summary>
-    public void Release(IReadOnlyList<DeliveryJob> jobs) =>
-        Track(_spool.RecordOutcomesAsync(jobs.SelectMany(j => j.Recipients).Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released)).ToList(), CancellationToken.None).AsTask());
+    public void Release(IReadOnlyList<DueRecipient> recipients) =>
+        Track(_spool.RecordOutcomesAsync(recipients.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released)).ToList(), CancellationToken.None).AsTask());
 
     /// <summary>Waits for every outcome handed in so far to be written or given up (shutdown); failures were logged.</summary>
     public Task DrainAsync() => Task.WhenAll(_pending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
+
+    private static JobResult Unattempted(DeliveryJob job, DeliveryOutcome outcome) =>
+        new(job, job.Recipients.Select(_ => outcome).ToArray(), null, TimeSpan.Zero, ConnectionUsable: false);
 
     private Task Track(Task task)
     {

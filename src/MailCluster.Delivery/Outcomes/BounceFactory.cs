@@ -12,7 +12,7 @@ namespace MailCluster.Delivery.Outcomes;
 /// other message, from the null reverse-path. No DSN for a null sender (RFC 5321 4.5.5: never
 /// bounce a bounce), nor for recipients whose NOTIFY excludes FAILURE (RFC 3461 4.1).
 /// </summary>
-public sealed class BounceFactory
+internal sealed class BounceFactory
 {
     private readonly ISpool _spool;
     private readonly DsnBuilder _builder;

@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
 
 namespace MailCluster.Delivery.Outcomes;
 
 /// <summary>One line of the delivery log: one recipient's attempt, as KumoMTA's Delivery/TransientFailure/Bounce records.</summary>
-public sealed record DeliveryLogRecord(
+internal sealed record DeliveryLogRecord(
     [property: JsonPropertyName("time")] DateTimeOffset Time,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("queue_id")] string QueueId,
@@ -33,7 +34,7 @@ internal sealed partial class DeliveryLogJson : JsonSerializerContext;
 /// error) would not take, are counted as lost, never blocking delivery and never stopping the
 /// silo: the log is a record of outcomes, the spool is their truth.
 /// </summary>
-public sealed class DeliveryLog : IAsyncDisposable
+internal sealed class DeliveryLog : IHostedService, IAsyncDisposable
 {
     // POSIX PIPE_BUF on Linux: writes up to this size to a pipe are atomic.
     private const int PipeAtomicWrite = 4096;
@@ -42,7 +43,7 @@ public sealed class DeliveryLog : IAsyncDisposable
         new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Stream _output;
     private readonly DeliveryMetrics _metrics;
-    private readonly Task _writer;
+    private Task _writer = Task.CompletedTask;
     private bool _torn;
 
     public DeliveryLog(string path, DeliveryMetrics metrics)
@@ -50,7 +51,20 @@ public sealed class DeliveryLog : IAsyncDisposable
         _metrics = metrics;
         // Unbuffered: each round of lines is one write, and a write the disk refused leaves nothing behind to retry.
         _output = path == "-" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        _writer = Task.Run(WriteAsync);
+    }
+
+    /// <summary>Starts the writer; lines written before are buffered (up to the channel's bound).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writer = Task.Run(WriteAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes what is buffered, then ends; registered before delivery, so it stops after every outcome is recorded.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _records.Writer.TryComplete();
+        return _writer;
     }
 
     public void Write(DeliveryLogRecord record)
@@ -63,8 +77,7 @@ public sealed class DeliveryLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _records.Writer.TryComplete();
-        await _writer;
+        await StopAsync(CancellationToken.None);
         await _output.DisposeAsync();
     }
 

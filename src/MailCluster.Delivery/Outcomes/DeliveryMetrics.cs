@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace MailCluster.Delivery.Outcomes;
 
 /// <summary>Delivery instruments (meter <c>MailCluster.Delivery</c>); the domain label goes through <see cref="DomainLabel"/>.</summary>
-public sealed class DeliveryMetrics : IDisposable
+internal sealed class DeliveryMetrics : IDisposable
 {
     public const string MeterName = "MailCluster.Delivery";
 
@@ -13,6 +13,7 @@ public sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _replies;
     private readonly Counter<long> _throttleWaits;
     private readonly Counter<long> _backoffs;
+    private readonly Counter<long> _suspendedHolds;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _possibleDuplicates;
     private readonly Counter<long> _logLinesLost;
@@ -26,6 +27,7 @@ public sealed class DeliveryMetrics : IDisposable
         _replies = _meter.CreateCounter<long>("mailcluster.delivery.replies", "{reply}", "Remote reply classes (2xx, 4xx, 5xx, none) per recipient attempt.");
         _throttleWaits = _meter.CreateCounter<long>("mailcluster.delivery.throttle.waits", "{wait}", "Times a domain waited for its message or connection rate.");
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
+        _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
         _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
         _logLinesLost = _meter.CreateCounter<long>("mailcluster.delivery.log.lines_lost", "{line}", "Delivery log lines not written: the buffer was full or the log's disk failed (the spool's outcomes are unaffected).");
@@ -55,6 +57,8 @@ public sealed class DeliveryMetrics : IDisposable
     public void ThrottleWait(string domain) => _throttleWaits.Add(1, Tag(_label.For(domain)));
 
     public void BackedOff(string domain) => _backoffs.Add(1, Tag(_label.For(domain)));
+
+    public void SuspendedHold(string domain) => _suspendedHolds.Add(1, Tag(_label.For(domain)));
 
     public void DsnGenerated() => _dsns.Add(1);
 

@@ -2,7 +2,7 @@ using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Delivery.Outcomes;
 
-public enum DeliveryVerdict
+internal enum DeliveryVerdict
 {
     Delivered,
     Deferred,
@@ -14,7 +14,7 @@ public enum DeliveryVerdict
 /// and the DSN quote verbatim. <see cref="SlowDown"/> asks the site to back off;
 /// <see cref="ReplyCode"/> is the peer's reply when one decided the verdict.
 /// </summary>
-public sealed record DeliveryOutcome(DeliveryVerdict Verdict, EnhancedStatusCode Status, string Reason, bool SlowDown = false, int? ReplyCode = null)
+internal sealed record DeliveryOutcome(DeliveryVerdict Verdict, EnhancedStatusCode Status, string Reason, bool SlowDown = false, int? ReplyCode = null)
 {
     public bool IsFinal => Verdict != DeliveryVerdict.Deferred;
 }

@@ -8,7 +8,7 @@ namespace MailCluster.Delivery.Outcomes;
 /// The one place that decides delivered, deferred or bounced — for SMTP replies, DNS results and
 /// connection failures — and says why. Its table is <c>DeliveryOutcomeClassifierTests</c>.
 /// </summary>
-public static class DeliveryOutcomeClassifier
+internal static class DeliveryOutcomeClassifier
 {
     /// <summary>RFC 3463 3.8: X.7.5 cryptographic failure; the status of an unmet TLS policy.</summary>
     public static readonly EnhancedStatusCode TlsNotPossible = new(4, 7, 5);

@@ -7,9 +7,12 @@ namespace MailCluster.Delivery.Outcomes;
 /// (busy domains appear early) keep their name, every later one is reported as <c>other</c>, so a
 /// flood of distinct recipient domains cannot blow up the metrics.
 /// </summary>
-public sealed class DomainLabel(int limit)
+internal sealed class DomainLabel(int limit)
 {
     public const string Other = "other";
+
+    /// <summary>Named domains per silo: enough for the busy ones, few enough for any metrics store.</summary>
+    public const int DefaultLimit = 50;
 
     private readonly ConcurrentDictionary<string, bool> _named = new(StringComparer.OrdinalIgnoreCase);
 

@@ -1,7 +1,7 @@
 namespace MailCluster.Delivery.Retry;
 
 /// <summary>Retry schedule and queue lifetime, bound from <c>Delivery:Retry</c>.</summary>
-public sealed class RetryOptions
+internal sealed class RetryOptions
 {
     /// <summary>
     /// Waits after the 1st, 2nd, … temporary failure; the last one repeats. Default 1m, 5m, 15m,

@@ -1,7 +1,7 @@
 namespace MailCluster.Delivery.Retry;
 
 /// <summary>When a temporarily failed recipient is tried next, and when it has been queued too long.</summary>
-public sealed class RetryPolicy
+internal sealed class RetryPolicy
 {
     private readonly IReadOnlyList<TimeSpan> _steps;
     private readonly double _jitter;

@@ -4,7 +4,7 @@ namespace MailCluster.Delivery.Shaping;
 /// The effective limits for one domain. <see cref="SiteKey"/> names who shares them: the domain
 /// itself, or an MX-suffix rule whose domains share one set of throttles.
 /// </summary>
-public sealed record DomainShaping(
+internal sealed record DomainShaping(
     string SiteKey,
     int MaxConnections,
     int MaxMessagesPerConnection,

@@ -1,7 +1,7 @@
 namespace MailCluster.Delivery.Shaping;
 
 /// <summary>STARTTLS policy toward a domain's MX hosts.</summary>
-public enum TlsPolicy
+internal enum TlsPolicy
 {
     /// <summary>Use STARTTLS when offered, accept any certificate; plain text otherwise (RFC 3207 4.1).</summary>
     Opportunistic,
@@ -22,7 +22,7 @@ public enum TlsPolicy
 /// domain whose primary MX ends with it shares the rule's limits, like a KumoMTA site. Unset fields
 /// fall back to the default rule.
 /// </summary>
-public sealed class ShapingRule
+internal sealed class ShapingRule
 {
     public string Match { get; set; } = string.Empty;
 
@@ -48,7 +48,7 @@ public sealed class ShapingRule
 }
 
 /// <summary>Per-domain delivery shaping, bound from <c>Shaping</c>.</summary>
-public sealed class ShapingOptions
+internal sealed class ShapingOptions
 {
     /// <summary>The limits every domain gets unless a rule says otherwise.</summary>
     public ShapingRule Default { get; set; } = new()

@@ -1,7 +1,7 @@
 namespace MailCluster.Delivery.Shaping;
 
 /// <summary>Resolves a domain's effective shaping: exact rule, else the longest wildcard, else an MX-suffix rule, over the defaults.</summary>
-public sealed class ShapingRules
+internal sealed class ShapingRules
 {
     private const string MxPrefix = "mx:";
 

@@ -6,7 +6,7 @@ namespace MailCluster.Delivery.Shaping;
 /// The throttles of one site (a domain, or every domain under one MX-suffix rule): connection
 /// slots and token buckets. A slot is a <see cref="ConnectionLease"/> that gives itself back on dispose.
 /// </summary>
-public sealed class SiteThrottle
+internal sealed class SiteThrottle
 {
     private readonly int _maxConnections;
     private int _connections;
@@ -47,7 +47,7 @@ public sealed class SiteThrottle
 /// Throttles shared by every actor whose domain maps to the same MX-suffix site. A domain that is
 /// its own site gets a throttle of its own, held by its actor alone (so nothing accumulates here).
 /// </summary>
-public sealed class SiteThrottleRegistry(TimeProvider time)
+internal sealed class SiteThrottleRegistry(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, SiteThrottle> _sites = new(StringComparer.OrdinalIgnoreCase);
 

@@ -6,7 +6,7 @@ namespace MailCluster.Delivery.Shaping;
 /// A rate such as <c>100/min</c>, <c>10/s</c>, <c>5000/hour</c> or <c>20000/day</c>, with an
 /// optional burst (<c>100/min,burst=20</c>). Without a burst the whole limit may be spent at once.
 /// </summary>
-public readonly record struct ThrottleSpec(int Limit, TimeSpan Period, int Burst)
+internal readonly record struct ThrottleSpec(int Limit, TimeSpan Period, int Burst)
 {
     public double PerSecond => Limit / Period.TotalSeconds;
 

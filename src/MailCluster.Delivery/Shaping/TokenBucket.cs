@@ -4,7 +4,7 @@ namespace MailCluster.Delivery.Shaping;
 /// A token bucket over a <see cref="ThrottleSpec"/>: tokens refill continuously at the spec's
 /// rate up to its burst. Time comes from the injected clock, so tests step it.
 /// </summary>
-public sealed class TokenBucket
+internal sealed class TokenBucket
 {
     private readonly ThrottleSpec _spec;
     private readonly TimeProvider _time;

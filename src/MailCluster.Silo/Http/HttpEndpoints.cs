@@ -1,7 +1,8 @@
+using MailCluster.Hosting;
+using MailCluster.Silo.Http.Admin;
 using MailCluster.Silo.Http.Metrics;
 using Prometheus;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 
 namespace MailCluster.Silo.Http;
 
@@ -10,15 +11,17 @@ internal static class HttpEndpoints
 {
     private const string Section = "Http";
 
-    public static void AddSiloHttp(this IServiceCollection services)
+    /// <summary>The HTTP side (section <c>Http</c>) and the admin API (section <c>Admin</c>).</summary>
+    public static IServiceCollection AddSiloHttp(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HttpOptions>().BindConfiguration(Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HttpOptions>>(new OptionsRules<HttpOptions>(o => o.Validate()));
+        services.AddValidatedOptions<HttpOptions>(configuration, Section, o => o.Validate());
+        services.AddValidatedOptions<AdminOptions>(configuration, AdminEndpoints.Section, o => o.Validate());
         services.AddSingleton<SiloMetrics>();
         services.AddSingleton<SiloReadiness>();
+        return services;
     }
 
-    /// <summary>Listens for HTTP/1.1 (all Prometheus needs) on <c>Http:Listen</c>, apart from the SMTP ports.</summary>
+    /// <summary>Listens for HTTP/1.1 (all Prometheus needs) on <c>Http:Listen</c>, apart from the SMTP ports, and for the admin API on its own.</summary>
     public static void ListenSiloHttp(this KestrelServerOptions kestrel, IConfiguration configuration)
     {
         // Validation runs later, at start; an unparsable value must not fail here first with a bare FormatException.
@@ -27,10 +30,12 @@ internal static class HttpEndpoints
         {
             kestrel.Listen(options.ListenEndPoint(), listen => listen.Protocols = HttpProtocols.Http1);
         }
+        kestrel.ListenAdmin(configuration.GetSection(AdminEndpoints.Section).Get<AdminOptions>() ?? new AdminOptions());
     }
 
     public static void MapSiloHttp(this WebApplication app)
     {
+        app.MapAdmin(app.Services.GetRequiredService<AdminOptions>());
         var readiness = app.Services.GetRequiredService<SiloReadiness>();
         app.Lifetime.ApplicationStarted.Register(readiness.MarkListening);
         app.Lifetime.ApplicationStopping.Register(readiness.MarkDraining);

@@ -17,8 +17,8 @@ public sealed class SmtpClientOptions
     /// <summary>Most octets in one reply. Default 16 KiB.</summary>
     public int MaxReplyBytes { get; set; } = 16 * 1024;
 
-    /// <summary>Send content with BDAT (RFC 3030) when the peer offers CHUNKING; otherwise DATA. Default false.</summary>
-    public bool UseChunking { get; set; }
+    /// <summary>Send content with BDAT (RFC 3030) when the peer offers CHUNKING: no dot-stuffing pass over the content. Otherwise DATA. Default true.</summary>
+    public bool UseChunking { get; set; } = true;
 
     /// <summary>One message per invalid option, named by its configuration path under <paramref name="section"/>; empty when valid.</summary>
     public IReadOnlyList<string> Validate(string section = "Delivery:Client")

@@ -3,21 +3,13 @@ using System.Collections.Concurrent;
 namespace MailCluster.Smtp.Server;
 
 /// <summary>
-/// One timer per silo that times out idle sessions (RFC 5321 4.5.3.2.7), as Kestrel's heartbeat
-/// does, instead of a timer per session; it also tells every session to drain at shutdown.
-/// Tests call <see cref="OnHeartbeat"/> after moving a fake clock.
+/// The sessions of one silo, for one heartbeat that times out idle sessions (RFC 5321 4.5.3.2.7),
+/// as Kestrel's heartbeat does, instead of a timer per session; it also tells every session to
+/// drain at shutdown. The host's timer calls <see cref="OnHeartbeat"/>; tests call it after moving a fake clock.
 /// </summary>
-public sealed class SessionHeartbeat : IDisposable
+public sealed class SessionHeartbeat(TimeProvider time)
 {
     private readonly ConcurrentDictionary<SmtpServerSession, byte> _sessions = new();
-    private readonly TimeProvider _time;
-    private readonly ITimer? _timer;
-
-    public SessionHeartbeat(TimeProvider time, TimeSpan? period = null)
-    {
-        _time = time;
-        _timer = period is { } p ? time.CreateTimer(_ => OnHeartbeat(), null, p, p) : null;
-    }
 
     public int SessionCount => _sessions.Count;
 
@@ -27,7 +19,7 @@ public sealed class SessionHeartbeat : IDisposable
 
     public void OnHeartbeat()
     {
-        var now = _time.GetTimestamp();
+        var now = time.GetTimestamp();
         foreach (var session in _sessions.Keys)
         {
             session.CheckIdle(now);
@@ -42,6 +34,4 @@ public sealed class SessionHeartbeat : IDisposable
             session.Drain();
         }
     }
-
-    public void Dispose() => _timer?.Dispose();
 }

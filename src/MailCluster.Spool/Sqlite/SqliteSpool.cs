@@ -8,7 +8,7 @@ namespace MailCluster.Spool.Sqlite;
 /// durable when it returns. Writes go through the group-commit writer; reads use their own
 /// pooled connections, which WAL lets run beside the writer.
 /// </summary>
-public sealed class SqliteSpool : ISpool
+internal sealed class SqliteSpool : ISpool
 {
     private const string DatabaseFile = "spool.db";
 

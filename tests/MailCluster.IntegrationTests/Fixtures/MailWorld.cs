@@ -117,6 +117,27 @@ public sealed partial class MailWorld : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (bounded) until a counter of the silo's /metrics (one exact series line) reaches <paramref name="atLeast"/>.</summary>
+    public async Task WaitForMetricAsync(string series, double atLeast)
+    {
+        using var http = new HttpClient { BaseAddress = Silo.HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+            if (line is not null && double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= atLeast)
+            {
+                return;
+            }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"{series} did not reach {atLeast}: {line ?? "absent"}\n{Context()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public string[] DeliveryLog() => File.Exists(DeliveryLogPath) ? File.ReadAllLines(DeliveryLogPath) : [];
 
     /// <summary>Everything a failing test should show: the silo's output and the delivery log.</summary>

@@ -21,8 +21,8 @@ public sealed class OperatorControlsDeliveryWithMailctl
 
         var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "bob@dest.test");
         Assert.True(sent.ExitCode == 0, sent.ToString());
-        // Several scheduler passes (200 ms each) go by; the suspended domain must not be tried.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // The domain's actor is told of the due message on two scheduler passes and holds it both times.
+        await world.WaitForMetricAsync("mailcluster_delivery_suspended_holds_total{domain=\"dest.test\"}", 2);
         Assert.Empty(world.Sink("127.0.17.2").Messages());
         var domains = await world.MailctlAsync(["domains"]);
         Assert.True(domains.ExitCode == 0, domains.ToString());

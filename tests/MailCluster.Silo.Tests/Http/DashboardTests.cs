@@ -1,3 +1,4 @@
+using MailCluster.Testing.IO;
 using System.Text.Json;
 using MailCluster.Testing.Monitoring;
 

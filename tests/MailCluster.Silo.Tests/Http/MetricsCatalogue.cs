@@ -1,3 +1,4 @@
+using MailCluster.Testing.IO;
 using System.Text.RegularExpressions;
 
 namespace MailCluster.Silo.Tests.Http;

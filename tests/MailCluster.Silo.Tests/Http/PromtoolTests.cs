@@ -1,3 +1,4 @@
+using MailCluster.Testing.IO;
 namespace MailCluster.Silo.Tests.Http;
 
 public sealed class PromtoolTests

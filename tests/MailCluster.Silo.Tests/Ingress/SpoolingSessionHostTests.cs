@@ -24,7 +24,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero));
     private readonly DeliveryTrigger _trigger = new();
     private readonly SmtpSessionInfo _session = new(new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 25), "silo.test");
-    private readonly SqliteSpool _spool;
+    private readonly ISpool _spool;
     private readonly SpoolingSessionHost _host;
     private DiskSpace _disk = new(100 * MiB, 1000 * MiB);
 

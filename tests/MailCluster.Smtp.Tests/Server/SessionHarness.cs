@@ -135,6 +135,5 @@ internal sealed class SessionHarness : IAsyncDisposable
         {
             // The session's end is what some tests provoke; teardown only needs it gone.
         }
-        Heartbeat.Dispose();
     }
 }

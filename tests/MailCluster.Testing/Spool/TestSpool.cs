@@ -7,7 +7,7 @@ namespace MailCluster.Testing.Spool;
 /// <summary>Opens an embedded spool for tests: a filesystem that never runs short unless the test says how much is free.</summary>
 public static class TestSpool
 {
-    public static SqliteSpool Open(SpoolOptions options, IMeterFactory meters, TimeProvider time, Func<string, DiskSpace>? measure = null, Action<int>? claimsVoided = null) =>
+    public static ISpool Open(SpoolOptions options, IMeterFactory meters, TimeProvider time, Func<string, DiskSpace>? measure = null, Action<int>? claimsVoided = null) =>
         SqliteSpool.Open(
             options,
             new SpoolMetrics(meters),

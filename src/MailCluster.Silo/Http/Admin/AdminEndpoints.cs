@@ -1,7 +1,6 @@
 using System.Globalization;
 using MailCluster.Admin;
 using MailCluster.Delivery.Actors;
-using MailCluster.Delivery.Shaping;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -68,7 +67,7 @@ internal static class AdminEndpoints
         api.MapDelete("/messages/{queueId}", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
 
-        api.MapPost("/shaping/reload", (IConfiguration configuration, ShapingRules rules, DomainActorDirectory directory) =>
+        api.MapPost("/shaping/reload", (IConfiguration configuration, QueueOperations queue) =>
         {
             // Re-reads every configuration source (the shaping file among them), then swaps the rules in.
             // Options validation runs on reload too and throws for a bad file; the rules in force stay.
@@ -81,15 +80,10 @@ internal static class AdminEndpoints
                 var messages = exception.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures);
                 return Json(new AdminError(string.Join("; ", messages)), StatusCodes.Status400BadRequest);
             }
-            var shaping = configuration.GetSection("Shaping").Get<ShapingOptions>() ?? new ShapingOptions();
-            var errors = shaping.Validate().ToList();
-            if (errors.Count > 0)
-            {
-                return Json(new AdminError(string.Join("; ", errors)), StatusCodes.Status400BadRequest);
-            }
-            rules.Replace(shaping);
-            directory.Reshape();
-            return Json(new ShapingReloaded(shaping.Rules.Count));
+            var (rules, errors) = queue.ReloadShaping(configuration);
+            return errors.Count > 0
+                ? Json(new AdminError(string.Join("; ", errors)), StatusCodes.Status400BadRequest)
+                : Json(new ShapingReloaded(rules));
         });
     }
 

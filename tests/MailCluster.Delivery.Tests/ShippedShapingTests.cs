@@ -1,8 +1,8 @@
+using MailCluster.Testing.IO;
 using MailCluster.Delivery.Shaping;
-using MailCluster.Silo.Tests.Http;
 using Microsoft.Extensions.Configuration;
 
-namespace MailCluster.Silo.Tests;
+namespace MailCluster.Delivery.Tests;
 
 public sealed class ShippedShapingTests
 {

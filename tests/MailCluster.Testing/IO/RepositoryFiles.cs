@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 
-namespace MailCluster.Silo.Tests.Http;
+namespace MailCluster.Testing.IO;
 
 /// <summary>Files of the repository (docs, deploy), found from this source file's own place in it.</summary>
-internal static class RepositoryFiles
+public static class RepositoryFiles
 {
     public static string Path(string relative) => System.IO.Path.GetFullPath(System.IO.Path.Combine(Root(), relative));
 

@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Retry;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Dns;
+using MailCluster.Dns.Mx;
+using MailCluster.Hosting;
+using MailCluster.Mime.Dsn;
+using MailCluster.Mime.Headers;
+using MailCluster.Smtp.Client;
+using MailCluster.Spool;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Delivery;
+
+/// <summary>
+/// The delivery room's wiring: its options (sections <c>Delivery</c>, <c>Delivery:Client</c>,
+/// <c>Shaping</c> and <c>Dns</c>), the domain actors and their scheduler, outcomes and DSNs, and
+/// <see cref="QueueOperations"/> for operators. Needs the spool room and a <see cref="TimeProvider"/>
+/// and <see cref="Random"/>.
+/// </summary>
+public static class DeliveryServices
+{
+    public static IServiceCollection AddDelivery(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<DeliveryOptions>(configuration, "Delivery", o => o.Validate());
+        services.AddValidatedOptions<ShapingOptions>(configuration, "Shaping", o => o.Validate());
+        services.AddValidatedOptions<DnsOptions>(configuration, DnsOptions.SectionName, DnsOptionsValidator.Validate);
+        services.AddValidatedOptions<SmtpClientOptions>(configuration, "Delivery:Client", o => o.Validate())
+            .PostConfigure<DeliveryOptions>((client, delivery) => client.HeloName = delivery.HeloName);
+
+        services.AddSingleton<DeliveryTrigger>();
+        services.AddSingleton(sp => new DeliveryMetrics(sp.GetRequiredService<IMeterFactory>(), new DomainLabel(DomainLabel.DefaultLimit)));
+        services.AddSingleton<IAbandonedClaimsListener>(sp => new PossibleDuplicatesCounter(sp.GetRequiredService<DeliveryMetrics>()));
+        services.AddSingleton(sp => new RetryPolicy(sp.GetRequiredService<DeliveryOptions>().Retry, sp.GetRequiredService<Random>()));
+        services.AddSingleton<MessageIdGenerator>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<DeliveryOptions>();
+            return new DsnBuilder(
+                new DsnOptions { ReportingMta = options.HeloName, PostmasterAddress = options.PostmasterAddress },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<MessageIdGenerator>());
+        });
+        services.AddSingleton<BounceFactory>();
+        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath, sp.GetRequiredService<DeliveryMetrics>()));
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<AttemptRecorder>();
+        services.AddSingleton(sp => DnsResolver.CreateMxResolver(
+            sp.GetRequiredService<DnsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Random>(), sp.GetRequiredService<IMeterFactory>()));
+        services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
+        services.AddSingleton<IMxConnector, MxConnector>();
+        services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<ShapingOptions>()));
+        services.AddSingleton<SiteThrottleRegistry>();
+        services.AddSingleton<SuspendedDomains>();
+        services.AddSingleton(sp => new DeliveryRuntime(
+            sp.GetRequiredService<IDeliveryQueue>(),
+            sp.GetRequiredService<IMxConnector>(),
+            sp.GetRequiredService<ShapingRules>(),
+            sp.GetRequiredService<SuspendedDomains>(),
+            sp.GetRequiredService<SiteThrottleRegistry>(),
+            sp.GetRequiredService<AttemptRecorder>(),
+            sp.GetRequiredService<DeliveryOptions>(),
+            sp.GetRequiredService<DeliveryMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery")));
+        services.AddSingleton(sp =>
+        {
+            var directory = new DomainActorDirectory(sp.GetRequiredService<DeliveryRuntime>());
+            var time = sp.GetRequiredService<TimeProvider>();
+            sp.GetRequiredService<DeliveryMetrics>().ObserveDomains(() =>
+            {
+                var now = time.GetUtcNow();
+                return directory.Active.Select(a => a.Snapshot).Select(s => (s.Domain, s.Connections, s.IsBackingOff(now)));
+            });
+            return directory;
+        });
+        services.AddSingleton<IDomainPlacement, SingleSiloPlacement>();
+        services.AddSingleton(sp => new QueueOperations(
+            sp.GetRequiredService<ISpool>(),
+            sp.GetRequiredService<DomainActorDirectory>(),
+            sp.GetRequiredService<ShapingRules>(),
+            sp.GetRequiredService<AttemptRecorder>(),
+            sp.GetRequiredService<DeliveryTrigger>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<DeliveryScheduler>();
+        return services;
+    }
+
+    /// <summary>Recipients a crashed run left claimed are retried; the MX may have had some: count them as possible duplicates.</summary>
+    private sealed class PossibleDuplicatesCounter(DeliveryMetrics metrics) : IAbandonedClaimsListener
+    {
+        public void ClaimsVoided(int recipients) => metrics.PossibleDuplicate(recipients);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography.X509Certificates;
+using MailCluster.Hosting;
+using MailCluster.Smtp.Server;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace MailCluster.Silo.Ingress;
+
+/// <summary>The SMTP ingress's wiring: its options (sections <c>Smtp</c> and <c>Smtp:Limits</c>), its listeners and the sessions' heartbeat.</summary>
+internal static class IngressServices
+{
+    public const string Section = "Smtp";
+
+    public static IServiceCollection AddIngress(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<IngressOptions>(configuration, Section, o => o.Validate());
+        services.AddValidatedOptions<SmtpServerLimits>(configuration, "Smtp:Limits", o => o.Validate());
+        // SIGTERM: sessions get Smtp:DrainTimeout to finish their transaction before the host stops.
+        services.AddOptions<HostOptions>().Configure<IngressOptions>((host, ingress) => host.ShutdownTimeout = ingress.DrainTimeout);
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IngressOptions>();
+            return new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient);
+        });
+        services.AddSingleton(sp => new RelayPolicy(sp.GetRequiredService<IngressOptions>().TrustedNetworkList()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IngressOptions>();
+            return new TlsCertificate(options.TlsCertificatePath is { } cert ? X509Certificate2.CreateFromPemFile(cert, options.TlsKeyPath) : null);
+        });
+        services.AddSingleton(sp => new IngressMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            () => sp.GetRequiredService<ConnectionLimiter>().Current));
+        services.AddSingleton<SessionHeartbeat>();
+        services.AddHostedService<IngressLifecycle>();
+        services.AddSingleton<ISmtpSessionHost, SpoolingSessionHost>();
+        return services;
+    }
+
+    public static void ListenSmtp(this KestrelServerOptions kestrel, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<IngressOptions>() ?? new IngressOptions();
+        foreach (var endpoint in options.ListenEndPoints())
+        {
+            kestrel.Listen(endpoint, listen => listen.UseConnectionHandler<SmtpConnectionHandler>());
+        }
+    }
+}

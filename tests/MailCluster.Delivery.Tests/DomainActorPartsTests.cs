@@ -1,0 +1,225 @@
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Egress;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Spool;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Delivery.Tests;
+
+/// <summary>The parts a domain actor is made of, each on its own: the ready window, the worker pool, adaptive concurrency, the wake timer and transaction batching.</summary>
+public sealed class DomainActorPartsTests
+{
+    private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    private static SpoolMessage Message(string queueId) => new(queueId, "s@client.test", s_now, 10, null, DsnReturn.Unspecified, false, false);
+
+    private static List<DueRecipient> Recipients(int count, SpoolMessage? message = null) =>
+        [.. Enumerable.Range(0, count).Select(i => new DueRecipient(i, new EnvelopeRecipient($"r{i}@dest.test", "dest.test", DsnNotify.Unspecified, null), 0, message ?? Message("Q1")))];
+
+    private static List<DeliveryJob> Jobs(int count) => DeliveryJob.Batch(Recipients(count), perTransaction: 1);
+
+    [Fact]
+    public void ReadyWindowClaimsOnceAtATimeAndOnlyWhenHalfFree()
+    {
+        var window = new ReadyWindow(capacity: 10);
+        Assert.True(window.TryStartClaim(out var limit));
+        Assert.Equal(10, limit);
+        Assert.False(window.TryStartClaim(out _));
+
+        window.Claimed(Jobs(10), requested: 10);
+        Assert.Equal((10, 10, false), (window.Jobs, window.Recipients, window.ClaimPending));
+        // Full, then four free: below half, no claim yet.
+        Assert.False(window.TryStartClaim(out _));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(window.TryTake(out _));
+        }
+        Assert.False(window.TryStartClaim(out _));
+        Assert.True(window.TryTake(out _));
+        Assert.True(window.TryStartClaim(out limit));
+        Assert.Equal(5, limit);
+    }
+
+    [Fact]
+    public void AShortClaimMeansTheSpoolIsEmptyUntilToldOtherwise()
+    {
+        var window = new ReadyWindow(capacity: 10);
+        Assert.True(window.TryStartClaim(out _));
+        window.Claimed(Jobs(3), requested: 10);
+        while (window.TryTake(out _))
+        {
+        }
+        Assert.False(window.TryStartClaim(out _));
+        window.SpoolHasMore();
+        Assert.True(window.TryStartClaim(out _));
+    }
+
+    [Fact]
+    public void AFailedClaimMayBeTriedAgainAndTakeAllEmptiesTheWindow()
+    {
+        var window = new ReadyWindow(capacity: 4);
+        Assert.True(window.TryStartClaim(out _));
+        window.ClaimFailed();
+        Assert.True(window.TryStartClaim(out _));
+        window.Claimed(DeliveryJob.Batch(Recipients(4), perTransaction: 2), requested: 4);
+        Assert.Equal((2, 4), (window.Jobs, window.Recipients));
+        Assert.Equal(4, window.TakeAll().Sum(j => j.Recipients.Count));
+        Assert.Equal((0, 0), (window.Jobs, window.Recipients));
+    }
+
+    [Fact]
+    public void AWindowOfOneNeverClaimsZero()
+    {
+        var window = new ReadyWindow(capacity: 1);
+        Assert.True(window.TryStartClaim(out var limit));
+        Assert.Equal(1, limit);
+        window.Claimed(Jobs(1), requested: 1);
+        Assert.False(window.TryStartClaim(out _));
+    }
+
+    [Fact]
+    public void BatchingKeepsMessagesApartAndCapsRecipientsPerTransaction()
+    {
+        var first = Message("Q1");
+        var second = Message("Q2");
+        var jobs = DeliveryJob.Batch([.. Recipients(5, first), .. Recipients(2, second)], perTransaction: 2);
+        Assert.Equal([("Q1", 2), ("Q1", 2), ("Q1", 1), ("Q2", 2)], jobs.Select(j => (j.Message.QueueId, j.Recipients.Count)));
+        Assert.Empty(DeliveryJob.Batch([], perTransaction: 2));
+    }
+
+    [Fact]
+    public async Task WorkerPoolCountsAWorkerFromStartUntilItsExitIsHeard()
+    {
+        var pool = new WorkerPool();
+        var worker = new TaskCompletionSource();
+        pool.Started(worker.Task);
+        Assert.Equal((1, 1, 0), (pool.Open, pool.Connecting, pool.Idle));
+
+        var reply = new TaskCompletionSource<DeliveryJob?>();
+        pool.Waiting(reply, connected: true);
+        Assert.Equal((1, 0, 1), (pool.Open, pool.Connecting, pool.Idle));
+        var job = Jobs(1)[0];
+        pool.HandOut(job);
+        Assert.Same(job, await reply.Task);
+        Assert.Equal(0, pool.Idle);
+
+        var again = new TaskCompletionSource<DeliveryJob?>();
+        pool.Waiting(again, connected: false);
+        pool.CloseIdle();
+        Assert.Null(await again.Task);
+
+        // The worker finished; until the pool hears it exited it still counts, and AllExited waits for it.
+        Assert.False(pool.AllExited.IsCompleted);
+        worker.SetResult();
+        pool.Exited();
+        Assert.Equal(0, pool.Open);
+        await pool.AllExited;
+    }
+
+    [Fact]
+    public void AFailedConnectStopsCountingAsConnecting()
+    {
+        var pool = new WorkerPool();
+        pool.Started(Task.CompletedTask);
+        pool.ConnectFailed();
+        Assert.Equal((1, 0), (pool.Open, pool.Connecting));
+    }
+
+    [Fact]
+    public void BackoffHalvesTheCapPausesAndRecoversOneStepPerRunOfCleanTransactions()
+    {
+        var concurrency = new AdaptiveConcurrency();
+        concurrency.Limit(8, s_now);
+        Assert.Equal(8, concurrency.Cap);
+
+        concurrency.BackOff(s_now, TimeSpan.FromMinutes(2));
+        Assert.Equal(4, concurrency.Cap);
+        Assert.True(concurrency.IsPaused(s_now.AddSeconds(119)));
+        Assert.False(concurrency.IsPaused(s_now.AddMinutes(2)));
+
+        for (var i = 0; i < AdaptiveConcurrency.RecoveryStep - 1; i++)
+        {
+            concurrency.Clean();
+        }
+        Assert.Equal(4, concurrency.Cap);
+        concurrency.Clean();
+        Assert.Equal(5, concurrency.Cap);
+        for (var i = 0; i < 10 * AdaptiveConcurrency.RecoveryStep; i++)
+        {
+            concurrency.Clean();
+        }
+        Assert.Equal(8, concurrency.Cap);
+    }
+
+    [Fact]
+    public void BackoffNeverGoesBelowOneConnection()
+    {
+        var concurrency = new AdaptiveConcurrency();
+        concurrency.Limit(2, s_now);
+        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
+        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
+        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
+        Assert.Equal(1, concurrency.Cap);
+    }
+
+    [Fact]
+    public void ANewLimitDuringBackoffKeepsTheReducedCapWithinIt()
+    {
+        var concurrency = new AdaptiveConcurrency();
+        concurrency.Limit(10, s_now);
+        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
+        concurrency.Limit(20, s_now);
+        Assert.Equal(5, concurrency.Cap);
+        concurrency.Limit(3, s_now);
+        Assert.Equal(3, concurrency.Cap);
+        concurrency.Limit(20, s_now.AddMinutes(1));
+        Assert.Equal(20, concurrency.Cap);
+    }
+
+    [Fact]
+    public void TheWakeTimerKeepsTheEarliestMomentAndIsSetAfreshOnceFired()
+    {
+        var time = new FakeTimeProvider(s_now);
+        var fired = 0;
+        using var timer = new WakeTimer(time, () => fired++);
+        timer.At(s_now.AddSeconds(10), s_now);
+        timer.At(s_now.AddSeconds(30), s_now);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, fired);
+        timer.Fired();
+
+        timer.At(time.GetUtcNow().AddSeconds(20), time.GetUtcNow());
+        timer.At(time.GetUtcNow().AddSeconds(5), time.GetUtcNow());
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, fired);
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, fired);
+    }
+
+    [Fact]
+    public void ATimerWhoseWakeWasLostIsSetAgain()
+    {
+        var time = new FakeTimeProvider(s_now);
+        var fired = 0;
+        using var timer = new WakeTimer(time, () => fired++);
+        timer.At(s_now.AddSeconds(1), s_now);
+        time.Advance(TimeSpan.FromSeconds(1));
+        // The wake never reached the actor (a full mailbox), so Fired was not called: a later moment still sets it.
+        timer.At(time.GetUtcNow().AddSeconds(3), time.GetUtcNow());
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, fired);
+    }
+
+    [Fact]
+    public void SuspensionIsOneRecordIgnoringCase()
+    {
+        var suspended = new SuspendedDomains();
+        Assert.True(suspended.Add("Dest.Test"));
+        Assert.False(suspended.Add("dest.test"));
+        Assert.True(suspended.Contains("DEST.test"));
+        Assert.Equal(["Dest.Test"], suspended.All);
+        Assert.True(suspended.Remove("dest.TEST"));
+        Assert.False(suspended.Remove("dest.test"));
+        Assert.Empty(suspended.All);
+    }
+}
