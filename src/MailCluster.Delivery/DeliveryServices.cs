@@ -81,7 +81,8 @@ public static class DeliveryServices
         });
         services.AddSingleton<IDomainPlacement, SingleSiloPlacement>();
         services.AddSingleton(sp => new QueueOperations(
-            sp.GetRequiredService<ISpool>(),
+            sp.GetRequiredService<ISpoolOperations>(),
+            sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<DomainActorDirectory>(),
             sp.GetRequiredService<ShapingRules>(),
             sp.GetRequiredService<AttemptRecorder>(),

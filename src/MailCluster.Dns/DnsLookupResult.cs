@@ -7,7 +7,7 @@ namespace MailCluster.Dns;
 /// of any CNAME chain. <see cref="Ttl"/> is how long the outcome may be cached (null: not at all).
 /// <see cref="Detail"/> is a human sentence for logs and DSNs.
 /// </summary>
-public sealed record DnsLookupResult(DnsLookupStatus Status, IReadOnlyList<DnsRecord> Records, TimeSpan? Ttl, string Detail)
+internal sealed record DnsLookupResult(DnsLookupStatus Status, IReadOnlyList<DnsRecord> Records, TimeSpan? Ttl, string Detail)
 {
     /// <summary>True when asking again later may give a different answer (RFC 2308 7).</summary>
     public bool IsTemporaryFailure => Status is DnsLookupStatus.ServerFailure or DnsLookupStatus.Refused

@@ -1,6 +1,6 @@
 namespace MailCluster.Dns;
 
-public enum DnsLookupStatus
+internal enum DnsLookupStatus
 {
     /// <summary>Records of the asked type exist.</summary>
     Success,

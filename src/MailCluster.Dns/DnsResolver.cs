@@ -13,7 +13,7 @@ public static class DnsResolver
     private static readonly IPEndPoint s_localNameserver = new(IPAddress.Loopback, 53);
 
     /// <exception cref="ArgumentException">The options fail <see cref="DnsOptionsValidator"/>.</exception>
-    public static IDnsResolver Create(DnsOptions options, TimeProvider timeProvider, Random random, IMeterFactory? meterFactory = null)
+    internal static IDnsResolver Create(DnsOptions options, TimeProvider timeProvider, Random random, IMeterFactory? meterFactory = null)
     {
         var errors = DnsOptionsValidator.Validate(options);
         if (errors.Count > 0)

@@ -6,7 +6,7 @@ namespace MailCluster.Dns;
 /// Looks up one name and type, following CNAMEs and answering from cache where possible. Failures
 /// are values (<see cref="DnsLookupResult.Status"/>); exceptions mean cancellation or a bug.
 /// </summary>
-public interface IDnsResolver
+internal interface IDnsResolver
 {
     ValueTask<DnsLookupResult> LookupAsync(DnsQuestion question, CancellationToken cancellationToken);
 }

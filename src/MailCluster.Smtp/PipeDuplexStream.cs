@@ -6,7 +6,7 @@ namespace MailCluster.Smtp;
 /// The raw transport pipes as one Stream, for an SslStream to read and write ciphertext: the
 /// server's and the client's STARTTLS, and in-memory TLS peers in tests.
 /// </summary>
-public sealed class PipeDuplexStream(IDuplexPipe transport) : Stream
+internal sealed class PipeDuplexStream(IDuplexPipe transport) : Stream
 {
     private readonly Stream _input = transport.Input.AsStream(leaveOpen: true);
     private readonly Stream _output = transport.Output.AsStream(leaveOpen: true);

@@ -67,7 +67,7 @@ public interface ISpoolOperations
 }
 
 /// <summary>What monitoring reads.</summary>
-public interface ISpoolStatistics
+internal interface ISpoolStatistics
 {
     /// <summary>How many messages and recipients (by state) the spool holds.</summary>
     ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken);
@@ -81,4 +81,4 @@ public interface ISpoolStatistics
 /// Callers take the narrowest role they need. No storage types cross it, and its failures are only
 /// <see cref="SpoolUnavailableException"/> and <see cref="SpoolFullException"/>.
 /// </summary>
-public interface ISpool : ISpoolIntake, IDeliveryQueue, ISpoolOperations, ISpoolStatistics, IAsyncDisposable;
+internal interface ISpool : ISpoolIntake, IDeliveryQueue, ISpoolOperations, ISpoolStatistics, IAsyncDisposable;

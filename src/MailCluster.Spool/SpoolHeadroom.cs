@@ -1,7 +1,7 @@
 namespace MailCluster.Spool;
 
 /// <summary>Free and total bytes of the filesystem that holds a path (statvfs).</summary>
-public sealed record DiskSpace(long Available, long Total)
+internal sealed record DiskSpace(long Available, long Total)
 {
     public static DiskSpace Of(string path)
     {
@@ -37,7 +37,7 @@ public sealed class SpoolHeadroom
     private string? _refusal;
 
     /// <param name="refusalChanged">Told the new reason each time new mail starts or stops being refused (null: accepting again).</param>
-    public SpoolHeadroom(SpoolOptions options, long largestMessageBytes, TimeProvider time, Func<string, DiskSpace> measure, Action<string?> refusalChanged)
+    internal SpoolHeadroom(SpoolOptions options, long largestMessageBytes, TimeProvider time, Func<string, DiskSpace> measure, Action<string?> refusalChanged)
     {
         _path = options.Path;
         _maxSizeBytes = options.MaxSizeBytes;
@@ -68,7 +68,7 @@ public sealed class SpoolHeadroom
     public bool IsCapped => _maxSizeBytes > 0;
 
     /// <summary>True while the filesystem's free space is under twice the reserve: the spool then gives freed pages back to it.</summary>
-    public bool IsFilesystemScarce
+    internal bool IsFilesystemScarce
     {
         get
         {
@@ -81,7 +81,7 @@ public sealed class SpoolHeadroom
     /// The reserve when <c>Spool:MinFreeBytes</c> is 0: two maximum-size messages or 1% of the room
     /// (the filesystem, or the size cap when smaller), whichever is larger.
     /// </summary>
-    public static long AutomaticReserve(SpoolOptions options, long largestMessageBytes, long filesystemBytes)
+    internal static long AutomaticReserve(SpoolOptions options, long largestMessageBytes, long filesystemBytes)
     {
         var room = options.MaxSizeBytes > 0 ? Math.Min(options.MaxSizeBytes, filesystemBytes) : filesystemBytes;
         return Math.Max(2 * largestMessageBytes, room / 100);
@@ -120,7 +120,7 @@ public sealed class SpoolHeadroom
     public void Return(long messageBytes) => Interlocked.Add(ref _takenSinceMeasured, -Used(messageBytes));
 
     /// <summary>The spool reports the bytes its database pages hold (at open, and after commits while capped or scarce); the filesystem is measured again too.</summary>
-    public void DatabaseMeasured(long usedBytes)
+    internal void DatabaseMeasured(long usedBytes)
     {
         Volatile.Write(ref _databaseBytes, usedBytes);
         Measure();

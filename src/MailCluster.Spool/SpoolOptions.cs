@@ -1,7 +1,7 @@
 namespace MailCluster.Spool;
 
 /// <summary>Embedded spool settings, bound from <c>Spool</c>.</summary>
-public sealed class SpoolOptions
+internal sealed class SpoolOptions
 {
     /// <summary>Directory of the embedded spool database. Default <c>./data</c>.</summary>
     public string Path { get; set; } = "data";

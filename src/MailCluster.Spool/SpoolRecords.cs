@@ -39,10 +39,10 @@ public sealed record QueuedRecipient(EnvelopeRecipient Recipient, RecipientState
 public sealed record QueuedMessage(SpoolMessage Message, IReadOnlyList<QueuedRecipient> Recipients);
 
 /// <summary>What the spool holds.</summary>
-public sealed record SpoolCounts(long Messages, long QueuedRecipients, long InFlightRecipients);
+internal sealed record SpoolCounts(long Messages, long QueuedRecipients, long InFlightRecipients);
 
 /// <summary>The spool seen by an operator: counts, the arrival of its oldest recipient, and bytes of storage.</summary>
-public sealed record SpoolStatistics(SpoolCounts Counts, DateTimeOffset? OldestArrival, long StorageBytes);
+internal sealed record SpoolStatistics(SpoolCounts Counts, DateTimeOffset? OldestArrival, long StorageBytes);
 
 /// <summary>A recipient claimed for delivery. <see cref="Id"/> names it when its outcome is recorded.</summary>
 public sealed record DueRecipient(long Id, EnvelopeRecipient Recipient, int Attempts, SpoolMessage Message)

@@ -39,12 +39,12 @@ internal sealed class ActorHarness : IAsyncDisposable
         var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
         _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var bounces = new BounceFactory(Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
+        var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         var runtime = new DeliveryRuntime(Spool, Connector, rules, new SuspendedDomains(), new SiteThrottleRegistry(Time), Recorder, options, metrics, Time, NullLogger.Instance);
         Directory = new DomainActorDirectory(runtime);
-        Queue = new QueueOperations(Spool, Directory, rules, Recorder, Trigger, Time);
+        Queue = new QueueOperations(Spool, Spool, Directory, rules, Recorder, Trigger, Time);
     }
 
     public AttemptRecorder Recorder { get; }

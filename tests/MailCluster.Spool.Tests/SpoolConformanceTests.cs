@@ -13,7 +13,7 @@ public abstract class SpoolConformanceTests
     private int _sequence;
 
     /// <summary>Opens the backend on the same storage every time it is called within one test.</summary>
-    protected abstract ISpool Open();
+    private protected abstract ISpool Open();
 
     protected static ReadOnlySequence<byte> Content(string text) => new(Encoding.UTF8.GetBytes(text));
 

@@ -15,7 +15,7 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
 
     private SpoolOptions Options { get; } = new() { BusyTimeout = TimeSpan.FromSeconds(1) };
 
-    protected override ISpool Open()
+    private protected override ISpool Open()
     {
         Options.Path = _directory.Path;
         return TestSpool.Open(Options, _meters, new FakeTimeProvider());

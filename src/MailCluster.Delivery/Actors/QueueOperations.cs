@@ -15,16 +15,18 @@ public sealed record DomainStatus(string Domain, long Due, long Deferred, long I
 /// </summary>
 public sealed class QueueOperations
 {
-    private readonly ISpool _spool;
+    private readonly ISpoolOperations _operations;
+    private readonly IDeliveryQueue _queue;
     private readonly DomainActorDirectory _directory;
     private readonly ShapingRules _shaping;
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
 
-    internal QueueOperations(ISpool spool, DomainActorDirectory directory, ShapingRules shaping, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
+    internal QueueOperations(ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
     {
-        _spool = spool;
+        _operations = operations;
+        _queue = queue;
         _directory = directory;
         _shaping = shaping;
         _recorder = recorder;
@@ -34,7 +36,7 @@ public sealed class QueueOperations
 
     public async Task<IReadOnlyList<DomainStatus>> DomainsAsync(CancellationToken cancellationToken)
     {
-        var summaries = await _spool.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken);
+        var summaries = await _operations.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken);
         var actors = _directory.Active.Select(a => a.Snapshot).ToDictionary(a => a.Domain, StringComparer.OrdinalIgnoreCase);
         var statuses = summaries.Select(s => Status(s.Domain, s, actors.GetValueOrDefault(s.Domain))).ToList();
         // Active or suspended domains with nothing queued are shown too: an operator suspended them for a reason.
@@ -77,7 +79,7 @@ public sealed class QueueOperations
     /// <summary>Makes the selected recipients due now and wakes the scheduler; returns how many.</summary>
     public async Task<int> RetryNowAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {
-        var count = await _spool.RescheduleAsync(selector, _time.GetUtcNow(), cancellationToken);
+        var count = await _operations.RescheduleAsync(selector, _time.GetUtcNow(), cancellationToken);
         _trigger.Notify();
         return count;
     }
@@ -89,14 +91,14 @@ public sealed class QueueOperations
     /// <summary>Removes the selected recipients silently (no DSN): for spam runs and test mail.</summary>
     public async Task<int> DeleteAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {
-        var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
-        await _spool.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Deleted, LastReply: "deleted by operator")).ToList(), cancellationToken);
+        var claimed = await _operations.ClaimSelectedAsync(selector, cancellationToken);
+        await _queue.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Deleted, LastReply: "deleted by operator")).ToList(), cancellationToken);
         return claimed.Count;
     }
 
     private async Task<int> FinishAsync(RecipientSelector selector, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
-        var claimed = await _spool.ClaimSelectedAsync(selector, cancellationToken);
+        var claimed = await _operations.ClaimSelectedAsync(selector, cancellationToken);
         await Task.WhenAll(claimed.GroupBy(r => (r.Message, r.Domain))
             .Select(group => _recorder.RecordUnattemptedAsync(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome)));
         return claimed.Count;

@@ -14,15 +14,17 @@ namespace MailCluster.Delivery.Outcomes;
 /// </summary>
 internal sealed class BounceFactory
 {
-    private readonly ISpool _spool;
+    private readonly ISpoolIntake _intake;
+    private readonly IDeliveryQueue _queue;
     private readonly DsnBuilder _builder;
     private readonly QueueIdGenerator _queueIds;
     private readonly DeliveryTrigger _trigger;
     private readonly DeliveryMetrics _metrics;
 
-    public BounceFactory(ISpool spool, DsnBuilder builder, QueueIdGenerator queueIds, DeliveryTrigger trigger, DeliveryMetrics metrics)
+    public BounceFactory(ISpoolIntake intake, IDeliveryQueue queue, DsnBuilder builder, QueueIdGenerator queueIds, DeliveryTrigger trigger, DeliveryMetrics metrics)
     {
-        _spool = spool;
+        _intake = intake;
+        _queue = queue;
         _builder = builder;
         _queueIds = queueIds;
         _trigger = trigger;
@@ -37,7 +39,7 @@ internal sealed class BounceFactory
         {
             return null;
         }
-        var original = await _spool.ReadContentAsync(message.QueueId, cancellationToken) ?? [];
+        var original = await _queue.ReadContentAsync(message.QueueId, cancellationToken) ?? [];
         var report = new DeliveryStatusReport(
             message.Sender,
             message.ReceivedAt,
@@ -58,7 +60,7 @@ internal sealed class BounceFactory
         var envelope = new SpoolEnvelope(
             new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, dsn.Content.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
             [new EnvelopeRecipient(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), DsnNotify.Unspecified, OriginalRecipient: null)]);
-        await _spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(dsn.Content), cancellationToken);
+        await _intake.EnqueueAsync(envelope, new ReadOnlySequence<byte>(dsn.Content), cancellationToken);
         _metrics.DsnGenerated();
         _trigger.Notify();
         return envelope.Message.QueueId;

@@ -11,7 +11,7 @@ public sealed class MxResolver
     private readonly DnsOptions _options;
     private readonly DnsRandom _random;
 
-    public MxResolver(IDnsResolver resolver, DnsOptions options, Random random)
+    internal MxResolver(IDnsResolver resolver, DnsOptions options, Random random)
     {
         _resolver = resolver;
         _options = options;

@@ -11,7 +11,7 @@ namespace MailCluster.Dns.Wire;
 /// </code>
 /// ADDRESS is a 32 bit Internet address.
 /// </summary>
-public sealed record ARecord(string Name, uint Ttl, IPAddress Address) : DnsRecord(Name, DnsRecordType.A, Ttl)
+internal sealed record ARecord(string Name, uint Ttl, IPAddress Address) : DnsRecord(Name, DnsRecordType.A, Ttl)
 {
     internal static ARecord Read(ref DnsMessageReader reader, string name, uint ttl, int length) =>
         new(name, ttl, new IPAddress(reader.ReadExactRdata(length, 4)));

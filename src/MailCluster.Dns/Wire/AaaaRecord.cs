@@ -12,7 +12,7 @@ namespace MailCluster.Dns.Wire;
 /// </code>
 /// A 128 bit IPv6 address in network byte order.
 /// </summary>
-public sealed record AaaaRecord(string Name, uint Ttl, IPAddress Address) : DnsRecord(Name, DnsRecordType.Aaaa, Ttl)
+internal sealed record AaaaRecord(string Name, uint Ttl, IPAddress Address) : DnsRecord(Name, DnsRecordType.Aaaa, Ttl)
 {
     internal static AaaaRecord Read(ref DnsMessageReader reader, string name, uint ttl, int length) =>
         new(name, ttl, new IPAddress(reader.ReadExactRdata(length, 16)));

@@ -10,7 +10,7 @@ namespace MailCluster.Dns.Wire;
 /// </code>
 /// CNAME is a domain name which specifies the canonical or primary name for the owner.
 /// </summary>
-public sealed record CnameRecord(string Name, uint Ttl, string Target) : DnsRecord(Name, DnsRecordType.Cname, Ttl)
+internal sealed record CnameRecord(string Name, uint Ttl, string Target) : DnsRecord(Name, DnsRecordType.Cname, Ttl)
 {
     internal static CnameRecord Read(ref DnsMessageReader reader, string name, uint ttl) =>
         new(name, ttl, reader.ReadName());

@@ -1,7 +1,7 @@
 namespace MailCluster.Dns.Wire;
 
 /// <summary>A question (RFC 1035 4.1.2), class IN. The name is normalised so equal questions compare equal.</summary>
-public readonly record struct DnsQuestion
+internal readonly record struct DnsQuestion
 {
     public DnsQuestion(string name, DnsRecordType type)
     {

@@ -4,4 +4,4 @@ namespace MailCluster.Dns.Wire;
 /// A resource record (RFC 1035 4.1.3). <see cref="Ttl"/> is in seconds; values with the top bit set
 /// were already read as 0 (RFC 2181 8).
 /// </summary>
-public abstract record DnsRecord(string Name, DnsRecordType Type, uint Ttl);
+internal abstract record DnsRecord(string Name, DnsRecordType Type, uint Ttl);

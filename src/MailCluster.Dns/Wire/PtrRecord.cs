@@ -9,7 +9,7 @@ namespace MailCluster.Dns.Wire;
 /// </code>
 /// PTRDNAME is a domain name which points to some location in the domain name space.
 /// </summary>
-public sealed record PtrRecord(string Name, uint Ttl, string Target) : DnsRecord(Name, DnsRecordType.Ptr, Ttl)
+internal sealed record PtrRecord(string Name, uint Ttl, string Target) : DnsRecord(Name, DnsRecordType.Ptr, Ttl)
 {
     internal static PtrRecord Read(ref DnsMessageReader reader, string name, uint ttl) =>
         new(name, ttl, reader.ReadName());

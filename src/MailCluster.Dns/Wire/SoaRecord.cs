@@ -18,7 +18,7 @@ namespace MailCluster.Dns.Wire;
 /// Each of the last five is a 32 bit field. In a negative answer the SOA in the authority section
 /// bounds how long the absence may be cached: min(TTL, MINIMUM) (RFC 2308 5).
 /// </summary>
-public sealed record SoaRecord(string Name, uint Ttl, string PrimaryNameServer, string ResponsibleMailbox, uint Serial, uint Refresh, uint Retry, uint Expire, uint Minimum)
+internal sealed record SoaRecord(string Name, uint Ttl, string PrimaryNameServer, string ResponsibleMailbox, uint Serial, uint Refresh, uint Retry, uint Expire, uint Minimum)
     : DnsRecord(Name, DnsRecordType.Soa, Ttl)
 {
     public uint NegativeTtl => Math.Min(Ttl, Minimum);

@@ -11,7 +11,7 @@ namespace MailCluster.Dns.Wire;
 /// </code>
 /// TXT-DATA is one or more character-strings, each a length octet followed by that many octets.
 /// </summary>
-public sealed record TxtRecord(string Name, uint Ttl, IReadOnlyList<string> Strings) : DnsRecord(Name, DnsRecordType.Txt, Ttl)
+internal sealed record TxtRecord(string Name, uint Ttl, IReadOnlyList<string> Strings) : DnsRecord(Name, DnsRecordType.Txt, Ttl)
 {
     /// <summary>The strings joined without separators, as SPF (RFC 7208 3.3) and DKIM read them.</summary>
     public string Text => string.Concat(Strings);

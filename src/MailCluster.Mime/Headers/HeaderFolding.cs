@@ -3,7 +3,7 @@ using System.Text;
 namespace MailCluster.Mime.Headers;
 
 /// <summary>Writes <c>Name: value</c> fields folded at spaces (RFC 5322 2.2.3), so no line nears the 998-octet limit (2.1.1).</summary>
-public static class HeaderFolding
+internal static class HeaderFolding
 {
     // RFC 5322 2.1.1: lines SHOULD be at most 78 characters and MUST be at most 998 octets.
     private const int PreferredLength = 78;

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace MailCluster.Mime.Headers;
 
 /// <summary>Splits a message into its header section and body (RFC 5322 2.1).</summary>
-public static class HeaderSection
+internal static class HeaderSection
 {
     /// <summary>
     /// The header section ends at the first empty line (CRLF CRLF). Returns the header fields with

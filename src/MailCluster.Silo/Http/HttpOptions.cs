@@ -3,7 +3,7 @@ using System.Net;
 namespace MailCluster.Silo.Http;
 
 /// <summary>The HTTP endpoint for /metrics, /healthz and /readyz, bound from <c>Http</c>; kept apart from the SMTP listeners.</summary>
-public sealed class HttpOptions
+internal sealed class HttpOptions
 {
     /// <summary>
     /// address:port of the HTTP listener. Default <c>127.0.0.1:8025</c>: loopback, because the

@@ -3,7 +3,7 @@ using System.Net;
 namespace MailCluster.Silo.Ingress;
 
 /// <summary>SMTP ingress settings, bound from <c>Smtp</c> (limits of the protocol itself are in <c>Smtp:Limits</c>).</summary>
-public sealed class IngressOptions
+internal sealed class IngressOptions
 {
     /// <summary>Comma-separated listen endpoints. Default <c>127.0.0.1:2525</c>.</summary>
     public string Listen { get; set; } = "127.0.0.1:2525";

@@ -6,7 +6,7 @@ namespace MailCluster.Smtp.Server;
 /// The content of one message in pooled segments: written once by the session, read once by the
 /// spool as a <see cref="ReadOnlySequence{T}"/>. Reused across a session's transactions.
 /// </summary>
-public sealed class MessageBuffer : IBufferWriter<byte>, IDisposable
+internal sealed class MessageBuffer : IBufferWriter<byte>, IDisposable
 {
     private const int SegmentSize = 16 * 1024;
 

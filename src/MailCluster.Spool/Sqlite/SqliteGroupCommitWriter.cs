@@ -17,7 +17,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private readonly SpoolOptions _options;
     private readonly SpoolMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly Task _loop;
+    private Task _loop = Task.CompletedTask;
     private SqliteConnection? _connection;
     private SqliteStatements? _statements;
     private volatile string? _unhealthyReason;
@@ -35,8 +35,10 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Starts the one writer loop; its owner calls this once and awaits the loop by disposing the writer.</summary>
+    public void Start() => _loop = Task.Run(RunAsync);
 
     public string? UnhealthyReason => _unhealthyReason;
 

@@ -28,6 +28,8 @@ internal sealed class SqliteSpool : ISpool
         _writer = new SqliteGroupCommitWriter(OpenWriterConnection, AfterCommit, options, metrics, time);
     }
 
+    private void Start() => _writer.Start();
+
     public string? UnhealthyReason => _writer.UnhealthyReason;
 
     public SpoolHeadroom Headroom { get; }
@@ -58,7 +60,9 @@ internal sealed class SqliteSpool : ISpool
         SqliteSpaceKeeper.Report(connection, headroom);
         var abandonedClaims = SqliteAbandonedClaims.Read(connection, claimsVoided);
         abandonedClaims.TryVoid(connection);
-        return new SqliteSpool(connectionString, options, metrics, time, headroom, abandonedClaims);
+        var spool = new SqliteSpool(connectionString, options, metrics, time, headroom, abandonedClaims);
+        spool.Start();
+        return spool;
     }
 
     public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>

@@ -58,10 +58,11 @@ public sealed class CachingDnsResolverTests
     }
 
     [Theory]
-    [InlineData(DnsLookupStatus.NameError)]
-    [InlineData(DnsLookupStatus.NoData)]
-    public async Task NegativeAnswerIsCachedForTheSoaMinimum(DnsLookupStatus status)
+    [InlineData(nameof(DnsLookupStatus.NameError))]
+    [InlineData(nameof(DnsLookupStatus.NoData))]
+    public async Task NegativeAnswerIsCachedForTheSoaMinimum(string name)
     {
+        var status = Enum.Parse<DnsLookupStatus>(name);
         var inner = new ScriptedResolver().On("mx.test", DnsRecordType.A, ScriptedResolver.Status(status, ttl: 60));
         var resolver = Create(inner);
 
@@ -90,11 +91,12 @@ public sealed class CachingDnsResolverTests
     }
 
     [Theory]
-    [InlineData(DnsLookupStatus.ServerFailure)]
-    [InlineData(DnsLookupStatus.Timeout)]
-    [InlineData(DnsLookupStatus.NoData)] // no SOA: RFC 2308 5 says do not cache
-    public async Task FailuresAndNegativesWithoutSoaAreNotCached(DnsLookupStatus status)
+    [InlineData(nameof(DnsLookupStatus.ServerFailure))]
+    [InlineData(nameof(DnsLookupStatus.Timeout))]
+    [InlineData(nameof(DnsLookupStatus.NoData))] // no SOA: RFC 2308 5 says do not cache
+    public async Task FailuresAndNegativesWithoutSoaAreNotCached(string name)
     {
+        var status = Enum.Parse<DnsLookupStatus>(name);
         var inner = new ScriptedResolver().On("mx.test", DnsRecordType.A, ScriptedResolver.Status(status));
         var resolver = Create(inner);
 

@@ -87,10 +87,11 @@ public sealed class DnsExchangeTests
     }
 
     [Theory]
-    [InlineData(2, DnsLookupStatus.ServerFailure)]
-    [InlineData(5, DnsLookupStatus.Refused)]
-    public async Task ErrorFromEveryNameserverIsReported(int rcode, DnsLookupStatus expected)
+    [InlineData(2, nameof(DnsLookupStatus.ServerFailure))]
+    [InlineData(5, nameof(DnsLookupStatus.Refused))]
+    public async Task ErrorFromEveryNameserverIsReported(int rcode, string expectedName)
     {
+        var expected = Enum.Parse<DnsLookupStatus>(expectedName);
         await using var server = FakeDnsServer.Answering(q => DnsPacketBuilder.ReplyTo(q).AsResponse(rcode));
 
         var result = await TestResolvers.Stub(server).LookupAsync(s_question, CancellationToken.None);

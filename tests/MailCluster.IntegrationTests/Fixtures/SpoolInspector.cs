@@ -6,7 +6,7 @@ using MailCluster.Testing.IO;
 namespace MailCluster.IntegrationTests.Fixtures;
 
 /// <summary>Opens a silo's embedded spool from the test process (WAL lets it read beside the running silo).</summary>
-public static class SpoolInspector
+internal static class SpoolInspector
 {
     public static async Task<T> ReadAsync<T>(string spoolPath, Func<ISpool, Task<T>> read)
     {

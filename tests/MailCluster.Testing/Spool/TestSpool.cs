@@ -5,7 +5,7 @@ using MailCluster.Spool.Sqlite;
 namespace MailCluster.Testing.Spool;
 
 /// <summary>Opens an embedded spool for tests: a filesystem that never runs short unless the test says how much is free.</summary>
-public static class TestSpool
+internal static class TestSpool
 {
     public static ISpool Open(SpoolOptions options, IMeterFactory meters, TimeProvider time, Func<string, DiskSpace>? measure = null, Action<int>? claimsVoided = null) =>
         SqliteSpool.Open(

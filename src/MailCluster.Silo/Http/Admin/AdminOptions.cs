@@ -3,7 +3,7 @@ using System.Net;
 namespace MailCluster.Silo.Http.Admin;
 
 /// <summary>The admin API, bound from <c>Admin</c>: its own listener, and a bearer token every request must carry.</summary>
-public sealed class AdminOptions
+internal sealed class AdminOptions
 {
     /// <summary>address:port of the admin listener. Default <c>127.0.0.1:8026</c>.</summary>
     public string Listen { get; set; } = "127.0.0.1:8026";
