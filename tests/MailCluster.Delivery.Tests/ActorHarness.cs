@@ -121,6 +121,9 @@ internal sealed class ScriptedConnector : IMxConnector
 
     public int Connects => Volatile.Read(ref _connects);
 
+    /// <summary>Connections open now (connected, not yet disposed).</summary>
+    public int Open => Volatile.Read(ref _current);
+
     public int Sends => Volatile.Read(ref _sends);
 
     /// <summary>Lets every waiting and future send complete.</summary>

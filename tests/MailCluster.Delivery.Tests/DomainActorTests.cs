@@ -133,6 +133,29 @@ public sealed class DomainActorTests
     }
 
     [Fact]
+    public async Task AnIdleConnectionLingersForNewMailThenCloses()
+    {
+        await using var harness = new ActorHarness(Shaping(_ => { }));
+        harness.Connector.OpenAll();
+        await harness.EnqueueAsync("a@dest.test");
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        var actor = Assert.Single(harness.Directory.Active);
+        Assert.Equal(1, (await actor.InspectAsync()).Connections);
+
+        // Mail arriving within the linger reuses the open connection.
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await harness.EnqueueAsync("b@dest.test");
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal((1, 2), (harness.Connector.Connects, harness.Connector.Sends));
+
+        // Then, 2 s after the last hand-out, the idle connection says QUIT.
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        await harness.WaitUntilAsync(async () => (await actor.InspectAsync()).Connections == 0 && harness.Connector.Open == 0);
+    }
+
+    [Fact]
     public async Task PermanentFailureBouncesWithADsnToTheSender()
     {
         await using var harness = new ActorHarness(Shaping(_ => { }));
