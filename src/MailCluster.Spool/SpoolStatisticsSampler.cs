@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MailCluster.Spool;
 
@@ -14,15 +13,17 @@ internal sealed class SpoolStatisticsSampler : BackgroundService
     /// <summary>How stale the spool's gauges may be.</summary>
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
 
-    private readonly ISpool _spool;
+    private readonly ISpoolStatistics _spool;
+    private readonly ISpoolIntake _intake;
     private readonly SpoolOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolStatisticsSampler> _logger;
 
-    public SpoolStatisticsSampler(ISpool spool, SpoolMetrics metrics, IOptions<SpoolOptions> options, TimeProvider time, ILogger<SpoolStatisticsSampler> logger)
+    public SpoolStatisticsSampler(ISpoolStatistics spool, ISpoolIntake intake, SpoolMetrics metrics, SpoolOptions options, TimeProvider time, ILogger<SpoolStatisticsSampler> logger)
     {
         _spool = spool;
-        _options = options.Value;
+        _intake = intake;
+        _options = options;
         _time = time;
         _logger = logger;
         metrics.ObserveStatistics(() => Latest, time);
@@ -34,7 +35,7 @@ internal sealed class SpoolStatisticsSampler : BackgroundService
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var counts = await _spool.CountAsync(cancellationToken);
-        Log.Opened(_logger, Path.GetFullPath(_options.Path), counts.Messages, counts.QueuedRecipients, _spool.Headroom.FreeBytes, _spool.Headroom.Reserve);
+        Log.Opened(_logger, Path.GetFullPath(_options.Path), counts.Messages, counts.QueuedRecipients, _intake.Headroom.FreeBytes, _intake.Headroom.Reserve);
         await base.StartAsync(cancellationToken);
     }
 

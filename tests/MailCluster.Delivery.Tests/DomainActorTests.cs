@@ -141,7 +141,8 @@ public sealed class DomainActorTests
         harness.Directory.Wake("dest.test");
         await harness.WaitForAsync(c => c.Messages == 0);
         var actor = Assert.Single(harness.Directory.Active);
-        Assert.Equal(1, (await actor.InspectAsync()).Connections);
+        // The worker has asked for its next job: it waits, idle, on its open connection.
+        await harness.WaitUntilAsync(async () => (await actor.InspectAsync()) is { Connections: 1, IdleConnections: 1 });
 
         // Mail arriving within the linger reuses the open connection.
         harness.Time.Advance(TimeSpan.FromSeconds(1));

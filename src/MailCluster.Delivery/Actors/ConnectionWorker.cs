@@ -60,13 +60,19 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
         }
         finally
         {
-            if (connection is not null)
+            try
             {
-                await connection.DisposeAsync();
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
             }
-            lease.Dispose();
-            // After the socket closed and the slot returned: the actor counts this worker until it hears this.
-            await actor.PostAsync(new DomainCommand.WorkerExited());
+            finally
+            {
+                lease.Dispose();
+                // After the socket closed and the slot returned: the actor counts this worker until it hears this.
+                await actor.PostAsync(new DomainCommand.WorkerExited());
+            }
         }
     }
 

@@ -46,7 +46,7 @@ internal sealed partial class DomainActor
         _ready = new ReadyWindow(runtime.Options.ReadyWindow);
         _timer = new WakeTimer(runtime.Time, () => TryPost(new DomainCommand.Tick()));
         _mailbox = Channel.CreateBounded<DomainCommand>(new BoundedChannelOptions(MailboxCapacity) { SingleReader = true });
-        _snapshot = new DomainSnapshot(domain, 0, 0, 0, 0, false, DateTimeOffset.MinValue);
+        _snapshot = new DomainSnapshot(domain, 0, 0, 0, 0, 0, false, DateTimeOffset.MinValue);
     }
 
     public string Domain { get; }
@@ -86,31 +86,51 @@ internal sealed partial class DomainActor
 
     private async Task RunAsync()
     {
-        StartShaping();
-        await foreach (var command in _mailbox.Reader.ReadAllAsync())
+        try
         {
-            try
+            Guarded(StartShaping);
+            await foreach (var command in _mailbox.Reader.ReadAllAsync())
             {
-                Handle(command);
-                if (!_stopped)
+                try
                 {
-                    Pump();
+                    Guarded(() => Handle(command));
+                    if (!_stopped)
+                    {
+                        Guarded(Pump);
+                    }
+                    Volatile.Write(ref _snapshot, new DomainSnapshot(
+                        Domain, _workers.Open, _workers.Idle, _concurrency.Cap, _ready.Recipients, _jobsInFlight, _ready.ClaimPending, _concurrency.PausedUntil));
                 }
-                Volatile.Write(ref _snapshot, new DomainSnapshot(
-                    Domain, _workers.Open, _concurrency.Cap, _ready.Recipients, _jobsInFlight, _ready.ClaimPending, _concurrency.PausedUntil));
-                (command as DomainCommand.Inspect)?.Reply.TrySetResult(_snapshot);
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                // A bug in one command must not strand the domain: log it and go on with the next.
-                Log.ActorFault(_runtime.Logger, Domain, exception);
+                finally
+                {
+                    (command as DomainCommand.Inspect)?.Reply.TrySetResult(_snapshot);
+                }
             }
         }
-        _timer.Dispose();
+        finally
+        {
+            // Whatever ended the loop, posts must fail from now on rather than fill a mailbox nobody reads.
+            _mailbox.Writer.TryComplete();
+            _timer.Dispose();
+        }
         // Lookups and claims post nothing once the mailbox is closed (a late claim releases itself);
-        // each worker finishes its transaction, its outcome recorded, then closes.
-        await Task.WhenAll(_background);
-        await _workers.AllExited;
+        // each worker finishes its transaction, its outcome recorded, then closes. Their failures
+        // were logged where they happened; they must not keep the directory from draining outcomes.
+        await Task.WhenAll(_background).ContinueWith(_ => { }, TaskScheduler.Default);
+        await _workers.AllExited.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>A bug in one command must not strand the domain: it is logged, and the loop goes on with the next.</summary>
+    private void Guarded(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.ActorFault(_runtime.Logger, Domain, exception);
+        }
     }
 
     private void Handle(DomainCommand command)

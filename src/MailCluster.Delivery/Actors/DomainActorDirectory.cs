@@ -67,8 +67,15 @@ internal sealed class DomainActorDirectory
             // False when it deactivated meanwhile: it released its work on the way out.
             await actor.PostAsync(new DomainCommand.Stop());
         }
-        await Task.WhenAll(actors.Select(a => a.Completion).Concat(_retiring.Keys));
-        await _runtime.Recorder.DrainAsync();
+        try
+        {
+            await Task.WhenAll(actors.Select(a => a.Completion).Concat(_retiring.Keys));
+        }
+        finally
+        {
+            // Outcomes handed in so far are written before the spool closes, whatever happened above.
+            await _runtime.Recorder.DrainAsync();
+        }
     }
 
     /// <summary>Posts to the domain's actor if it is active; an inactive one reads the state it needs when it starts.</summary>

@@ -7,6 +7,7 @@ namespace MailCluster.Delivery.Actors;
 internal sealed record DomainSnapshot(
     string Domain,
     int Connections,
+    int IdleConnections,
     int ConnectionCap,
     int ReadyRecipients,
     int JobsInFlight,

@@ -67,7 +67,7 @@ internal sealed class AttemptRecorder
         var job = result.Job;
         var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
         var failed = new List<(DueRecipient, DeliveryOutcome)>();
-        var logged = new List<DeliveryLogRecord>(job.Recipients.Count);
+        var logged = new List<(DeliveryLogRecord Record, bool Failed)>(job.Recipients.Count);
         for (var i = 0; i < job.Recipients.Count; i++)
         {
             var recipient = job.Recipients[i];
@@ -95,10 +95,10 @@ internal sealed class AttemptRecorder
                 failed.Add((recipient, outcome));
             }
             _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null);
-            logged.Add(new DeliveryLogRecord(
+            logged.Add((new DeliveryLogRecord(
                 now, type, job.Message.QueueId, recipient.Address, domain, result.Endpoint?.Host, result.Endpoint?.Address, result.Endpoint?.TlsProtocol,
                 outcome.Status.ToString(), outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds,
-                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null));
+                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null), outcome.Verdict == DeliveryVerdict.Bounced));
         }
         if (result.PossibleDuplicate)
         {
@@ -113,9 +113,10 @@ internal sealed class AttemptRecorder
                 await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
                 return true;
             });
-            foreach (var record in logged)
+            foreach (var (record, isFailure) in logged)
             {
-                _log.Write(record.Type is "Bounced" or "Expired" ? record with { DsnQueueId = dsn } : record);
+                // Only the failed recipients' lines name the DSN that reported them.
+                _log.Write(isFailure ? record with { DsnQueueId = dsn } : record);
             }
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -145,15 +146,18 @@ internal sealed class AttemptRecorder
     /// </summary>
     private async Task<T> PersistentlyAsync<T>(Func<Task<T>> write)
     {
+        const int Retries = 24;
+        const int LongestPauseSeconds = 30;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
                 return await write();
             }
-            catch (SpoolUnavailableException) when (attempt < 24)
+            catch (SpoolUnavailableException) when (attempt < Retries)
             {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt, 5))), _time);
+                // 1, 2, 4, 8, 16, then 30 s apart.
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(LongestPauseSeconds, 1 << Math.Min(attempt, 5))), _time);
             }
         }
     }

@@ -39,8 +39,11 @@ internal sealed class DeliveryLog : IHostedService, IAsyncDisposable
     // POSIX PIPE_BUF on Linux: writes up to this size to a pipe are atomic.
     private const int PipeAtomicWrite = 4096;
 
+    /// <summary>Lines buffered for the writer; beyond them lines are counted as lost, never waited for.</summary>
+    private const int BufferedLines = 65_536;
+
     private readonly Channel<DeliveryLogRecord> _records = Channel.CreateBounded<DeliveryLogRecord>(
-        new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(BufferedLines) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Stream _output;
     private readonly DeliveryMetrics _metrics;
     private Task _writer = Task.CompletedTask;

@@ -10,7 +10,7 @@ namespace MailCluster.Dns.Caching;
 /// </summary>
 internal sealed class CachingDnsResolver(IDnsResolver inner, DnsCache cache, DnsMetrics metrics) : IDnsResolver
 {
-    private readonly ConcurrentDictionary<DnsQuestion, Task<DnsLookupResult>> _inFlight = new();
+    private readonly ConcurrentDictionary<DnsQuestion, Lazy<Task<DnsLookupResult>>> _inFlight = new();
 
     public ValueTask<DnsLookupResult> LookupAsync(DnsQuestion question, CancellationToken cancellationToken)
     {
@@ -20,32 +20,24 @@ internal sealed class CachingDnsResolver(IDnsResolver inner, DnsCache cache, Dns
             return ValueTask.FromResult(cached);
         }
 
-        var started = new TaskCompletionSource<DnsLookupResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var shared = _inFlight.GetOrAdd(question, started.Task);
-        if (shared == started.Task)
-        {
-            _ = RunSharedAsync(question, started);
-        }
+        // Lazy: GetOrAdd may make two entries under a race, but only the stored one ever runs its query.
+        var shared = _inFlight.GetOrAdd(question, q => new Lazy<Task<DnsLookupResult>>(() => RunSharedAsync(q))).Value;
 
         // Each waiter may give up on its own; the shared query still completes and fills the cache.
         return new ValueTask<DnsLookupResult>(shared.WaitAsync(cancellationToken));
     }
 
-    private async Task RunSharedAsync(DnsQuestion question, TaskCompletionSource<DnsLookupResult> completion)
+    private async Task<DnsLookupResult> RunSharedAsync(DnsQuestion question)
     {
         try
         {
             var result = await inner.LookupAsync(question, CancellationToken.None);
             cache.Store(question, result);
-            completion.SetResult(result);
-        }
-        catch (Exception ex)
-        {
-            completion.SetException(ex);
+            return result;
         }
         finally
         {
-            _inFlight.TryRemove(KeyValuePair.Create(question, completion.Task));
+            _inFlight.TryRemove(question, out _);
         }
     }
 }

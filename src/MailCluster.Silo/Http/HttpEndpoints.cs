@@ -35,7 +35,8 @@ internal static class HttpEndpoints
 
     public static void MapSiloHttp(this WebApplication app)
     {
-        app.MapAdmin(app.Services.GetRequiredService<AdminOptions>());
+        // Raw, not the validated options: a bad Admin section is reported with every other bad key at start.
+        app.MapAdmin(app.Configuration.GetSection(AdminEndpoints.Section).Get<AdminOptions>() ?? new AdminOptions());
         var readiness = app.Services.GetRequiredService<SiloReadiness>();
         app.Lifetime.ApplicationStarted.Register(readiness.MarkListening);
         app.Lifetime.ApplicationStopping.Register(readiness.MarkDraining);

@@ -16,8 +16,11 @@ internal static class IngressServices
     {
         services.AddValidatedOptions<IngressOptions>(configuration, Section, o => o.Validate());
         services.AddValidatedOptions<SmtpServerLimits>(configuration, "Smtp:Limits", o => o.Validate());
-        // SIGTERM: sessions get Smtp:DrainTimeout to finish their transaction before the host stops.
-        services.AddOptions<HostOptions>().Configure<IngressOptions>((host, ingress) => host.ShutdownTimeout = ingress.DrainTimeout);
+        // SIGTERM: sessions get Smtp:DrainTimeout to finish their transaction before the host stops. Read raw,
+        // as the listeners are: the validated options would throw for this one section before start-up
+        // validation reports every bad key at once.
+        services.Configure<HostOptions>(host =>
+            host.ShutdownTimeout = (configuration.GetSection(Section).Get<IngressOptions>() ?? new IngressOptions()).DrainTimeout);
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();
