@@ -1,3 +1,4 @@
+using MailCluster.Cluster;
 using MailCluster.Delivery;
 using MailCluster.Silo.Http;
 using MailCluster.Silo.Ingress;
@@ -19,6 +20,8 @@ builder.Services.AddIngress(builder.Configuration);
 builder.Services.AddSpool(builder.Configuration);
 builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddSiloHttp(builder.Configuration);
+// Every silo is an Orleans silo (section Cluster): alone on localhost by default, or one of many.
+builder.AddCluster();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {
     kestrel.ListenSmtp(context.Configuration);

@@ -7,10 +7,13 @@ internal sealed class SqliteStatements(SqliteConnection connection)
 {
     private SqliteMessageInsert? _messages;
     private SqliteDeliveryWrites? _delivery;
+    private SqliteStateWrites? _state;
 
     public SqliteMessageInsert Messages => _messages ??= new SqliteMessageInsert(connection);
 
     public SqliteDeliveryWrites Delivery => _delivery ??= new SqliteDeliveryWrites(connection);
+
+    public SqliteStateWrites State => _state ??= new SqliteStateWrites(connection);
 }
 
 /// <summary>One batch transaction of the writer: the cached statements, bound to it.</summary>
@@ -19,4 +22,6 @@ internal sealed class SqliteBatch(SqliteStatements statements, SqliteTransaction
     public SqliteMessageInsert Messages => statements.Messages.In(transaction);
 
     public SqliteDeliveryWrites Delivery => statements.Delivery.In(transaction);
+
+    public SqliteStateWrites State => statements.State.In(transaction);
 }

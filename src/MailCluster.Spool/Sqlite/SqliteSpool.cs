@@ -8,7 +8,7 @@ namespace MailCluster.Spool.Sqlite;
 /// durable when it returns. Writes go through the group-commit writer; reads use their own
 /// pooled connections, which WAL lets run beside the writer.
 /// </summary>
-internal sealed class SqliteSpool : ISpool
+internal sealed class SqliteSpool : ISpool, ILocalStateStore
 {
     private const string DatabaseFile = "spool.db";
 
@@ -201,6 +201,34 @@ internal sealed class SqliteSpool : ISpool
                 return true;
             },
             cancellationToken);
+
+    public ValueTask<StoredState?> ReadStateAsync(string key, CancellationToken cancellationToken) =>
+        ReadAsync<StoredState?>(
+            async connection =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT version, data FROM {SqliteStateWrites.Table} WHERE key = $key";
+                command.Parameters.AddWithValue("$key", key);
+                try
+                {
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    return await reader.ReadAsync(cancellationToken)
+                        ? new StoredState(reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture), (byte[])reader.GetValue(1))
+                        : null;
+                }
+                catch (SqliteException exception) when (exception.Message.Contains("no such table", StringComparison.Ordinal))
+                {
+                    // Nothing was ever stored: the table is made by the first write.
+                    return null;
+                }
+            },
+            cancellationToken);
+
+    public async ValueTask<string?> WriteStateAsync(string key, string? expectedETag, byte[] data, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.State.Write(key, expectedETag, data), cancellationToken);
+
+    public async ValueTask<bool> DeleteStateAsync(string key, string? expectedETag, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.State.Delete(key, expectedETag), cancellationToken);
 
     public ValueTask<SpoolCounts> CountAsync(CancellationToken cancellationToken) =>
         ReadAsync<SpoolCounts>(

@@ -30,6 +30,7 @@ public sealed class SiloProcess : IAsyncDisposable
         SpoolPath = spoolPath;
         SmtpPort = smtpPort;
         HttpPort = LoopbackPorts.Next();
+        ClusterPort = LoopbackPorts.Next();
         _extraArguments = extraArguments;
     }
 
@@ -43,6 +44,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>/metrics, /healthz and /readyz; its own port, so that silos of parallel tests never share 8025.</summary>
     public int HttpPort { get; }
+
+    /// <summary>The silo's Orleans port (<c>Cluster:SiloPort</c>), its own per silo.</summary>
+    public int ClusterPort { get; }
 
     public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}/");
 
@@ -90,6 +94,8 @@ public sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add($"--Spool:Path={SpoolPath}");
         info.ArgumentList.Add($"--Smtp:Listen={SmtpAddress}");
         info.ArgumentList.Add($"--Http:Listen=127.0.0.1:{HttpPort}");
+        // Silos of parallel tests each bind their own Orleans port.
+        info.ArgumentList.Add($"--Cluster:SiloPort={ClusterPort}");
         info.ArgumentList.Add("--Smtp:ServerName=silo.test");
         // Tests reach loopback only: delivery is off unless a test sets up its DNS and MX peers
         // (MailWorld turns it on), and the resolver never falls back to the machine's nameservers.

@@ -88,7 +88,7 @@ PFX_INSTANCE=$REPO/tests/infra/postfix-instance.sh
 export PATH=$PATH:/usr/sbin:/sbin
 
 # shellcheck disable=SC2016  # expanded later by bash -c, with SPOOL/SILO_PORT
-SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT" --Http:Listen=127.0.0.1:$((SILO_PORT + 1000)) --Delivery:Enabled=false --Dns:Nameservers:0=127.0.0.1:9'
+SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT" --Http:Listen=127.0.0.1:$((SILO_PORT + 1000)) --Cluster:SiloPort=$((SILO_PORT + 2000)) --Delivery:Enabled=false --Dns:Nameservers:0=127.0.0.1:9'
 SILO_CMD_DEFAULT=1
 BASELINE_CMD=""
 SILO_PORT=2525

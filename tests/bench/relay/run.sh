@@ -281,6 +281,7 @@ start_silo() { # run dir, silo dll
     --Spool:Path="$d/spool" \
     --Smtp:Listen="127.0.0.1:$SILO_PORT" \
     --Http:Listen="127.0.0.1:$HTTP_PORT" \
+    --Cluster:SiloPort="$((HTTP_PORT + 1))" \
     --Dns:Nameservers:0="127.0.0.1:$DNS_PORT" \
     --Delivery:SmtpPort="$SINK_PORT" \
     --Delivery:AllowedMxNetworks=127.0.0.0/8 \

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using Azure.Data.Tables;
+using MailCluster.Hosting;
+using MailCluster.Spool;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+
+namespace MailCluster.Cluster;
+
+/// <summary>
+/// Makes the process an Orleans silo (section <c>Cluster</c>), co-hosted beside Kestrel: one code
+/// path for one silo and many. <c>Single</c> mode clusters on localhost and keeps grain state in
+/// the local spool; <c>AzureStorage</c> mode keeps membership and grain state in Azure Tables whose
+/// names derive from <c>Cluster:ServiceId</c>.
+/// </summary>
+public static class ClusterServices
+{
+    /// <summary>The grain storage every MailCluster grain names.</summary>
+    public const string GrainStorage = "mailcluster";
+
+    public static IHostApplicationBuilder AddCluster(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section, o => o.Validate());
+        var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        if (settings.Validate().Any())
+        {
+            // Start-up validation reports every bad key; nothing is configured from them.
+            return builder;
+        }
+        // Registered before the silo's own hosted service, so it runs first (and only at start, not on a configuration reload).
+        builder.Services.AddHostedService(_ => new PortsFree(settings));
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId));
+            silo.Configure<SiloOptions>(o => o.SiloName = settings.ResolvedSiloName);
+            silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (settings.ProbeTimeout, settings.MissedProbesLimit));
+            silo.UseSystemTextJsonGrainStorageSerializer();
+            if (settings.ParsedMode == ClusterMode.Single)
+            {
+                silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, primarySiloEndpoint: null, settings.ServiceId, settings.ClusterId);
+                silo.Services.AddGrainStorage(GrainStorage, (sp, _) =>
+                    new LocalGrainStorage(sp.GetRequiredService<ILocalStateStore>(), sp.GetRequiredService<IGrainStorageSerializer>()));
+            }
+            else
+            {
+                var tables = new TableServiceClient(settings.ConnectionString);
+                silo.ConfigureEndpoints(settings.ResolvedAdvertisedAddress, settings.SiloPort, settings.GatewayPort);
+                silo.UseAzureStorageClustering(o =>
+                {
+                    o.TableServiceClient = tables;
+                    o.TableName = AzureStorageAccount.TableName(settings.ServiceId, "Silos");
+                });
+                silo.AddAzureTableGrainStorage(GrainStorage, o =>
+                {
+                    o.TableServiceClient = tables;
+                    o.TableName = AzureStorageAccount.TableName(settings.ServiceId, "Grains");
+                });
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Fails the start with a message naming the key when the silo's ports are taken, instead of a socket error from deep inside Orleans.</summary>
+    private sealed class PortsFree(ClusterSettings settings) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (PortInUse(settings.SiloPort) is { } silo)
+            {
+                throw new InvalidOperationException($"{ClusterSettings.Section}:SiloPort {settings.SiloPort} is in use ({silo}); give each silo on a host its own port");
+            }
+            if (settings.GatewayPort > 0 && PortInUse(settings.GatewayPort) is { } gateway)
+            {
+                throw new InvalidOperationException($"{ClusterSettings.Section}:GatewayPort {settings.GatewayPort} is in use ({gateway})");
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Binds the port briefly, as Orleans is about to.</summary>
+    private static string? PortInUse(int port)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Any, port));
+            return null;
+        }
+        catch (SocketException exception)
+        {
+            return exception.SocketErrorCode.ToString();
+        }
+    }
+}
