@@ -22,7 +22,7 @@ namespace MailCluster.Cluster;
 public static class ClusterServices
 {
     /// <summary>The grain storage every MailCluster grain names.</summary>
-    public const string GrainStorage = "mailcluster";
+    public const string GrainStorage = GrainStorageNames.Default;
 
     public static IHostApplicationBuilder AddCluster(this IHostApplicationBuilder builder)
     {

@@ -4,6 +4,7 @@ using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 using MailCluster.Hosting;
@@ -57,6 +58,7 @@ public static class DeliveryServices
         services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<ShapingOptions>()));
         services.AddSingleton<SiteThrottleRegistry>();
         services.AddSingleton<SuspendedDomains>();
+        services.AddSingleton(sp => new SiteClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DeliveryRuntime(
             sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<IMxConnector>(),

@@ -1,0 +1,224 @@
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Shaping;
+
+namespace MailCluster.Delivery.Sites;
+
+/// <summary>
+/// The rules of one site's grain, on a clock the caller passes in: connection leases split fairly
+/// between silos with demand, shares of the message and new-connection rates, one adaptive backoff
+/// for the whole site, and operator suspension. Exactness across a grain move: leases carry the
+/// activation's epoch, and an activation that finds an earlier one's leases may still be out
+/// (<see cref="SiteState.LeasesEndBy"/>) renews what silos hold and grants nothing new until they have run out.
+/// </summary>
+internal sealed class SiteLedger
+{
+    /// <summary>How long a connection lease lasts without renewal.</summary>
+    public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a rate share lasts without renewal.</summary>
+    public static readonly TimeSpan RateSlice = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<string, SiloLease> _leases = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _renewOnlyUntil;
+    private readonly DateTimeOffset _noRatesUntil;
+    private SharedRate? _messages;
+    private SharedRate? _newConnections;
+    private ThrottleSpec? _messageSpec;
+    private ThrottleSpec? _connectionSpec;
+    private int _cleanSinceStep;
+
+    public SiteLedger(Guid epoch, SiteState state, DateTimeOffset now)
+    {
+        Epoch = epoch;
+        State = state;
+        // Leases of an earlier activation end by its horizon, and no later than one lease period from now.
+        var earlier = state.LeasesEndBy > now;
+        _renewOnlyUntil = earlier ? Min(state.LeasesEndBy, now + LeasePeriod) : now;
+        _noRatesUntil = earlier ? Min(state.LeasesEndBy, now + RateSlice) : now;
+    }
+
+    public Guid Epoch { get; }
+
+    /// <summary>What the grain persists; <see cref="StateChanged"/> says when it must be written before a grant goes out.</summary>
+    public SiteState State { get; }
+
+    public bool StateChanged { get; private set; }
+
+    /// <summary>Connections granted and not expired, summed over silos (at most the site's cap).</summary>
+    public int ConnectionsLeased(DateTimeOffset now) => _leases.Values.Sum(l => l.Outstanding(now));
+
+    public double MessageTokensHandedOut => _messages?.TokensHandedOut ?? 0;
+
+    /// <summary>The written state is in storage now.</summary>
+    public void StateWritten() => StateChanged = false;
+
+    /// <summary>One silo's exchange: applies its report, then decides its grant under <paramref name="limits"/>.</summary>
+    public SiteGrant Exchange(SiteReport report, DomainShaping limits, DateTimeOffset now)
+    {
+        ExtendHorizon(now);
+        ApplyBackoffReports(report, limits, now);
+        var paused = now < State.PausedUntil;
+        var cap = Math.Min(State.Cap ?? limits.MaxConnections, limits.MaxConnections);
+        var connections = GrantConnections(report, paused ? 0 : cap, now);
+        var mayRate = !paused && now >= _noRatesUntil;
+        var messages = Rate(ref _messages, ref _messageSpec, limits.MessageRate, now)
+            ?.Exchange(report.Silo, report.WantsMessages, report.UnspentMessages, mayRate, now, RateSlice);
+        var newConnections = Rate(ref _newConnections, ref _connectionSpec, limits.ConnectionRate, now)
+            ?.Exchange(report.Silo, report.WantedConnections > report.HeldConnections, report.UnspentConnections, mayRate, now, RateSlice);
+        return new SiteGrant(
+            Epoch,
+            connections,
+            LeasePeriod,
+            messages,
+            newConnections,
+            RateSlice,
+            paused ? State.PausedUntil - now : TimeSpan.Zero,
+            State.SiteSuspended,
+            [.. State.SuspendedDomains]);
+    }
+
+    /// <summary>Suspends a domain of the site, or the whole site when <paramref name="domain"/> is null; false when it already was.</summary>
+    public bool Suspend(string? domain)
+    {
+        var changed = domain is null ? !State.SiteSuspended : !State.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase);
+        if (domain is null)
+        {
+            State.SiteSuspended = true;
+        }
+        else if (changed)
+        {
+            State.SuspendedDomains.Add(domain.ToLowerInvariant());
+        }
+        StateChanged |= changed;
+        return changed;
+    }
+
+    /// <summary>Resumes a domain, or the whole site when <paramref name="domain"/> is null; false when it was not suspended.</summary>
+    public bool Resume(string? domain)
+    {
+        var changed = domain is null ? State.SiteSuspended : State.SuspendedDomains.RemoveAll(d => d.Equals(domain, StringComparison.OrdinalIgnoreCase)) > 0;
+        if (domain is null)
+        {
+            State.SiteSuspended = false;
+        }
+        StateChanged |= changed;
+        return changed;
+    }
+
+    /// <summary>Before a lease can outlive the stored horizon, the horizon moves (three periods ahead, so it is written rarely).</summary>
+    private void ExtendHorizon(DateTimeOffset now)
+    {
+        if (now + LeasePeriod > State.LeasesEndBy)
+        {
+            State.LeasesEndBy = now + (3 * LeasePeriod);
+            StateChanged = true;
+        }
+    }
+
+    /// <summary>
+    /// One halving per slow-down event: reports arriving while the site is already paused belong to
+    /// the burst that paused it. Clean transactions give one connection back per
+    /// <see cref="AdaptiveConcurrency.RecoveryStep"/>, counted over all silos.
+    /// </summary>
+    private void ApplyBackoffReports(SiteReport report, DomainShaping limits, DateTimeOffset now)
+    {
+        if (now < State.PausedUntil)
+        {
+            return;
+        }
+        if (report.SlowedDown)
+        {
+            State.PausedUntil = now + limits.BackoffPeriod;
+            State.Cap = Math.Max(1, Math.Min(State.Cap ?? limits.MaxConnections, limits.MaxConnections) / 2);
+            _cleanSinceStep = 0;
+            StateChanged = true;
+            return;
+        }
+        _cleanSinceStep += report.CleanTransactions;
+        while (State.Cap is { } cap && _cleanSinceStep >= AdaptiveConcurrency.RecoveryStep)
+        {
+            _cleanSinceStep -= AdaptiveConcurrency.RecoveryStep;
+            State.Cap = cap + 1 >= limits.MaxConnections ? null : cap + 1;
+            StateChanged = true;
+        }
+    }
+
+    private int GrantConnections(SiteReport report, int budget, DateTimeOffset now)
+    {
+        foreach (var gone in _leases.Where(l => l.Value.Gone(now)).Select(l => l.Key).ToList())
+        {
+            _leases.Remove(gone);
+        }
+        if (!_leases.TryGetValue(report.Silo, out var lease))
+        {
+            lease = new SiloLease();
+            _leases[report.Silo] = lease;
+        }
+        lease.Report(report.HeldConnections, report.WantedConnections, now);
+        var others = _leases.Where(l => l.Key != report.Silo).Sum(l => l.Value.Outstanding(now));
+        var room = Math.Max(0, budget - others);
+        // Until an earlier activation's leases have run out, every silo renews only what it holds.
+        var grant = now < _renewOnlyUntil
+            ? Math.Min(report.HeldConnections, room)
+            : Math.Min(FairShare(report.Silo, budget, now), room);
+        lease.Grant(grant, now + LeasePeriod);
+        return grant;
+    }
+
+    /// <summary>Water-filling: silos wanting less than an equal split keep what they want; the rest share the remainder.</summary>
+    private int FairShare(string silo, int budget, DateTimeOffset now)
+    {
+        var wants = _leases.Where(l => l.Value.Wanting(now)).OrderBy(l => l.Value.Wanted).ThenBy(l => l.Key, StringComparer.Ordinal).ToList();
+        var left = budget;
+        for (var i = 0; i < wants.Count; i++)
+        {
+            var equal = left / (wants.Count - i);
+            var extra = i < left % (wants.Count - i) ? 1 : 0;
+            var share = Math.Min(wants[i].Value.Wanted, equal + extra);
+            if (wants[i].Key == silo)
+            {
+                return share;
+            }
+            left -= share;
+        }
+        return 0;
+    }
+
+    /// <summary>The shared rate for a spec; a changed spec (a reload) starts a new bucket.</summary>
+    private static SharedRate? Rate(ref SharedRate? rate, ref ThrottleSpec? current, ThrottleSpec? spec, DateTimeOffset now)
+    {
+        if (spec is null)
+        {
+            (rate, current) = (null, null);
+        }
+        else if (rate is null || current != spec)
+        {
+            (rate, current) = (new SharedRate(spec.Value, now), spec);
+        }
+        return rate;
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>One silo's account: what it was granted until when, and what it last said it holds and wants.</summary>
+    private sealed class SiloLease
+    {
+        private int _granted;
+        private DateTimeOffset _until;
+        private int _held;
+        private DateTimeOffset _seen;
+
+        public int Wanted { get; private set; }
+
+        public void Report(int held, int wanted, DateTimeOffset now) => (_held, Wanted, _seen) = (held, Math.Max(held, wanted), now);
+
+        public void Grant(int connections, DateTimeOffset until) => (_granted, _until) = (connections, until);
+
+        /// <summary>What the silo may have open: its grant while unexpired, or more while it still closes connections above a reduced grant.</summary>
+        public int Outstanding(DateTimeOffset now) => now < _until ? Math.Max(_granted, _held) : 0;
+
+        public bool Wanting(DateTimeOffset now) => Wanted > 0 && now < _seen + LeasePeriod;
+
+        public bool Gone(DateTimeOffset now) => now >= _until && now >= _seen + LeasePeriod;
+    }
+}

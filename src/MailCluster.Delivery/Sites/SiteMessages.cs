@@ -1,0 +1,85 @@
+namespace MailCluster.Delivery.Sites;
+
+/// <summary>
+/// One silo's periodic exchange with its site's grain: what it holds and wants, and what happened
+/// since the last one. One call per silo per site per period carries it all, never one per message.
+/// </summary>
+/// <param name="Silo">The reporting silo's name.</param>
+/// <param name="Domain">A domain of the site with mail waiting (with <paramref name="PrimaryMx"/>, how the grain finds the site's rules).</param>
+/// <param name="HeldEpoch">The epoch of the grant the silo works under; <see cref="Guid.Empty"/> when it has none.</param>
+/// <param name="HeldConnections">Connections open now: their leases end only when their sockets have closed.</param>
+/// <param name="WantedConnections">Connections the silo could use now, those it holds included.</param>
+/// <param name="WantsMessages">The silo has messages ready to hand out.</param>
+/// <param name="UnspentMessages">Message tokens left of the last grant; the silo gives them back with this report.</param>
+/// <param name="UnspentConnections">New-connection tokens left of the last grant, given back likewise.</param>
+/// <param name="CleanTransactions">Transactions since the last report in which every recipient was delivered.</param>
+/// <param name="SlowedDown">A 421, a 4.7.x or a site that took no connection since the last report.</param>
+[GenerateSerializer, Immutable, Alias("mailcluster.SiteReport")]
+public sealed record SiteReport(
+    string Silo,
+    string Domain,
+    string? PrimaryMx,
+    Guid HeldEpoch,
+    int HeldConnections,
+    int WantedConnections,
+    bool WantsMessages,
+    double UnspentMessages,
+    double UnspentConnections,
+    int CleanTransactions,
+    bool SlowedDown);
+
+/// <summary>
+/// A share of a rate for a time slice: <see cref="Tokens"/> to spend now, then <see cref="PerSecond"/>
+/// more, never holding more than <see cref="Burst"/>. Null in a grant: the site sets no such limit.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mailcluster.RateShare")]
+public sealed record RateShare(double PerSecond, double Burst, double Tokens);
+
+/// <summary>
+/// What the site's grain allows one silo until the next exchange. Durations count from when the
+/// silo sent its report, on the silo's own clock, so a silo stops before the grain's own expiry.
+/// </summary>
+/// <param name="Epoch">The grain activation that granted it; a new activation renews what silos hold and grants nothing new for one lease period.</param>
+/// <param name="Connections">How many connections the silo may hold; above it, it closes connections as their transactions end.</param>
+/// <param name="LeaseFor">How long the connection lease lasts without renewal.</param>
+/// <param name="Messages">The silo's share of the message rate, or null when the site has none.</param>
+/// <param name="NewConnections">The silo's share of the new-connection rate, or null when the site has none.</param>
+/// <param name="RateFor">How long the rate shares last without renewal.</param>
+/// <param name="PausedFor">Left of the site's backoff pause: no new transactions until it ends.</param>
+/// <param name="SiteSuspended">An operator suspended the whole site.</param>
+/// <param name="SuspendedDomains">Domains of the site an operator suspended.</param>
+[GenerateSerializer, Immutable, Alias("mailcluster.SiteGrant")]
+public sealed record SiteGrant(
+    Guid Epoch,
+    int Connections,
+    TimeSpan LeaseFor,
+    RateShare? Messages,
+    RateShare? NewConnections,
+    TimeSpan RateFor,
+    TimeSpan PausedFor,
+    bool SiteSuspended,
+    IReadOnlyList<string> SuspendedDomains);
+
+/// <summary>
+/// What a site's grain keeps in grain storage: operator suspension, backoff, and the horizon past
+/// which no lease of an earlier activation can reach (so a new activation knows how long to renew only).
+/// </summary>
+[GenerateSerializer, Alias("mailcluster.SiteState")]
+public sealed class SiteState
+{
+    [Id(0)]
+    public bool SiteSuspended { get; set; }
+
+    [Id(1)]
+    public List<string> SuspendedDomains { get; set; } = [];
+
+    [Id(2)]
+    public DateTimeOffset PausedUntil { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>The reduced connection cap after backoff; null when the configured limit applies.</summary>
+    [Id(3)]
+    public int? Cap { get; set; }
+
+    [Id(4)]
+    public DateTimeOffset LeasesEndBy { get; set; } = DateTimeOffset.MinValue;
+}
