@@ -15,6 +15,10 @@ public interface IDomainGrain : IGrainWithStringKey
     [Alias("Exchange")]
     Task<SiteGrant> ExchangeAsync(SiteReport report, CancellationToken cancellationToken = default);
 
+    /// <summary>The site as the cluster sees it now.</summary>
+    [Alias("View")]
+    Task<SiteView> GetViewAsync();
+
     /// <summary>Suspends a domain of the site, or the whole site when <paramref name="domain"/> is null; false when it already was.</summary>
     [Alias("Suspend")]
     Task<bool> SuspendAsync(string? domain);
@@ -32,6 +36,7 @@ public interface IDomainGrain : IGrainWithStringKey
 internal sealed class DomainGrain(
     ShapingRules rules,
     SiteClock clock,
+    ILocalSiloDetails silo,
     [PersistentState("site", GrainStorageNames.Default)] IPersistentState<SiteState> state) : Grain, IDomainGrain
 {
     private SiteLedger? _ledger;
@@ -49,6 +54,20 @@ internal sealed class DomainGrain(
         var grant = Ledger.Exchange(report, rules.Resolve(report.Domain, report.PrimaryMx), clock.Now);
         await PersistAsync();
         return grant;
+    }
+
+    public Task<SiteView> GetViewAsync()
+    {
+        var now = clock.Now;
+        var site = Ledger.State;
+        return Task.FromResult(new SiteView(
+            silo.Name,
+            Ledger.Epoch,
+            Ledger.ConnectionsLeased(now),
+            site.Cap,
+            now < site.PausedUntil ? site.PausedUntil - now : TimeSpan.Zero,
+            site.SiteSuspended,
+            [.. site.SuspendedDomains]));
     }
 
     public async Task<bool> SuspendAsync(string? domain)

@@ -83,3 +83,14 @@ public sealed class SiteState
     [Id(4)]
     public DateTimeOffset LeasesEndBy { get; set; } = DateTimeOffset.MinValue;
 }
+
+/// <summary>A site as the cluster sees it, for operators: who hosts its grain, what is leased, backoff and suspension.</summary>
+[GenerateSerializer, Immutable, Alias("mailcluster.SiteView")]
+public sealed record SiteView(
+    string HostingSilo,
+    Guid Epoch,
+    int ConnectionsLeased,
+    int? Cap,
+    TimeSpan PausedFor,
+    bool SiteSuspended,
+    IReadOnlyList<string> SuspendedDomains);

@@ -1,0 +1,126 @@
+using MailCluster.Cluster;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
+using MailCluster.Hosting;
+using MailCluster.Spool;
+using MailCluster.Testing.IO;
+using MailCluster.Testing.Spool;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Hosting;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace MailCluster.Delivery.Tests;
+
+/// <summary>
+/// The site grain in an in-process cluster of two silos: its state in a real spool shared as grain
+/// storage, its rules on a stepped clock of their own (the silos' runtime keeps the real one).
+/// </summary>
+public sealed class DomainGrainTests : IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+    private readonly TestMeterFactory _meters = new();
+    private ISpool? _spool;
+    private InProcessTestCluster? _cluster;
+
+    private InProcessTestCluster Cluster => _cluster!;
+
+    public async Task InitializeAsync()
+    {
+        _spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, _time);
+        var store = (ILocalStateStore)_spool;
+        var clock = new SiteClock(_time);
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.Services.AddSingleton(new ShapingRules(new ShapingOptions()));
+            silo.Services.AddSingleton(clock);
+            silo.Services.AddGrainStorage(GrainStorageNames.Default, (sp, _) => new LocalGrainStorage(store, sp.GetRequiredService<IGrainStorageSerializer>()));
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+        if (_spool is not null)
+        {
+            await _spool.DisposeAsync();
+        }
+        SqliteConnection.ClearAllPools();
+        _meters.Dispose();
+        _directory.Dispose();
+    }
+
+    private static SiteReport Report(string silo, int held, int wanted, Guid epoch = default) =>
+        new(silo, "dest.test", null, epoch, held, wanted, false, 0, 0, 0, false);
+
+    [Fact]
+    public async Task SuspensionIsStoredAndSurvivesTheGrainMovingToAnotherSilo()
+    {
+        var grain = Cluster.Client.GetGrain<IDomainGrain>("dest.test");
+        Assert.True(await grain.SuspendAsync("dest.test"));
+        var before = await grain.GetViewAsync();
+
+        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.Name == before.HostingSilo));
+        var after = await CallUntilAnsweredAsync(grain.GetViewAsync);
+
+        Assert.NotEqual(before.HostingSilo, after.HostingSilo);
+        Assert.NotEqual(before.Epoch, after.Epoch);
+        Assert.Equal(["dest.test"], after.SuspendedDomains);
+        Assert.True(await grain.ResumeAsync("dest.test"));
+        Assert.Empty((await grain.GetViewAsync()).SuspendedDomains);
+    }
+
+    [Fact]
+    public async Task AfterAMoveSilosKeepWhatTheyHoldAndNobodyGetsMoreUntilTheOldLeasesRanOut()
+    {
+        var grain = Cluster.Client.GetGrain<IDomainGrain>("dest.test");
+        var first = await grain.ExchangeAsync(Report("a", 0, 10));
+        Assert.Equal(10, first.Connections);
+        var hosting = (await grain.GetViewAsync()).HostingSilo;
+
+        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.Name == hosting));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var renewed = await CallUntilAnsweredAsync(() => grain.ExchangeAsync(Report("a", 10, 10, first.Epoch)));
+        Assert.Equal(10, renewed.Connections);
+        Assert.NotEqual(first.Epoch, renewed.Epoch);
+        Assert.Equal(0, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);
+
+        // a lets 5 go; b still gets nothing new while the earlier activation's leases may be out.
+        Assert.Equal(5, (await grain.ExchangeAsync(Report("a", 5, 5, renewed.Epoch))).Connections);
+        Assert.Equal(0, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);
+
+        // a keeps renewing its five; once the move is a lease period old, b gets the other five.
+        _time.Advance(SiteLedger.LeasePeriod - TimeSpan.FromSeconds(1));
+        Assert.Equal(5, (await grain.ExchangeAsync(Report("a", 5, 5, renewed.Epoch))).Connections);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(5, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);
+    }
+
+    /// <summary>Calls to a killed silo's grain fail until membership declares it dead; then the grain activates elsewhere.</summary>
+    private static async Task<T> CallUntilAnsweredAsync<T>(Func<Task<T>> call)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception exception) when (exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException && !deadline.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            }
+        }
+    }
+}
