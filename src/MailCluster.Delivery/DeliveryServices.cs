@@ -56,15 +56,16 @@ public static class DeliveryServices
         services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
         services.AddSingleton<IMxConnector, MxConnector>();
         services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<ShapingOptions>()));
-        services.AddSingleton<SiteThrottleRegistry>();
-        services.AddSingleton<SuspendedDomains>();
         services.AddSingleton(sp => new SiteClock(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISiteAuthority>(sp => new GrainSiteAuthority(
+            sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>()));
+        services.AddSingleton(sp => new SiteLimiterRegistry(
+            sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new DeliveryRuntime(
             sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<IMxConnector>(),
             sp.GetRequiredService<ShapingRules>(),
-            sp.GetRequiredService<SuspendedDomains>(),
-            sp.GetRequiredService<SiteThrottleRegistry>(),
+            sp.GetRequiredService<SiteLimiterRegistry>(),
             sp.GetRequiredService<AttemptRecorder>(),
             sp.GetRequiredService<DeliveryOptions>(),
             sp.GetRequiredService<DeliveryMetrics>(),
@@ -87,6 +88,8 @@ public static class DeliveryServices
             sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<DomainActorDirectory>(),
             sp.GetRequiredService<ShapingRules>(),
+            sp.GetRequiredService<IMxConnector>(),
+            sp.GetRequiredService<ISiteAuthority>(),
             sp.GetRequiredService<AttemptRecorder>(),
             sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>()));

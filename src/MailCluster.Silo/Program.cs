@@ -15,13 +15,14 @@ if (builder.Configuration["ShapingFile"] is { Length: > 0 } shapingFile)
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(Random.Shared);
 // Registration order is start order; the host stops them in reverse: delivery first (its outcomes
-// recorded and logged), then the spool's sampler, then the ingress (after Kestrel drained sessions).
+// recorded and logged), then the Orleans silo, the spool's sampler, then the ingress (after Kestrel drained sessions).
 builder.Services.AddIngress(builder.Configuration);
 builder.Services.AddSpool(builder.Configuration);
+// Every silo is an Orleans silo (section Cluster): alone on localhost by default, or one of many. It
+// starts before delivery, whose actors take their limits from the site grains, and stops after it.
+builder.AddCluster();
 builder.Services.AddDelivery(builder.Configuration);
 builder.Services.AddSiloHttp(builder.Configuration);
-// Every silo is an Orleans silo (section Cluster): alone on localhost by default, or one of many.
-builder.AddCluster();
 builder.WebHost.UseKestrel((context, kestrel) =>
 {
     kestrel.ListenSmtp(context.Configuration);

@@ -6,6 +6,7 @@ using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Client;
@@ -42,15 +43,28 @@ internal sealed class ActorHarness : IAsyncDisposable
         var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
-        var runtime = new DeliveryRuntime(Spool, Connector, rules, new SuspendedDomains(), new SiteThrottleRegistry(Time), Recorder, options, metrics, Time, NullLogger.Instance);
+        Sites = new LedgerSiteAuthority(rules, Time);
+        var runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance), Recorder, options, metrics, Time, NullLogger.Instance);
         Directory = new DomainActorDirectory(runtime);
-        Queue = new QueueOperations(Spool, Spool, Directory, rules, Recorder, Trigger, Time);
+        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time);
     }
 
     public AttemptRecorder Recorder { get; }
 
+    /// <summary>The site grains' rules, answered in process (one silo, no Orleans transport).</summary>
+    public LedgerSiteAuthority Sites { get; }
+
     /// <summary>What an operator can do, over this harness's spool and actors.</summary>
     public QueueOperations Queue { get; }
+
+    /// <summary>Moves the clock a second at a time, so that every periodic renewal happens at its own moment.</summary>
+    public void AdvanceBySeconds(int seconds)
+    {
+        for (var i = 0; i < seconds; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+    }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
@@ -189,5 +203,66 @@ internal sealed class ScriptedConnector : IMxConnector
             owner.Changed.Release();
             return ValueTask.CompletedTask;
         }
+    }
+}
+
+/// <summary>
+/// The site grains' rules for a single silo without an Orleans cluster: one <see cref="SiteLedger"/>
+/// per site, called directly, as the grain would call it (the grain itself is tested in
+/// <c>DomainGrainTests</c> on an in-process cluster).
+/// </summary>
+internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time) : ISiteAuthority
+{
+    private readonly Dictionary<string, SiteLedger> _ledgers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = new();
+
+    public string SiloName => "test-silo";
+
+    public int Exchanges { get; private set; }
+
+    public Task<SiteGrant> ExchangeAsync(string site, SiteReport report, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Exchanges++;
+            return Task.FromResult(Ledger(site).Exchange(report, rules.Resolve(report.Domain, report.PrimaryMx), time.GetUtcNow()));
+        }
+    }
+
+    public Task<bool> SuspendAsync(string site, string? domain)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Ledger(site).Suspend(domain));
+        }
+    }
+
+    public Task<bool> ResumeAsync(string site, string? domain)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Ledger(site).Resume(domain));
+        }
+    }
+
+    public Task<SiteView> ViewAsync(string site)
+    {
+        lock (_lock)
+        {
+            var ledger = Ledger(site);
+            var now = time.GetUtcNow();
+            return Task.FromResult(new SiteView(SiloName, ledger.Epoch, ledger.ConnectionsLeased(now), ledger.ConnectionsHeld(now), ledger.State.Cap,
+                now < ledger.State.PausedUntil ? ledger.State.PausedUntil - now : TimeSpan.Zero, ledger.State.SiteSuspended, [.. ledger.State.SuspendedDomains]));
+        }
+    }
+
+    private SiteLedger Ledger(string site)
+    {
+        if (!_ledgers.TryGetValue(site, out var ledger))
+        {
+            ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), time.GetUtcNow());
+            _ledgers[site] = ledger;
+        }
+        return ledger;
     }
 }

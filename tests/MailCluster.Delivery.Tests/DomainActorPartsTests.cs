@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace MailCluster.Delivery.Tests;
 
-/// <summary>The parts a domain actor is made of, each on its own: the ready window, the worker pool, adaptive concurrency, the wake timer and transaction batching.</summary>
+/// <summary>The parts a domain actor is made of, each on its own: the ready window, the worker pool, the wake timer and transaction batching.</summary>
 public sealed class DomainActorPartsTests
 {
     private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
@@ -126,57 +126,6 @@ public sealed class DomainActorPartsTests
     }
 
     [Fact]
-    public void BackoffHalvesTheCapPausesAndRecoversOneStepPerRunOfCleanTransactions()
-    {
-        var concurrency = new AdaptiveConcurrency();
-        concurrency.Limit(8, s_now);
-        Assert.Equal(8, concurrency.Cap);
-
-        concurrency.BackOff(s_now, TimeSpan.FromMinutes(2));
-        Assert.Equal(4, concurrency.Cap);
-        Assert.True(concurrency.IsPaused(s_now.AddSeconds(119)));
-        Assert.False(concurrency.IsPaused(s_now.AddMinutes(2)));
-
-        for (var i = 0; i < AdaptiveConcurrency.RecoveryStep - 1; i++)
-        {
-            concurrency.Clean();
-        }
-        Assert.Equal(4, concurrency.Cap);
-        concurrency.Clean();
-        Assert.Equal(5, concurrency.Cap);
-        for (var i = 0; i < 10 * AdaptiveConcurrency.RecoveryStep; i++)
-        {
-            concurrency.Clean();
-        }
-        Assert.Equal(8, concurrency.Cap);
-    }
-
-    [Fact]
-    public void BackoffNeverGoesBelowOneConnection()
-    {
-        var concurrency = new AdaptiveConcurrency();
-        concurrency.Limit(2, s_now);
-        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
-        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
-        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
-        Assert.Equal(1, concurrency.Cap);
-    }
-
-    [Fact]
-    public void ANewLimitDuringBackoffKeepsTheReducedCapWithinIt()
-    {
-        var concurrency = new AdaptiveConcurrency();
-        concurrency.Limit(10, s_now);
-        concurrency.BackOff(s_now, TimeSpan.FromMinutes(1));
-        concurrency.Limit(20, s_now);
-        Assert.Equal(5, concurrency.Cap);
-        concurrency.Limit(3, s_now);
-        Assert.Equal(3, concurrency.Cap);
-        concurrency.Limit(20, s_now.AddMinutes(1));
-        Assert.Equal(20, concurrency.Cap);
-    }
-
-    [Fact]
     public void TheWakeTimerKeepsTheEarliestMomentAndIsSetAfreshOnceFired()
     {
         var time = new FakeTimeProvider(s_now);
@@ -208,18 +157,5 @@ public sealed class DomainActorPartsTests
         timer.At(time.GetUtcNow().AddSeconds(3), time.GetUtcNow());
         time.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(2, fired);
-    }
-
-    [Fact]
-    public void SuspensionIsOneRecordIgnoringCase()
-    {
-        var suspended = new SuspendedDomains();
-        Assert.True(suspended.Add("Dest.Test"));
-        Assert.False(suspended.Add("dest.test"));
-        Assert.True(suspended.Contains("DEST.test"));
-        Assert.Equal(["Dest.Test"], suspended.All);
-        Assert.True(suspended.Remove("dest.TEST"));
-        Assert.False(suspended.Remove("dest.test"));
-        Assert.Empty(suspended.All);
     }
 }

@@ -48,11 +48,12 @@ public sealed class DomainActorTests
         await harness.WaitForAsync(c => c.Messages == 2);
         Assert.Equal(2, harness.Connector.Sends);
 
-        // One token every 30 s of the fake clock, one message per token.
-        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        // One token every 30 s of the fake clock, one message per token. The clock moves a second at a
+        // time, so the site's share is renewed every period as it would be.
+        harness.AdvanceBySeconds(30);
         await harness.WaitForAsync(c => c.Messages == 1);
         Assert.Equal(3, harness.Connector.Sends);
-        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        harness.AdvanceBySeconds(30);
         await harness.WaitForAsync(c => c.Messages == 0);
         Assert.Equal(4, harness.Connector.Sends);
     }
@@ -91,7 +92,7 @@ public sealed class DomainActorTests
     {
         await using var harness = new ActorHarness(Shaping(_ => { }));
         harness.Connector.OpenAll();
-        harness.Directory.Suspend("dest.test");
+        await harness.Queue.SuspendAsync("dest.test", CancellationToken.None);
         await harness.EnqueueAsync("a@dest.test");
         harness.Directory.Wake("dest.test");
         harness.Directory.Wake("dest.test");
@@ -102,10 +103,10 @@ public sealed class DomainActorTests
         Assert.Equal((false, 0, 0, 0), (held.ClaimPending, held.ReadyRecipients, held.JobsInFlight, held.Connections));
         Assert.Equal((0, 0), (harness.Connector.Connects, harness.Connector.Sends));
         Assert.Equal(new Spool.SpoolCounts(1, 1, 0), await harness.Spool.CountAsync(CancellationToken.None));
-        Assert.True(harness.Directory.IsSuspended("dest.test"));
+        Assert.True(held.Suspended);
 
-        harness.Directory.Resume("dest.test");
-        Assert.False(harness.Directory.IsSuspended("dest.test"));
+        await harness.Queue.ResumeAsync("dest.test", CancellationToken.None);
+        Assert.False((await harness.Queue.DomainAsync("dest.test", CancellationToken.None))!.Suspended);
         harness.Directory.Wake("dest.test");
         await harness.WaitForAsync(c => c.Messages == 0);
         Assert.Equal(1, harness.Connector.Sends);
@@ -122,7 +123,7 @@ public sealed class DomainActorTests
         harness.Directory.Wake("dest.test");
         Assert.True(await harness.Connector.SendStarted.WaitAsync(s_wait));
 
-        harness.Directory.Suspend("dest.test");
+        await harness.Queue.SuspendAsync("dest.test", CancellationToken.None);
         var actor = Assert.Single(harness.Directory.Active);
         var held = await actor.InspectAsync();
         // The one transaction under way finishes; the other four went back to the queue.

@@ -53,13 +53,13 @@ public sealed class QueueOperationsTests
     {
         await using var harness = new ActorHarness(s_shaping);
 
-        harness.Queue.Suspend("quiet.test");
+        Assert.True(await harness.Queue.SuspendAsync("quiet.test", CancellationToken.None));
 
         var quiet = await harness.Queue.DomainAsync("quiet.test", CancellationToken.None);
         Assert.NotNull(quiet);
         Assert.True(quiet.Suspended);
         Assert.Null(await harness.Queue.DomainAsync("unknown.test", CancellationToken.None));
-        harness.Queue.Resume("quiet.test");
+        Assert.True(await harness.Queue.ResumeAsync("quiet.test", CancellationToken.None));
         Assert.False((await harness.Queue.DomainAsync("quiet.test", CancellationToken.None))?.Suspended ?? false);
     }
 }

@@ -1,4 +1,9 @@
+using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
+using MailCluster.Testing.IO;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MailCluster.Delivery.Tests;
 
@@ -50,17 +55,27 @@ public sealed class ShapingRulesTests
     }
 
     [Fact]
-    public void SharedSiteHasOneSetOfConnectionSlots()
+    public void DomainsOfOneSiteShareOneLimiterAndItsConnectionSlots()
     {
-        var registry = new SiteThrottleRegistry(TimeProvider.System);
-        var a = registry.For("contoso.test", s_rules.Resolve("contoso.test", "x.outlook.com"));
-        var b = registry.For("fabrikam.test", s_rules.Resolve("fabrikam.test", "y.outlook.com"));
+        var time = new FakeTimeProvider();
+        var authority = new LedgerSiteAuthority(s_rules, time);
+        using var meters = new TestMeterFactory();
+        var registry = new SiteLimiterRegistry(authority, time, new DeliveryMetrics(meters, new DomainLabel(10)), NullLoggerFactory.Instance);
+        var contoso = s_rules.Resolve("contoso.test", "x.outlook.com");
+        var a = registry.Join(contoso.SiteKey, "contoso.test", "x.outlook.com", () => { });
+        var b = registry.Join(s_rules.Resolve("fabrikam.test", "y.outlook.com").SiteKey, "fabrikam.test", "y.outlook.com", () => { });
         Assert.Same(a, b);
-        var leases = Enumerable.Range(0, 5).Select(_ => a.TryAcquireConnection(out var lease) ? lease : throw new InvalidOperationException()).ToList();
-        Assert.False(b.TryAcquireConnection(out _));
+        a.Want("contoso.test", 5, messages: true);
+        b.Want("fabrikam.test", 5, messages: true);
+        time.Advance(TimeSpan.FromSeconds(1));
+        b.Want("fabrikam.test", 6, messages: true);
+
+        var now = time.GetUtcNow();
+        var leases = Enumerable.Range(0, contoso.MaxConnections).Select(i => a.TryAcquireConnection(now, out var lease, out _) ? lease : throw new InvalidOperationException()).ToList();
+        Assert.False(b.TryAcquireConnection(now, out _, out _));
         leases[0].Dispose();
-        Assert.True(b.TryAcquireConnection(out _));
-        Assert.NotSame(registry.For("small.test", s_rules.Resolve("small.test", null)), registry.For("small.test", s_rules.Resolve("small.test", null)));
+        Assert.True(b.TryAcquireConnection(now, out _, out _));
+        Assert.NotSame(a, registry.Join(s_rules.Resolve("small.test", null).SiteKey, "small.test", null, () => { }));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
@@ -94,12 +93,29 @@ public sealed class SiteLedgerTests
 
         var after = s_start.AddMinutes(2).AddSeconds(1);
         Assert.Equal(4, ledger.Exchange(Report("a", 0, 8), limits, after).Connections);
-        ledger.Exchange(Report("a", 4, 8, clean: AdaptiveConcurrency.RecoveryStep - 1), limits, after.AddSeconds(1));
+        ledger.Exchange(Report("a", 4, 8, clean: SiteLedger.RecoveryStep - 1), limits, after.AddSeconds(1));
         Assert.Equal(4, state.Cap);
         Assert.Equal(5, ledger.Exchange(Report("a", 4, 8, clean: 1), limits, after.AddSeconds(2)).Connections);
-        ledger.Exchange(Report("a", 5, 8, clean: 3 * AdaptiveConcurrency.RecoveryStep), limits, after.AddSeconds(3));
+        ledger.Exchange(Report("a", 5, 8, clean: 3 * SiteLedger.RecoveryStep), limits, after.AddSeconds(3));
         Assert.Null(state.Cap);
         Assert.Equal(8, ledger.Exchange(Report("a", 8, 8), limits, after.AddSeconds(4)).Connections);
+    }
+
+    [Fact]
+    public void BackoffNeverLeavesLessThanOneConnectionAndANewLimitBoundsTheReducedCap()
+    {
+        var state = new SiteState();
+        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var now = s_start;
+        for (var i = 0; i < 4; i++)
+        {
+            ledger.Exchange(Report("a", 0, 2, slowedDown: true), Limits(connections: 2, backoff: TimeSpan.FromSeconds(1)), now);
+            now = now.AddSeconds(1);
+        }
+        Assert.Equal(1, state.Cap);
+        Assert.Equal(1, ledger.Exchange(Report("a", 0, 10), Limits(connections: 10), now).Connections);
+        state.Cap = 7;
+        Assert.Equal(3, ledger.Exchange(Report("a", 0, 10), Limits(connections: 3), now.AddSeconds(1)).Connections);
     }
 
     [Fact]

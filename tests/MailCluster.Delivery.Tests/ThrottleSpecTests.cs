@@ -1,3 +1,4 @@
+using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Shaping;
 using Microsoft.Extensions.Time.Testing;
 
@@ -37,33 +38,44 @@ public sealed class ThrottleSpecTests
     public void RoundTripsThroughText() => Assert.Equal("100/min,burst=20", ThrottleSpec.Parse("100/min,burst=20").ToString());
 
     [Fact]
-    public void BucketNeverGrantsMoreThanTheRateAllows()
+    public void AShareSpendsItsTokensThenAccruesAtItsRateUpToItsBurstUntilItEnds()
     {
-        var time = new FakeTimeProvider();
-        var bucket = new TokenBucket(ThrottleSpec.Parse("60/min,burst=5"), time);
+        var start = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var bucket = new RateShareBucket(new RateShare(PerSecond: 1, Burst: 5, Tokens: 5), start, start.AddMinutes(10));
         var granted = 0;
-        // Ten simulated minutes in 100 ms steps, taking whatever is offered.
-        for (var step = 0; step < 6000; step++)
+        // Twelve simulated minutes in 100 ms steps, taking whatever is offered: the share ends after ten.
+        for (var now = start; now < start.AddMinutes(12); now = now.AddMilliseconds(100))
         {
-            while (bucket.TryTake(out _))
+            while (bucket.TryTake(now, out _))
             {
                 granted++;
             }
-            time.Advance(TimeSpan.FromMilliseconds(100));
         }
         Assert.InRange(granted, 600, 605);
     }
 
     [Fact]
-    public void EmptyBucketSaysHowLongToWait()
+    public void AnEmptyShareSaysHowLongToWaitAndNothingPastItsEnd()
     {
-        var time = new FakeTimeProvider();
-        var bucket = new TokenBucket(ThrottleSpec.Parse("2/min"), time);
-        Assert.True(bucket.TryTake(out _));
-        Assert.True(bucket.TryTake(out _));
-        Assert.False(bucket.TryTake(out var wait));
-        Assert.Equal(30, wait.TotalSeconds, precision: 3);
-        time.Advance(wait);
-        Assert.True(bucket.TryTake(out _));
+        var start = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var bucket = new RateShareBucket(new RateShare(PerSecond: 1.0 / 30, Burst: 2, Tokens: 2), start, start.AddSeconds(45));
+        Assert.True(bucket.TryTake(start, out _));
+        Assert.True(bucket.TryTake(start, out _));
+        Assert.False(bucket.TryTake(start, out var wait));
+        Assert.Equal(30, wait!.Value.TotalSeconds, precision: 3);
+        Assert.True(bucket.TryTake(start + wait.Value, out _));
+        Assert.False(bucket.TryTake(start.AddSeconds(31), out wait));
+        Assert.Null(wait);
+        Assert.Equal(0, bucket.GiveBack(start.AddSeconds(50)));
+    }
+
+    [Fact]
+    public void WhatIsLeftIsGivenBackOnce()
+    {
+        var start = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var bucket = new RateShareBucket(new RateShare(PerSecond: 2, Burst: 4, Tokens: 1), start, start.AddSeconds(5));
+        Assert.Equal(3, bucket.GiveBack(start.AddSeconds(1)), precision: 6);
+        Assert.Equal(0, bucket.GiveBack(start.AddSeconds(1)));
+        Assert.False(bucket.TryTake(start.AddSeconds(1), out _));
     }
 }

@@ -1,6 +1,7 @@
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
 using MailCluster.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -11,8 +12,7 @@ internal sealed record DeliveryRuntime(
     IDeliveryQueue Spool,
     IMxConnector Connector,
     ShapingRules Shaping,
-    SuspendedDomains Suspensions,
-    SiteThrottleRegistry Sites,
+    SiteLimiterRegistry Sites,
     AttemptRecorder Recorder,
     DeliveryOptions Options,
     DeliveryMetrics Metrics,

@@ -9,39 +9,61 @@ internal sealed partial class DomainActor
 {
     private void Pump()
     {
-        if (_shaping is null)
+        if (_shaping is null || _limiter is null)
         {
             return;
         }
         var now = _runtime.Time.GetUtcNow();
-        if (_runtime.Suspensions.Contains(Domain))
+        var pausedUntil = _limiter.PausedUntil();
+        switch (_limiter.IsSuspended(Domain))
         {
-            ReleaseReady();
+            case true:
+                ReleaseReady();
+                _workers.CloseIdle();
+                break;
+            case null:
+                // No grant yet: nothing is allowed, and the limiter wakes the actor when one comes.
+                break;
+            case false when now < pausedUntil:
+                _workers.CloseIdle();
+                _timer.At(pausedUntil, now);
+                break;
+            case false:
+                ShedAboveGrant(now);
+                HandOutJobs(now);
+                OpenConnections(now);
+                Refill(now);
+                CloseLingeringWorkers(now);
+                break;
+        }
+        _limiter.Want(Domain, WantedConnections(), messages: _ready.Jobs > 0);
+        CheckIdle(now, pausedUntil);
+    }
+
+    /// <summary>Connections this domain could use now: those open, and one for each job no open or opening connection will take.</summary>
+    private int WantedConnections() =>
+        Math.Min(_shaping!.MaxConnections, _workers.Open + Math.Max(0, _ready.Jobs - _workers.Idle - _workers.Connecting));
+
+    /// <summary>The grant shrank (another silo's fair share, a backoff) or lapsed: idle connections above it say QUIT.</summary>
+    private void ShedAboveGrant(DateTimeOffset now)
+    {
+        if (_limiter!.OverGrant(now))
+        {
             _workers.CloseIdle();
         }
-        else if (_concurrency.IsPaused(now))
-        {
-            _workers.CloseIdle();
-            _timer.At(_concurrency.PausedUntil, now);
-        }
-        else
-        {
-            HandOutJobs(now);
-            OpenConnections(now);
-            Refill(now);
-            CloseLingeringWorkers(now);
-        }
-        CheckIdle(now);
     }
 
     private void HandOutJobs(DateTimeOffset now)
     {
         while (_workers.Idle > 0 && _ready.Jobs > 0)
         {
-            if (_throttle!.Messages is { } rate && !rate.TryTake(out var wait))
+            if (!_limiter!.TryTakeMessage(now, out var wait))
             {
                 _runtime.Metrics.ThrottleWait(Domain);
-                _timer.At(now + wait, now);
+                if (wait is { } w)
+                {
+                    _timer.At(now + w, now);
+                }
                 return;
             }
             _ready.TryTake(out var job);
@@ -53,21 +75,19 @@ internal sealed partial class DomainActor
 
     private void OpenConnections(DateTimeOffset now)
     {
-        // Only for work that no open or opening connection will take.
-        while (_ready.Jobs > _workers.Idle + _workers.Connecting && _workers.Open < _concurrency.Cap)
+        // Only for work that no open or opening connection will take, and never above the domain's own limit.
+        while (_ready.Jobs > _workers.Idle + _workers.Connecting && _workers.Open < _shaping!.MaxConnections)
         {
-            if (_throttle!.NewConnections is { } rate && !rate.TryTake(out var wait))
+            if (!_limiter!.TryAcquireConnection(now, out var lease, out var retryIn))
             {
-                _runtime.Metrics.ThrottleWait(Domain);
-                _timer.At(now + wait, now);
+                if (retryIn is { } r)
+                {
+                    _runtime.Metrics.ThrottleWait(Domain);
+                    _timer.At(now + r, now);
+                }
                 return;
             }
-            if (!_throttle.TryAcquireConnection(out var lease))
-            {
-                _timer.At(now + SiteSlotRecheck, now);
-                return;
-            }
-            var worker = new ConnectionWorker(this, _runtime, _shaping!, lease);
+            var worker = new ConnectionWorker(this, _runtime, _shaping, lease);
             _workers.Started(Task.Run(() => worker.RunAsync(_stopping.Token)));
         }
     }
@@ -107,7 +127,7 @@ internal sealed partial class DomainActor
         }
         else if (result.Outcomes.All(o => o.Verdict == DeliveryVerdict.Delivered))
         {
-            _concurrency.Clean();
+            _limiter?.Clean();
         }
     }
 
@@ -133,9 +153,9 @@ internal sealed partial class DomainActor
 
     private void BackOff(string reason)
     {
-        _concurrency.BackOff(_runtime.Time.GetUtcNow(), _shaping!.BackoffPeriod);
+        _limiter?.SlowedDown(_runtime.Time.GetUtcNow(), _shaping!.BackoffPeriod);
         _runtime.Metrics.BackedOff(Domain);
-        Log.BackingOff(_runtime.Logger, Domain, _shaping.BackoffPeriod, _concurrency.Cap, reason);
+        Log.BackingOff(_runtime.Logger, Domain, _shaping!.BackoffPeriod, reason);
     }
 
     private void ReleaseReady()
@@ -165,10 +185,11 @@ internal sealed partial class DomainActor
         }
     }
 
-    private void CheckIdle(DateTimeOffset now)
+    private void CheckIdle(DateTimeOffset now, DateTimeOffset pausedUntil)
     {
-        // A domain in backoff stays active: a fresh actor would forget the pause and the reduced cap.
-        var busy = _workers.Open > 0 || _ready.Jobs > 0 || _ready.ClaimPending || _jobsInFlight > 0 || _concurrency.IsPaused(now);
+        // A domain in backoff stays active; so does one still waiting for its first grant.
+        var busy = _workers.Open > 0 || _ready.Jobs > 0 || _ready.ClaimPending || _jobsInFlight > 0 || now < pausedUntil
+            || _limiter?.IsSuspended(Domain) is null;
         if (busy)
         {
             _idleSince = DateTimeOffset.MaxValue;
@@ -182,6 +203,7 @@ internal sealed partial class DomainActor
         if (now >= deadline)
         {
             _stopped = true;
+            LeaveSite();
             _deactivate(this);
             _mailbox.Writer.TryComplete();
         }

@@ -1,13 +1,15 @@
 using System.Threading.Channels;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
 using MailCluster.Spool;
 
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// The one owner of a destination domain's delivery in this silo. Its parts — the ready window,
-/// the worker pool, adaptive concurrency and the wake timer — are touched only by its loop, one
+/// The one owner of a destination domain's delivery in this silo. It takes its limits (connections,
+/// rates, backoff, suspension) from its site's <see cref="SiteLimiter"/>, which holds the grant of
+/// the site's grain. Its parts — the ready window, the worker pool and the wake timer — are touched only by its loop, one
 /// command at a time, so they need no locks; connection workers and background lookups talk to it
 /// through the bounded mailbox, and other threads read the <see cref="Snapshot"/> it publishes.
 /// </summary>
@@ -16,21 +18,17 @@ internal sealed partial class DomainActor
 {
     private const int MailboxCapacity = 1024;
 
-    /// <summary>When an MX-suffix site's slots are all held by other domains' actors, look again after this.</summary>
-    private static readonly TimeSpan SiteSlotRecheck = TimeSpan.FromMilliseconds(250);
-
     private readonly DeliveryRuntime _runtime;
     private readonly Action<DomainActor> _deactivate;
     private readonly Channel<DomainCommand> _mailbox;
     private readonly ReadyWindow _ready;
     private readonly WorkerPool _workers = new();
-    private readonly AdaptiveConcurrency _concurrency = new();
     private readonly WakeTimer _timer;
     private readonly CancellationTokenSource _stopping = new();
     // Shaping lookups and spool claims in progress: the loop awaits them before it completes.
     private readonly List<Task> _background = [];
     private DomainShaping? _shaping;
-    private SiteThrottle? _throttle;
+    private SiteLimiter? _limiter;
     private int _jobsInFlight;
     private bool _stopped;
     private DateTimeOffset _idleSince = DateTimeOffset.MaxValue;
@@ -46,7 +44,7 @@ internal sealed partial class DomainActor
         _ready = new ReadyWindow(runtime.Options.ReadyWindow);
         _timer = new WakeTimer(runtime.Time, () => TryPost(new DomainCommand.Tick()));
         _mailbox = Channel.CreateBounded<DomainCommand>(new BoundedChannelOptions(MailboxCapacity) { SingleReader = true });
-        _snapshot = new DomainSnapshot(domain, 0, 0, 0, 0, 0, false, DateTimeOffset.MinValue);
+        _snapshot = new DomainSnapshot(domain, 0, 0, 0, 0, 0, false, DateTimeOffset.MinValue, false);
     }
 
     public string Domain { get; }
@@ -98,8 +96,10 @@ internal sealed partial class DomainActor
                     {
                         Guarded(Pump);
                     }
+                    var now = _runtime.Time.GetUtcNow();
                     Volatile.Write(ref _snapshot, new DomainSnapshot(
-                        Domain, _workers.Open, _workers.Idle, _concurrency.Cap, _ready.Recipients, _jobsInFlight, _ready.ClaimPending, _concurrency.PausedUntil));
+                        Domain, _workers.Open, _workers.Idle, _limiter?.Granted(now) ?? 0, _ready.Recipients, _jobsInFlight, _ready.ClaimPending,
+                        _limiter?.PausedUntil() ?? DateTimeOffset.MinValue, _limiter?.IsSuspended(Domain) ?? false));
                 }
                 finally
                 {
@@ -155,20 +155,26 @@ internal sealed partial class DomainActor
         switch (command)
         {
             case DomainCommand.ShapingResolved resolved:
-                // Workers already open keep their old throttle's slot until they close.
+                // Workers already open keep their old site's slot until they close.
                 _shaping = resolved.Shaping;
-                _throttle = _runtime.Sites.For(Domain, resolved.Shaping);
-                _concurrency.Limit(resolved.Shaping.MaxConnections, _runtime.Time.GetUtcNow());
+                if (_limiter is not null)
+                {
+                    _runtime.Sites.Leave(_limiter, Domain);
+                }
+                _limiter = _runtime.Sites.Join(resolved.Shaping.SiteKey, Domain, resolved.PrimaryMx, () => TryPost(new DomainCommand.Tick()));
                 break;
             case DomainCommand.Reshape:
                 StartShaping();
                 break;
             case DomainCommand.RecipientsDue:
                 _ready.SpoolHasMore();
-                if (_runtime.Suspensions.Contains(Domain))
+                if (_limiter?.IsSuspended(Domain) == true)
                 {
                     _runtime.Metrics.SuspendedHold(Domain);
                 }
+                break;
+            case DomainCommand.SuspensionChanged:
+                _limiter?.Refresh();
                 break;
             case DomainCommand.Tick:
                 _timer.Fired();
@@ -208,7 +214,7 @@ internal sealed partial class DomainActor
             Track(ResolveShapingAsync());
             return;
         }
-        Handle(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, primaryMx: null)));
+        Handle(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, primaryMx: null), PrimaryMx: null));
     }
 
     private async Task ResolveShapingAsync()
@@ -223,7 +229,7 @@ internal sealed partial class DomainActor
             // Without the MX name the domain still gets its exact, wildcard or default limits.
             Log.ActorFault(_runtime.Logger, Domain, exception);
         }
-        await PostAsync(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx)));
+        await PostAsync(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx), mx));
     }
 
     private void Track(Task task)
@@ -238,6 +244,16 @@ internal sealed partial class DomainActor
         _stopping.Cancel();
         ReleaseReady();
         _workers.CloseIdle();
+        LeaveSite();
         _mailbox.Writer.TryComplete();
+    }
+
+    private void LeaveSite()
+    {
+        if (_limiter is not null)
+        {
+            _runtime.Sites.Leave(_limiter, Domain);
+            _limiter = null;
+        }
     }
 }

@@ -4,8 +4,8 @@ namespace MailCluster.Delivery.Actors;
 
 /// <summary>
 /// Finds or activates the one actor of a domain, starts it and, at shutdown, stops it and awaits
-/// it; an idle actor removes itself. Suspension is recorded in <see cref="SuspendedDomains"/>,
-/// which every actor reads, so an actor activated later for a suspended domain holds its mail.
+/// it; an idle actor removes itself. Suspension lives in the site's grain, which every actor
+/// hears from with its grant, so an actor activated later for a suspended domain holds its mail.
 /// </summary>
 internal sealed class DomainActorDirectory
 {
@@ -22,35 +22,15 @@ internal sealed class DomainActorDirectory
 
     public IEnumerable<DomainActor> Active => _actors.Values.Where(a => a.IsValueCreated).Select(a => a.Value);
 
-    public bool IsSuspended(string domain) => _runtime.Suspensions.Contains(domain);
-
-    public IReadOnlyCollection<string> Suspended => _runtime.Suspensions.All;
-
     /// <summary>Tells the domain's actor (activating it if needed) that the spool has due recipients.</summary>
     public void Wake(string domain) => Send(domain, new DomainCommand.RecipientsDue());
 
-    public void Suspend(string domain)
-    {
-        if (_runtime.Suspensions.Add(domain))
-        {
-            Log.Suspended(_runtime.Logger, domain);
-        }
-        Tell(domain, new DomainCommand.SuspensionChanged(Suspended: true));
-    }
-
-    public void Resume(string domain)
-    {
-        if (_runtime.Suspensions.Remove(domain))
-        {
-            Log.Resumed(_runtime.Logger, domain);
-        }
-        Tell(domain, new DomainCommand.SuspensionChanged(Suspended: false));
-    }
+    /// <summary>Tells the domain's actor, if it is active, that an operator changed its suspension at the grain.</summary>
+    public void SuspensionChanged(string domain) => Tell(domain, new DomainCommand.SuspensionChanged());
 
     /// <summary>After a shaping reload: every active actor resolves its limits again.</summary>
     public void Reshape()
     {
-        _runtime.Sites.Clear();
         foreach (var actor in Active)
         {
             actor.TryPost(new DomainCommand.Reshape());
@@ -75,6 +55,7 @@ internal sealed class DomainActorDirectory
         {
             // Outcomes handed in so far are written before the spool closes, whatever happened above.
             await _runtime.Recorder.DrainAsync();
+            await _runtime.Sites.DisposeAsync();
         }
     }
 

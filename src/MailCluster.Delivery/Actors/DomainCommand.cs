@@ -10,7 +10,7 @@ internal abstract record DomainCommand
     /// <summary>The spool has due recipients for the domain (from the scheduler or the actor itself).</summary>
     public sealed record RecipientsDue : DomainCommand;
 
-    public sealed record ShapingResolved(DomainShaping Shaping) : DomainCommand;
+    public sealed record ShapingResolved(DomainShaping Shaping, string? PrimaryMx) : DomainCommand;
 
     /// <summary>The shaping configuration was reloaded: resolve this domain's limits again.</summary>
     public sealed record Reshape : DomainCommand;
@@ -30,11 +30,11 @@ internal abstract record DomainCommand
     /// <summary>A worker ended (its socket closed, its site slot returned).</summary>
     public sealed record WorkerExited : DomainCommand;
 
-    /// <summary>A timer the actor set has fired (throttle wait, backoff end, idle check).</summary>
+    /// <summary>A timer the actor set has fired (throttle wait, backoff end, idle check), or its site's grant arrived.</summary>
     public sealed record Tick : DomainCommand;
 
-    /// <summary>An operator suspended or resumed the domain; the record is <see cref="SuspendedDomains"/>.</summary>
-    public sealed record SuspensionChanged(bool Suspended) : DomainCommand;
+    /// <summary>An operator suspended or resumed the domain at its site's grain: ask the grain again now.</summary>
+    public sealed record SuspensionChanged : DomainCommand;
 
     /// <summary>Replies with the actor's state once every command before it has been handled.</summary>
     public sealed record Inspect(TaskCompletionSource<DomainSnapshot> Reply) : DomainCommand;

@@ -12,7 +12,8 @@ internal sealed record DomainSnapshot(
     int ReadyRecipients,
     int JobsInFlight,
     bool ClaimPending,
-    DateTimeOffset PausedUntil)
+    DateTimeOffset PausedUntil,
+    bool Suspended)
 {
     public bool IsBackingOff(DateTimeOffset now) => now < PausedUntil;
 }

@@ -1,6 +1,7 @@
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
 using MailCluster.Spool;
 using Microsoft.Extensions.Configuration;
 
@@ -19,43 +20,61 @@ public sealed class QueueOperations
     private readonly IDeliveryQueue _queue;
     private readonly DomainActorDirectory _directory;
     private readonly ShapingRules _shaping;
+    private readonly IMxConnector _connector;
+    private readonly ISiteAuthority _sites;
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
 
-    internal QueueOperations(ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
+    internal QueueOperations(ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
     {
         _operations = operations;
         _queue = queue;
         _directory = directory;
         _shaping = shaping;
+        _connector = connector;
+        _sites = sites;
         _recorder = recorder;
         _trigger = trigger;
         _time = time;
     }
 
+    /// <summary>
+    /// Every domain with mail queued on this silo, and every domain active here: this silo's queue,
+    /// with connections, backoff and suspension as the domain's site grain sees them cluster-wide.
+    /// </summary>
     public async Task<IReadOnlyList<DomainStatus>> DomainsAsync(CancellationToken cancellationToken)
     {
-        var summaries = await _operations.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken);
-        var actors = _directory.Active.Select(a => a.Snapshot).ToDictionary(a => a.Domain, StringComparer.OrdinalIgnoreCase);
-        var statuses = summaries.Select(s => Status(s.Domain, s, actors.GetValueOrDefault(s.Domain))).ToList();
-        // Active or suspended domains with nothing queued are shown too: an operator suspended them for a reason.
-        var queued = summaries.Select(s => s.Domain).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        statuses.AddRange(actors.Keys.Union(_directory.Suspended, StringComparer.OrdinalIgnoreCase).Where(d => !queued.Contains(d))
-            .Select(d => Status(d, null, actors.GetValueOrDefault(d))));
-        return statuses;
+        var summaries = (await _operations.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken)).ToDictionary(s => s.Domain, StringComparer.OrdinalIgnoreCase);
+        var domains = summaries.Keys.Union(_directory.Active.Select(a => a.Domain), StringComparer.OrdinalIgnoreCase).ToList();
+        return await Task.WhenAll(domains.Select(d => StatusAsync(d, summaries.GetValueOrDefault(d), cancellationToken)));
     }
 
-    /// <summary>One domain's status, or null when it has nothing queued, no actor and no suspension.</summary>
-    public async Task<DomainStatus?> DomainAsync(string domain, CancellationToken cancellationToken) =>
-        (await DomainsAsync(cancellationToken)).FirstOrDefault(s => s.Domain.Equals(domain, StringComparison.OrdinalIgnoreCase));
-
-    public void Suspend(string domain) => _directory.Suspend(domain);
-
-    public void Resume(string domain)
+    /// <summary>One domain's status, or null when it has nothing queued here and its site knows nothing of it.</summary>
+    public async Task<DomainStatus?> DomainAsync(string domain, CancellationToken cancellationToken)
     {
-        _directory.Resume(domain);
+        if ((await DomainsAsync(cancellationToken)).FirstOrDefault(s => s.Domain.Equals(domain, StringComparison.OrdinalIgnoreCase)) is { } listed)
+        {
+            return listed;
+        }
+        var status = await StatusAsync(domain, null, cancellationToken);
+        return status.Suspended || status.Connections > 0 || status.BackingOff ? status : null;
+    }
+
+    /// <summary>Suspends the domain at its site's grain: every silo holds its mail within one exchange period. False when it already was.</summary>
+    public async Task<bool> SuspendAsync(string domain, CancellationToken cancellationToken)
+    {
+        var changed = await _sites.SuspendAsync(await SiteOfAsync(domain, cancellationToken), domain.ToLowerInvariant());
+        _directory.SuspensionChanged(domain);
+        return changed;
+    }
+
+    public async Task<bool> ResumeAsync(string domain, CancellationToken cancellationToken)
+    {
+        var changed = await _sites.ResumeAsync(await SiteOfAsync(domain, cancellationToken), domain.ToLowerInvariant());
+        _directory.SuspensionChanged(domain);
         _trigger.Notify();
+        return changed;
     }
 
     /// <summary>
@@ -104,13 +123,21 @@ public sealed class QueueOperations
         return claimed.Count;
     }
 
-    private DomainStatus Status(string domain, DomainQueueSummary? summary, DomainSnapshot? actor) => new(
-        domain,
-        summary?.Due ?? 0,
-        summary?.Deferred ?? 0,
-        summary?.InFlight ?? 0,
-        summary?.OldestArrival,
-        actor?.Connections ?? 0,
-        actor?.IsBackingOff(_time.GetUtcNow()) ?? false,
-        _directory.IsSuspended(domain));
+    private async Task<DomainStatus> StatusAsync(string domain, DomainQueueSummary? summary, CancellationToken cancellationToken)
+    {
+        var site = await _sites.ViewAsync(await SiteOfAsync(domain, cancellationToken));
+        return new DomainStatus(
+            domain,
+            summary?.Due ?? 0,
+            summary?.Deferred ?? 0,
+            summary?.InFlight ?? 0,
+            summary?.OldestArrival,
+            site.ConnectionsHeld,
+            site.PausedFor > TimeSpan.Zero,
+            site.SiteSuspended || site.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The domain's shaping site: the domain itself, or the MX-suffix rule its primary MX falls under.</summary>
+    private async Task<string> SiteOfAsync(string domain, CancellationToken cancellationToken) =>
+        _shaping.Resolve(domain, _shaping.HasMxRules ? await _connector.PrimaryMxAsync(domain, cancellationToken) : null).SiteKey;
 }

@@ -14,6 +14,9 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _throttleWaits;
     private readonly Counter<long> _backoffs;
     private readonly Counter<long> _suspendedHolds;
+    private readonly Counter<long> _siteExchanges;
+    private readonly Histogram<double> _siteExchangeDuration;
+    private readonly Counter<long> _siteLeases;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _possibleDuplicates;
     private readonly Counter<long> _logLinesLost;
@@ -27,6 +30,9 @@ internal sealed class DeliveryMetrics : IDisposable
         _replies = _meter.CreateCounter<long>("mailcluster.delivery.replies", "{reply}", "Remote reply classes (2xx, 4xx, 5xx, none) per recipient attempt.");
         _throttleWaits = _meter.CreateCounter<long>("mailcluster.delivery.throttle.waits", "{wait}", "Times a domain waited for its message or connection rate.");
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
+        _siteExchanges = _meter.CreateCounter<long>("mailcluster.site.exchanges", "{call}", "Calls to site grains (one per silo, site and period), by outcome: ok, failed (timeout, unreachable).");
+        _siteExchangeDuration = _meter.CreateHistogram<double>("mailcluster.site.exchange.duration", "s", "Latency of calls to site grains.");
+        _siteLeases = _meter.CreateCounter<long>("mailcluster.site.connection_leases", "{lease}", "Connection slots asked of this silo's site grants, by outcome: granted, denied (no room or no token).");
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
         _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
@@ -57,6 +63,14 @@ internal sealed class DeliveryMetrics : IDisposable
     public void ThrottleWait(string domain) => _throttleWaits.Add(1, Tag(_label.For(domain)));
 
     public void BackedOff(string domain) => _backoffs.Add(1, Tag(_label.For(domain)));
+
+    public void SiteExchanged(bool ok, TimeSpan latency)
+    {
+        _siteExchanges.Add(1, new KeyValuePair<string, object?>("outcome", ok ? "ok" : "failed"));
+        _siteExchangeDuration.Record(latency.TotalSeconds);
+    }
+
+    public void SiteLease(bool granted) => _siteLeases.Add(1, new KeyValuePair<string, object?>("outcome", granted ? "granted" : "denied"));
 
     public void SuspendedHold(string domain) => _suspendedHolds.Add(1, Tag(_label.For(domain)));
 

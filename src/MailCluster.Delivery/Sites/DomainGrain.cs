@@ -64,6 +64,7 @@ internal sealed class DomainGrain(
             silo.Name,
             Ledger.Epoch,
             Ledger.ConnectionsLeased(now),
+            Ledger.ConnectionsHeld(now),
             site.Cap,
             now < site.PausedUntil ? site.PausedUntil - now : TimeSpan.Zero,
             site.SiteSuspended,

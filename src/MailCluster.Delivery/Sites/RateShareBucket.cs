@@ -6,6 +6,9 @@ namespace MailCluster.Delivery.Sites;
 /// </summary>
 internal sealed class RateShareBucket
 {
+    /// <summary>Tokens pass through many shares (each report gives back what is left): rounding must not lose the last one.</summary>
+    private const double Rounding = 1e-9;
+
     private readonly RateShare _share;
     private readonly DateTimeOffset _until;
     private double _tokens;
@@ -23,9 +26,9 @@ internal sealed class RateShareBucket
     public bool TryTake(DateTimeOffset now, out TimeSpan? wait)
     {
         Accrue(now);
-        if (now < _until && _tokens >= 1)
+        if (now < _until && _tokens >= 1 - Rounding)
         {
-            _tokens -= 1;
+            _tokens = Math.Max(0, _tokens - 1);
             wait = TimeSpan.Zero;
             return true;
         }

@@ -1,4 +1,3 @@
-using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;
 
 namespace MailCluster.Delivery.Sites;
@@ -14,6 +13,9 @@ internal sealed class SiteLedger
 {
     /// <summary>How long a connection lease lasts without renewal.</summary>
     public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>Transactions without a slow-down signal, over all silos, before the budget grows by one connection again.</summary>
+    public const int RecoveryStep = 10;
 
     /// <summary>How long a rate share lasts without renewal.</summary>
     public static readonly TimeSpan RateSlice = TimeSpan.FromSeconds(5);
@@ -46,6 +48,9 @@ internal sealed class SiteLedger
 
     /// <summary>Connections granted and not expired, summed over silos (at most the site's cap).</summary>
     public int ConnectionsLeased(DateTimeOffset now) => _leases.Values.Sum(l => l.Outstanding(now));
+
+    /// <summary>Connections silos said they have open, summed over silos still reporting (what operators see as in use).</summary>
+    public int ConnectionsHeld(DateTimeOffset now) => _leases.Values.Sum(l => l.Held(now));
 
     public double MessageTokensHandedOut => _messages?.TokensHandedOut ?? 0;
 
@@ -118,7 +123,7 @@ internal sealed class SiteLedger
     /// <summary>
     /// One halving per slow-down event: reports arriving while the site is already paused belong to
     /// the burst that paused it. Clean transactions give one connection back per
-    /// <see cref="AdaptiveConcurrency.RecoveryStep"/>, counted over all silos.
+    /// <see cref="RecoveryStep"/>, counted over all silos.
     /// </summary>
     private void ApplyBackoffReports(SiteReport report, DomainShaping limits, DateTimeOffset now)
     {
@@ -135,9 +140,9 @@ internal sealed class SiteLedger
             return;
         }
         _cleanSinceStep += report.CleanTransactions;
-        while (State.Cap is { } cap && _cleanSinceStep >= AdaptiveConcurrency.RecoveryStep)
+        while (State.Cap is { } cap && _cleanSinceStep >= RecoveryStep)
         {
-            _cleanSinceStep -= AdaptiveConcurrency.RecoveryStep;
+            _cleanSinceStep -= RecoveryStep;
             State.Cap = cap + 1 >= limits.MaxConnections ? null : cap + 1;
             StateChanged = true;
         }
@@ -218,6 +223,8 @@ internal sealed class SiteLedger
         public int Outstanding(DateTimeOffset now) => now < _until ? Math.Max(_granted, _held) : 0;
 
         public bool Wanting(DateTimeOffset now) => Wanted > 0 && now < _seen + LeasePeriod;
+
+        public int Held(DateTimeOffset now) => now < _seen + LeasePeriod ? _held : 0;
 
         public bool Gone(DateTimeOffset now) => now >= _until && now >= _seen + LeasePeriod;
     }

@@ -84,12 +84,13 @@ public sealed class SiteState
     public DateTimeOffset LeasesEndBy { get; set; } = DateTimeOffset.MinValue;
 }
 
-/// <summary>A site as the cluster sees it, for operators: who hosts its grain, what is leased, backoff and suspension.</summary>
+/// <summary>A site as the cluster sees it, for operators: who hosts its grain, connections leased and in use, backoff and suspension.</summary>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteView")]
 public sealed record SiteView(
     string HostingSilo,
     Guid Epoch,
     int ConnectionsLeased,
+    int ConnectionsHeld,
     int? Cap,
     TimeSpan PausedFor,
     bool SiteSuspended,

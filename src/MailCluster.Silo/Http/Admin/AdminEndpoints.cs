@@ -41,14 +41,14 @@ internal static class AdminEndpoints
         api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Json((await queue.DomainsAsync(ct)).Select(View).ToList()));
         api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
             await queue.DomainAsync(domain, ct) is { } status ? Json(View(status)) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
-        api.MapPost("/domains/{domain}/suspend", (string domain, QueueOperations queue) =>
+        api.MapPost("/domains/{domain}/suspend", async (string domain, QueueOperations queue, CancellationToken ct) =>
         {
-            queue.Suspend(domain);
+            await queue.SuspendAsync(domain, ct);
             return Json(new SuspensionChanged(domain, Suspended: true));
         });
-        api.MapPost("/domains/{domain}/resume", (string domain, QueueOperations queue) =>
+        api.MapPost("/domains/{domain}/resume", async (string domain, QueueOperations queue, CancellationToken ct) =>
         {
-            queue.Resume(domain);
+            await queue.ResumeAsync(domain, ct);
             return Json(new SuspensionChanged(domain, Suspended: false));
         });
         api.MapPost("/domains/{domain}/retry", (string domain, QueueOperations queue, CancellationToken ct) =>

@@ -1,0 +1,44 @@
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Sites;
+using MailCluster.Testing.IO;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Delivery.Tests;
+
+/// <summary>A silo's side of a site's limits over the site rules answered in process, on a stepped clock.</summary>
+public sealed class SiteLimiterTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+    private readonly TestMeterFactory _meters = new();
+
+    public void Dispose() => _meters.Dispose();
+
+    private (SiteLimiter Limiter, LedgerSiteAuthority Authority) Join(string rate)
+    {
+        var rules = new ShapingRules(new ShapingOptions { Rules = [new ShapingRule { Match = "dest.test", MessageRate = rate }] });
+        var authority = new LedgerSiteAuthority(rules, _time);
+        var registry = new SiteLimiterRegistry(authority, _time, new DeliveryMetrics(_meters, new DomainLabel(10)), NullLoggerFactory.Instance);
+        return (registry.Join("dest.test", "dest.test", null, () => { }), authority);
+    }
+
+    [Fact]
+    public void TokensKeepAccruingAcrossRenewals()
+    {
+        var (limiter, authority) = Join("2/min");
+        var now = _time.GetUtcNow();
+        Assert.True(limiter.TryTakeMessage(now, out _));
+        Assert.True(limiter.TryTakeMessage(now, out _));
+        Assert.False(limiter.TryTakeMessage(now, out _));
+        limiter.Want("dest.test", 1, messages: true);
+        // Time passes as it does: the limiter renews every period, giving back and getting again what accrued.
+        for (var i = 0; i < 30; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(1 + (30 / (int)SiteLimiter.ExchangePeriod.TotalSeconds), authority.Exchanges);
+        Assert.True(limiter.TryTakeMessage(_time.GetUtcNow(), out var wait), $"wait {wait}");
+        Assert.False(limiter.TryTakeMessage(_time.GetUtcNow(), out _));
+    }
+}
