@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test project of Cluster.sln and ends with one line: "N passed, N failed, N skipped".
-# Installs the Debian packages the integration tests use when they are missing (needs root),
-# builds once in Release, then runs the suites; each integration fixture starts and stops its own
-# peers (silo, swaks, smtp-source, dnsmasq, sinks) on loopback addresses only.
+# Installs the Debian packages the integration tests use when they are missing (needs root) and
+# Azurite from npm, builds once in Release, then runs the suites; each integration fixture starts
+# and stops its own peers (silos, swaks, smtp-source, dnsmasq, sinks, Azurite) on loopback only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +31,19 @@ ensure_packages() {
 }
 
 ensure_packages || { echo "could not install the test peers"; echo "0 passed, 1 failed"; exit 1; }
+
+# Azurite (Azure Storage's emulator) from npm, for the cluster scenarios; kept in the user's cache
+# between runs. The fixtures start it on loopback ports of their own and stop it after.
+ensure_azurite() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/mailcluster/azurite-3.37.0"
+  if [ ! -x "$dir/node_modules/.bin/azurite" ]; then
+    echo "Installing Azurite 3.37.0 from npm into $dir"
+    mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent azurite@3.37.0 >/dev/null) || return 1
+  fi
+  export MAILCLUSTER_AZURITE="$dir/node_modules/.bin/azurite"
+}
+
+ensure_azurite || { echo "could not install Azurite"; echo "0 passed, 1 failed"; exit 1; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if ! dotnet build Cluster.sln -c Release -v q -nologo; then

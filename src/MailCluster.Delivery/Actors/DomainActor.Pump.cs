@@ -36,7 +36,12 @@ internal sealed partial class DomainActor
                 CloseLingeringWorkers(now);
                 break;
         }
-        _limiter.Want(Domain, WantedConnections(), messages: _ready.Jobs > 0);
+        if (_limiter.IsSuspended(Domain) is not null)
+        {
+            // Until the first grant the actor claims nothing, so it keeps the demand it joined with
+            // (mail is due); a lower one now would stop the limiter from asking again after a failure.
+            _limiter.Want(Domain, WantedConnections(), messages: _ready.Jobs > 0);
+        }
         CheckIdle(now, pausedUntil);
     }
 

@@ -66,23 +66,29 @@ public sealed partial class MailWorld : IAsyncDisposable
     {
         string[] arguments =
         [
-            "--Delivery:Enabled=true",
-            $"--Dns:Nameservers:0={Dns.Address}",
-            "--Dns:Timeout=00:00:02",
-            $"--Delivery:SmtpPort={MxPort}",
-            "--Delivery:AllowedMxNetworks=127.0.0.0/8",
-            "--Delivery:HeloName=silo.test",
-            "--Delivery:ConnectTimeout=00:00:05",
-            $"--Delivery:LogPath={DeliveryLogPath}",
-            "--Delivery:Retry:Schedule=00:00:02",
-            "--Delivery:PollInterval=00:00:00.200",
-            $"--Admin:Listen=127.0.0.1:{AdminPort}",
-            $"--Admin:Token={AdminToken}",
+            .. DeliveryArguments(Dns, MxPort, DeliveryLogPath, AdminPort, AdminToken),
             .. extra,
         ];
         Silo = new SiloProcess(SpoolPath, arguments);
         await Silo.StartAsync();
     }
+
+    /// <summary>A delivering silo's arguments: DNS from dnsmasq, the sinks' port as port 25, fast retries, its log and admin API.</summary>
+    public static string[] DeliveryArguments(Dnsmasq dns, int mxPort, string deliveryLogPath, int adminPort, string adminToken) =>
+    [
+        "--Delivery:Enabled=true",
+        $"--Dns:Nameservers:0={dns.Address}",
+        "--Dns:Timeout=00:00:02",
+        $"--Delivery:SmtpPort={mxPort}",
+        "--Delivery:AllowedMxNetworks=127.0.0.0/8",
+        "--Delivery:HeloName=silo.test",
+        "--Delivery:ConnectTimeout=00:00:05",
+        $"--Delivery:LogPath={deliveryLogPath}",
+        "--Delivery:Retry:Schedule=00:00:02",
+        "--Delivery:PollInterval=00:00:00.200",
+        $"--Admin:Listen=127.0.0.1:{adminPort}",
+        $"--Admin:Token={adminToken}",
+    ];
 
     /// <summary>Waits (bounded) until the spool holds no message: everything delivered or bounced.</summary>
     public async Task WaitForEmptySpoolAsync(TimeSpan? timeout = null)
@@ -118,25 +124,7 @@ public sealed partial class MailWorld : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until a counter of the silo's /metrics (one exact series line) reaches <paramref name="atLeast"/>.</summary>
-    public async Task WaitForMetricAsync(string series, double atLeast)
-    {
-        using var http = new HttpClient { BaseAddress = Silo.HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
-            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-            if (line is not null && double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= atLeast)
-            {
-                return;
-            }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"{series} did not reach {atLeast}: {line ?? "absent"}\n{Context()}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitForMetricAsync(string series, double atLeast) => Silo.WaitForMetricAsync(series, atLeast, Context);
 
     public string[] DeliveryLog() => File.Exists(DeliveryLogPath) ? File.ReadAllLines(DeliveryLogPath) : [];
 

@@ -118,6 +118,27 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
+    /// <summary>Waits (bounded) until a counter of this silo's /metrics (one exact series line) reaches <paramref name="atLeast"/>.</summary>
+    public async Task WaitForMetricAsync(string series, double atLeast, Func<string> context)
+    {
+        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+            if (line is not null && double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= atLeast)
+            {
+                return;
+            }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"{series} did not reach {atLeast}: {line ?? "absent"}\n{context()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public async Task KillAsync()
     {
         if (_process is { HasExited: false })

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using MailCluster.Testing.IO;
+
+namespace MailCluster.IntegrationTests.Fixtures;
+
+/// <summary>
+/// Azurite (Azure Storage's emulator, from npm) on loopback ports of its own, with its data in a
+/// temp directory. The test command installs it and names it in <c>MAILCLUSTER_AZURITE</c>;
+/// otherwise <c>azurite</c> must be on the PATH.
+/// </summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    // Azurite's well-known development account (public, the same in every emulator).
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+    private readonly TempDirectory _data;
+
+    private AzuriteServer(Process process, TempDirectory data, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        _data = data;
+        ConnectionString =
+            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+        TablePort = tablePort;
+    }
+
+    public string ConnectionString { get; }
+
+    public int TablePort { get; }
+
+    public static async Task<AzuriteServer> StartAsync()
+    {
+        var data = new TempDirectory("mailcluster-azurite-");
+        var (blob, queue, table) = (LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next());
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("MAILCLUSTER_AZURITE") is { Length: > 0 } path ? path : "azurite")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--silent", "--skipApiVersionCheck", "--location", data.Path,
+            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("azurite did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new AzuriteServer(process, data, blob, queue, table);
+        await server.WaitUntilListeningAsync();
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _data.Dispose();
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"azurite exited with {_process.ExitCode} before listening");
+            }
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", TablePort);
+                return;
+            }
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using MailCluster.IntegrationTests.Fixtures;
+
+namespace MailCluster.IntegrationTests.Scenarios;
+
+/// <summary>Cluster scenarios run one at a time: several silos on two cores miss membership probes while other tests run.</summary>
+[CollectionDefinition("Cluster", DisableParallelization = true)]
+public sealed class ClusterCollection;
+
+[Collection("Cluster")]
+[Trait("Category", "Integration")]
+public sealed class ClusterOfThreeSharesOneSite
+{
+    private static readonly string[] s_zone =
+    [
+        "mx-host=dest.test,mx.dest.test,10", "host-record=mx.dest.test,127.0.31.2",
+        "mx-host=source.test,mx.source.test,10", "host-record=mx.source.test,127.0.31.3",
+    ];
+
+    [Fact]
+    public async Task ThreeSilosOnAzuriteNeverOpenMoreThanTheSitesConnectionsAndDeliverEverything()
+    {
+        // Every message takes the sink 0.2 s, so each silo would open its own two connections if it decided alone.
+        await using var world = await ClusterWorld.StartAsync(
+            s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0.2, silos: 3,
+            "--Shaping:Rules:0:Match=dest.test", "--Shaping:Rules:0:MaxConnections=2");
+        const int PerSilo = 15;
+        var sends = world.Silos.Select(s => SmtpSource.SendAsync(s.SmtpAddress, sessions: 3, messages: PerSilo, sizeBytes: 512, recipient: "bob@dest.test"));
+        foreach (var sent in await Task.WhenAll(sends))
+        {
+            Assert.True(sent.ExitCode == 0, sent.ToString());
+        }
+
+        var sink = world.Sink("127.0.31.2");
+        var delivered = await sink.WaitForMessagesAsync(3 * PerSilo, TimeSpan.FromSeconds(90), world.Context);
+        Assert.Equal(3 * PerSilo, delivered.Count);
+        Assert.InRange(sink.MaxConcurrentConnections(), 1, 2);
+    }
+
+    [Fact]
+    public async Task ASuspensionMadeOnOneSiloHoldsMailOnAnotherUntilAThirdResumesIt()
+    {
+        await using var world = await ClusterWorld.StartAsync(s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 3);
+        var suspend = await world.MailctlAsync(0, "suspend", "dest.test");
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
+
+        var sent = await Swaks.SendAsync(world.Silos[1].SmtpAddress, "alice@source.test", "bob@dest.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        // Silo 1's actor for the domain is told of the due message twice and holds it both times.
+        await world.Silos[1].WaitForMetricAsync("mailcluster_delivery_suspended_holds_total{domain=\"dest.test\"}", 2, world.Context);
+        Assert.Empty(world.Sink("127.0.31.2").Messages());
+        var status = await world.MailctlAsync(2, "domains");
+        Assert.True(status.ExitCode == 0, status.ToString());
+
+        var resume = await world.MailctlAsync(2, "resume", "dest.test");
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Single(await world.Sink("127.0.31.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
+    }
+}
