@@ -140,6 +140,9 @@ internal sealed class ScriptedConnector : IMxConnector
 
     public int Sends => Volatile.Read(ref _sends);
 
+    /// <summary>Connections cut because their site lease lapsed.</summary>
+    public int Aborts { get; set; }
+
     /// <summary>Lets every waiting and future send complete.</summary>
     public void OpenAll()
     {
@@ -197,6 +200,8 @@ internal sealed class ScriptedConnector : IMxConnector
 
         public Task CloseAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+        public void Abort() => owner.Aborts++;
+
         public ValueTask DisposeAsync()
         {
             Interlocked.Decrement(ref owner._current);
@@ -220,11 +225,18 @@ internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time)
 
     public int Exchanges { get; private set; }
 
+    /// <summary>While set, every exchange fails as a call to an unreachable grain does.</summary>
+    public bool Unreachable { get; set; }
+
     public Task<SiteGrant> ExchangeAsync(string site, SiteReport report, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             Exchanges++;
+            if (Unreachable)
+            {
+                return Task.FromException<SiteGrant>(new TimeoutException("the site grain did not answer"));
+            }
             return Task.FromResult(Ledger(site).Exchange(report, rules.Resolve(report.Domain, report.PrimaryMx), time.GetUtcNow()));
         }
     }

@@ -41,4 +41,33 @@ public sealed class SiteLimiterTests : IDisposable
         Assert.True(limiter.TryTakeMessage(_time.GetUtcNow(), out var wait), $"wait {wait}");
         Assert.False(limiter.TryTakeMessage(_time.GetUtcNow(), out _));
     }
+
+    [Fact]
+    public void WithoutAnAnswerAGrantHoldsUntilItsLeaseEndsThenOpenConnectionsAreCutAndNothingNewIsAllowed()
+    {
+        var (limiter, authority) = Join("600/min");
+        var start = _time.GetUtcNow();
+        Assert.True(limiter.TryAcquireConnection(start, out var lease, out _));
+        authority.Unreachable = true;
+
+        // The grain stops answering: for the rest of the lease, what was granted still holds.
+        for (var i = 0; i < SiteLedger.LeasePeriod.TotalSeconds - 1; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.False(lease.Lapsed.IsCancellationRequested);
+        Assert.Equal(1, limiter.Granted(_time.GetUtcNow()));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(lease.Lapsed.IsCancellationRequested);
+        Assert.Equal(0, limiter.Granted(_time.GetUtcNow()));
+        Assert.False(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
+        Assert.True(limiter.OverGrant(_time.GetUtcNow()));
+
+        // Answers again: the next renewal brings a grant back.
+        lease.Dispose();
+        authority.Unreachable = false;
+        _time.Advance(SiteLimiter.ExchangePeriod);
+        Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
+    }
 }

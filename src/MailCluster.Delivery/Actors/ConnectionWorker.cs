@@ -37,6 +37,8 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
                 return;
             }
             connection = connect.Connection;
+            // A lease that lapses unrenewed cuts the connection, even mid-transaction: never above the site's limit.
+            using var lapse = lease.Lapsed.Register(connection.Abort);
             for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
             {
                 var job = await RequestJobAsync(first: sent == 0);

@@ -13,6 +13,12 @@ internal interface IMxConnection : IAsyncDisposable
 
     /// <summary>Ends the session politely (QUIT), ignoring a peer that already went away.</summary>
     Task CloseAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Cuts the connection at once, from any thread (the site's lease lapsed): a transaction under
+    /// way ends as a lost connection, or as an unknown outcome after the final dot.
+    /// </summary>
+    void Abort();
 }
 
 /// <summary>Opens connections to a domain's mail hosts: DNS, address policy, TCP, greeting, EHLO, STARTTLS.</summary>

@@ -44,6 +44,18 @@ internal sealed class SmtpMxConnection : IMxConnection
         return new JobResult(job, outcomes, Endpoint, _time.GetElapsedTime(started), _client.IsUsable, result.IsOutcomeUnknown);
     }
 
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing to cut.
+        }
+    }
+
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
         if (!_client.IsUsable)

@@ -17,6 +17,7 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _siteExchanges;
     private readonly Histogram<double> _siteExchangeDuration;
     private readonly Counter<long> _siteLeases;
+    private readonly Counter<long> _siteLapses;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _possibleDuplicates;
     private readonly Counter<long> _logLinesLost;
@@ -32,6 +33,7 @@ internal sealed class DeliveryMetrics : IDisposable
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
         _siteExchanges = _meter.CreateCounter<long>("mailcluster.site.exchanges", "{call}", "Calls to site grains (one per silo, site and period), by outcome: ok, failed (timeout, unreachable).");
         _siteExchangeDuration = _meter.CreateHistogram<double>("mailcluster.site.exchange.duration", "s", "Latency of calls to site grains.");
+        _siteLapses = _meter.CreateCounter<long>("mailcluster.site.lease_lapses", "{lapse}", "Site leases that ran out unrenewed (no answer from the grain) while connections were open; those connections were cut.");
         _siteLeases = _meter.CreateCounter<long>("mailcluster.site.connection_leases", "{lease}", "Connection slots asked of this silo's site grants, by outcome: granted, denied (no room or no token).");
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
@@ -71,6 +73,8 @@ internal sealed class DeliveryMetrics : IDisposable
     }
 
     public void SiteLease(bool granted) => _siteLeases.Add(1, new KeyValuePair<string, object?>("outcome", granted ? "granted" : "denied"));
+
+    public void SiteLeasesLapsed() => _siteLapses.Add(1);
 
     public void SuspendedHold(string domain) => _suspendedHolds.Add(1, Tag(_label.For(domain)));
 

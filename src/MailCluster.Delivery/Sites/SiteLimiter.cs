@@ -41,6 +41,8 @@ internal sealed partial class SiteLimiter : IDisposable
     private int _askedConnections;
     private bool _askedMessages;
     private Task _exchange = Task.CompletedTask;
+    private CancellationTokenSource _lapse = new();
+    private ITimer? _lapseTimer;
 
     public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger)
     {
@@ -158,9 +160,9 @@ internal sealed partial class SiteLimiter : IDisposable
                 return false;
             }
             _held++;
+            lease = new SiteConnectionLease(this, _lapse.Token);
         }
         _metrics.SiteLease(granted: true);
-        lease = new SiteConnectionLease(this);
         return true;
     }
 
@@ -202,7 +204,12 @@ internal sealed partial class SiteLimiter : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        _timer.Dispose();
+        _lapseTimer?.Dispose();
+        _lapse.Dispose();
+    }
 
     private void Release()
     {
@@ -211,6 +218,28 @@ internal sealed partial class SiteLimiter : IDisposable
             _held--;
         }
     }
+
+    /// <summary>
+    /// The lease ran out without a renewal (the grain did not answer): connections still open are cut
+    /// now, so that when the grain gives the share to another silo, this one holds nothing of it.
+    /// </summary>
+    private void Lapse()
+    {
+        CancellationTokenSource lapsed;
+        lock (_lock)
+        {
+            if (_grant is null || _time.GetUtcNow() < _grantFrom + _grant.LeaseFor || _held == 0)
+            {
+                return;
+            }
+            (lapsed, _lapse) = (_lapse, new CancellationTokenSource());
+        }
+        _metrics.SiteLeasesLapsed();
+        // Not disposed: a worker may register on its token a moment later (the cut then runs at once).
+        lapsed.Cancel();
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private int GrantedLocked(DateTimeOffset now) => _grant is not null && now < _grantFrom + _grant.LeaseFor ? _grant.Connections : 0;
 
@@ -277,6 +306,8 @@ internal sealed partial class SiteLimiter : IDisposable
             lock (_lock)
             {
                 (_grant, _grantFrom) = (grant, sentAt);
+                _lapseTimer?.Dispose();
+                _lapseTimer = _time.CreateTimer(_ => Lapse(), null, Max(TimeSpan.Zero, sentAt + grant.LeaseFor - _time.GetUtcNow()), Timeout.InfiniteTimeSpan);
                 _messages = grant.Messages is { } m ? new RateShareBucket(m, sentAt, sentAt + grant.RateFor) : null;
                 _newConnections = grant.NewConnections is { } c ? new RateShareBucket(c, sentAt, sentAt + grant.RateFor) : null;
                 _clean -= report.CleanTransactions;
@@ -313,8 +344,11 @@ internal sealed partial class SiteLimiter : IDisposable
     private sealed record Demand(string? PrimaryMx, Action Wake, int Connections, bool Messages);
 
     /// <summary>One connection slot of the site; disposing it (after the socket closed) returns it.</summary>
-    public readonly struct SiteConnectionLease(SiteLimiter? owner) : IDisposable
+    /// <param name="Lapsed">Cancelled when the silo's lease of the site ran out unrenewed: cut the connection.</param>
+    public readonly struct SiteConnectionLease(SiteLimiter? owner, CancellationToken lapsed) : IDisposable
     {
+        public CancellationToken Lapsed => lapsed;
+
         public void Dispose() => owner?.Release();
     }
 }
