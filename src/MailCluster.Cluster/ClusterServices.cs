@@ -33,6 +33,8 @@ public static class ClusterServices
             // Start-up validation reports every bad key; nothing is configured from them.
             return builder;
         }
+        // Made when the host starts (the membership view exists from then on), observed at each scrape.
+        builder.Services.AddHostedService<ClusterMetrics>();
         // Registered before the silo's own hosted service, so it runs first (and only at start, not on a configuration reload).
         builder.Services.AddHostedService(_ => new PortsFree(settings));
         builder.UseOrleans(silo =>

@@ -21,13 +21,14 @@ internal sealed class BridgedFamily
     private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Series>.AlternateLookup<ReadOnlySpan<char>> _byLabels;
 
-    public BridgedFamily(MeterBridge bridge, MetricFactory factory, string name, InstrumentKind kind, Instrument instrument)
+    /// <param name="help">The family's HELP when the instrument has no description of its own.</param>
+    public BridgedFamily(MeterBridge bridge, MetricFactory factory, string name, InstrumentKind kind, Instrument instrument, string? help = null)
     {
         _bridge = bridge;
         _factory = factory;
         Name = name;
         Kind = kind;
-        _help = PrometheusText.EscapeHelp(instrument.Description ?? string.Empty);
+        _help = PrometheusText.EscapeHelp(instrument.Description is { Length: > 0 } own ? own : help ?? string.Empty);
         _buckets = kind == InstrumentKind.Histogram ? HistogramBoundaries.For(instrument) : null;
         _byLabels = _series.GetAlternateLookup<ReadOnlySpan<char>>();
         // The label-less collector first: it declares the family (HELP, TYPE) before any sample.

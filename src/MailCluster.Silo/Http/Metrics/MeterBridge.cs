@@ -6,10 +6,11 @@ using Prometheus;
 namespace MailCluster.Silo.Http.Metrics;
 
 /// <summary>
-/// Listens to our rooms' meters ("MailCluster.*") and the runtime's ("System.Runtime") and feeds
+/// Listens to our rooms' meters ("MailCluster.*"), the runtime's ("System.Runtime") and a few of
+/// Orleans' ("Microsoft.Orleans") and feeds
 /// every measurement into a prometheus-net collector of the right type. prometheus-net's own
 /// MeterAdapter would export counters as gauges without <c>_total</c>; this bridge keeps them
-/// counters. It knows no instrument by name, so a room that adds one is exported without a change here.
+/// counters. It knows none of our instruments by name, so a room that adds one is exported without a change here.
 /// </summary>
 internal sealed class MeterBridge : IDisposable
 {
@@ -20,6 +21,20 @@ internal sealed class MeterBridge : IDisposable
 
     private const string OurMeterPrefix = "MailCluster.";
     private const string RuntimeMeter = "System.Runtime";
+    private const string OrleansMeter = "Microsoft.Orleans";
+
+    // Grain activations by type, grain-call timeouts, grain-state errors and missed membership
+    // pings: whether the cluster itself is healthy. Orleans gives them no description, so the
+    // HELP is ours; its millisecond histograms are left out (our own grain-call latency,
+    // mailcluster_site_exchange_duration_seconds, is in seconds).
+    private static readonly Dictionary<string, string> OrleansInstruments = new(StringComparer.Ordinal)
+    {
+        ["orleans-catalog-activations"] = "Orleans grain activations on this silo, by grain type (domain: the site grains).",
+        ["orleans-app-requests-timedout"] = "Orleans grain calls from this silo that timed out.",
+        ["orleans-storage-write-errors"] = "Orleans grain state writes that failed (local spool or Azure Tables).",
+        ["orleans-storage-read-errors"] = "Orleans grain state reads that failed (local spool or Azure Tables).",
+        ["orleans-messaging-pings-reply-missed"] = "Orleans membership probes from this silo that got no reply.",
+    };
 
     private readonly IMeterFactory _meterFactory;
     private readonly MetricFactory _factory;
@@ -80,7 +95,7 @@ internal sealed class MeterBridge : IDisposable
 
     private void OnInstrumentPublished(Instrument instrument, MeterListener listener)
     {
-        if (!IsExported(instrument.Meter) || InstrumentKinds.KindOf(instrument) is not { } kind)
+        if (!IsExported(instrument) || InstrumentKinds.KindOf(instrument) is not { } kind)
         {
             return;
         }
@@ -88,7 +103,7 @@ internal sealed class MeterBridge : IDisposable
         BridgedFamily family;
         try
         {
-            family = _families.GetOrAdd(name, _ => new BridgedFamily(this, _factory, name, kind, instrument));
+            family = _families.GetOrAdd(name, _ => new BridgedFamily(this, _factory, name, kind, instrument, OrleansInstruments.GetValueOrDefault(instrument.Name)));
         }
         catch (ArgumentException)
         {
@@ -115,5 +130,9 @@ internal sealed class MeterBridge : IDisposable
     // meters without a scope (the runtime's, or a room's own when it was given no factory) are.
     private bool IsExported(Meter meter) =>
         (meter.Scope is null || ReferenceEquals(meter.Scope, _meterFactory))
-        && (meter.Name.StartsWith(OurMeterPrefix, StringComparison.Ordinal) || meter.Name == RuntimeMeter);
+        && (meter.Name.StartsWith(OurMeterPrefix, StringComparison.Ordinal) || meter.Name == RuntimeMeter || meter.Name == OrleansMeter);
+
+    /// <summary>Ours and the runtime's whole; of Orleans' seventy-odd instruments, the few an operator of this cluster watches.</summary>
+    private bool IsExported(Instrument instrument) =>
+        IsExported(instrument.Meter) && (instrument.Meter.Name != OrleansMeter || OrleansInstruments.ContainsKey(instrument.Name));
 }
