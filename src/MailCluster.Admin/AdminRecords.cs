@@ -30,5 +30,12 @@ public sealed record RecipientsChanged(int Recipients);
 /// <summary>The answer to reloading the shaping rules: how many rules are in force now.</summary>
 public sealed record ShapingReloaded(int Rules);
 
+/// <summary>
+/// One member of the cluster (<c>GET /api/silos</c>), as the answering silo's membership view has
+/// it; <see cref="Status"/> is <c>active</c>, <c>joining</c>, <c>leaving</c> or <c>dead</c>.
+/// <see cref="ShapingHash"/> is known for the answering silo only (<see cref="ThisSilo"/>).
+/// </summary>
+public sealed record SiloView(string Name, string Address, string Status, bool ThisSilo, string? ShapingHash);
+
 /// <summary>Every error body: one sentence a person can act on.</summary>
 public sealed record AdminError(string Error);

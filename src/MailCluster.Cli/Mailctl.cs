@@ -16,6 +16,7 @@ public static class Mailctl
         new RecipientActionVerb("bounce", "bounced"),
         new RecipientActionVerb("delete", "deleted"),
         new ReloadShapingVerb(),
+        new SilosVerb(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)

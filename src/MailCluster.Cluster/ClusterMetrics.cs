@@ -29,7 +29,7 @@ internal sealed class ClusterMetrics : IHostedService, IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private static string StatusName(SiloStatus status) => status switch
+    public static string StatusName(SiloStatus status) => status switch
     {
         SiloStatus.Active => "active",
         SiloStatus.Joining or SiloStatus.Created => "joining",

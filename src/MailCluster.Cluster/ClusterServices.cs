@@ -35,6 +35,8 @@ public static class ClusterServices
         }
         // Made when the host starts (the membership view exists from then on), observed at each scrape.
         builder.Services.AddHostedService<ClusterMetrics>();
+        builder.Services.AddSingleton(sp => new ClusterMembers(
+            sp.GetRequiredService<Orleans.Runtime.IClusterMembershipService>(), sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>()));
         // Registered before the silo's own hosted service, so it runs first (and only at start, not on a configuration reload).
         builder.Services.AddHostedService(_ => new PortsFree(settings));
         builder.UseOrleans(silo =>

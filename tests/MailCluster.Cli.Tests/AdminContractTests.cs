@@ -26,6 +26,25 @@ public sealed class AdminContractTests
     }
 
     [Fact]
+    public async Task SilosShowTheirStatusAndTheAnsweringSilosShapingHash()
+    {
+        SiloView[] silos =
+        [
+            new("silo0", "127.0.0.1:11111", "active", ThisSilo: true, "0123456789ab"),
+            new("silo1", "127.0.0.1:11112", "dead", ThisSilo: false, null),
+        ];
+
+        var (exit, output, _) = await RunAsync(new SilosVerb(), ["silos"], silos);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal(
+            "SILO     ADDRESS          STATUS  SHAPING\n"
+            + "silo0 *  127.0.0.1:11111  active  0123456789ab\n"
+            + "silo1    127.0.0.1:11112  dead    -\n",
+            output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task AMessageShowsItsNullSenderAndEachRecipient()
     {
         var message = new MessageView("Q1", string.Empty, new DateTimeOffset(2026, 11, 30, 6, 0, 0, TimeSpan.Zero), 1234, "env-1", "HDRS", false, true,

@@ -95,6 +95,9 @@ public sealed class QueueOperations
         return (shaping.Rules.Count, []);
     }
 
+    /// <summary>A short hash of this silo's shaping rules in force (compare silos with <c>mailctl silos</c>).</summary>
+    public string ShapingHash => _shaping.Hash;
+
     /// <summary>Makes the selected recipients due now and wakes the scheduler; returns how many.</summary>
     public async Task<int> RetryNowAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {

@@ -15,6 +15,10 @@ internal sealed class ShapingRules
     /// <summary>Replaces the rules (an operator's reload); callers validate first.</summary>
     public void Replace(ShapingOptions options) => _options = options;
 
+    /// <summary>A short hash of the rules in force: silos loading the same file show the same one.</summary>
+    public string Hash =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_options)))[..12];
+
     public bool HasMxRules => _options.Rules.Exists(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase));
 
     public DomainShaping Resolve(string domain, string? primaryMx)

@@ -49,8 +49,14 @@ public sealed class ClusterOfThreeSharesOneSite
         // Silo 1's actor for the domain is told of the due message twice and holds it both times.
         await world.Silos[1].WaitForMetricAsync("mailcluster_delivery_suspended_holds_total{domain=\"dest.test\"}", 2, world.Context);
         Assert.Empty(world.Sink("127.0.31.2").Messages());
-        var status = await world.MailctlAsync(2, "domains");
+        // Silo 2 has no mail for the domain; its site grain still says it is suspended.
+        var status = await world.MailctlAsync(2, "domains", "dest.test");
         Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Matches(@"(?m)^dest\.test\s+0\s+0\s+0\s+-\s+0\s+no\s+yes$", status.Output);
+        var silos = await world.MailctlAsync(2, "silos");
+        Assert.True(silos.ExitCode == 0, silos.ToString());
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(silos.Output, @"(?m)^\S+( \*)?\s+127\.0\.0\.1:\d+\s+active\s"));
+        Assert.Matches(@"(?m)^\S+ \*\s+127\.0\.0\.1:\d+\s+active\s+[0-9a-f]{12}$", silos.Output);
 
         var resume = await world.MailctlAsync(2, "resume", "dest.test");
         Assert.True(resume.ExitCode == 0, resume.ToString());

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MailCluster.Admin;
+using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
@@ -38,6 +39,8 @@ internal static class AdminEndpoints
             })
             .AddEndpointFilter(new AdminAuthorization(options));
 
+        api.MapGet("/silos", (ClusterMembers cluster, QueueOperations queue) =>
+            Json(cluster.Members().Select(m => new SiloView(m.Name, m.Address, m.Status, m.ThisSilo, m.ThisSilo ? queue.ShapingHash : null)).ToList()));
         api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Json((await queue.DomainsAsync(ct)).Select(View).ToList()));
         api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
             await queue.DomainAsync(domain, ct) is { } status ? Json(View(status)) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
