@@ -43,6 +43,10 @@ public sealed partial class PrometheusEvaluatesEveryDashboardAndAlertQuery
         Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_delivery_attempts_total", StringComparison.Ordinal));
         Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_delivery_time_in_queue_seconds", StringComparison.Ordinal));
         Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_dns_lookups_total", StringComparison.Ordinal));
+        // Every silo is an Orleans silo: the cluster row has data even for one.
+        Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_cluster_silos", StringComparison.Ordinal));
+        Assert.Contains(mustHaveData, expression => expression.Contains("mailcluster_site_exchanges_total", StringComparison.Ordinal));
+        Assert.Contains(mustHaveData, expression => expression.Contains("orleans_catalog_activations", StringComparison.Ordinal));
         Assert.All(results.Where(r => mustHaveData.Contains(r.Expression)), r => Assert.True(r.Samples > 0, $"no data for {r.Expression}\n{report}"));
     }
 
@@ -60,7 +64,7 @@ public sealed partial class PrometheusEvaluatesEveryDashboardAndAlertQuery
     private static IEnumerable<string> Families(string expression) =>
         MetricName().Matches(expression).Select(m => SeriesSuffix().Replace(m.Value, ""));
 
-    [GeneratedRegex(@"\b(mailcluster|process|dotnet)_[a-z0-9_]+")]
+    [GeneratedRegex(@"\b(mailcluster|process|dotnet|orleans)_[a-z0-9_]+")]
     private static partial Regex MetricName();
 
     [GeneratedRegex("_(bucket|sum|count)$")]
