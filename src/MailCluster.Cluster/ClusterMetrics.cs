@@ -12,13 +12,19 @@ internal sealed class ClusterMetrics : IHostedService, IDisposable
     private readonly Meter _meter;
 
     public ClusterMetrics(IMeterFactory meterFactory, IClusterMembershipService membership)
+        : this(meterFactory, () => membership.CurrentSnapshot.Members.Values.Select(m => m.Status))
+    {
+    }
+
+    /// <param name="members">The membership status of every silo in the view, read at each scrape.</param>
+    internal ClusterMetrics(IMeterFactory meterFactory, Func<IEnumerable<SiloStatus>> members)
     {
         _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableGauge(
             "mailcluster.cluster.silos",
-            () => membership.CurrentSnapshot.Members.Values
-                .GroupBy(m => m.Status)
-                .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", StatusName(g.Key)))),
+            () => members()
+                .GroupBy(StatusName)
+                .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))),
             "{silo}",
             "Silos in this silo's view of the cluster, by membership status.");
     }

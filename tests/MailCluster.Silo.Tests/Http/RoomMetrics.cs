@@ -1,3 +1,4 @@
+using MailCluster.Cluster;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
@@ -13,6 +14,7 @@ namespace MailCluster.Silo.Tests.Http;
 internal sealed class RoomMetrics : IDisposable
 {
     private readonly SpoolMetrics _spool;
+    private readonly ClusterMetrics _cluster;
 
     public RoomMetrics()
     {
@@ -23,6 +25,7 @@ internal sealed class RoomMetrics : IDisposable
         _spool.ObserveHeadroom(new SpoolHeadroom(new SpoolOptions { MinFreeBytes = 1 << 20 }, 1 << 20, new FakeTimeProvider(s_now), _ => new DiskSpace(1 << 30, 1L << 32), _ => { }));
         Delivery = new DeliveryMetrics(Factory, new DomainLabel(2));
         Delivery.ObserveDomains(() => [("dest.test", 2, false), ("slow.test", 1, true)]);
+        _cluster = new ClusterMetrics(Factory, () => [Orleans.Runtime.SiloStatus.Active, Orleans.Runtime.SiloStatus.Active, Orleans.Runtime.SiloStatus.Dead]);
         var dns = new DnsOptions();
         dns.Nameservers.Add("127.0.0.1");
         DnsResolver.Create(dns, TimeProvider.System, Random.Shared, Factory);
@@ -60,6 +63,7 @@ internal sealed class RoomMetrics : IDisposable
         Metrics.Dispose();
         Ingress.Dispose();
         _spool.Dispose();
+        _cluster.Dispose();
         Delivery.Dispose();
         Factory.Dispose();
     }
