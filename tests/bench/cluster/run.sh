@@ -14,6 +14,9 @@
 #                orleans_catalog_activations{grain_type="domain"}) is killed with SIGKILL: the
 #                seconds until another silo hosts the grain, and until a surviving silo logs its
 #                next delivery; connections are still sampled (never above 6 through it)
+#   restart      the killed silo is started again on its spool; once every message is delivered,
+#                the sink's count against what was sent (more = possible duplicates of the
+#                recipients in flight at the kill; fewer would be loss)
 #
 # Usage: tests/bench/cluster/run.sh [--silos N] [--messages M] [--seconds S]
 #   --silos N      silo processes (3)
@@ -39,7 +42,7 @@ done
 SILO_DLL=src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll
 HELPER=tests/bench/relay/relaybench.py
 AZURITE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mailcluster/azurite-3.37.0"
-LIFETIME=$((SECONDS_MEASURED + 240))
+LIFETIME=$((SECONDS_MEASURED + SILOS * MESSAGES / 15 + 300))
 [[ -f $SILO_DLL ]] || { echo "build first: dotnet build Cluster.sln -c Release" >&2; exit 1; }
 if [[ ! -x $AZURITE_DIR/node_modules/.bin/azurite ]]; then
   mkdir -p "$AZURITE_DIR" && (cd "$AZURITE_DIR" && npm install --no-audit --no-fund --silent azurite@3.37.0)
@@ -72,9 +75,9 @@ for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$TABLE") 2>/dev/null && b
 python3 "$HELPER" dns-check "$DNS_PORT" dest.test >/dev/null
 
 SERVICE=bench$RANDOM$RANDOM
-for ((i = 0; i < SILOS; i++)); do
-  read -r SMTP HTTP ORLEANS <<<"$(python3 "$HELPER" ports 127.0.0.1 127.0.0.1 127.0.0.1)"
-  mkdir -p "$TMP/silo$i"
+start_silo() { # index: starts silo i on its ports and spool (again after a kill) and waits until ready
+  local i=$1 SMTP HTTP ORLEANS
+  read -r SMTP HTTP ORLEANS <"$TMP/silo$i/ports"
   setsid timeout -k 5 "$LIFETIME" dotnet "$SILO_DLL" \
     --Cluster:Mode=AzureStorage --Cluster:ConnectionString="$STORAGE" --Cluster:ServiceId="$SERVICE" \
     --Cluster:SiloName="silo$i" --Cluster:SiloPort="$ORLEANS" --Cluster:AdvertisedAddress=127.0.0.1 \
@@ -82,12 +85,16 @@ for ((i = 0; i < SILOS; i++)); do
     --Delivery:LogPath="$TMP/silo$i/delivery.log" --Delivery:SmtpPort="$SINK_PORT" --Delivery:AllowedMxNetworks=127.0.0.0/8 \
     --Dns:Nameservers:0="127.0.0.1:$DNS_PORT" --Delivery:HeloName=bench.test \
     --Shaping:Rules:0:Match=dest.test --Shaping:Rules:0:MaxConnections=6 --Shaping:Rules:0:MessageRate="1200/min,burst=20" \
-    >"$TMP/silo$i/out.log" 2>&1 &
-  PIDS+=("$!")
-  echo "$SMTP $HTTP" >"$TMP/silo$i/ports"
+    >>"$TMP/silo$i/out.log" 2>&1 &
+  PIDS[$((3 + i))]=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$HTTP/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
   curl -fs "http://127.0.0.1:$HTTP/readyz" >/dev/null || { tail -20 "$TMP/silo$i/out.log" >&2; echo "silo$i not ready" >&2; exit 1; }
   log "silo$i ready (SMTP $SMTP, HTTP $HTTP)"
+}
+for ((i = 0; i < SILOS; i++)); do
+  mkdir -p "$TMP/silo$i"
+  python3 "$HELPER" ports 127.0.0.1 127.0.0.1 127.0.0.1 >"$TMP/silo$i/ports"
+  start_silo "$i"
 done
 
 # The sampler: established connections at the sink every 50 ms, for the whole run.
@@ -104,7 +111,7 @@ SAMPLER=$!
 log "loading $MESSAGES messages into each of $SILOS silos"
 LOADS=()
 for ((i = 0; i < SILOS; i++)); do
-  read -r SMTP HTTP <"$TMP/silo$i/ports"
+  read -r SMTP HTTP _ <"$TMP/silo$i/ports"
   timeout 120 smtp-source -d -s 5 -m "$MESSAGES" -l 512 -f sender@bench.test -t rcpt@dest.test "127.0.0.1:$SMTP" &
   LOADS+=("$!")
 done
@@ -116,16 +123,16 @@ sleep 2
 
 exchanges=0
 for ((i = 0; i < SILOS; i++)); do
-  read -r SMTP HTTP <"$TMP/silo$i/ports"
+  read -r SMTP HTTP _ <"$TMP/silo$i/ports"
   n=$(curl -fs "http://127.0.0.1:$HTTP/metrics" | awk '/^mailcluster_site_exchanges_total/ {s += $2} END {print s + 0}')
   exchanges=$((exchanges + ${n%.*}))
 done
 hosts_grain() { # silo index: true when its /metrics shows a site-grain activation
   local smtp http
-  read -r smtp http <"$TMP/silo$1/ports"
+  read -r smtp http _ <"$TMP/silo$1/ports"
   curl -fs "http://127.0.0.1:$http/metrics" 2>/dev/null | grep -q '^orleans_catalog_activations{grain_type="domain"} [1-9]'
 }
-FAILOVER="not measured"
+FAILOVER="not measured" RESTART="not measured"
 for ((i = 0; i < SILOS; i++)); do
   hosts_grain "$i" || continue
   ((SILOS > 1)) || break
@@ -147,6 +154,15 @@ for ((i = 0; i < SILOS; i++)); do
     [[ -n $moved && -n $resumed ]] && break
     sleep 0.1
   done
+  # The killed silo comes back on its spool: what it had not delivered goes out now.
+  start_silo "$victim"
+  expected=$((SILOS * MESSAGES))
+  for _ in $(seq 1 $((expected / 10 + 600))); do
+    (($(cat "$TMP"/silo*/delivery.log | grep -c '"Delivered"') >= expected)) && break
+    sleep 0.1
+  done
+  read -r _ received <<<"$(python3 "$HELPER" sink-count "$TMP/sink.count")"
+  RESTART="sent $expected; the sink received $received ($((received - expected)) more than sent: possible duplicates of what was in flight at the kill)"
   FAILOVER="grain hosted again after $( [[ -n $moved ]] && echo "$moved - $killed_at" | bc || echo "never (120 s)") s; next delivery after $( [[ -n $resumed ]] && echo "$resumed - $killed_at" | bc || echo "never (120 s)") s"
   break
 done
@@ -175,3 +191,4 @@ print(f"delivered per silo (whole run): {per_silo}, total {len(times)}")
 print(f"site-grain exchanges in the window: {exchanges}, per message delivered by then {exchanges / max(1, sum(1 for t in times if t < t0 + window + 2)):.4f}")
 PY
 echo "failover: $FAILOVER"
+echo "after the killed silo restarted: $RESTART"
