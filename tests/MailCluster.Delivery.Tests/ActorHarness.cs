@@ -261,10 +261,7 @@ internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time)
     {
         lock (_lock)
         {
-            var ledger = Ledger(site);
-            var now = time.GetUtcNow();
-            return Task.FromResult(new SiteView(SiloName, ledger.Epoch, ledger.ConnectionsLeased(now), ledger.ConnectionsHeld(now), ledger.State.Cap,
-                now < ledger.State.PausedUntil ? ledger.State.PausedUntil - now : TimeSpan.Zero, ledger.State.SiteSuspended, [.. ledger.State.SuspendedDomains]));
+            return Task.FromResult(Ledger(site).View(SiloName, time.GetUtcNow()));
         }
     }
 

@@ -71,8 +71,8 @@ public sealed class DomainGrainTests : IAsyncLifetime
         Assert.True(await grain.SuspendAsync("dest.test"));
         var before = await grain.GetViewAsync();
 
-        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.Name == before.HostingSilo));
-        var after = await CallUntilAnsweredAsync(grain.GetViewAsync);
+        await KillAsync(before.HostingSilo);
+        var after = await grain.GetViewAsync();
 
         Assert.NotEqual(before.HostingSilo, after.HostingSilo);
         Assert.NotEqual(before.Epoch, after.Epoch);
@@ -89,9 +89,9 @@ public sealed class DomainGrainTests : IAsyncLifetime
         Assert.Equal(10, first.Connections);
         var hosting = (await grain.GetViewAsync()).HostingSilo;
 
-        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.Name == hosting));
+        await KillAsync(hosting);
         _time.Advance(TimeSpan.FromSeconds(2));
-        var renewed = await CallUntilAnsweredAsync(() => grain.ExchangeAsync(Report("a", 10, 10, first.Epoch)));
+        var renewed = await grain.ExchangeAsync(Report("a", 10, 10, first.Epoch));
         Assert.Equal(10, renewed.Connections);
         Assert.NotEqual(first.Epoch, renewed.Epoch);
         Assert.Equal(0, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);
@@ -107,20 +107,10 @@ public sealed class DomainGrainTests : IAsyncLifetime
         Assert.Equal(5, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);
     }
 
-    /// <summary>Calls to a killed silo's grain fail until membership declares it dead; then the grain activates elsewhere.</summary>
-    private static async Task<T> CallUntilAnsweredAsync<T>(Func<Task<T>> call)
+    /// <summary>Kills the silo and waits until the cluster's membership has settled without it: the grain then activates elsewhere.</summary>
+    private async Task KillAsync(string silo)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception exception) when (exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException && !deadline.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
-            }
-        }
+        await Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.Name == silo));
+        await Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
     }
 }

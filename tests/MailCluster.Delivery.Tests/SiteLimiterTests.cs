@@ -56,13 +56,13 @@ public sealed class SiteLimiterTests : IDisposable
             _time.Advance(TimeSpan.FromSeconds(1));
         }
         Assert.False(lease.Lapsed.IsCancellationRequested);
-        Assert.Equal(1, limiter.Granted(_time.GetUtcNow()));
+        Assert.Equal(1, limiter.Standing("dest.test", _time.GetUtcNow()).Granted);
 
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(lease.Lapsed.IsCancellationRequested);
-        Assert.Equal(0, limiter.Granted(_time.GetUtcNow()));
+        Assert.Equal(0, limiter.Standing("dest.test", _time.GetUtcNow()).Granted);
         Assert.False(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
-        Assert.True(limiter.OverGrant(_time.GetUtcNow()));
+        Assert.True(limiter.Standing("dest.test", _time.GetUtcNow()).OverGrant);
 
         // Answers again: the next renewal brings a grant back.
         lease.Dispose();

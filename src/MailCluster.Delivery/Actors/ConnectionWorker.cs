@@ -86,7 +86,7 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
             _content.ResetWrittenCount();
             if (!await runtime.Spool.ReadContentAsync(job.Message.QueueId, _content, CancellationToken.None))
             {
-                return Unattempted(job, connection, DeliveryOutcomeClassifier.ConnectionLost("message content missing from the spool"));
+                return JobResult.Unattempted(job, DeliveryOutcomeClassifier.ConnectionLost("message content missing from the spool"), connection.Endpoint);
             }
             return await connection.SendAsync(job, _content.WrittenMemory, CancellationToken.None);
         }
@@ -94,12 +94,9 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
         {
             // Whatever broke, the job was taken: it must come back as an outcome, never vanish.
             Log.AttemptFault(runtime.Logger, actor.Domain, job.Message.QueueId, exception);
-            return Unattempted(job, connection, DeliveryOutcomeClassifier.ConnectionLost(exception.Message));
+            return JobResult.Unattempted(job, DeliveryOutcomeClassifier.ConnectionLost(exception.Message), connection.Endpoint);
         }
     }
-
-    private static JobResult Unattempted(DeliveryJob job, IMxConnection connection, DeliveryOutcome outcome) =>
-        new(job, job.Recipients.Select(_ => outcome).ToArray(), connection.Endpoint, TimeSpan.Zero, ConnectionUsable: false);
 
     private async Task<DeliveryJob?> RequestJobAsync(bool first)
     {

@@ -14,8 +14,8 @@ internal sealed partial class DomainActor
             return;
         }
         var now = _runtime.Time.GetUtcNow();
-        var pausedUntil = _limiter.PausedUntil();
-        switch (_limiter.IsSuspended(Domain))
+        _standing = _limiter.Standing(Domain, now);
+        switch (_standing.Suspended)
         {
             case true:
                 ReleaseReady();
@@ -24,39 +24,29 @@ internal sealed partial class DomainActor
             case null:
                 // No grant yet: nothing is allowed, and the limiter wakes the actor when one comes.
                 break;
-            case false when now < pausedUntil:
+            case false when now < _standing.PausedUntil:
                 _workers.CloseIdle();
-                _timer.At(pausedUntil, now);
+                _timer.At(_standing.PausedUntil, now);
                 break;
             case false:
-                ShedAboveGrant(now);
+                if (_standing.OverGrant)
+                {
+                    // The grant shrank (another silo's fair share, a backoff) or lapsed: idle connections above it say QUIT.
+                    _workers.CloseIdle();
+                }
                 HandOutJobs(now);
                 OpenConnections(now);
                 Refill(now);
                 CloseLingeringWorkers(now);
                 break;
         }
-        if (_limiter.IsSuspended(Domain) is not null)
-        {
-            // Until the first grant the actor claims nothing, so it keeps the demand it joined with
-            // (mail is due); a lower one now would stop the limiter from asking again after a failure.
-            _limiter.Want(Domain, WantedConnections(), messages: _ready.Jobs > 0);
-        }
-        CheckIdle(now, pausedUntil);
+        _limiter.Want(Domain, WantedConnections(), messages: _ready.Jobs > 0);
+        CheckIdle(now);
     }
 
     /// <summary>Connections this domain could use now: those open, and one for each job no open or opening connection will take.</summary>
     private int WantedConnections() =>
         Math.Min(_shaping!.MaxConnections, _workers.Open + Math.Max(0, _ready.Jobs - _workers.Idle - _workers.Connecting));
-
-    /// <summary>The grant shrank (another silo's fair share, a backoff) or lapsed: idle connections above it say QUIT.</summary>
-    private void ShedAboveGrant(DateTimeOffset now)
-    {
-        if (_limiter!.OverGrant(now))
-        {
-            _workers.CloseIdle();
-        }
-    }
 
     private void HandOutJobs(DateTimeOffset now)
     {
@@ -190,11 +180,11 @@ internal sealed partial class DomainActor
         }
     }
 
-    private void CheckIdle(DateTimeOffset now, DateTimeOffset pausedUntil)
+    private void CheckIdle(DateTimeOffset now)
     {
         // A domain in backoff stays active; so does one still waiting for its first grant.
-        var busy = _workers.Open > 0 || _ready.Jobs > 0 || _ready.ClaimPending || _jobsInFlight > 0 || now < pausedUntil
-            || _limiter?.IsSuspended(Domain) is null;
+        var busy = _workers.Open > 0 || _ready.Jobs > 0 || _ready.ClaimPending || _jobsInFlight > 0 || now < _standing.PausedUntil
+            || _standing.Suspended is null;
         if (busy)
         {
             _idleSince = DateTimeOffset.MaxValue;

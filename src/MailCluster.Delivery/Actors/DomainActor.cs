@@ -29,6 +29,8 @@ internal sealed partial class DomainActor
     private readonly List<Task> _background = [];
     private DomainShaping? _shaping;
     private SiteLimiter? _limiter;
+    // The site's grant as the last pump read it: what the snapshot publishes.
+    private SiteLimiter.SiteStanding _standing;
     private int _jobsInFlight;
     private bool _stopped;
     private DateTimeOffset _idleSince = DateTimeOffset.MaxValue;
@@ -96,10 +98,9 @@ internal sealed partial class DomainActor
                     {
                         Guarded(Pump);
                     }
-                    var now = _runtime.Time.GetUtcNow();
                     Volatile.Write(ref _snapshot, new DomainSnapshot(
-                        Domain, _workers.Open, _workers.Idle, _limiter?.Granted(now) ?? 0, _ready.Recipients, _jobsInFlight, _ready.ClaimPending,
-                        _limiter?.PausedUntil() ?? DateTimeOffset.MinValue, _limiter?.IsSuspended(Domain) ?? false));
+                        Domain, _workers.Open, _workers.Idle, _standing.Granted, _ready.Recipients, _jobsInFlight, _ready.ClaimPending,
+                        _standing.PausedUntil, _standing.Suspended ?? false));
                 }
                 finally
                 {
@@ -168,7 +169,7 @@ internal sealed partial class DomainActor
                 break;
             case DomainCommand.RecipientsDue:
                 _ready.SpoolHasMore();
-                if (_limiter?.IsSuspended(Domain) == true)
+                if (_standing.Suspended == true)
                 {
                     _runtime.Metrics.SuspendedHold(Domain);
                 }

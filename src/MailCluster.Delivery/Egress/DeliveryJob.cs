@@ -32,4 +32,9 @@ internal sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipi
 internal sealed record MxEndpoint(string Host, string Address, string? TlsProtocol);
 
 /// <summary>What one attempt produced: an outcome per recipient (same order as the job's), and whether the connection can carry another transaction.</summary>
-internal sealed record JobResult(DeliveryJob Job, IReadOnlyList<DeliveryOutcome> Outcomes, MxEndpoint? Endpoint, TimeSpan Latency, bool ConnectionUsable, bool PossibleDuplicate = false);
+internal sealed record JobResult(DeliveryJob Job, IReadOnlyList<DeliveryOutcome> Outcomes, MxEndpoint? Endpoint, TimeSpan Latency, bool ConnectionUsable, bool PossibleDuplicate = false)
+{
+    /// <summary>One verdict for every recipient, reached without a transaction (no connection, or one that broke before it began).</summary>
+    public static JobResult Unattempted(DeliveryJob job, DeliveryOutcome outcome, MxEndpoint? endpoint = null) =>
+        new(job, job.Recipients.Select(_ => outcome).ToArray(), endpoint, TimeSpan.Zero, ConnectionUsable: false);
+}

@@ -39,10 +39,10 @@ internal sealed class AttemptRecorder
     public void Submit(string domain, JobResult result) => Track(RecordAsync(domain, result));
 
     /// <summary>A verdict reached without a transaction (DNS, no host answering): it counts as an attempt.</summary>
-    public void SubmitUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) => Track(RecordAsync(domain, Unattempted(job, outcome)));
+    public void SubmitUnattempted(string domain, DeliveryJob job, DeliveryOutcome outcome) => Track(RecordAsync(domain, JobResult.Unattempted(job, outcome)));
 
     /// <summary>As <see cref="SubmitUnattempted"/>, for a caller that waits until the outcomes are recorded.</summary>
-    public Task RecordUnattemptedAsync(string domain, DeliveryJob job, DeliveryOutcome outcome) => Track(RecordAsync(domain, Unattempted(job, outcome)));
+    public Task RecordUnattemptedAsync(string domain, DeliveryJob job, DeliveryOutcome outcome) => Track(RecordAsync(domain, JobResult.Unattempted(job, outcome)));
 
     /// <summary>Hands claimed recipients back untouched (suspension, shutdown).</summary>
     public void Release(IReadOnlyList<DueRecipient> recipients) =>
@@ -50,9 +50,6 @@ internal sealed class AttemptRecorder
 
     /// <summary>Waits for every outcome handed in so far to be written or given up (shutdown); failures were logged.</summary>
     public Task DrainAsync() => Task.WhenAll(_pending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
-
-    private static JobResult Unattempted(DeliveryJob job, DeliveryOutcome outcome) =>
-        new(job, job.Recipients.Select(_ => outcome).ToArray(), null, TimeSpan.Zero, ConnectionUsable: false);
 
     private Task Track(Task task)
     {

@@ -56,20 +56,7 @@ internal sealed class DomainGrain(
         return grant;
     }
 
-    public Task<SiteView> GetViewAsync()
-    {
-        var now = clock.Now;
-        var site = Ledger.State;
-        return Task.FromResult(new SiteView(
-            silo.Name,
-            Ledger.Epoch,
-            Ledger.ConnectionsLeased(now),
-            Ledger.ConnectionsHeld(now),
-            site.Cap,
-            now < site.PausedUntil ? site.PausedUntil - now : TimeSpan.Zero,
-            site.SiteSuspended,
-            [.. site.SuspendedDomains]));
-    }
+    public Task<SiteView> GetViewAsync() => Task.FromResult(Ledger.View(silo.Name, clock.Now));
 
     public async Task<bool> SuspendAsync(string? domain)
     {

@@ -68,10 +68,10 @@ internal sealed class SharedRate
     /// <summary>Refills the level at the unallocated rate, letting shares lapse at their ends.</summary>
     private void Advance(DateTimeOffset now)
     {
-        while (_shares.Where(s => s.Value.Until <= now).OrderBy(s => s.Value.Until).Select(s => (KeyValuePair<string, (double PerSecond, DateTimeOffset Until)>?)s).FirstOrDefault() is { } ended)
+        foreach (var (silo, share) in _shares.Where(s => s.Value.Until <= now).OrderBy(s => s.Value.Until).ToList())
         {
-            Fill(ended.Value.Until);
-            _shares.Remove(ended.Key);
+            Fill(share.Until);
+            _shares.Remove(silo);
         }
         Fill(now);
     }

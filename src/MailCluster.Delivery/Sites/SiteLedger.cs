@@ -54,6 +54,17 @@ internal sealed class SiteLedger
 
     public double MessageTokensHandedOut => _messages?.TokensHandedOut ?? 0;
 
+    /// <summary>The site for operators, from the grain hosted on <paramref name="hostingSilo"/>.</summary>
+    public SiteView View(string hostingSilo, DateTimeOffset now) => new(
+        hostingSilo,
+        Epoch,
+        ConnectionsLeased(now),
+        ConnectionsHeld(now),
+        State.Cap,
+        now < State.PausedUntil ? State.PausedUntil - now : TimeSpan.Zero,
+        State.SiteSuspended,
+        [.. State.SuspendedDomains]);
+
     /// <summary>The written state is in storage now.</summary>
     public void StateWritten() => StateChanged = false;
 

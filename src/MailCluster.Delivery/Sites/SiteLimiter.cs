@@ -109,40 +109,17 @@ internal sealed partial class SiteLimiter : IDisposable
         }
     }
 
-    /// <summary>Null until the first grant: nobody knows yet.</summary>
-    public bool? IsSuspended(string domain)
-    {
-        lock (_lock)
-        {
-            return _grant is null ? null : _grant.SiteSuspended || _grant.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase);
-        }
-    }
-
-    /// <summary>Until when the site pauses (backoff), here or as the grain said.</summary>
-    public DateTimeOffset PausedUntil()
+    /// <summary>Where the site stands for <paramref name="domain"/> now, read once under the lock.</summary>
+    public SiteStanding Standing(string domain, DateTimeOffset now)
     {
         lock (_lock)
         {
             var granted = _grant is { PausedFor: var p } && p > TimeSpan.Zero ? _grantFrom + p : DateTimeOffset.MinValue;
-            return granted > _localPauseUntil ? granted : _localPauseUntil;
-        }
-    }
-
-    /// <summary>Connections this silo may hold for the site now (0 once the lease expired unrenewed).</summary>
-    public int Granted(DateTimeOffset now)
-    {
-        lock (_lock)
-        {
-            return GrantedLocked(now);
-        }
-    }
-
-    /// <summary>True when this silo holds more connections than granted: close them as their transactions end.</summary>
-    public bool OverGrant(DateTimeOffset now)
-    {
-        lock (_lock)
-        {
-            return _held > GrantedLocked(now);
+            return new SiteStanding(
+                _grant is null ? null : _grant.SiteSuspended || _grant.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase),
+                granted > _localPauseUntil ? granted : _localPauseUntil,
+                GrantedLocked(now),
+                _held);
         }
     }
 
@@ -249,7 +226,8 @@ internal sealed partial class SiteLimiter : IDisposable
         bool due;
         lock (_lock)
         {
-            due = _held > 0 || _domains.Values.Any(d => d.Connections > 0 || d.Messages);
+            // Renew while connections are open or mail waits; and keep asking while actors wait for a first grant.
+            due = _held > 0 || (_grant is null && _domains.Count > 0) || _domains.Values.Any(d => d.Connections > 0 || d.Messages);
         }
         if (due)
         {
@@ -342,6 +320,16 @@ internal sealed partial class SiteLimiter : IDisposable
     private static partial void ExchangeFailed(ILogger logger, string site, string kind, string reason);
 
     private sealed record Demand(string? PrimaryMx, Action Wake, int Connections, bool Messages);
+
+    /// <summary>
+    /// A domain's view of its site's grant: <see cref="Suspended"/> is null until the first grant;
+    /// <see cref="Granted"/> is 0 once the lease ran out unrenewed.
+    /// </summary>
+    public readonly record struct SiteStanding(bool? Suspended, DateTimeOffset PausedUntil, int Granted, int Held)
+    {
+        /// <summary>This silo holds more connections than granted: idle ones close.</summary>
+        public bool OverGrant => Held > Granted;
+    }
 
     /// <summary>One connection slot of the site; disposing it (after the socket closed) returns it.</summary>
     /// <param name="Lapsed">Cancelled when the silo's lease of the site ran out unrenewed: cut the connection.</param>

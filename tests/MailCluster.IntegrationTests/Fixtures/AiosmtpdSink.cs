@@ -28,6 +28,17 @@ public sealed class AiosmtpdSink : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>A sink on each of <paramref name="hosts"/>, all on one port (each host's "port 25").</summary>
+    public static async Task<Dictionary<string, AiosmtpdSink>> StartManyAsync(IEnumerable<string> hosts, int port, double delaySeconds)
+    {
+        var sinks = new Dictionary<string, AiosmtpdSink>();
+        foreach (var host in hosts)
+        {
+            sinks[host] = await StartAsync(host, port, delaySeconds);
+        }
+        return sinks;
+    }
+
     public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0)
     {
         var output = new TempDirectory("mailcluster-sink-");

@@ -38,11 +38,7 @@ public sealed class ClusterWorld : IAsyncDisposable
     public static async Task<ClusterWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds, int silos, params string[] siloArguments)
     {
         var port = LoopbackPorts.Next();
-        var sinks = new Dictionary<string, AiosmtpdSink>();
-        foreach (var host in sinkHosts)
-        {
-            sinks[host] = await AiosmtpdSink.StartAsync(host, port, sinkDelaySeconds);
-        }
+        var sinks = await AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds);
         var world = new ClusterWorld(await AzuriteServer.StartAsync(), await Dnsmasq.StartAsync(zone), sinks, port);
         // The first silo creates the cluster's tables; the others join it.
         for (var i = 0; i < silos; i++)

@@ -51,11 +51,7 @@ public sealed partial class MailWorld : IAsyncDisposable
     {
         var directory = new TempDirectory("mailcluster-world-");
         var port = LoopbackPorts.Next();
-        var sinks = new Dictionary<string, AiosmtpdSink>();
-        foreach (var host in sinkHosts)
-        {
-            sinks[host] = await AiosmtpdSink.StartAsync(host, port, sinkDelaySeconds);
-        }
+        var sinks = await AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds);
         var world = new MailWorld(directory, await Dnsmasq.StartAsync(zone), sinks, port);
         await world.StartSiloAsync(siloArguments);
         return world;
