@@ -27,15 +27,19 @@ public sealed record SuspensionChanged(string Domain, bool Suspended);
 /// <summary>The answer to retry, bounce and delete: how many recipients they touched.</summary>
 public sealed record RecipientsChanged(int Recipients);
 
-/// <summary>The answer to reloading the shaping rules: how many rules are in force now.</summary>
-public sealed record ShapingReloaded(int Rules);
+/// <summary>
+/// The answer to reloading the shaping rules: how many rules are in force on the answering silo and
+/// their hash; every other silo reloads its copy within <see cref="FollowSeconds"/>.
+/// </summary>
+public sealed record ShapingReloaded(int Rules, string Hash, int FollowSeconds);
 
 /// <summary>
 /// One member of the cluster (<c>GET /api/silos</c>), as the answering silo's membership view has
 /// it; <see cref="Status"/> is <c>active</c>, <c>joining</c>, <c>leaving</c> or <c>dead</c>.
-/// <see cref="ShapingHash"/> is known for the answering silo only (<see cref="ThisSilo"/>).
+/// <see cref="ShapingHash"/> is the hash of the silo's shaping rules in force, as it last reported it
+/// (null when it has not); <see cref="ShapingError"/> says why its last reload failed.
 /// </summary>
-public sealed record SiloView(string Name, string Address, string Status, bool ThisSilo, string? ShapingHash);
+public sealed record SiloView(string Name, string Address, string Status, bool ThisSilo, string? ShapingHash, string? ShapingError);
 
 /// <summary>Every error body: one sentence a person can act on.</summary>
 public sealed record AdminError(string Error);

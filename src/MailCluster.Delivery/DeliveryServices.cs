@@ -21,7 +21,7 @@ namespace MailCluster.Delivery;
 /// <summary>
 /// The delivery room's wiring: its options (sections <c>Delivery</c>, <c>Delivery:Client</c>,
 /// <c>Shaping</c> and <c>Dns</c>), the domain actors and their scheduler, outcomes and DSNs, and
-/// <see cref="QueueOperations"/> for operators. Needs the spool room and a <see cref="TimeProvider"/>
+/// <see cref="QueueOperations"/> and <see cref="ClusterShaping"/> for operators. Needs the spool room and a <see cref="TimeProvider"/>
 /// and <see cref="Random"/>.
 /// </summary>
 public static class DeliveryServices
@@ -94,6 +94,14 @@ public static class DeliveryServices
             sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<DeliveryScheduler>();
+        services.AddSingleton(sp => new ClusterShaping(
+            sp.GetRequiredService<IConfiguration>(),
+            sp.GetRequiredService<QueueOperations>(),
+            sp.GetRequiredService<IGrainFactory>(),
+            sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Shaping")));
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterShaping>());
         return services;
     }
 

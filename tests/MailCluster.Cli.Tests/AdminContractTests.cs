@@ -26,12 +26,13 @@ public sealed class AdminContractTests
     }
 
     [Fact]
-    public async Task SilosShowTheirStatusAndTheAnsweringSilosShapingHash()
+    public async Task SilosShowTheirStatusTheirShapingHashesAndAFailedReload()
     {
         SiloView[] silos =
         [
-            new("silo0", "127.0.0.1:11111", "active", ThisSilo: true, "0123456789ab"),
-            new("silo1", "127.0.0.1:11112", "dead", ThisSilo: false, null),
+            new("silo0", "127.0.0.1:11111", "active", ThisSilo: true, "0123456789ab", null),
+            new("silo1", "127.0.0.1:11112", "active", ThisSilo: false, "ba9876543210", "Shaping:Rules:0:MessageRate is 'lots'"),
+            new("silo2", "127.0.0.1:11113", "dead", ThisSilo: false, null, null),
         ];
 
         var (exit, output, _) = await RunAsync(new SilosVerb(), ["silos"], silos);
@@ -40,7 +41,9 @@ public sealed class AdminContractTests
         Assert.Equal(
             "SILO     ADDRESS          STATUS  SHAPING\n"
             + "silo0 *  127.0.0.1:11111  active  0123456789ab\n"
-            + "silo1    127.0.0.1:11112  dead    -\n",
+            + "silo1    127.0.0.1:11112  active  ba9876543210\n"
+            + "silo2    127.0.0.1:11113  dead    -\n"
+            + "silo1: its last shaping reload failed, older rules in force: Shaping:Rules:0:MessageRate is 'lots'\n",
             output.ReplaceLineEndings("\n"));
     }
 

@@ -2,7 +2,7 @@ using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
-/// <summary><c>mailctl reload-shaping</c>: re-read the shaping rules without a restart.</summary>
+/// <summary><c>mailctl reload-shaping</c>: re-read the shaping rules without a restart, on the asked silo at once and on every other within seconds.</summary>
 public sealed class ReloadShapingVerb : Verb
 {
     public override string Name => "reload-shaping";
@@ -12,5 +12,9 @@ public sealed class ReloadShapingVerb : Verb
     protected override Task<AdminResponse>? CallAsync(AdminClient client, CommandLine command) =>
         command.Arguments.Count == 0 ? client.PostAsync("api/shaping/reload") : null;
 
-    protected override string Format(AdminResponse response) => $"shaping reloaded: {response.Read<ShapingReloaded>().Rules} rule(s)\n";
+    protected override string Format(AdminResponse response)
+    {
+        var reloaded = response.Read<ShapingReloaded>();
+        return $"shaping reloaded: {reloaded.Rules} rule(s), hash {reloaded.Hash}; every silo follows within {reloaded.FollowSeconds} s (mailctl silos shows their hashes)\n";
+    }
 }

@@ -38,12 +38,16 @@ public sealed class ClusterOfThreeSharesOneSite
     }
 
     [Fact]
-    public async Task ASuspensionMadeOnOneSiloHoldsMailOnAnotherUntilAThirdResumesIt()
+    public async Task OperatorsActOnTheWholeClusterFromAnySilo()
     {
-        await using var world = await ClusterWorld.StartAsync(s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 3);
+        using var files = new Testing.IO.TempDirectory();
+        var shaping = Path.Combine(files.Path, "shaping.json");
+        await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 2 } ] } }""");
+        await using var world = await ClusterWorld.StartAsync(s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 3, $"--ShapingFile={shaping}");
+
+        // A suspension made on silo 0 holds mail on silo 1.
         var suspend = await world.MailctlAsync(0, "suspend", "dest.test");
         Assert.True(suspend.ExitCode == 0, suspend.ToString());
-
         var sent = await Swaks.SendAsync(world.Silos[1].SmtpAddress, "alice@source.test", "bob@dest.test");
         Assert.True(sent.ExitCode == 0, sent.ToString());
         // Silo 1's actor for the domain is told of the due message twice and holds it both times.
@@ -53,13 +57,39 @@ public sealed class ClusterOfThreeSharesOneSite
         var status = await world.MailctlAsync(2, "domains", "dest.test");
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Matches(@"(?m)^dest\.test\s+0\s+0\s+0\s+-\s+0\s+no\s+yes$", status.Output);
-        var silos = await world.MailctlAsync(2, "silos");
-        Assert.True(silos.ExitCode == 0, silos.ToString());
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(silos.Output, @"(?m)^\S+( \*)?\s+127\.0\.0\.1:\d+\s+active\s"));
-        Assert.Matches(@"(?m)^\S+ \*\s+127\.0\.0\.1:\d+\s+active\s+[0-9a-f]{12}$", silos.Output);
+
+        // Every silo shows the same rules; a reload asked of silo 1 reaches the other two.
+        var before = await SameShapingEverywhereAsync(world, previous: null);
+        await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 3 } ] } }""");
+        var reload = await world.MailctlAsync(1, "reload-shaping");
+        Assert.True(reload.ExitCode == 0, reload.ToString());
+        Assert.Contains("shaping reloaded: 1 rule(s)", reload.Output, StringComparison.Ordinal);
+        Assert.NotEqual(before, await SameShapingEverywhereAsync(world, previous: before));
 
         var resume = await world.MailctlAsync(2, "resume", "dest.test");
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Single(await world.Sink("127.0.31.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
+    }
+
+    /// <summary>
+    /// Asks silo 0 for the members until all three are active with one shaping hash other than
+    /// <paramref name="previous"/> (each silo reports once a <c>ClusterShaping.Period</c>); returns it.
+    /// </summary>
+    private static async Task<string> SameShapingEverywhereAsync(ClusterWorld world, string? previous)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var silos = await world.MailctlAsync(0, "silos");
+            Assert.True(silos.ExitCode == 0, silos.ToString());
+            var hashes = System.Text.RegularExpressions.Regex.Matches(silos.Output, @"(?m)^\S+( \*)?\s+127\.0\.0\.1:\d+\s+active\s+([0-9a-f]{12})$")
+                .Select(m => m.Groups[2].Value).ToList();
+            if (hashes.Count == 3 && hashes.Distinct().Count() == 1 && hashes[0] != previous)
+            {
+                return hashes[0];
+            }
+            Assert.False(deadline.IsCancellationRequested, $"the silos did not all show one new shaping hash:\n{silos.Output}\n{world.Context()}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using MailCluster.Admin;
 using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Shaping;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -39,8 +40,13 @@ internal static class AdminEndpoints
             })
             .AddEndpointFilter(new AdminAuthorization(options));
 
-        api.MapGet("/silos", (ClusterMembers cluster, QueueOperations queue) =>
-            Json(cluster.Members().Select(m => new SiloView(m.Name, m.Address, m.Status, m.ThisSilo, m.ThisSilo ? queue.ShapingHash : null)).ToList()));
+        api.MapGet("/silos", async (ClusterMembers cluster, ClusterShaping shaping, CancellationToken ct) =>
+        {
+            var reports = await shaping.ReportsAsync(ct);
+            return Json(cluster.Members()
+                .Select(m => new SiloView(m.Name, m.Address, m.Status, m.ThisSilo, reports.GetValueOrDefault(m.Name)?.Hash, reports.GetValueOrDefault(m.Name)?.Error))
+                .ToList());
+        });
         api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Json((await queue.DomainsAsync(ct)).Select(View).ToList()));
         api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
             await queue.DomainAsync(domain, ct) is { } status ? Json(View(status)) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
@@ -70,23 +76,16 @@ internal static class AdminEndpoints
         api.MapDelete("/messages/{queueId}", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
 
-        api.MapPost("/shaping/reload", (IConfiguration configuration, QueueOperations queue) =>
+        api.MapPost("/shaping/reload", async (ClusterShaping shaping, CancellationToken ct) =>
         {
-            // Re-reads every configuration source (the shaping file among them), then swaps the rules in.
-            // Options validation runs on reload too and throws for a bad file; the rules in force stay.
-            try
+            var reload = await shaping.ReloadClusterAsync(ct);
+            if (reload.Errors.Count > 0)
             {
-                (configuration as IConfigurationRoot)?.Reload();
+                return Json(new AdminError(string.Join("; ", reload.Errors)), StatusCodes.Status400BadRequest);
             }
-            catch (AggregateException exception) when (exception.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
-            {
-                var messages = exception.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures);
-                return Json(new AdminError(string.Join("; ", messages)), StatusCodes.Status400BadRequest);
-            }
-            var (rules, errors) = queue.ReloadShaping(configuration);
-            return errors.Count > 0
-                ? Json(new AdminError(string.Join("; ", errors)), StatusCodes.Status400BadRequest)
-                : Json(new ShapingReloaded(rules));
+            return reload.ClusterError is { } unreachable
+                ? Json(new AdminError($"the rules were reloaded on this silo ({reload.Rules} rule(s), hash {reload.Hash}), but the cluster's shaping grain did not answer ({unreachable}): the other silos keep their rules; run reload-shaping again"), StatusCodes.Status503ServiceUnavailable)
+                : Json(new ShapingReloaded(reload.Rules, reload.Hash, (int)ClusterShaping.Period.TotalSeconds));
         });
     }
 

@@ -1,0 +1,183 @@
+using MailCluster.Delivery.Actors;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailCluster.Delivery.Shaping;
+
+/// <summary>What a reload did: the rules in force here, or why they were refused, and whether every silo was asked to follow.</summary>
+public sealed record ShapingReloadResult(int Rules, string Hash, IReadOnlyList<string> Errors, string? ClusterError);
+
+/// <summary>
+/// Keeps every silo's shaping rules in step. Each silo loads the same rules file (a ConfigMap on
+/// Kubernetes); <see cref="ReloadClusterAsync"/> reloads it here and files a request with the
+/// cluster's <see cref="IShapingGrain"/>; every silo reports to that grain once a <see cref="Period"/>,
+/// reloads its own copy when it sees a request it has not acted on, and reports its rules' hash, so
+/// that <c>mailctl silos</c> shows a silo whose file differs.
+/// </summary>
+public sealed partial class ClusterShaping : BackgroundService
+{
+    /// <summary>How often a silo reports, and so how soon every silo follows a reload.</summary>
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(3);
+
+    /// <summary>An unanswered call counts as failed by then (Orleans' default would be 30 s).</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IConfiguration _configuration;
+    private readonly QueueOperations _queue;
+    private readonly IGrainFactory _grains;
+    private readonly string _silo;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Guid _applied;
+    private string? _error;
+    private bool _reachable = true;
+
+    internal ClusterShaping(IConfiguration configuration, QueueOperations queue, IGrainFactory grains, string silo, TimeProvider time, ILogger logger)
+    {
+        _configuration = configuration;
+        _queue = queue;
+        _grains = grains;
+        _silo = silo;
+        _time = time;
+        _logger = logger;
+    }
+
+    private IShapingGrain Grain => _grains.GetGrain<IShapingGrain>(0);
+
+    /// <summary>
+    /// Reloads the rules here, then asks every silo to follow. Invalid rules are refused and nobody is
+    /// asked; the rules in force stay. When the grain does not answer, the rules are in force here only.
+    /// </summary>
+    public async Task<ShapingReloadResult> ReloadClusterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var (rules, errors) = ReloadHere();
+            if (errors.Count > 0)
+            {
+                return new ShapingReloadResult(0, _queue.ShapingHash, errors, null);
+            }
+            try
+            {
+                using var timeout = Timeout(cancellationToken);
+                (_applied, _error) = (await Grain.RequestReloadAsync(timeout.Token), null);
+                await Grain.ReportAsync(Report(), timeout.Token);
+                return new ShapingReloadResult(rules, _queue.ShapingHash, [], null);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
+            {
+                return new ShapingReloadResult(rules, _queue.ShapingHash, [], $"{exception.GetType().Name}: {exception.Message}");
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The latest report of every silo the grain heard from; this silo's own as it stands now. Without an answer, this silo's only.</summary>
+    public async Task<IReadOnlyDictionary<string, ShapingReport>> ReportsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ShapingReport> reports;
+        try
+        {
+            using var timeout = Timeout(cancellationToken);
+            reports = await Grain.GetReportsAsync(timeout.Token);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
+        {
+            reports = [];
+        }
+        var bySilo = reports.ToDictionary(r => r.Silo, StringComparer.Ordinal);
+        bySilo[_silo] = Report();
+        return bySilo;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Period, _time);
+        do
+        {
+            await SyncAsync(stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One period's report; a reload request this silo has not acted on is acted on now (a restarted silo reloads once: harmless).</summary>
+    private async Task SyncAsync(CancellationToken stoppingToken)
+    {
+        await _gate.WaitAsync(stoppingToken);
+        try
+        {
+            using var timeout = Timeout(stoppingToken);
+            var request = await Grain.ReportAsync(Report(), timeout.Token);
+            if (request != _applied)
+            {
+                var (rules, errors) = ReloadHere();
+                (_applied, _error) = (request, errors.Count > 0 ? string.Join("; ", errors) : null);
+                ReloadedOnRequest(_logger, rules, _queue.ShapingHash, _error ?? "none");
+                await Grain.ReportAsync(Report(), timeout.Token);
+            }
+            if (!_reachable)
+            {
+                _reachable = true;
+                GrainBack(_logger);
+            }
+        }
+        catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OutOfMemoryException)
+        {
+            if (_reachable)
+            {
+                _reachable = false;
+                GrainUnreachable(_logger, exception.GetType().Name, exception.Message);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Re-reads every configuration source (the shaping file among them) and puts the rules in force; invalid ones leave the old in force.</summary>
+    private (int Rules, IReadOnlyList<string> Errors) ReloadHere()
+    {
+        try
+        {
+            (_configuration as IConfigurationRoot)?.Reload();
+        }
+        catch (AggregateException exception) when (exception.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // Options validation runs on reload too and throws for a bad file.
+            return (0, [.. exception.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)]);
+        }
+        return _queue.ReloadShaping(_configuration);
+    }
+
+    private ShapingReport Report() => new(_silo, _queue.ShapingHash, _applied, _error, _time.GetUtcNow());
+
+    private CancellationTokenSource Timeout(CancellationToken cancellationToken)
+    {
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CallTimeout);
+        return timeout;
+    }
+
+    public override void Dispose()
+    {
+        _gate.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(2040, LogLevel.Information, "Shaping reloaded on a cluster request: {Rules} rule(s), hash {Hash}, errors: {Errors}")]
+    private static partial void ReloadedOnRequest(ILogger logger, int rules, string hash, string errors);
+
+    [LoggerMessage(2041, LogLevel.Warning, "The cluster's shaping grain does not answer ({Kind}: {Reason}); this silo keeps its rules and will follow reloads once it answers")]
+    private static partial void GrainUnreachable(ILogger logger, string kind, string reason);
+
+    [LoggerMessage(2042, LogLevel.Information, "The cluster's shaping grain answers again")]
+    private static partial void GrainBack(ILogger logger);
+}
