@@ -30,22 +30,28 @@ public static class ClusterServices
         var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
         if (settings.Validate().Any())
         {
-            // Start-up validation reports every bad key; nothing is configured from them.
-            return builder;
+            // Start-up validation reports every bad key before any service starts; until then the
+            // defaults wire the silo, so that the rooms that need it can still be constructed.
+            settings = new ClusterSettings();
         }
         // Made when the host starts (the membership view exists from then on), observed at each scrape.
         builder.Services.AddHostedService<ClusterMetrics>();
         builder.Services.AddSingleton(sp => new ClusterMembers(
             sp.GetRequiredService<Orleans.Runtime.IClusterMembershipService>(), sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>()));
-        // Registered before the silo's own hosted service, so it runs first (and only at start, not on a configuration reload).
+        // Registered before the silo's own hosted service, so they run first (and only at start, not on a configuration reload).
         builder.Services.AddHostedService(_ => new PortsFree(settings));
+        var tables = settings.ParsedMode == ClusterMode.AzureStorage ? new TableServiceClient(settings.ConnectionString) : null;
+        if (tables is not null)
+        {
+            builder.Services.AddHostedService(_ => new StorageReachable(tables));
+        }
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId));
             silo.Configure<SiloOptions>(o => o.SiloName = settings.ResolvedSiloName);
             silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (settings.ProbeTimeout, settings.MissedProbesLimit));
             silo.UseSystemTextJsonGrainStorageSerializer();
-            if (settings.ParsedMode == ClusterMode.Single)
+            if (tables is null)
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, primarySiloEndpoint: null, settings.ServiceId, settings.ClusterId);
                 silo.Services.AddGrainStorage(GrainStorage, (sp, _) =>
@@ -53,7 +59,6 @@ public static class ClusterServices
             }
             else
             {
-                var tables = new TableServiceClient(settings.ConnectionString);
                 silo.ConfigureEndpoints(settings.ResolvedAdvertisedAddress, settings.SiloPort, settings.GatewayPort);
                 silo.UseAzureStorageClustering(o =>
                 {
@@ -84,6 +89,44 @@ public static class ClusterServices
                 throw new InvalidOperationException($"{ClusterSettings.Section}:GatewayPort {settings.GatewayPort} is in use ({gateway})");
             }
             return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Fails the start with a message naming the key when cluster storage does not answer: a silo
+    /// cannot join without it. A pod restarting during a storage outage therefore stays down (its
+    /// spool keeps what it holds) until storage returns; silos already running keep accepting mail.
+    /// </summary>
+    private sealed class StorageReachable(TableServiceClient tables) : IHostedService
+    {
+        /// <summary>Long enough for the storage client's own retries of a refused connection.</summary>
+        public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            try
+            {
+                await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: timeout.Token).AsPages(pageSizeHint: 1))
+                {
+                    break;
+                }
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
+            {
+                var reason = exception switch
+                {
+                    OperationCanceledException => $"no answer in {Timeout.TotalSeconds:0} s",
+                    // The storage client's retries: the last failure says it.
+                    AggregateException { InnerExceptions: [.., var last] } tries => $"{last.Message}, {tries.InnerExceptions.Count} tries",
+                    _ => exception.Message.Split('\n')[0],
+                };
+                throw new InvalidOperationException(
+                    $"{ClusterSettings.Section}:ConnectionString: cluster storage at {tables.Uri} is unreachable ({reason}); the silo does not start without it");
+            }
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -31,4 +31,15 @@ builder.WebHost.UseKestrel((context, kestrel) =>
 
 await using var app = builder.Build();
 app.MapSiloHttp();
-await app.RunAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (Exception)
+{
+    // The host has logged why ("Hosting failed to start": a bad key, a port in use, storage down),
+    // exit 1, not an unhandled-exception abort.
+    return 1;
+}
+await app.WaitForShutdownAsync();
+return 0;
