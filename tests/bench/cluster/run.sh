@@ -27,6 +27,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source tests/bench/lib/processes.sh
+# shellcheck source=../lib/azurite.sh
+source tests/bench/lib/azurite.sh
 
 SILOS=3 MESSAGES=800 SECONDS_MEASURED=60
 while [[ $# -gt 0 ]]; do
@@ -41,12 +43,9 @@ done
 
 SILO_DLL=src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll
 HELPER=tests/bench/relay/relaybench.py
-AZURITE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mailcluster/azurite-3.37.0"
 LIFETIME=$((SECONDS_MEASURED + SILOS * MESSAGES / 15 + 300))
 [[ -f $SILO_DLL ]] || { echo "build first: dotnet build Cluster.sln -c Release" >&2; exit 1; }
-if [[ ! -x $AZURITE_DIR/node_modules/.bin/azurite ]]; then
-  mkdir -p "$AZURITE_DIR" && (cd "$AZURITE_DIR" && npm install --no-audit --no-fund --silent azurite@3.37.0)
-fi
+install_azurite
 
 TMP=$(mktemp -d /var/tmp/mc-cluster-bench.XXXXXX)
 PIDS=()
@@ -65,13 +64,8 @@ printf 'mx-host=dest.test,mx.dest.test,10\nhost-record=mx.dest.test,127.0.40.1\n
 setsid timeout -k 5 "$LIFETIME" /usr/sbin/dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=127.0.0.1 \
   --bind-interfaces --port="$DNS_PORT" --pid-file= --local-ttl=300 --conf-file="$TMP/dnsmasq.conf" >"$TMP/dnsmasq.log" 2>&1 &
 PIDS+=("$!")
-mkdir -p "$TMP/azurite"
-setsid timeout -k 5 "$LIFETIME" "$AZURITE_DIR/node_modules/.bin/azurite" --silent --skipApiVersionCheck --location "$TMP/azurite" \
-  --blobHost 127.0.0.1 --blobPort "$BLOB" --queueHost 127.0.0.1 --queuePort "$QUEUE" --tableHost 127.0.0.1 --tablePort "$TABLE" >"$TMP/azurite.log" 2>&1 &
-PIDS+=("$!")
-KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$KEY;BlobEndpoint=http://127.0.0.1:$BLOB/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE/devstoreaccount1;TableEndpoint=http://127.0.0.1:$TABLE/devstoreaccount1;"
-for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$TABLE") 2>/dev/null && break; sleep 0.2; done
+start_azurite "$TMP/azurite" "$LIFETIME" "$BLOB" "$QUEUE" "$TABLE"
+PIDS+=("$AZURITE_PID")
 python3 "$HELPER" dns-check "$DNS_PORT" dest.test >/dev/null
 
 SERVICE=bench$RANDOM$RANDOM

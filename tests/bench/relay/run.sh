@@ -37,6 +37,14 @@
 #                same invocation, interleaved: run i of the silo, of the
 #                baseline, then of Postfix; the report adds its rows and the
 #                ratios silo/baseline.
+#                With --azure-storage the baseline is this same build in
+#                Cluster:Mode=AzureStorage (membership and site grains' state
+#                in Azure Tables on a local Azurite, a fresh ServiceId per
+#                run) against the silo's default Single mode: the ratio
+#                silo/baseline is then Single/AzureStorage.
+#   grain calls  silo kinds: site-grain exchanges during the timed part
+#                (mailcluster_site_exchanges_total from /metrics, before the
+#                load and after the last delivery) per delivered message.
 #
 # Why the comparison is fair
 #   Same load generator, same sinks, same machine, runs interleaved (silo run
@@ -76,6 +84,9 @@
 #                           [400, 8000] in general)
 #     --sessions S          smtp-source sessions per domain (5; 4 domains)
 #     --baseline-dll PATH   a second silo build to compare (see baseline)
+#     --azure-storage       compare Single with AzureStorage mode (Azurite
+#                           3.37.0 from npm, installed into ~/.cache when
+#                           missing); not with --baseline-dll
 #     --warmup W            untimed messages before each timed run (200)
 #     --concurrency C       connections per destination, both servers (10)
 #     --postfix-opt K=V     extra main.cf setting (repeatable), e.g.
@@ -99,6 +110,8 @@
 set -euo pipefail
 # shellcheck source=../lib/processes.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/processes.sh"
+# shellcheck source=../lib/azurite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/azurite.sh"
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(cd "$SCRIPT_DIR/../../.." && pwd -P)
@@ -107,6 +120,8 @@ HELPER=$SCRIPT_DIR/relaybench.py
 PY=/usr/bin/python3
 SILO_DLL=src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll
 BASELINE_DLL=""
+AZURE_STORAGE=0
+BASELINE_LABEL=baseline
 DNSMASQ=/usr/sbin/dnsmasq
 export PATH=$PATH:/usr/sbin:/sbin
 
@@ -140,6 +155,7 @@ while [[ $# -gt 0 ]]; do
     --count) need_arg "$@"; COUNT=$2; shift 2 ;;
     --sessions) need_arg "$@"; SESSIONS=$2; shift 2 ;;
     --baseline-dll) need_arg "$@"; BASELINE_DLL=$2; shift 2 ;;
+    --azure-storage) AZURE_STORAGE=1; shift ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
     --concurrency) need_arg "$@"; CONCURRENCY=$2; shift 2 ;;
     --postfix-opt) need_arg "$@"; POSTFIX_OPTS+=("$2"); shift 2 ;;
@@ -179,6 +195,13 @@ command -v dotnet >/dev/null || die "dotnet not found"
 cd "$REPO"
 [[ -f $SILO_DLL ]] || die "silo not built: $SILO_DLL missing (dotnet build -c Release)"
 [[ -z $BASELINE_DLL || -f $BASELINE_DLL ]] || die "baseline not built: $BASELINE_DLL missing"
+if [[ $AZURE_STORAGE -eq 1 ]]; then
+  [[ -z $BASELINE_DLL ]] || die "--azure-storage compares this build's two modes; drop --baseline-dll"
+  command -v curl >/dev/null || die "curl not found"
+  install_azurite || die "could not install Azurite from npm"
+  BASELINE_DLL=$SILO_DLL
+  BASELINE_LABEL=AzureStorage
+fi
 
 mkdir -p "$WORKDIR_PARENT"
 TMP=$(mktemp -d "$WORKDIR_PARENT/mc-relay-bench.XXXXXX")
@@ -186,6 +209,7 @@ chmod 755 "$TMP"   # postfix daemons (uid postfix) must traverse it
 FSTYPE=$(stat -f -c %T "$TMP")
 PFX_DIR=$TMP/postfix
 SILO_PID=""
+AZURITE_PID=""
 SAMPLER_PID=""
 WAIT_PID=""
 DNS_PID=""
@@ -202,6 +226,7 @@ cleanup() {
   [[ -z $SILO_PID ]] || stop_pid "$SILO_PID" 10
   "$PFX_INSTANCE" stop "$PFX_DIR" 2>/dev/null || true
   [[ -z $DNS_PID ]] || stop_pid "$DNS_PID" 2
+  [[ -z $AZURITE_PID ]] || stop_pid "$AZURITE_PID" 2
   for p in "${SINK_PIDS[@]}"; do stop_pid "$p" 2; done
   remove_workdir
   exit "$rc"
@@ -273,15 +298,16 @@ start_waiter() {
 }
 wait_waiter() { local rc=0; wait "$WAIT_PID" || rc=$?; WAIT_PID=""; return "$rc"; }
 
-start_silo() { # run dir, silo dll
-  local d=$1
-  read -r SILO_PORT HTTP_PORT <<<"$(helper ports 127.0.0.1 127.0.0.1)"
+start_silo() { # run dir, silo dll, extra silo arguments
+  local d=$1 dll=$2
+  shift 2
+  read -r SILO_PORT HTTP_PORT ORLEANS_PORT <<<"$(helper ports 127.0.0.1 127.0.0.1 127.0.0.1)"
   mkdir -p "$d/spool"
-  setsid dotnet "$2" \
+  setsid dotnet "$dll" \
     --Spool:Path="$d/spool" \
     --Smtp:Listen="127.0.0.1:$SILO_PORT" \
     --Http:Listen="127.0.0.1:$HTTP_PORT" \
-    --Cluster:SiloPort="$((HTTP_PORT + 1))" \
+    --Cluster:SiloPort="$ORLEANS_PORT" \
     --Dns:Nameservers:0="127.0.0.1:$DNS_PORT" \
     --Delivery:SmtpPort="$SINK_PORT" \
     --Delivery:AllowedMxNetworks=127.0.0.0/8 \
@@ -290,7 +316,7 @@ start_silo() { # run dir, silo dll
     --Delivery:PollInterval=00:00:00.100 \
     --Shaping:Default:MaxConnections="$CONCURRENCY" \
     --Shaping:Default:MaxMessagesPerConnection="$MSGS_PER_CONN" \
-    "${SILO_OPTS[@]}" </dev/null >"$d/silo.log" 2>&1 &
+    "${SILO_OPTS[@]}" "$@" </dev/null >"$d/silo.log" 2>&1 &
   SILO_PID=$!
   wait_for_silo "$SILO_PID" "$d/silo.log" smtp_greets "$SILO_PORT"
 }
@@ -348,6 +374,13 @@ start_fixtures() {
     "($(tr '\n' ';' <"$TMP/dns-check.txt"))"
 
   log "starting private postfix on 127.0.0.1:$POSTFIX_PORT"
+  if [[ $AZURE_STORAGE -eq 1 ]]; then
+    local blob queue table
+    read -r blob queue table <<<"$(helper ports 127.0.0.1 127.0.0.1 127.0.0.1)"
+    start_azurite "$TMP/azurite" "$LIFETIME" "$blob" "$queue" "$table" || die "Azurite did not start"
+    log "Azurite on 127.0.0.1:$blob-$table"
+  fi
+
   "$PFX_INSTANCE" start "$PFX_DIR" "$POSTFIX_PORT" --deliver \
     "transport_maps=texthash:$TMP/transport" \
     "default_destination_concurrency_limit=$CONCURRENCY" \
@@ -366,18 +399,25 @@ rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
+# Site-grain exchanges the running silo has made so far.
+grain_calls() {
+  curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^mailcluster_site_exchanges_total/ {s += $2} END {printf "%d", s}'
+}
+
 # One measured run. $1 silo|baseline|postfix, $2 size KiB, $3 count, $4 run index.
-# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CONNS R_CPU R_CHECK.
+# Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CONNS R_CPU R_CALLS R_CHECK.
 measure() {
   local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024))
   local d=$TMP/$kind-$kib-$idx port pid dlog target offset sess0 msgs0 sess msgs
   local t0 t_acc w_status w_epoch w_count w_left rc=0 wrc=0 fails=()
-  local got uniq p50 p99 problems cpu0="" dll=$SILO_DLL logs=$kind
+  local got uniq p50 p99 problems cpu0="" calls0="" dll=$SILO_DLL logs=$kind extra=()
   mkdir -p "$d"
   # A baseline is a silo: the same delivery log and spool are read.
   [[ $kind != baseline ]] || { dll=$BASELINE_DLL; logs=silo; }
+  [[ $kind != baseline || $AZURE_STORAGE -eq 0 ]] || extra=(--Cluster:Mode=AzureStorage
+    "--Cluster:ConnectionString=$STORAGE" "--Cluster:ServiceId=bench$kib$idx$RANDOM" --Cluster:AdvertisedAddress=127.0.0.1)
   if [[ $kind != postfix ]]; then
-    start_silo "$d" "$dll"
+    start_silo "$d" "$dll" "${extra[@]}"
     port=$SILO_PORT; pid=$SILO_PID
     dlog=$d/delivery.log; target=$d/spool/spool.db
   else
@@ -401,7 +441,7 @@ measure() {
   SAMPLER_SECONDS=$((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60)) start_sampler "$logs" "$pid" "$d/mem"
   start_waiter "$logs" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
   sleep 0.2 # let the waiter's python start up outside the timed part
-  [[ $kind == postfix ]] || cpu0=$(cpu_seconds "$pid")
+  [[ $kind == postfix ]] || { cpu0=$(cpu_seconds "$pid"); calls0=$(grain_calls); }
   t0=$(date +%s.%N)
   start_load "$port" "$bytes" "$n" "$d/load"
   wait_load || rc=$?
@@ -409,6 +449,8 @@ measure() {
   wait_waiter || wrc=$?
   R_CPU=n/a
   [[ -z $cpu0 ]] || R_CPU=$(cpu_ms_per_message "$cpu0" "$(cpu_seconds "$pid")" "$n")
+  R_CALLS=n/a
+  [[ -z $calls0 ]] || R_CALLS=$(awk -v a="$calls0" -v b="$(grain_calls)" -v n="$n" 'BEGIN {printf "%.4f", (b - a) / n}')
   stop_sampler
   read -r R_RSS R_PSS <"$d/mem"
   read -r w_status w_epoch w_count w_left <"$d/wait" || true
@@ -440,7 +482,7 @@ measure() {
   log "$kind ${kib}KiB run $idx: $n msgs, accepted $R_ACC/s" \
     "($(secs "$t0" "$t_acc")s), delivered $R_DLV/s" \
     "(${w_epoch:+$(secs "$t0" "$w_epoch")}s), queue p50 ${p50}s p99 ${p99}s," \
-    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), CPU $R_CPU ms/msg, $R_CONNS connections" \
+    "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), CPU $R_CPU ms/msg, $R_CALLS grain calls/msg, $R_CONNS connections" \
     "to the sinks, check $R_CHECK"
 }
 
@@ -460,7 +502,11 @@ REPORT=$TMP/report.txt
   echo "sinks: $DOMAINS x smtp-sink on 127.0.20.1-$DOMAINS:$SINK_PORT;" \
     "shaping: $CONCURRENCY conns/destination, $MSGS_PER_CONN msgs/conn for both"
   echo "silo: $SILO_DLL, DNS via dnsmasq, PollInterval 100ms${SILO_OPTS[*]:+, }${SILO_OPTS[*]:-}"
-  [[ -z $BASELINE_DLL ]] || echo "baseline: $BASELINE_DLL, the same settings"
+  if [[ $AZURE_STORAGE -eq 1 ]]; then
+    echo "baseline: the same build in Cluster:Mode=AzureStorage (Azurite 3.37.0 on loopback), otherwise the same settings"
+  elif [[ -n $BASELINE_DLL ]]; then
+    echo "baseline: $BASELINE_DLL, the same settings"
+  fi
   echo "postfix: private instance (tests/infra/postfix-instance.sh --deliver), transport_maps" \
     "-> sinks, no DNS, default_destination_concurrency_limit=$CONCURRENCY," \
     "smtp_connection_reuse_count_limit=$MSGS_PER_CONN${POSTFIX_OPTS[*]:+, ${POSTFIX_OPTS[*]}}"
@@ -474,16 +520,16 @@ FAILED=0
 for kib in $SIZES; do
   n=${COUNT:-$(default_count "$kib")}
   sa=() sd=() s5=() s9=() sr=() sc=() su=() pa=() pd=() p5=() p9=() pr=() pp=() pc=() rows=()
-  ba=() bd=() b5=() b9=() br=() bu=() brows=()
+  ba=() bd=() b5=() b9=() br=() bu=() brows=() sg=() bg=()
   for ((r = 1; r <= RUNS; r++)); do
     measure silo "$kib" "$n" "$r"
     sa+=("$R_ACC"); sd+=("$R_DLV"); s5+=("$R_P50"); s9+=("$R_P99"); sr+=("$R_RSS")
-    sc+=("$R_CONNS"); su+=("$R_CPU")
+    sc+=("$R_CONNS"); su+=("$R_CPU"); sg+=("$R_CALLS")
     srow="$R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CONNS $R_CHECK"
     [[ $R_CHECK == ok ]] || FAILED=1
     if [[ -n $BASELINE_DLL ]]; then
       measure baseline "$kib" "$n" "$r"
-      ba+=("$R_ACC"); bd+=("$R_DLV"); b5+=("$R_P50"); b9+=("$R_P99"); br+=("$R_RSS"); bu+=("$R_CPU")
+      ba+=("$R_ACC"); bd+=("$R_DLV"); b5+=("$R_P50"); b9+=("$R_P99"); br+=("$R_RSS"); bu+=("$R_CPU"); bg+=("$R_CALLS")
       brows+=("$r ${su[-1]} ${sr[-1]} $R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $R_CPU $R_CHECK")
       [[ $R_CHECK == ok ]] || FAILED=1
     fi
@@ -517,13 +563,14 @@ for kib in $SIZES; do
       "$(echo "${pc[*]}" | median %.0f)" ""
     echo "(median row: memory = max over runs)"
     echo "silo CPU per message (ms): $(echo "${su[*]}" | median %.3f) median of ${su[*]}"
+    echo "silo site-grain calls per delivered message: $(echo "${sg[*]}" | median %.4f) median of ${sg[*]}"
     echo "ratio silo/postfix (medians): accepted/s $(ratio "$sam" "$pam")," \
       "delivered/s $(ratio "$sdm" "$pdm")"
     if [[ -n $BASELINE_DLL ]]; then
       bam=$(echo "${ba[*]}" | median %.0f); bdm=$(echo "${bd[*]}" | median %.0f)
       sum=$(echo "${su[*]}" | median %.3f); bum=$(echo "${bu[*]}" | median %.3f)
       bfmt='%-6s | %8s %8s | %6s %6s %6s %6s %6s %8s %-5s\n'
-      echo "baseline, interleaved with the silo runs above (silo cpu/RSS repeated for comparison):"
+      echo "$BASELINE_LABEL, interleaved with the silo runs above (silo cpu/RSS repeated for comparison):"
       # shellcheck disable=SC2059
       printf "$bfmt" run "silo cpu" "silo RSS" acc/s dlv/s p50 p99 RSS "cpu/msg" check
       for row in "${brows[@]}"; do
@@ -535,6 +582,9 @@ for kib in $SIZES; do
       printf "$bfmt" median "$sum" "$(mib "$(echo "${sr[*]}" | maxof)")" "$bam" "$bdm" \
         "$(echo "${b5[*]}" | median %.3f)" "$(echo "${b9[*]}" | median %.3f)" \
         "$(mib "$(echo "${br[*]}" | maxof)")" "$bum" ""
+      echo "$BASELINE_LABEL site-grain calls per delivered message: $(echo "${bg[*]}" | median %.4f) median of ${bg[*]}"
+      [[ $AZURE_STORAGE -eq 0 ]] || echo "ratio AzureStorage/Single (medians): accepted/s $(ratio "$bam" "$sam")," \
+        "delivered/s $(ratio "$bdm" "$sdm")"
       echo "ratio silo/baseline (medians): accepted/s $(ratio "$sam" "$bam")," \
         "delivered/s $(ratio "$sdm" "$bdm"), CPU per message $(ratio "$sum" "$bum")," \
         "peak RSS $(ratio "$(echo "${sr[*]}" | maxof)" "$(echo "${br[*]}" | maxof)")"
