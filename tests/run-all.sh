@@ -13,6 +13,8 @@ ensure_packages() {
   perl -MIO::Socket::SSL -e1 2>/dev/null || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
   [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+  # dkimpy verifies our DKIM signatures independently; Ed25519 needs nacl, its key lookups dnspython.
+  /usr/bin/python3 -c 'import dkim, nacl, dns.resolver' 2>/dev/null || missing+=(python3-dkim python3-nacl python3-dnspython)
   command -v promtool >/dev/null && [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing test peers: ${missing[*]}"

@@ -32,6 +32,7 @@ public sealed class OptionsValidationTests
     [InlineData(nameof(SmtpServerLimits.MaxLineLength), "Smtp:Limits:MaxLineLength is 100; RFC 5321 4.5.3.1.6 requires at least 1000")]
     [InlineData(nameof(SmtpServerLimits.MaxMessageSize), "Smtp:Limits:MaxMessageSize is 1000; RFC 5321 4.5.3.1.7 requires at least 65536")]
     [InlineData(nameof(SmtpServerLimits.IdleTimeout), "Smtp:Limits:IdleTimeout is 00:01:00; RFC 5321 4.5.3.2.7 requires at least 5 minutes")]
+    [InlineData(nameof(SmtpServerLimits.MaxSessionDuration), "Smtp:Limits:MaxSessionDuration is 00:05:00; must be at least 00:10:00 (RFC 5321 4.5.3.2.6 allows 10 minutes for one message's data)")]
     public void LimitsBelowTheRfcFloorNameTheOptionAndTheRule(string option, string message)
     {
         var limits = new SmtpServerLimits();
@@ -42,6 +43,7 @@ public sealed class OptionsValidationTests
             case nameof(SmtpServerLimits.MaxLineLength): limits.MaxLineLength = 100; break;
             case nameof(SmtpServerLimits.MaxMessageSize): limits.MaxMessageSize = 1000; break;
             case nameof(SmtpServerLimits.IdleTimeout): limits.IdleTimeout = TimeSpan.FromMinutes(1); break;
+            case nameof(SmtpServerLimits.MaxSessionDuration): limits.MaxSessionDuration = TimeSpan.FromMinutes(5); break;
         }
         Assert.Equal([message], limits.Validate());
     }
@@ -81,17 +83,38 @@ public sealed class OptionsValidationTests
         var limiter = new ConnectionLimiter(maxTotal: 3, maxPerClient: 2);
         var a = System.Net.IPAddress.Parse("192.0.2.1");
         var b = System.Net.IPAddress.Parse("192.0.2.2");
-        Assert.True(limiter.TryAcquire(a, out var a1));
-        Assert.True(limiter.TryAcquire(a, out var a2));
-        Assert.False(limiter.TryAcquire(a, out _));
-        Assert.True(limiter.TryAcquire(b, out var b1));
-        Assert.False(limiter.TryAcquire(b, out _));
+        Assert.True(limiter.TryAcquire(a, perClientExempt: false, out var a1));
+        Assert.True(limiter.TryAcquire(a, perClientExempt: false, out var a2));
+        Assert.False(limiter.TryAcquire(a, perClientExempt: false, out _));
+        Assert.True(limiter.TryAcquire(b, perClientExempt: false, out var b1));
+        Assert.False(limiter.TryAcquire(b, perClientExempt: false, out _));
         Assert.Equal(3, limiter.Current);
         a1.Dispose();
-        Assert.True(limiter.TryAcquire(b, out var b2));
+        Assert.True(limiter.TryAcquire(b, perClientExempt: false, out var b2));
         a2.Dispose();
         b1.Dispose();
         b2.Dispose();
         Assert.Equal(0, limiter.Current);
+    }
+
+    [Fact]
+    public void ATrustedClientIsHeldToTheTotalOnlyAndItsSlotsDoNotCountForItsAddress()
+    {
+        var limiter = new ConnectionLimiter(maxTotal: 4, maxPerClient: 1);
+        var trusted = System.Net.IPAddress.Loopback;
+        var leases = new List<ConnectionLimiter.Lease>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(limiter.TryAcquire(trusted, perClientExempt: true, out var lease));
+            leases.Add(lease);
+        }
+        // Its exempt slots left the address's own count at zero: one counted slot still fits.
+        Assert.True(limiter.TryAcquire(trusted, perClientExempt: false, out var counted));
+        Assert.False(limiter.TryAcquire(trusted, perClientExempt: true, out _));
+        leases.ForEach(l => l.Dispose());
+        counted.Dispose();
+        Assert.Equal(0, limiter.Current);
+        Assert.True(limiter.TryAcquire(trusted, perClientExempt: false, out var again));
+        again.Dispose();
     }
 }

@@ -3,7 +3,7 @@ using System.Net;
 
 namespace MailCluster.Silo.Ingress;
 
-/// <summary>Counts SMTP connections in total and per client address; a slot is a disposable lease.</summary>
+/// <summary>Counts SMTP connections in total and per client address (trusted clients in total only); a slot is a disposable lease.</summary>
 internal sealed class ConnectionLimiter
 {
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
@@ -19,7 +19,10 @@ internal sealed class ConnectionLimiter
 
     public int Current => Volatile.Read(ref _total);
 
-    public bool TryAcquire(IPAddress client, out Lease lease)
+    /// <param name="client">The client's address.</param>
+    /// <param name="perClientExempt">A trusted client: counted in the total only.</param>
+    /// <param name="lease">The slot, released by disposing it.</param>
+    public bool TryAcquire(IPAddress client, bool perClientExempt, out Lease lease)
     {
         lease = default;
         if (Interlocked.Increment(ref _total) > _maxTotal)
@@ -27,27 +30,28 @@ internal sealed class ConnectionLimiter
             Interlocked.Decrement(ref _total);
             return false;
         }
-        if (_perClient.AddOrUpdate(client, 1, static (_, n) => n + 1) > _maxPerClient)
+        var counted = perClientExempt ? null : client;
+        if (counted is not null && _perClient.AddOrUpdate(counted, 1, static (_, n) => n + 1) > _maxPerClient)
         {
-            Release(client);
+            Release(counted);
             return false;
         }
-        lease = new Lease(this, client);
+        lease = new Lease(this, counted);
         return true;
     }
 
-    private void Release(IPAddress client)
+    private void Release(IPAddress? counted)
     {
         // Remove the entry at zero so the map does not grow with every address ever seen.
-        if (_perClient.AddOrUpdate(client, 0, static (_, n) => n - 1) == 0)
+        if (counted is not null && _perClient.AddOrUpdate(counted, 0, static (_, n) => n - 1) == 0)
         {
-            _perClient.TryRemove(KeyValuePair.Create(client, 0));
+            _perClient.TryRemove(KeyValuePair.Create(counted, 0));
         }
         Interlocked.Decrement(ref _total);
     }
 
-    public readonly struct Lease(ConnectionLimiter? owner, IPAddress? client) : IDisposable
+    public readonly struct Lease(ConnectionLimiter? owner, IPAddress? counted) : IDisposable
     {
-        public void Dispose() => owner?.Release(client!);
+        public void Dispose() => owner?.Release(counted);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class IngressMetrics : IDisposable
     private readonly Counter<long> _rejections;
     private readonly Histogram<double> _commitDuration;
     private readonly Counter<long> _tlsSessions;
+    private readonly Counter<long> _dkim;
 
     public IngressMetrics(IMeterFactory meterFactory, Func<int> currentConnections)
     {
@@ -26,6 +27,7 @@ internal sealed class IngressMetrics : IDisposable
         _bytes = _meter.CreateCounter<long>("mailcluster.ingress.message.size", "By", "Octets of accepted messages.");
         _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages (at the end of data) and recipients (relay denied) refused, by reply code.");
         _tlsSessions = _meter.CreateCounter<long>("mailcluster.ingress.tls.sessions", "{session}", "SMTP sessions that ran STARTTLS.");
+        _dkim = _meter.CreateCounter<long>("mailcluster.ingress.dkim.messages", "{message}", "Messages at the end of data by DKIM outcome: signed, unsigned (no key for the From: domain, no From:, unparseable header), refused (unsigned while Dkim:Required).");
         _commitDuration = _meter.CreateHistogram<double>("mailcluster.ingress.commit.duration", "s", "Time from end of data to the durable commit.");
     }
 
@@ -41,6 +43,8 @@ internal sealed class IngressMetrics : IDisposable
     }
 
     public void TlsSession() => _tlsSessions.Add(1);
+
+    public void Dkim(string outcome) => _dkim.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Rejected(int code) => _rejections.Add(1, new KeyValuePair<string, object?>("code", code));
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using MailCluster.Hosting;
+using MailCluster.Mime.Dkim;
 using MailCluster.Smtp.Server;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace MailCluster.Silo.Ingress;
 
-/// <summary>The SMTP ingress's wiring: its options (sections <c>Smtp</c> and <c>Smtp:Limits</c>), its listeners and the sessions' heartbeat.</summary>
+/// <summary>The SMTP ingress's wiring: its options (sections <c>Smtp</c>, <c>Smtp:Limits</c> and <c>Dkim</c>), its listeners and the sessions' heartbeat.</summary>
 internal static class IngressServices
 {
     public const string Section = "Smtp";
@@ -16,6 +17,8 @@ internal static class IngressServices
     {
         services.AddValidatedOptions<IngressOptions>(configuration, Section, o => o.Validate());
         services.AddValidatedOptions<SmtpServerLimits>(configuration, "Smtp:Limits", o => o.Validate());
+        services.AddValidatedOptions<DkimOptions>(configuration, DkimOptions.Section, o => o.Validate());
+        services.AddSingleton(sp => new MessageSigner(DkimKeyRing.From(sp.GetRequiredService<DkimOptions>())));
         // SIGTERM: sessions get Smtp:DrainTimeout to finish their transaction before the host stops. Read raw,
         // as the listeners are: the validated options would throw for this one section before start-up
         // validation reports every bad key at once.

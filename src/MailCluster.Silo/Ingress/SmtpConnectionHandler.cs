@@ -21,10 +21,12 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
     private readonly TimeProvider _time;
     private readonly ILogger<SmtpConnectionHandler> _logger;
     private readonly Http.SiloReadiness _readiness;
+    private readonly RelayPolicy _relay;
 
     public SmtpConnectionHandler(
         ISmtpSessionHost host,
         ConnectionLimiter limiter,
+        RelayPolicy relay,
         IOptions<IngressOptions> options,
         IOptions<SmtpServerLimits> limits,
         TlsCertificate certificate,
@@ -37,6 +39,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
         _readiness = readiness;
         _host = host;
         _limiter = limiter;
+        _relay = relay;
         _options = options.Value;
         _limits = limits.Value;
         _certificate = certificate.Value;
@@ -54,7 +57,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             await RefuseAsync(connection, SmtpReplies.ShuttingDown);
             return;
         }
-        if (!_limiter.TryAcquire(remote.Address, out var lease))
+        if (!_limiter.TryAcquire(remote.Address, perClientExempt: _relay.IsTrusted(remote.Address), out var lease))
         {
             _metrics.ConnectionRejected();
             await RefuseAsync(connection, SmtpReplies.TooManyConnections);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using MailCluster.Delivery.Actors;
+using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Silo.Ingress;
 
-/// <summary>Ingress policy and storage behind every SMTP session: relay control, trace headers, and the spool commit.</summary>
+/// <summary>Ingress policy and storage behind every SMTP session: relay control, trace headers, DKIM signing, and the spool commit.</summary>
 internal sealed class SpoolingSessionHost : ISmtpSessionHost
 {
     private readonly ISpoolIntake _spool;
@@ -18,9 +19,22 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly DeliveryTrigger _delivery;
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolingSessionHost> _logger;
+    private readonly MessageSigner _signer;
+    private readonly bool _signingRequired;
 
-    public SpoolingSessionHost(ISpoolIntake spool, RelayPolicy relay, QueueIdGenerator queueIds, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<SpoolingSessionHost> logger)
+    public SpoolingSessionHost(
+        ISpoolIntake spool,
+        RelayPolicy relay,
+        MessageSigner signer,
+        DkimOptions dkim,
+        QueueIdGenerator queueIds,
+        IngressMetrics metrics,
+        DeliveryTrigger delivery,
+        TimeProvider time,
+        ILogger<SpoolingSessionHost> logger)
     {
+        _signer = signer;
+        _signingRequired = dkim.Required;
         _delivery = delivery;
         _spool = spool;
         _relay = relay;
@@ -63,29 +77,55 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
+        if (Sign(body) is not { } content)
+        {
+            _metrics.Rejected(SmtpReplies.UnsignedRefused.Code);
+            return SmtpReplies.UnsignedRefused;
+        }
         // The reserve is checked again with the real size, and the room taken at once: the space
         // may have gone since MAIL, and other sessions are committing too.
-        if (Refusal(_spool.Headroom.TryTake(body.Length)) is { } full)
+        if (Refusal(_spool.Headroom.TryTake(content.Length)) is { } full)
         {
             return full;
         }
         try
         {
-            await _spool.EnqueueAsync(ToEnvelope(transaction, body.Length), body, cancellationToken);
+            await _spool.EnqueueAsync(ToEnvelope(transaction, content.Length), content, cancellationToken);
         }
         catch (SpoolUnavailableException exception)
         {
-            _spool.Headroom.Return(body.Length);
+            _spool.Headroom.Return(content.Length);
             // The one place spool failures become SMTP replies: 452 4.3.1 when full, else 451 4.3.0.
             Log.SpoolCommitFailed(_logger, queueId, session.Remote, exception.Message);
             var refusal = exception is SpoolFullException ? SmtpReplies.SpoolFull : SmtpReplies.SpoolUnavailable;
             _metrics.Rejected(refusal.Code);
             return refusal;
         }
-        _metrics.Accepted(body.Length, _time.GetElapsedTime(started));
+        _metrics.Accepted(content.Length, _time.GetElapsedTime(started));
         _delivery.Notify();
-        Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, body.Length);
+        Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length);
         return SmtpReplies.Queued(queueId);
+    }
+
+    /// <summary>
+    /// The content to spool: the message with its DKIM-Signature fields before it, computed once
+    /// here, so retries never re-sign and what is sent is what was signed. Null: unsigned, but
+    /// signing is required.
+    /// </summary>
+    private ReadOnlySequence<byte>? Sign(ReadOnlySequence<byte> body)
+    {
+        if (!_signer.HasKeys)
+        {
+            return body;
+        }
+        var signature = _signer.Sign(body);
+        if (signature.Outcome == DkimOutcome.WithSignature)
+        {
+            _metrics.Dkim("signed");
+            return PrependedContent.Of(signature.HeaderFields, body);
+        }
+        _metrics.Dkim(_signingRequired ? "refused" : "unsigned");
+        return _signingRequired ? null : body;
     }
 
     /// <summary>New mail that would cut into the spool's reserve waits: 452 4.3.1 (RFC 3463 4.3.1, RFC 1870 6.1).</summary>

@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 namespace MailCluster.Smtp.Server;
 
 /// <summary>
-/// The sessions of one silo, for one heartbeat that times out idle sessions (RFC 5321 4.5.3.2.7),
+/// The sessions of one silo, for one heartbeat that times out idle sessions (RFC 5321 4.5.3.2.7)
+/// and sessions past their time limit,
 /// as Kestrel's heartbeat does, instead of a timer per session; it also tells every session to
 /// drain at shutdown. The host's timer calls <see cref="OnHeartbeat"/>; tests call it after moving a fake clock.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class SessionHeartbeat(TimeProvider time)
         var now = time.GetTimestamp();
         foreach (var session in _sessions.Keys)
         {
-            session.CheckIdle(now);
+            session.CheckTime(now);
         }
     }
 

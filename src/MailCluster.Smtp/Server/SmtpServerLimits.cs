@@ -18,6 +18,13 @@ public sealed class SmtpServerLimits
     /// <summary>Time without input before 421. Default and floor 5 minutes (RFC 5321 4.5.3.2.7).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A session's whole time, so that a client trickling bytes cannot hold a slot for ever: then
+    /// 421, even inside a transaction (nothing of it was acknowledged). Default 1 hour; floor 10
+    /// minutes, the wait RFC 5321 4.5.3.2.6 allows for one message's data.
+    /// </summary>
+    public TimeSpan MaxSessionDuration { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Erroneous commands tolerated before 421 and disconnect. Default 20, like Postfix's smtpd_hard_error_limit.</summary>
     public int MaxBadCommands { get; set; } = 20;
 
@@ -43,6 +50,10 @@ public sealed class SmtpServerLimits
         if (IdleTimeout < TimeSpan.FromMinutes(5))
         {
             yield return $"{section}:IdleTimeout is {IdleTimeout}; RFC 5321 4.5.3.2.7 requires at least 5 minutes";
+        }
+        if (MaxSessionDuration < TimeSpan.FromMinutes(10))
+        {
+            yield return $"{section}:MaxSessionDuration is {MaxSessionDuration}; must be at least 00:10:00 (RFC 5321 4.5.3.2.6 allows 10 minutes for one message's data)";
         }
         if (MaxBadCommands < 1)
         {

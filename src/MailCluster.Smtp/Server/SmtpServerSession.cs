@@ -21,6 +21,14 @@ public sealed partial class SmtpServerSession
         BdatChunk,
     }
 
+    /// <summary>Which time limit ended the session, if one did.</summary>
+    private enum TimeLimit
+    {
+        None,
+        Idle,
+        Session,
+    }
+
     /// <summary>What the synchronous step asks the async loop to do next.</summary>
     private enum Step
     {
@@ -44,7 +52,8 @@ public sealed partial class SmtpServerSession
     private int _badCommands;
     private bool _closing;
     private long _lastActivity;
-    private volatile bool _timedOut;
+    private long _started;
+    private volatile TimeLimit _timedOut;
     private volatile bool _draining;
 
     public SmtpServerSession(ISmtpConnection connection, ISmtpSessionHost host, SmtpSessionInfo info, SmtpServerLimits limits, SessionHeartbeat heartbeat, TimeProvider time)
@@ -63,6 +72,7 @@ public sealed partial class SmtpServerSession
     /// <summary>Runs the session until QUIT, a fatal error reply, idle timeout or the peer closing.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _started = _time.GetTimestamp();
         _heartbeat.Register(this);
         try
         {
@@ -79,9 +89,9 @@ public sealed partial class SmtpServerSession
                 _lastActivity = _time.GetTimestamp();
                 var input = _connection.Input;
                 var result = await input.ReadAsync(cancellationToken);
-                if (_timedOut)
+                if (_timedOut != TimeLimit.None)
                 {
-                    Write(SmtpReplies.IdleTimeout);
+                    Write(_timedOut == TimeLimit.Idle ? SmtpReplies.IdleTimeout : SmtpReplies.SessionTooLong);
                     break;
                 }
                 if (result.IsCanceled)
@@ -128,12 +138,21 @@ public sealed partial class SmtpServerSession
         }
     }
 
-    /// <summary>Called by the heartbeat: times the session out when no input came for <see cref="SmtpServerLimits.IdleTimeout"/>.</summary>
-    internal void CheckIdle(long now)
+    /// <summary>
+    /// Called by the heartbeat: times the session out when no input came for
+    /// <see cref="SmtpServerLimits.IdleTimeout"/>, or when it has lasted <see cref="SmtpServerLimits.MaxSessionDuration"/>.
+    /// </summary>
+    internal void CheckTime(long now)
     {
-        if (!_timedOut && _time.GetElapsedTime(Volatile.Read(ref _lastActivity), now) > _limits.IdleTimeout)
+        if (_timedOut != TimeLimit.None)
         {
-            _timedOut = true;
+            return;
+        }
+        _timedOut = _time.GetElapsedTime(Volatile.Read(ref _lastActivity), now) > _limits.IdleTimeout ? TimeLimit.Idle
+            : _time.GetElapsedTime(_started, now) > _limits.MaxSessionDuration ? TimeLimit.Session
+            : TimeLimit.None;
+        if (_timedOut != TimeLimit.None)
+        {
             _connection.Input.CancelPendingRead();
         }
     }

@@ -2,11 +2,13 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using MailCluster.Delivery.Actors;
+using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
 using MailCluster.Spool.Sqlite;
+using MailCluster.Testing.Dkim;
 using MailCluster.Testing.IO;
 using MailCluster.Testing.Spool;
 using Microsoft.Data.Sqlite;
@@ -25,21 +27,44 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     private readonly DeliveryTrigger _trigger = new();
     private readonly SmtpSessionInfo _session = new(new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 25), "silo.test");
     private readonly ISpool _spool;
-    private readonly SpoolingSessionHost _host;
+    private SpoolingSessionHost _host;
     private DiskSpace _disk = new(100 * MiB, 1000 * MiB);
 
     public SpoolingSessionHostTests()
     {
         var options = new SpoolOptions { Path = _directory.Path, MinFreeBytes = 10 * MiB, BusyTimeout = TimeSpan.FromSeconds(1) };
         _spool = TestSpool.Open(options, _meters, _time, _ => _disk);
-        _host = new SpoolingSessionHost(
-            _spool,
-            new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]),
-            new QueueIdGenerator(_time, new Random(1)),
-            new IngressMetrics(_meters, () => 0),
-            _trigger,
-            _time,
-            NullLogger<SpoolingSessionHost>.Instance);
+        _host = Host(new DkimOptions());
+    }
+
+    private SpoolingSessionHost Host(DkimOptions dkim) => new(
+        _spool,
+        new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]),
+        new MessageSigner(DkimKeyRing.From(dkim)),
+        dkim,
+        new QueueIdGenerator(_time, new Random(1)),
+        new IngressMetrics(_meters, () => 0),
+        _trigger,
+        _time,
+        NullLogger<SpoolingSessionHost>.Instance);
+
+    [Fact]
+    public async Task WhenSigningIsRequiredMailWithoutAKeyGets550AndIsNotSpooled()
+    {
+        var key = DkimTestKey.Ed25519(_directory.Path, "client.test", "s1");
+        _host = Host(new DkimOptions { Keys = [new() { Domain = key.Domain, Selector = key.Selector, KeyFile = key.KeyFile, Algorithm = key.Algorithm }], Required = true });
+
+        var refused = await CommitAsync("From: a@other.test\r\nSubject: hi\r\n\r\nbody\r\n");
+        var signed = await CommitAsync("From: a@client.test\r\nSubject: hi\r\n\r\nbody\r\n");
+
+        Assert.Equal(SmtpReplies.UnsignedRefused, refused);
+        Assert.StartsWith("250 2.0.0 Ok: queued as ", signed.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await _spool.CountAsync(CancellationToken.None)).Messages);
+        // Spooled signed: the signature fields, then the message as received (our Received field first).
+        var content = Encoding.ASCII.GetString((await _spool.ReadContentAsync(signed.Text.Split(' ')[^1], CancellationToken.None))!);
+        Assert.StartsWith("DKIM-Signature:", content, StringComparison.Ordinal);
+        Assert.Contains("\r\nReceived: ", content, StringComparison.Ordinal);
+        Assert.EndsWith("\r\nFrom: a@client.test\r\nSubject: hi\r\n\r\nbody\r\n", content, StringComparison.Ordinal);
     }
 
     [Fact]

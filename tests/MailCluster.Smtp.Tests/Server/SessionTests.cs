@@ -153,6 +153,28 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task ASessionKeptAliveInsideATransactionIsCutAtItsTimeLimit()
+    {
+        var limits = new SmtpServerLimits { IdleTimeout = TimeSpan.FromMinutes(30), MaxSessionDuration = TimeSpan.FromHours(1) };
+        await using var harness = await ReadyAsync(limits);
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        // Input every five minutes (each answered, so the session has seen it) never trips the idle
+        // timeout, 30 min here; the session's own limit ends it.
+        for (var minute = 0; minute < 60; minute += 5)
+        {
+            Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+            harness.Time.Advance(TimeSpan.FromMinutes(5));
+            harness.Heartbeat.OnHeartbeat();
+        }
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        harness.Heartbeat.OnHeartbeat();
+        Assert.Equal("421 4.4.2 Session time limit reached, closing connection", await harness.ReadLineAsync());
+        Assert.Null(await harness.ReadLineAsync());
+        Assert.Empty(harness.Host.Committed);
+    }
+
+    [Fact]
     public async Task DrainingSessionFinishesItsTransactionThenSays421()
     {
         await using var harness = await ReadyAsync();

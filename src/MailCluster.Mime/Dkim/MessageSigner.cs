@@ -1,0 +1,120 @@
+using System.Buffers;
+using MimeKit;
+using MimeKit.Cryptography;
+
+namespace MailCluster.Mime.Dkim;
+
+/// <summary>What signing did to one message.</summary>
+public enum DkimOutcome
+{
+    /// <summary>Signed with every key of its signing domain.</summary>
+    WithSignature,
+
+    /// <summary>Neither its From: domain, a parent of it nor the fallback has a key.</summary>
+    NoKey,
+
+    /// <summary>It has no From: address to choose a key by (RFC 5322 requires one).</summary>
+    NoFrom,
+
+    /// <summary>Its header section could not be parsed.</summary>
+    Unparseable,
+}
+
+/// <summary>The signature header fields to put before the message, or why there are none.</summary>
+public sealed record DkimSignature(DkimOutcome Outcome, string? FromDomain, byte[] HeaderFields)
+{
+    public static DkimSignature None(DkimOutcome outcome, string? fromDomain) => new(outcome, fromDomain, []);
+}
+
+/// <summary>
+/// Signs a message once, at acceptance (RFC 6376): MimeKit computes the DKIM-Signature fields
+/// over a parsed copy, and the caller puts them before the original bytes, which are what is
+/// spooled and sent; MimeKit's re-serialised message, which may differ, is never used.
+/// </summary>
+public sealed class MessageSigner(DkimKeyRing keys)
+{
+    /// <summary>
+    /// The header fields signed: RFC 6376 5.4.1's list. From and Subject are named once more than a
+    /// message may have them (RFC 6376 5.4.2, "oversigning"), so that none can be added later.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SignedHeaders =
+    [
+        "From", "From", "Reply-To", "Subject", "Subject", "Date", "To", "Cc",
+        "Resent-Date", "Resent-From", "Resent-To", "Resent-Cc", "In-Reply-To", "References",
+        "List-Id", "List-Help", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Subscribe", "List-Post", "List-Owner", "List-Archive",
+        "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID", "Content-Description", "Message-ID",
+    ];
+
+    private static readonly FormatOptions s_crlf = CrlfOptions();
+
+    public bool HasKeys => !keys.IsEmpty;
+
+    public DkimSignature Sign(ReadOnlySequence<byte> content)
+    {
+        MimeMessage message;
+        var length = checked((int)content.Length);
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            content.CopyTo(copy);
+            using var stream = new MemoryStream(copy, 0, length, writable: false);
+            message = MimeMessage.Load(stream);
+        }
+        catch (FormatException)
+        {
+            return DkimSignature.None(DkimOutcome.Unparseable, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+        if (message.From.Mailboxes.FirstOrDefault()?.Domain is not { Length: > 0 } fromDomain)
+        {
+            return DkimSignature.None(DkimOutcome.NoFrom, null);
+        }
+        var signing = keys.For(fromDomain);
+        if (signing.Count == 0)
+        {
+            return DkimSignature.None(DkimOutcome.NoKey, fromDomain);
+        }
+        var before = message.Headers.Count;
+        foreach (var key in signing)
+        {
+            var signer = new DkimSigner(key.PrivateKey, key.Domain, key.Selector, key.Algorithm)
+            {
+                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+            };
+            signer.Sign(s_crlf, message, [.. SignedHeaders]);
+        }
+        // Each signature field went in at the top: the newest first, as a later signer's would.
+        using var fields = new MemoryStream();
+        foreach (var header in message.Headers.Take(message.Headers.Count - before))
+        {
+            fields.Write(header.RawField);
+            fields.WriteByte((byte)':');
+            WriteCrlf(fields, header.RawValue);
+        }
+        return new DkimSignature(DkimOutcome.WithSignature, fromDomain, fields.ToArray());
+    }
+
+    /// <summary>The folded value with every line ending as CRLF, as SMTP carries it (RFC 5321 2.3.8).</summary>
+    private static void WriteCrlf(MemoryStream fields, byte[] value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == (byte)'\n' && (i == 0 || value[i - 1] != (byte)'\r'))
+            {
+                fields.WriteByte((byte)'\r');
+            }
+            fields.WriteByte(value[i]);
+        }
+    }
+
+    private static FormatOptions CrlfOptions()
+    {
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        return options;
+    }
+}
