@@ -12,7 +12,9 @@ namespace MailCluster.Delivery.Egress;
 /// <summary>
 /// Opens an SMTP session to a domain: resolves its MX hosts, then tries each host's addresses in
 /// preference order (RFC 5321 5.1), skipping addresses the policy refuses and hosts that do not
-/// answer or greet with an error, and applies the domain's STARTTLS policy.
+/// answer or greet with an error, and applies the domain's STARTTLS policy. Opportunistic TLS
+/// whose handshake fails is retried on the same host in plaintext (RFC 7435 1.3: it must not do
+/// worse than no TLS), as Postfix does; policies that require TLS never fall back.
 /// </summary>
 internal sealed class MxConnector : IMxConnector
 {
@@ -20,10 +22,12 @@ internal sealed class MxConnector : IMxConnector
     private readonly MxAddressPolicy _policy;
     private readonly DeliveryOptions _options;
     private readonly SmtpClientOptions _client;
+    private readonly DeliveryMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public MxConnector(MxResolver resolver, MxAddressPolicy policy, DeliveryOptions options, SmtpClientOptions client, TimeProvider time)
+    public MxConnector(MxResolver resolver, MxAddressPolicy policy, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics, TimeProvider time)
     {
+        _metrics = metrics;
         _resolver = resolver;
         _policy = policy;
         _options = options;
@@ -52,7 +56,7 @@ internal sealed class MxConnector : IMxConnector
                     failures.Add($"{host.Name}[{address}] is in a range delivery may not connect to");
                     continue;
                 }
-                var attempt = await TryHostAsync(host.Name, address, shaping.Tls, cancellationToken);
+                var attempt = await TryHostAsync(domain, host.Name, address, shaping.Tls, cancellationToken);
                 if (attempt.Connection is not null)
                 {
                     return attempt;
@@ -67,7 +71,7 @@ internal sealed class MxConnector : IMxConnector
             : DeliveryOutcomeClassifier.ConnectionFailed(detail));
     }
 
-    private async Task<ConnectResult> TryHostAsync(string host, IPAddress address, TlsPolicy tls, CancellationToken cancellationToken)
+    private async Task<ConnectResult> TryHostAsync(string domain, string host, IPAddress address, TlsPolicy tls, CancellationToken cancellationToken)
     {
         var name = $"{host}[{address}]";
         Socket? socket = null;
@@ -90,6 +94,13 @@ internal sealed class MxConnector : IMxConnector
             }
             var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null);
             return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time), null);
+        }
+        catch (OpportunisticTlsFailedException)
+        {
+            // The session is unusable after a failed handshake: a new connection, without STARTTLS.
+            await DisposeAsync(client, socket);
+            _metrics.TlsFallback(domain);
+            return await TryHostAsync(domain, host, address, TlsPolicy.Disabled, cancellationToken);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException
             && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -131,13 +142,25 @@ internal sealed class MxConnector : IMxConnector
         }
         var options = tls == TlsPolicy.Verify ? SmtpTlsOptions.Verified(host) : SmtpTlsOptions.Opportunistic(host);
         // The reply is STARTTLS's own when it was refused, else the EHLO's that follows the handshake (RFC 3207 4.2).
-        var reply = await client.StartTlsAsync(options, cancellationToken);
+        SmtpReply reply;
+        try
+        {
+            reply = await client.StartTlsAsync(options, cancellationToken);
+        }
+        catch (SmtpProtocolException failed) when (failed.Fault == SmtpProtocolFault.TlsFailed)
+        {
+            // Opportunistic: retried in plaintext by the caller. Required: this host will not do (4.7.5).
+            return tls == TlsPolicy.Opportunistic ? throw new OpportunisticTlsFailedException(failed) : DeliveryOutcomeClassifier.TlsPolicyNotMet(failed.Message);
+        }
         if (client.TlsProtocol is null)
         {
             return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet($"STARTTLS refused: {reply}");
         }
         return reply.IsPositive ? null : DeliveryOutcomeClassifier.ConnectionFailed($"EHLO after STARTTLS refused: {reply}");
     }
+
+    /// <summary>An opportunistic STARTTLS handshake failed: the caller retries the host in plaintext.</summary>
+    private sealed class OpportunisticTlsFailedException(Exception inner) : Exception(inner.Message, inner);
 
     private static async Task DisposeAsync(SmtpClientConnection? client, Socket? socket)
     {

@@ -39,7 +39,11 @@ public sealed class AiosmtpdSink : IAsyncDisposable
         return sinks;
     }
 
-    public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0)
+    /// <param name="host">A loopback address.</param>
+    /// <param name="port">The port, shared by the sinks of one world.</param>
+    /// <param name="delaySeconds">How long the sink waits before answering DATA.</param>
+    /// <param name="brokenTls">The sink offers STARTTLS and fails every handshake.</param>
+    public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0, bool brokenTls = false)
     {
         var output = new TempDirectory("mailcluster-sink-");
         var info = new ProcessStartInfo("/usr/bin/python3")
@@ -49,7 +53,8 @@ public sealed class AiosmtpdSink : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Sinks", "sink.py"), "--host", host, "--port", $"{port}", "--out", output.Path, "--delay", $"{delaySeconds:0.###}" })
+        string[] arguments = [Path.Combine(AppContext.BaseDirectory, "Sinks", "sink.py"), "--host", host, "--port", $"{port}", "--out", output.Path, "--delay", $"{delaySeconds:0.###}"];
+        foreach (var argument in brokenTls ? [.. arguments, "--broken-tls"] : arguments)
         {
             info.ArgumentList.Add(argument);
         }

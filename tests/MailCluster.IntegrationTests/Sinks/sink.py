@@ -7,6 +7,9 @@
   ratelimit-once+...@  first RCPT of that address gets 421 4.7.0 and the connection is closed
   anything else     accepted
 
+With --broken-tls it offers STARTTLS, answers 220 to it, then sends a TLS alert instead of a
+handshake and closes: the client's handshake fails (a plaintext session afterwards works).
+
 Each accepted message is one JSON line in OUT/messages.jsonl (time, peer, envelope, content as
 latin-1 text); OUT/stats.json holds the highest number of simultaneous connections seen.
 Prints READY when listening. Loopback only; stops on SIGTERM or when stdin closes.
@@ -28,6 +31,7 @@ parser.add_argument("--host", required=True)
 parser.add_argument("--port", type=int, required=True)
 parser.add_argument("--out", required=True)
 parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering DATA")
+parser.add_argument("--broken-tls", action="store_true", help="offer STARTTLS and fail every handshake")
 args = parser.parse_args()
 if not args.host.startswith("127.") and args.host != "::1":
     sys.exit("sink: loopback addresses only")
@@ -58,8 +62,24 @@ class CountingSMTP(SMTP):
             write_stats()
         super().connection_lost(exc)
 
+    async def smtp_STARTTLS(self, arg):
+        if not args.broken_tls:
+            return await super().smtp_STARTTLS(arg)
+        await self.push("220 2.0.0 Ready to start TLS")
+        # Once the ClientHello starts arriving: a fatal TLS alert (handshake_failure) where the
+        # ServerHello should be, then close.
+        await self._reader.read(1)
+        self.transport.write(b"\x15\x03\x03\x00\x02\x02\x28")
+        self.transport.close()
+
 
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if args.broken_tls:
+            responses.insert(len(responses) - 1, "250-STARTTLS")
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
         with lock:
