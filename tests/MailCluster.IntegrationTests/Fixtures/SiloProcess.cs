@@ -117,7 +117,6 @@ public sealed class SiloProcess : IAsyncDisposable
         await WaitForGreetingAsync();
     }
 
-    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
     /// <summary>Waits (bounded) until a counter of this silo's /metrics (one exact series line) reaches <paramref name="atLeast"/>.</summary>
     public async Task WaitForMetricAsync(string series, double atLeast, Func<string> context)
     {
@@ -139,6 +138,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
     public async Task KillAsync()
     {
         if (_process is { HasExited: false })

@@ -1,0 +1,21 @@
+using MailCluster.Testing.Fuzz;
+
+namespace MailCluster.Smtp.Tests.Fuzz;
+
+/// <summary>A short run of each fuzz target (tests/bench/fuzz/run.sh runs a million inputs each): no crash, hang or runaway allocation.</summary>
+public sealed class FuzzTests
+{
+    [Theory]
+    [InlineData("smtp-command", 20_000)]
+    [InlineData("smtp-data", 20_000)]
+    [InlineData("smtp-session", 2_000)]
+    [InlineData("smtp-reply", 20_000)]
+    [InlineData("dns-message", 20_000)]
+    public void MutatedInputsNeverCrashHangOrRunAway(string target, int inputs)
+    {
+        var report = FuzzRun.Run(FuzzTargets.Named(target), inputs, seed: 20261130);
+
+        Assert.True(report.Failures.Count == 0, string.Join('\n', report.Failures));
+        Assert.Equal(inputs, report.Inputs);
+    }
+}
