@@ -41,5 +41,17 @@ public sealed record ShapingReloaded(int Rules, string Hash, int FollowSeconds);
 /// </summary>
 public sealed record SiloView(string Name, string Address, string Status, bool ThisSilo, string? ShapingHash, string? ShapingError);
 
+/// <summary>One suppressed address (<c>/api/suppressions</c>): why, and since when.</summary>
+public sealed record SuppressionView(string Address, string Reason, DateTimeOffset Since);
+
+/// <summary>
+/// The answer to every suppression call: what was done (<c>list</c>, <c>added</c>, <c>removed</c>,
+/// <c>imported</c>), how many addresses it changed, and the addresses concerned (the whole list for <c>list</c>).
+/// </summary>
+public sealed record SuppressionAnswer(string Action, int Changed, IReadOnlyList<SuppressionView> Addresses);
+
+/// <summary>The body of <c>POST /api/suppressions/import</c>.</summary>
+public sealed record SuppressionImport(IReadOnlyList<string> Addresses);
+
 /// <summary>Every error body: one sentence a person can act on.</summary>
 public sealed record AdminError(string Error);

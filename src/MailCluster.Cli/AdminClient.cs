@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -38,9 +39,13 @@ public sealed class AdminClient(HttpClient http, string token)
 
     public Task<AdminResponse> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path);
 
-    private async Task<AdminResponse> SendAsync(HttpMethod method, string path)
+    /// <summary>A POST with a JSON body (the admin API's serializer options).</summary>
+    public Task<AdminResponse> PostAsync<T>(string path, T body) =>
+        SendAsync(HttpMethod.Post, path, JsonContent.Create(body, options: AdminApi.Json));
+
+    private async Task<AdminResponse> SendAsync(HttpMethod method, string path, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

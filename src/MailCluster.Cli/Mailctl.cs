@@ -17,6 +17,7 @@ public static class Mailctl
         new RecipientActionVerb("delete", "deleted"),
         new ReloadShapingVerb(),
         new SilosVerb(),
+        new SuppressVerb(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)

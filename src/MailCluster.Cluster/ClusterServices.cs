@@ -44,6 +44,8 @@ public static class ClusterServices
         if (tables is not null)
         {
             builder.Services.AddHostedService(_ => new StorageReachable(tables));
+            // Every silo shares one suppression list; registered after the spool's file store, this one is used.
+            builder.Services.AddSingleton<ISuppressionStore>(new TableSuppressionStore(tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions"))));
         }
         builder.UseOrleans(silo =>
         {

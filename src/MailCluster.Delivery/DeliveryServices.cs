@@ -5,6 +5,7 @@ using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
+using MailCluster.Delivery.Suppression;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 using MailCluster.Hosting;
@@ -50,6 +51,14 @@ public static class DeliveryServices
         services.AddSingleton<BounceFactory>();
         services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath, sp.GetRequiredService<DeliveryMetrics>()));
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddValidatedOptions<SuppressionOptions>(configuration, SuppressionOptions.Section, o => o.Validate());
+        services.AddSingleton(sp => new SuppressionList(
+            sp.GetRequiredService<ISuppressionStore>(),
+            sp.GetRequiredService<SuppressionOptions>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Suppression")));
+        // Loaded before the listeners open (hosted services start in order; Kestrel starts last).
+        services.AddHostedService(sp => sp.GetRequiredService<SuppressionList>());
         services.AddSingleton<AttemptRecorder>();
         services.AddSingleton(sp => DnsResolver.CreateMxResolver(
             sp.GetRequiredService<DnsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Random>(), sp.GetRequiredService<IMeterFactory>()));

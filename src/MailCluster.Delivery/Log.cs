@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(2200, LogLevel.Error, "Outcomes of {QueueId} could not be recorded; its recipients stay claimed until restart: {Reason}")]
     public static partial void OutcomesNotRecorded(ILogger logger, string queueId, string reason);
+
+    [LoggerMessage(2202, LogLevel.Warning, "{Address} bounced as nonexistent but could not be added to the suppression list: {Reason}")]
+    public static partial void SuppressionNotRecorded(ILogger logger, string address, string reason);
 }

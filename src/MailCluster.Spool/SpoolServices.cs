@@ -42,6 +42,8 @@ public static class SpoolServices
             sp.GetRequiredService<SpoolMetrics>().ObserveHeadroom(headroom);
             return headroom;
         });
+        // The suppression list's store: a file beside the spool (the cluster room registers a shared one after this in AzureStorage mode).
+        services.AddSingleton<ISuppressionStore>(sp => new FileSuppressionStore(Path.Combine(sp.GetRequiredService<SpoolOptions>().Path, FileSuppressionStore.FileName)));
         // One store plays every role; each caller asks for the narrowest.
         services.AddSingleton<ISpool>(sp =>
         {

@@ -7,6 +7,7 @@ using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
+using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Client;
@@ -41,7 +42,8 @@ internal sealed class ActorHarness : IAsyncDisposable
         _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
-        Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Time, NullLogger<AttemptRecorder>.Instance);
+        Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
+        Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         Sites = new LedgerSiteAuthority(rules, Time);
         var runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance), Recorder, options, metrics, Time, NullLogger.Instance);
@@ -50,6 +52,9 @@ internal sealed class ActorHarness : IAsyncDisposable
     }
 
     public AttemptRecorder Recorder { get; }
+
+    /// <summary>The suppression list hard bounces go to (its file in the harness's spool directory).</summary>
+    public SuppressionList Suppressions { get; }
 
     /// <summary>The site grains' rules, answered in process (one silo, no Orleans transport).</summary>
     public LedgerSiteAuthority Sites { get; }
@@ -107,6 +112,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         await _log.DisposeAsync();
         SqliteConnection.ClearAllPools();
         _meters.Dispose();
+        Suppressions.Dispose();
         Trigger.Dispose();
         _directory.Dispose();
     }

@@ -25,6 +25,25 @@ public sealed class AttemptRecorderTests
         Assert.Equal(new SpoolCounts(0, 0, 0), await harness.Spool.CountAsync(CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(550, 5, 1, 1, true)]
+    [InlineData(550, 5, 1, 10, true)]
+    [InlineData(554, 5, 7, 1, false)] // refused as spam, not as nonexistent: may be mailed again
+    public async Task ARecipientTheMxSaysDoesNotExistIsSuppressed(int code, int cls, int subject, int detail, bool suppressed)
+    {
+        await using var harness = new ActorHarness(new ShapingOptions());
+        var job = await ClaimAsync(harness, "gone@dest.test");
+
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(code, new EnhancedStatusCode(cls, subject, detail), "no")));
+        await harness.Recorder.DrainAsync();
+
+        Assert.Equal(suppressed, harness.Suppressions.IsSuppressed("gone@dest.test"));
+        if (suppressed)
+        {
+            Assert.StartsWith($"{cls}.{subject}.{detail} from mx.dest.test", harness.Suppressions.List().Single().Reason, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task ADeferredRecipientWaitsForTheFirstStepOfTheScheduleWithItsReply()
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Retry;
+using MailCluster.Delivery.Suppression;
 using MailCluster.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -19,12 +20,14 @@ internal sealed class AttemptRecorder
     private readonly BounceFactory _bounces;
     private readonly DeliveryLog _log;
     private readonly DeliveryMetrics _metrics;
+    private readonly SuppressionList _suppressions;
     private readonly TimeProvider _time;
     private readonly ILogger<AttemptRecorder> _logger;
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
 
-    public AttemptRecorder(IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, TimeProvider time, ILogger<AttemptRecorder> logger)
+    public AttemptRecorder(IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, SuppressionList suppressions, TimeProvider time, ILogger<AttemptRecorder> logger)
     {
+        _suppressions = suppressions;
         _spool = spool;
         _retry = retry;
         _lifetime = options.Retry.MaxQueueLifetime;
@@ -115,11 +118,28 @@ internal sealed class AttemptRecorder
                 // Only the failed recipients' lines name the DSN that reported them.
                 _log.Write(isFailure ? record with { DsnQueueId = dsn } : record);
             }
+            await SuppressHardBouncesAsync(failed, result.Endpoint);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The recipients stay claimed: the spool owner's next start (or lease takeover) retries them.
             Log.OutcomesNotRecorded(_logger, job.Message.QueueId, exception.Message);
+        }
+    }
+
+    /// <summary>Recipients a remote MX refused as nonexistent are not mailed again (a failure to record it is logged; the bounce stands).</summary>
+    private async Task SuppressHardBouncesAsync(List<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint)
+    {
+        foreach (var (recipient, outcome) in failed.Where(f => f.Outcome.ReplyCode is >= 500 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status)))
+        {
+            try
+            {
+                await _suppressions.AddAsync(recipient.Address, $"{outcome.Status} from {endpoint?.Host ?? "the MX"}: {outcome.Reason}", CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                Log.SuppressionNotRecorded(_logger, recipient.Address, exception.Message);
+            }
         }
     }
 

@@ -1,10 +1,25 @@
+using System.Security.Cryptography;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
 
 namespace MailCluster.Mime.Dkim;
 
-/// <summary>One loaded signing key.</summary>
-public sealed record DkimKey(string Domain, string Selector, DkimSignatureAlgorithm Algorithm, AsymmetricKeyParameter PrivateKey);
+/// <summary>One loaded signing key; an RSA key also as the platform's, which signs it (<see cref="NativeRsaDkimSigner"/>).</summary>
+public sealed record DkimKey(string Domain, string Selector, DkimSignatureAlgorithm Algorithm, AsymmetricKeyParameter PrivateKey)
+{
+    private readonly RSA? _rsa = PrivateKey is RsaPrivateCrtKeyParameters rsa ? RSA.Create(DotNetUtilities.ToRSAParameters(rsa)) : null;
+
+    /// <summary>MimeKit's signer for this key, relaxed/relaxed.</summary>
+    public DkimSigner Signer()
+    {
+        var signer = _rsa is null ? new DkimSigner(PrivateKey, Domain, Selector, Algorithm) : new NativeRsaDkimSigner(PrivateKey, _rsa, Domain, Selector);
+        signer.HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
+        signer.BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
+        return signer;
+    }
+}
 
 /// <summary>
 /// The signing keys, chosen by the From: domain: its own, else the nearest parent domain's (the

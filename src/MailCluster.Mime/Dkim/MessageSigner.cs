@@ -80,12 +80,7 @@ public sealed class MessageSigner(DkimKeyRing keys)
         var before = message.Headers.Count;
         foreach (var key in signing)
         {
-            var signer = new DkimSigner(key.PrivateKey, key.Domain, key.Selector, key.Algorithm)
-            {
-                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-            };
-            signer.Sign(s_crlf, message, [.. SignedHeaders]);
+            key.Signer().Sign(s_crlf, message, [.. SignedHeaders]);
         }
         // Each signature field went in at the top: the newest first, as a later signer's would.
         using var fields = new MemoryStream();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Protocol;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Silo.Ingress;
 
-/// <summary>Ingress policy and storage behind every SMTP session: relay control, trace headers, DKIM signing, and the spool commit.</summary>
+/// <summary>Ingress policy and storage behind every SMTP session: relay control, the suppression list, trace headers, DKIM signing, and the spool commit.</summary>
 internal sealed class SpoolingSessionHost : ISmtpSessionHost
 {
     private readonly ISpoolIntake _spool;
@@ -20,11 +21,13 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolingSessionHost> _logger;
     private readonly MessageSigner _signer;
+    private readonly SuppressionList _suppressions;
     private readonly bool _signingRequired;
 
     public SpoolingSessionHost(
         ISpoolIntake spool,
         RelayPolicy relay,
+        SuppressionList suppressions,
         MessageSigner signer,
         DkimOptions dkim,
         QueueIdGenerator queueIds,
@@ -34,6 +37,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         ILogger<SpoolingSessionHost> logger)
     {
         _signer = signer;
+        _suppressions = suppressions;
         _signingRequired = dkim.Required;
         _delivery = delivery;
         _spool = spool;
@@ -49,7 +53,9 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
 
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient)
     {
-        var refusal = _relay.Authorize(session.Remote.Address);
+        // Suppression is looked up in this silo's copy of the list: no storage call per RCPT.
+        var refusal = _relay.Authorize(session.Remote.Address)
+            ?? (_suppressions.IsSuppressed(recipient.ToString()) ? SmtpReplies.Suppressed : null);
         if (refusal is { } denied)
         {
             _metrics.Rejected(denied.Code);

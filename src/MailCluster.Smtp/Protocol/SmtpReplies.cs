@@ -43,6 +43,7 @@ public static class SmtpReplies
     public static readonly SmtpReply TooManyBadCommands = R(421, 4, 7, 0, "Too many errors, closing connection");
     public static readonly SmtpReply TooManyConnections = R(421, 4, 7, 0, "Too many connections, try again later");
     public static readonly SmtpReply IdleTimeout = R(421, 4, 4, 2, "Idle timeout, closing connection");
+    public static readonly SmtpReply Suppressed = R(550, 5, 1, 1, "Recipient is on the suppression list: it bounced as nonexistent before, or an operator listed it");
     public static readonly SmtpReply UnsignedRefused = R(550, 5, 7, 1, "No DKIM key for the From: domain, and this relay signs all mail it accepts");
     public static readonly SmtpReply SessionTooLong = R(421, 4, 4, 2, "Session time limit reached, closing connection");
     public static readonly SmtpReply ShuttingDown = R(421, 4, 3, 2, "Service shutting down, try again later");

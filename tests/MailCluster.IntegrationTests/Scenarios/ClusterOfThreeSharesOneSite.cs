@@ -43,7 +43,8 @@ public sealed class ClusterOfThreeSharesOneSite
         using var files = new Testing.IO.TempDirectory();
         var shaping = Path.Combine(files.Path, "shaping.json");
         await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 2 } ] } }""");
-        await using var world = await ClusterWorld.StartAsync(s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 3, $"--ShapingFile={shaping}");
+        await using var world = await ClusterWorld.StartAsync(
+            s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 3, $"--ShapingFile={shaping}", "--Suppression:RefreshInterval=00:00:01");
 
         // A suspension made on silo 0 holds mail on silo 1.
         var suspend = await world.MailctlAsync(0, "suspend", "dest.test");
@@ -66,9 +67,25 @@ public sealed class ClusterOfThreeSharesOneSite
         Assert.Contains("shaping reloaded: 1 rule(s)", reload.Output, StringComparison.Ordinal);
         Assert.NotEqual(before, await SameShapingEverywhereAsync(world, previous: before));
 
+        // An address suppressed on silo 0 is refused by silo 2 once its copy of the shared list has it.
+        var suppress = await world.MailctlAsync(0, "suppress", "add", "gone@dest.test");
+        Assert.True(suppress.ExitCode == 0, suppress.ToString());
+        await ListedAsync(world, 2, "gone@dest.test");
+        var refused = await Swaks.SendAsync(world.Silos[2].SmtpAddress, "alice@source.test", "gone@dest.test");
+        Assert.Contains("550 5.1.1 Recipient is on the suppression list", refused.Output, StringComparison.Ordinal);
+
         var resume = await world.MailctlAsync(2, "resume", "dest.test");
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Single(await world.Sink("127.0.31.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
+    }
+
+    private static async Task ListedAsync(ClusterWorld world, int silo, string address)
+    {
+        CommandResult? list = null;
+        await Polling.UntilAsync(
+            async () => (list = await world.MailctlAsync(silo, "suppress", "list")).Output.Contains(address + " ", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            () => $"silo {silo} never listed {address}:\n{list}\n{world.Context()}");
     }
 
     /// <summary>
@@ -77,19 +94,17 @@ public sealed class ClusterOfThreeSharesOneSite
     /// </summary>
     private static async Task<string> SameShapingEverywhereAsync(ClusterWorld world, string? previous)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var silos = await world.MailctlAsync(0, "silos");
-            Assert.True(silos.ExitCode == 0, silos.ToString());
-            var hashes = System.Text.RegularExpressions.Regex.Matches(silos.Output, @"(?m)^\S+( \*)?\s+127\.0\.0\.1:\d+\s+active\s+([0-9a-f]{12})$")
-                .Select(m => m.Groups[2].Value).ToList();
-            if (hashes.Count == 3 && hashes.Distinct().Count() == 1 && hashes[0] != previous)
+        CommandResult? silos = null;
+        var hashes = new List<string>();
+        await Polling.UntilAsync(
+            async () =>
             {
-                return hashes[0];
-            }
-            Assert.False(deadline.IsCancellationRequested, $"the silos did not all show one new shaping hash:\n{silos.Output}\n{world.Context()}");
-            await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
-        }
+                silos = await world.MailctlAsync(0, "silos");
+                hashes = [.. System.Text.RegularExpressions.Regex.Matches(silos.Output, @"(?m)^\S+( \*)?\s+127\.0\.0\.1:\d+\s+active\s+([0-9a-f]{12})$").Select(m => m.Groups[2].Value)];
+                return hashes.Count == 3 && hashes.Distinct().Count() == 1 && hashes[0] != previous;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"the silos did not all show one new shaping hash:\n{silos}\n{world.Context()}");
+        return hashes[0];
     }
 }

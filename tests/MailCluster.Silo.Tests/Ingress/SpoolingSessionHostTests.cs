@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress;
 using MailCluster.Smtp.Protocol;
@@ -27,6 +28,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     private readonly DeliveryTrigger _trigger = new();
     private readonly SmtpSessionInfo _session = new(new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 25), "silo.test");
     private readonly ISpool _spool;
+    private readonly SuppressionList _suppressions;
     private SpoolingSessionHost _host;
     private DiskSpace _disk = new(100 * MiB, 1000 * MiB);
 
@@ -34,12 +36,26 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     {
         var options = new SpoolOptions { Path = _directory.Path, MinFreeBytes = 10 * MiB, BusyTimeout = TimeSpan.FromSeconds(1) };
         _spool = TestSpool.Open(options, _meters, _time, _ => _disk);
+        _suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), _time, NullLogger.Instance);
         _host = Host(new DkimOptions());
+    }
+
+    [Fact]
+    public async Task ASuppressedRecipientIsRefusedAtRcptWith550()
+    {
+        var bob = new Mailbox("Bob", "Dest.test");
+        Assert.Null(_host.AuthorizeRecipient(_session, bob));
+
+        await _suppressions.AddAsync("bob@dest.test", "5.1.1 from mx.dest.test", CancellationToken.None);
+
+        Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, bob));
+        Assert.Null(_host.AuthorizeRecipient(_session, new Mailbox("carol", "dest.test")));
     }
 
     private SpoolingSessionHost Host(DkimOptions dkim) => new(
         _spool,
         new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]),
+        _suppressions,
         new MessageSigner(DkimKeyRing.From(dkim)),
         dkim,
         new QueueIdGenerator(_time, new Random(1)),
@@ -129,6 +145,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         await _spool.DisposeAsync();
         SqliteConnection.ClearAllPools();
         _trigger.Dispose();
+        _suppressions.Dispose();
         _meters.Dispose();
         _directory.Dispose();
     }

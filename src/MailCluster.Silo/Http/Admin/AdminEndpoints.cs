@@ -3,6 +3,7 @@ using MailCluster.Admin;
 using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Delivery.Suppression;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -76,6 +77,35 @@ internal static class AdminEndpoints
         api.MapDelete("/messages/{queueId}", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
 
+        api.MapGet("/suppressions", (SuppressionList list) =>
+            Json(new SuppressionAnswer("list", 0, [.. list.List().Select(View)])));
+        api.MapPost("/suppressions/import", async (SuppressionImport import, SuppressionList list, CancellationToken ct) =>
+        {
+            if (import.Addresses.FirstOrDefault(a => !IsAddress(a)) is { } bad)
+            {
+                return Json(new AdminError($"'{bad}' is not an address (local@domain); nothing was imported"), StatusCodes.Status400BadRequest);
+            }
+            var added = 0;
+            foreach (var address in import.Addresses)
+            {
+                added += await list.AddAsync(address, "imported by an operator", ct) ? 1 : 0;
+            }
+            return Json(new SuppressionAnswer("imported", added, []));
+        });
+        api.MapPost("/suppressions/{address}", async (string address, SuppressionList list, CancellationToken ct) =>
+        {
+            if (!IsAddress(address))
+            {
+                return Json(new AdminError($"'{address}' is not an address (local@domain)"), StatusCodes.Status400BadRequest);
+            }
+            var added = await list.AddAsync(address, "added by an operator", ct);
+            return Json(new SuppressionAnswer("added", added ? 1 : 0, [.. list.List().Where(e => e.Address.Equals(address, StringComparison.OrdinalIgnoreCase)).Select(View)]));
+        });
+        api.MapDelete("/suppressions/{address}", async (string address, SuppressionList list, TimeProvider time, CancellationToken ct) =>
+            await list.RemoveAsync(address, ct)
+                ? Json(new SuppressionAnswer("removed", 1, [new SuppressionView(address.ToLowerInvariant(), "removed by an operator", time.GetUtcNow())]))
+                : NotFound($"{address} is not on the suppression list"));
+
         api.MapPost("/shaping/reload", async (ClusterShaping shaping, CancellationToken ct) =>
         {
             var reload = await shaping.ReloadClusterAsync(ct);
@@ -90,6 +120,11 @@ internal static class AdminEndpoints
     }
 
     private static IResult Json<T>(T body, int status = StatusCodes.Status200OK) => Results.Json(body, AdminApi.Json, statusCode: status);
+
+    private static SuppressionView View(Spool.SuppressionEntry entry) => new(entry.Address, entry.Reason, entry.At);
+
+    private static bool IsAddress(string text) =>
+        text.LastIndexOf('@') is var at and > 0 && at < text.Length - 1 && !text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
 
     private static IResult NotFound(string why) => Json(new AdminError(why), StatusCodes.Status404NotFound);
 

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using MailCluster.Spool;
+
+namespace MailCluster.Cluster;
+
+/// <summary>
+/// The suppression list every silo of an <c>AzureStorage</c> cluster shares: an append-only log in
+/// the table <c>mc&lt;ServiceId&gt;Suppressions</c>, one entity per change, partitioned by the hour
+/// it was written and ordered by time within it. A silo reads the hours since its cursor, less a
+/// margin for clocks that disagree between silos; changes read twice apply idempotently. The log is
+/// never compacted: a silo that starts replays all of it once (its size is the list's history).
+/// </summary>
+internal sealed class TableSuppressionStore(TableClient table) : ISuppressionStore
+{
+    /// <summary>How far before its cursor a silo reads again, for writers whose clock runs behind.</summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(5);
+
+    private int _created;
+
+    public async Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var at = entry.At.ToUniversalTime();
+        await table.AddEntityAsync(new TableEntity(Hour(at), $"{at.UtcTicks:D19}-{Guid.NewGuid():N}")
+        {
+            ["Address"] = entry.Address,
+            ["Suppressed"] = entry.Suppressed,
+            ["Reason"] = entry.Reason,
+            ["At"] = at,
+        }, cancellationToken);
+    }
+
+    public async Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        // Cursor 0: nothing was read yet, so everything is read.
+        var ticks = cursor is null ? 0 : long.Parse(cursor, CultureInfo.InvariantCulture);
+        var since = ticks == 0 ? (DateTimeOffset?)null : new DateTimeOffset(ticks, TimeSpan.Zero) - ClockMargin;
+        var filter = since is { } from
+            ? TableClient.CreateQueryFilter($"PartitionKey ge {Hour(from)} and RowKey ge {from.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}")
+            : null;
+        var entries = new List<SuppressionEntry>();
+        var newest = since is { } s ? s + ClockMargin : DateTimeOffset.UnixEpoch;
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            var at = entity.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue;
+            entries.Add(new SuppressionEntry(entity.GetString("Address"), entity.GetBoolean("Suppressed") ?? false, entity.GetString("Reason") ?? string.Empty, at));
+            newest = at > newest ? at : newest;
+        }
+        return new SuppressionChanges([.. entries.OrderBy(e => e.At)], newest.UtcTicks.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Hours sort as text: 2026113012.</summary>
+    private static string Hour(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
+
+    private async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _created) == 0)
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken);
+            Volatile.Write(ref _created, 1);
+        }
+    }
+}

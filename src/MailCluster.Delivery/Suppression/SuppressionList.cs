@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Spool;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Delivery.Suppression;
+
+/// <summary>
+/// Addresses that must not be mailed again: hard bounces (<see cref="SuppressionOptions.Statuses"/>)
+/// and operators' additions. Lookups are answered from this silo's cache, never from storage, so a
+/// check at RCPT costs a dictionary lookup and a storage outage cannot fail it (the cache stays as
+/// it was). The cache follows the store: loaded before the silo accepts mail, then read again every
+/// <see cref="SuppressionOptions.RefreshInterval"/> for other silos' changes; this silo's own changes
+/// count at once.
+/// </summary>
+public sealed partial class SuppressionList : BackgroundService
+{
+    /// <summary>How long the start waits for the first load before accepting mail with what it has.</summary>
+    public static readonly TimeSpan FirstLoadTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ISuppressionStore _store;
+    private readonly SuppressionOptions _options;
+    private readonly HashSet<EnhancedStatusCode> _statuses;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SuppressionEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    private string? _cursor;
+    private bool _reachable = true;
+
+    internal SuppressionList(ISuppressionStore store, SuppressionOptions options, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _options = options;
+        _statuses = [.. options.StatusList()];
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Addresses suppressed now, as this silo knows them.</summary>
+    public int Count => _entries.Values.Count(e => e.Suppressed);
+
+    public bool IsSuppressed(string address) => _entries.TryGetValue(address, out var entry) && entry.Suppressed;
+
+    /// <summary>A remote permanent failure with one of these statuses suppresses the address.</summary>
+    public bool IsHardBounce(EnhancedStatusCode status) => _statuses.Contains(status);
+
+    public IReadOnlyList<SuppressionEntry> List() => [.. _entries.Values.Where(e => e.Suppressed).OrderBy(e => e.Address, StringComparer.OrdinalIgnoreCase)];
+
+    /// <summary>Suppresses the address (durably first); false when it already was.</summary>
+    public Task<bool> AddAsync(string address, string reason, CancellationToken cancellationToken) => ChangeAsync(address, true, reason, cancellationToken);
+
+    /// <summary>Lifts the suppression (durably first); false when the address was not suppressed.</summary>
+    public Task<bool> RemoveAsync(string address, CancellationToken cancellationToken) => ChangeAsync(address, false, "removed by operator", cancellationToken);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        first.CancelAfter(FirstLoadTimeout);
+        await RefreshAsync(first.Token);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.RefreshInterval, _time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await RefreshAsync(stoppingToken);
+        }
+    }
+
+    private async Task<bool> ChangeAsync(string address, bool suppressed, string reason, CancellationToken cancellationToken)
+    {
+        if (IsSuppressed(address) == suppressed)
+        {
+            return false;
+        }
+        var entry = new SuppressionEntry(address.ToLowerInvariant(), suppressed, reason, _time.GetUtcNow());
+        await _store.WriteAsync(entry, cancellationToken);
+        Apply(entry);
+        return true;
+    }
+
+    /// <summary>Reads the store's changes since the last read; without an answer the cache stays as it is.</summary>
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var changes = await _store.ReadChangesAsync(_cursor, cancellationToken);
+            foreach (var entry in changes.Entries)
+            {
+                Apply(entry);
+            }
+            _cursor = changes.Cursor;
+            if (!_reachable)
+            {
+                _reachable = true;
+                StoreBack(_logger);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            if (_reachable)
+            {
+                _reachable = false;
+                StoreUnreachable(_logger, exception.GetType().Name, exception.Message);
+            }
+        }
+    }
+
+    /// <summary>The newest change of an address wins, so changes read twice do no harm.</summary>
+    private void Apply(SuppressionEntry entry) =>
+        _entries.AddOrUpdate(entry.Address, entry, (_, known) => entry.At >= known.At ? entry : known);
+
+    [LoggerMessage(2050, LogLevel.Warning, "The suppression list's store does not answer ({Kind}: {Reason}); lookups use this silo's copy until it does")]
+    private static partial void StoreUnreachable(ILogger logger, string kind, string reason);
+
+    [LoggerMessage(2051, LogLevel.Information, "The suppression list's store answers again")]
+    private static partial void StoreBack(ILogger logger);
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace MailCluster.Spool;
+
+/// <summary>
+/// The suppression list of a single silo: an append-only file of JSON lines beside the spool,
+/// each change flushed to disk before it counts. The cursor is the file offset read up to.
+/// </summary>
+public sealed class FileSuppressionStore(string path) : ISuppressionStore
+{
+    public const string FileName = "suppressions.jsonl";
+
+    private readonly Lock _append = new();
+
+    public Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken)
+    {
+        var line = JsonSerializer.SerializeToUtf8Bytes(entry);
+        lock (_append)
+        {
+            using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            file.Write(line);
+            file.WriteByte((byte)'\n');
+            // The change counts once it is on disk, as the spool's own commits do.
+            file.Flush(flushToDisk: true);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
+    {
+        var offset = cursor is null ? 0 : long.Parse(cursor, CultureInfo.InvariantCulture);
+        if (!File.Exists(path))
+        {
+            return new SuppressionChanges([], offset.ToString(CultureInfo.InvariantCulture));
+        }
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        file.Seek(offset, SeekOrigin.Begin);
+        var rest = new byte[file.Length - offset];
+        await file.ReadExactlyAsync(rest, cancellationToken);
+        // Only whole lines: a write may be half on disk right now.
+        var end = Array.LastIndexOf(rest, (byte)'\n') + 1;
+        var entries = Encoding.UTF8.GetString(rest, 0, end)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonSerializer.Deserialize<SuppressionEntry>(line)!)
+            .ToList();
+        return new SuppressionChanges(entries, (offset + end).ToString(CultureInfo.InvariantCulture));
+    }
+}

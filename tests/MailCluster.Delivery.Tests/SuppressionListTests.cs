@@ -1,0 +1,121 @@
+using MailCluster.Delivery.Suppression;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Spool;
+using MailCluster.Testing.IO;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailCluster.Delivery.Tests;
+
+public sealed class SuppressionListTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => _directory.Dispose();
+
+    private string StorePath => Path.Combine(_directory.Path, FileSuppressionStore.FileName);
+
+    private SuppressionList List(string? path = null, SuppressionOptions? options = null) =>
+        new(new FileSuppressionStore(path ?? StorePath), options ?? new SuppressionOptions(), _time, NullLogger.Instance);
+
+    [Fact]
+    public async Task AnAddedAddressIsSuppressedInAnyCaseAndARemovedOneIsNot()
+    {
+        using var list = List();
+        await list.StartAsync(CancellationToken.None);
+
+        Assert.True(await list.AddAsync("Bob@Dest.test", "5.1.1 from mx.dest.test", CancellationToken.None));
+        Assert.False(await list.AddAsync("bob@dest.test", "again", CancellationToken.None));
+        Assert.True(list.IsSuppressed("BOB@dest.TEST"));
+        Assert.Equal(("bob@dest.test", "5.1.1 from mx.dest.test"), (list.List().Single().Address, list.List().Single().Reason));
+
+        Assert.True(await list.RemoveAsync("bob@dest.test", CancellationToken.None));
+        Assert.False(await list.RemoveAsync("bob@dest.test", CancellationToken.None));
+        Assert.False(list.IsSuppressed("bob@dest.test"));
+        Assert.Empty(list.List());
+        await list.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task TheListSurvivesARestartAndTheNewestChangeOfAnAddressWins()
+    {
+        using (var first = List())
+        {
+            await first.StartAsync(CancellationToken.None);
+            await first.AddAsync("bob@dest.test", "bounced", CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await first.RemoveAsync("bob@dest.test", CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await first.AddAsync("carol@dest.test", "bounced", CancellationToken.None);
+            await first.StopAsync(CancellationToken.None);
+        }
+
+        using var again = List();
+        await again.StartAsync(CancellationToken.None);
+
+        Assert.False(again.IsSuppressed("bob@dest.test"));
+        Assert.True(again.IsSuppressed("carol@dest.test"));
+        await again.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AnotherSilosChangeArrivesWithTheNextRefresh()
+    {
+        var options = new SuppressionOptions { RefreshInterval = TimeSpan.FromSeconds(10) };
+        using var mine = List(options: options);
+        using var theirs = List(options: options);
+        await mine.StartAsync(CancellationToken.None);
+        await theirs.StartAsync(CancellationToken.None);
+
+        await theirs.AddAsync("bob@dest.test", "bounced at their MX", CancellationToken.None);
+        Assert.False(mine.IsSuppressed("bob@dest.test"));
+        _time.Advance(options.RefreshInterval);
+
+        await WaitUntilAsync(() => mine.IsSuppressed("bob@dest.test"));
+        await mine.StopAsync(CancellationToken.None);
+        await theirs.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AStoreThatFailsLeavesLookupsAnsweredFromTheCopy()
+    {
+        var path = Path.Combine(_directory.Path, "store");
+        using var list = List(path);
+        await list.StartAsync(CancellationToken.None);
+        await list.AddAsync("bob@dest.test", "bounced", CancellationToken.None);
+
+        // The store's file becomes unreachable (its path now names a directory): reads and writes fail.
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        _time.Advance(new SuppressionOptions().RefreshInterval);
+
+        Assert.True(list.IsSuppressed("bob@dest.test"));
+        Assert.NotNull(await Record.ExceptionAsync(() => list.AddAsync("carol@dest.test", "bounced", CancellationToken.None)));
+        Assert.False(list.IsSuppressed("carol@dest.test"));
+        await list.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public void HardBouncesAreTheConfiguredPermanentStatuses()
+    {
+        using var list = List(options: new SuppressionOptions { Statuses = "5.1.1, 5.1.10" });
+
+        Assert.True(list.IsHardBounce(new EnhancedStatusCode(5, 1, 1)));
+        Assert.True(list.IsHardBounce(new EnhancedStatusCode(5, 1, 10)));
+        Assert.False(list.IsHardBounce(new EnhancedStatusCode(5, 1, 2)));
+        Assert.False(list.IsHardBounce(new EnhancedStatusCode(4, 1, 1)));
+        Assert.Equal(
+            ["Suppression:Statuses has '4.1.1'; expected permanent enhanced status codes (RFC 3463), e.g. 5.1.1", "Suppression:RefreshInterval is 00:00:00; must be at least 00:00:01"],
+            new SuppressionOptions { Statuses = "5.1.1,4.1.1", RefreshInterval = TimeSpan.Zero }.Validate());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+}

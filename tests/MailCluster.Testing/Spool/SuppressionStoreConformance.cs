@@ -1,0 +1,58 @@
+using MailCluster.Spool;
+using Xunit;
+
+namespace MailCluster.Testing.Spool;
+
+/// <summary>
+/// What every suppression store must do, whichever backend: changes read back in order, a cursor
+/// that reads on from where it stopped, and two readers of one store seeing each other's writes.
+/// A backend's test class derives from this and makes the stores.
+/// </summary>
+public abstract class SuppressionStoreConformance
+{
+    private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A new, empty store; calls with the same <paramref name="name"/> in one test reach the same data.</summary>
+    protected abstract ISuppressionStore Store(string name);
+
+    [Fact]
+    public async Task ChangesComeBackInTheOrderTheyHappened()
+    {
+        var store = Store("a");
+        await store.WriteAsync(new SuppressionEntry("bob@dest.test", true, "5.1.1 from mx", s_now), CancellationToken.None);
+        await store.WriteAsync(new SuppressionEntry("bob@dest.test", false, "removed", s_now.AddSeconds(1)), CancellationToken.None);
+        await store.WriteAsync(new SuppressionEntry("carol@dest.test", true, "added", s_now.AddSeconds(2)), CancellationToken.None);
+
+        var changes = await store.ReadChangesAsync(null, CancellationToken.None);
+
+        Assert.Equal(
+            [("bob@dest.test", true, "5.1.1 from mx"), ("bob@dest.test", false, "removed"), ("carol@dest.test", true, "added")],
+            changes.Entries.Select(e => (e.Address, e.Suppressed, e.Reason)));
+        Assert.Equal(s_now.AddSeconds(2), changes.Entries[^1].At);
+    }
+
+    [Fact]
+    public async Task TheCursorReadsOnAndAnotherReaderSeesEveryWrite()
+    {
+        var writer = Store("shared");
+        var reader = Store("shared");
+        await writer.WriteAsync(new SuppressionEntry("bob@dest.test", true, "first", s_now), CancellationToken.None);
+        var first = await reader.ReadChangesAsync(null, CancellationToken.None);
+
+        await writer.WriteAsync(new SuppressionEntry("carol@dest.test", true, "second", s_now.AddSeconds(1)), CancellationToken.None);
+        var next = await reader.ReadChangesAsync(first.Cursor, CancellationToken.None);
+
+        Assert.Equal(["bob@dest.test"], first.Entries.Select(e => e.Address));
+        // A store may hand out a change twice (they apply idempotently), never miss one.
+        Assert.Contains(next.Entries, e => e.Address == "carol@dest.test");
+        Assert.Empty((await reader.ReadChangesAsync(null, CancellationToken.None)).Entries.Where(e => e.Address is not ("bob@dest.test" or "carol@dest.test")));
+    }
+
+    [Fact]
+    public async Task AnEmptyStoreHasNoChanges()
+    {
+        var changes = await Store("empty").ReadChangesAsync(null, CancellationToken.None);
+        Assert.Empty(changes.Entries);
+        Assert.Empty((await Store("empty").ReadChangesAsync(changes.Cursor, CancellationToken.None)).Entries);
+    }
+}
