@@ -93,6 +93,7 @@ internal sealed class MxConnector : IMxConnector
                 return new ConnectResult(null, refusal with { Reason = $"{name}: {refusal.Reason}" });
             }
             var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null);
+            _metrics.Connected(domain, client.TlsProtocol is null ? "none" : tls == TlsPolicy.Verify ? "verified" : "encrypted");
             return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time), null);
         }
         catch (OpportunisticTlsFailedException)

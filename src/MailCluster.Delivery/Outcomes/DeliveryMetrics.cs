@@ -20,6 +20,7 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _siteLapses;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _tlsFallbacks;
+    private readonly Counter<long> _connections;
     private readonly Counter<long> _possibleDuplicates;
     private readonly Counter<long> _logLinesLost;
     private readonly Histogram<double> _timeInQueue;
@@ -37,6 +38,7 @@ internal sealed class DeliveryMetrics : IDisposable
         _siteLapses = _meter.CreateCounter<long>("mailcluster.site.lease_lapses", "{lapse}", "Site leases that ran out unrenewed (no answer from the grain) while connections were open; those connections were cut.");
         _siteLeases = _meter.CreateCounter<long>("mailcluster.site.connection_leases", "{lease}", "Connection slots asked of this silo's site grants, by outcome: granted, denied (no room or no token).");
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
+        _connections = _meter.CreateCounter<long>("mailcluster.delivery.connections", "{connection}", "SMTP sessions opened to MX hosts, by domain and TLS: verified (certificate and name checked), encrypted (unverified), none (plaintext).");
         _tlsFallbacks = _meter.CreateCounter<long>("mailcluster.delivery.tls.fallbacks", "{connection}", "Opportunistic STARTTLS handshakes that failed, after which the host was retried in plaintext.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
         _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
@@ -81,6 +83,8 @@ internal sealed class DeliveryMetrics : IDisposable
     public void SuspendedHold(string domain) => _suspendedHolds.Add(1, Tag(_label.For(domain)));
 
     public void DsnGenerated() => _dsns.Add(1);
+
+    public void Connected(string domain, string tls) => _connections.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("tls", tls));
 
     public void TlsFallback(string domain) => _tlsFallbacks.Add(1, Tag(_label.For(domain)));
 

@@ -35,16 +35,27 @@ public sealed class FileSuppressionStore(string path) : ISuppressionStore
         {
             return new SuppressionChanges([], offset.ToString(CultureInfo.InvariantCulture));
         }
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 16);
         file.Seek(offset, SeekOrigin.Begin);
-        var rest = new byte[file.Length - offset];
-        await file.ReadExactlyAsync(rest, cancellationToken);
-        // Only whole lines: a write may be half on disk right now.
-        var end = Array.LastIndexOf(rest, (byte)'\n') + 1;
-        var entries = Encoding.UTF8.GetString(rest, 0, end)
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonSerializer.Deserialize<SuppressionEntry>(line)!)
-            .ToList();
-        return new SuppressionChanges(entries, (offset + end).ToString(CultureInfo.InvariantCulture));
+        // Line by line, so that a long list is never in memory twice; only whole lines count, as a
+        // write may be half on disk right now (JSON escapes everything but ASCII: a char is an octet).
+        using var reader = new StreamReader(file, Encoding.UTF8);
+        var entries = new List<SuppressionEntry>();
+        var remaining = file.Length - offset;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            var octets = line.Length + 1;
+            if (octets > remaining)
+            {
+                break;
+            }
+            remaining -= octets;
+            offset += octets;
+            if (line.Length > 0)
+            {
+                entries.Add(JsonSerializer.Deserialize<SuppressionEntry>(line)!);
+            }
+        }
+        return new SuppressionChanges(entries, offset.ToString(CultureInfo.InvariantCulture));
     }
 }
