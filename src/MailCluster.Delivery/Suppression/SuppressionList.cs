@@ -25,6 +25,7 @@ public sealed partial class SuppressionList : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SuppressionEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    private PeriodicTimer? _refresh;
     private string? _cursor;
     private bool _reachable = true;
 
@@ -55,6 +56,8 @@ public sealed partial class SuppressionList : BackgroundService
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Made here, not in ExecuteAsync (which the host runs on another thread): the period counts from the start.
+        _refresh = new PeriodicTimer(_options.RefreshInterval, _time);
         using var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         first.CancelAfter(FirstLoadTimeout);
         await RefreshAsync(first.Token);
@@ -63,8 +66,7 @@ public sealed partial class SuppressionList : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.RefreshInterval, _time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await _refresh!.WaitForNextTickAsync(stoppingToken))
         {
             await RefreshAsync(stoppingToken);
         }
@@ -107,6 +109,12 @@ public sealed partial class SuppressionList : BackgroundService
                 StoreUnreachable(_logger, exception.GetType().Name, exception.Message);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        _refresh?.Dispose();
+        base.Dispose();
     }
 
     /// <summary>The newest change of an address wins, so changes read twice do no harm.</summary>
