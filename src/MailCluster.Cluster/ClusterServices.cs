@@ -45,7 +45,8 @@ public static class ClusterServices
         {
             builder.Services.AddHostedService(_ => new StorageReachable(tables));
             // Every silo shares one suppression list; registered after the spool's file store, this one is used.
-            builder.Services.AddSingleton<ISuppressionStore>(new TableSuppressionStore(tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions"))));
+            builder.Services.AddSingleton<ISuppressionStore>(sp => new TableSuppressionStore(
+                tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions")), sp.GetRequiredService<TimeProvider>()));
         }
         builder.UseOrleans(silo =>
         {

@@ -8,11 +8,12 @@ namespace MailCluster.Cluster;
 /// <summary>
 /// The suppression list every silo of an <c>AzureStorage</c> cluster shares: an append-only log in
 /// the table <c>mc&lt;ServiceId&gt;Suppressions</c>, one entity per change, partitioned by the hour
-/// it was written and ordered by time within it. A silo reads the hours since its cursor, less a
-/// margin for clocks that disagree between silos; changes read twice apply idempotently. The log is
-/// never compacted: a silo that starts replays all of it once (its size is the list's history).
+/// it was written and ordered by time within it. The cursor is the reader's own clock when it read;
+/// the next read starts a margin before it, for writers whose clock runs behind (one that runs ahead
+/// writes into the future, which later reads still cover); changes read twice apply idempotently.
+/// The log is never compacted: a silo that starts replays all of it once (its size is the list's history).
 /// </summary>
-internal sealed class TableSuppressionStore(TableClient table) : ISuppressionStore
+internal sealed class TableSuppressionStore(TableClient table, TimeProvider time) : ISuppressionStore
 {
     /// <summary>How far before its cursor a silo reads again, for writers whose clock runs behind.</summary>
     public static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(5);
@@ -35,6 +36,7 @@ internal sealed class TableSuppressionStore(TableClient table) : ISuppressionSto
     public async Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
+        var readAt = time.GetUtcNow();
         // Cursor 0: nothing was read yet, so everything is read.
         var ticks = cursor is null ? 0 : long.Parse(cursor, CultureInfo.InvariantCulture);
         var since = ticks == 0 ? (DateTimeOffset?)null : new DateTimeOffset(ticks, TimeSpan.Zero) - ClockMargin;
@@ -42,14 +44,12 @@ internal sealed class TableSuppressionStore(TableClient table) : ISuppressionSto
             ? TableClient.CreateQueryFilter($"PartitionKey ge {Hour(from)} and RowKey ge {from.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}")
             : null;
         var entries = new List<SuppressionEntry>();
-        var newest = since is { } s ? s + ClockMargin : DateTimeOffset.UnixEpoch;
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             var at = entity.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue;
             entries.Add(new SuppressionEntry(entity.GetString("Address"), entity.GetBoolean("Suppressed") ?? false, entity.GetString("Reason") ?? string.Empty, at));
-            newest = at > newest ? at : newest;
         }
-        return new SuppressionChanges([.. entries.OrderBy(e => e.At)], newest.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        return new SuppressionChanges([.. entries.OrderBy(e => e.At)], readAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Hours sort as text: 2026113012.</summary>

@@ -26,15 +26,17 @@ public sealed class AttemptRecorderTests
     }
 
     [Theory]
-    [InlineData(550, 5, 1, 1, true)]
-    [InlineData(550, 5, 1, 10, true)]
-    [InlineData(554, 5, 7, 1, false)] // refused as spam, not as nonexistent: may be mailed again
-    public async Task ARecipientTheMxSaysDoesNotExistIsSuppressed(int code, int cls, int subject, int detail, bool suppressed)
+    [InlineData(550, 5, 1, 1, SmtpPhase.Rcpt, true)]
+    [InlineData(550, 5, 1, 10, SmtpPhase.Rcpt, true)]
+    [InlineData(554, 5, 7, 1, SmtpPhase.Rcpt, false)] // refused as spam, not as nonexistent: may be mailed again
+    [InlineData(550, 5, 1, 1, SmtpPhase.Mail, false)] // the sender was refused, not the recipient
+    [InlineData(550, 5, 1, 1, SmtpPhase.EndOfData, false)]
+    public async Task ARecipientTheMxSaysDoesNotExistIsSuppressed(int code, int cls, int subject, int detail, SmtpPhase phase, bool suppressed)
     {
         await using var harness = new ActorHarness(new ShapingOptions());
         var job = await ClaimAsync(harness, "gone@dest.test");
 
-        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(code, new EnhancedStatusCode(cls, subject, detail), "no")));
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(code, new EnhancedStatusCode(cls, subject, detail), "no"), phase));
         await harness.Recorder.DrainAsync();
 
         Assert.Equal(suppressed, harness.Suppressions.IsSuppressed("gone@dest.test"));
@@ -91,6 +93,6 @@ public sealed class AttemptRecorderTests
         return new DeliveryJob(Assert.Single(claimed).Message, claimed);
     }
 
-    private static JobResult Result(DeliveryJob job, SmtpReply reply) =>
-        new(job, [DeliveryOutcomeClassifier.FromReply(reply, SmtpPhase.Rcpt)], s_mx, TimeSpan.FromMilliseconds(5), ConnectionUsable: true);
+    private static JobResult Result(DeliveryJob job, SmtpReply reply, SmtpPhase phase = SmtpPhase.Rcpt) =>
+        new(job, [DeliveryOutcomeClassifier.FromReply(reply, phase)], s_mx, TimeSpan.FromMilliseconds(5), ConnectionUsable: true);
 }

@@ -55,6 +55,23 @@ public sealed class DeliveryOutcomeClassifierTests
         Assert.Contains("text", outcome.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(530, "5.7.0")]
+    [InlineData(550, "5.7.10")]
+    [InlineData(554, "5.7.11")]
+    public void AReplyWantingTlsDefersWhenTheSessionIsPlaintextAfterAFailedHandshakeAndBouncesOtherwise(int code, string enhanced)
+    {
+        Assert.True(EnhancedStatusCode.TryParse(enhanced, out var status));
+        var reply = new SmtpReply(code, status, "Must issue a STARTTLS command first");
+
+        var afterFallback = DeliveryOutcomeClassifier.FromReply(reply, SmtpPhase.Mail, afterTlsFallback: true);
+        var plain = DeliveryOutcomeClassifier.FromReply(reply, SmtpPhase.Mail);
+
+        Assert.Equal((DeliveryVerdict.Deferred, "4.7.5", SmtpPhase.Mail), (afterFallback.Verdict, afterFallback.Status.ToString(), afterFallback.Phase));
+        Assert.Equal(DeliveryVerdict.Bounced, plain.Verdict);
+        Assert.Equal(DeliveryVerdict.Bounced, DeliveryOutcomeClassifier.FromReply(new SmtpReply(550, new EnhancedStatusCode(5, 1, 1), "no such user"), SmtpPhase.Rcpt, afterTlsFallback: true).Verdict);
+    }
+
     public static TheoryData<MxResolutionKind, string, string> Resolutions() => new()
     {
         { MxResolutionKind.NullMx, "5.1.10", "Bounced" },

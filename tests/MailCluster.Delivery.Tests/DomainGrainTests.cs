@@ -111,23 +111,23 @@ public sealed class DomainGrainTests : IAsyncLifetime
     public async Task AReloadRequestOutlivesTheActivationAndSilosThatWentQuietDropOutOfTheReports()
     {
         var grain = Cluster.Client.GetGrain<IShapingGrain>(0);
-        Assert.Equal(Guid.Empty, await grain.ReportAsync(new ShapingReport("a", "hash-1", Guid.Empty, null, default)));
-        var request = await grain.RequestReloadAsync();
-        Assert.NotEqual(Guid.Empty, request);
+        Assert.Equal(ShapingRequest.None, await grain.ReportAsync(new ShapingReport("a", "hash-1", Guid.Empty, null, default)));
+        var request = await grain.RequestReloadAsync("hash-2");
+        Assert.NotEqual(Guid.Empty, request.Id);
         Assert.Equal(request, await grain.ReportAsync(new ShapingReport("b", "hash-1", Guid.Empty, null, default)));
-        await grain.ReportAsync(new ShapingReport("a", "hash-2", request, null, default));
+        await grain.ReportAsync(new ShapingReport("a", "hash-2", request.Id, null, default));
         Assert.Equal([("a", "hash-2"), ("b", "hash-1")], (await grain.GetReportsAsync()).Select(r => (r.Silo, r.Hash)));
 
         _time.Advance(ShapingGrain.ReportsKept);
-        await grain.ReportAsync(new ShapingReport("a", "hash-2", request, "Shaping:Rules:0:MessageRate is 'lots'", default));
+        await grain.ReportAsync(new ShapingReport("a", "hash-2", request.Id, "Shaping:Rules:0:MessageRate is 'lots'", default));
         _time.Advance(TimeSpan.FromSeconds(1));
         var left = Assert.Single(await grain.GetReportsAsync());
         Assert.Equal(("a", "Shaping:Rules:0:MessageRate is 'lots'"), (left.Silo, left.Error));
 
-        // A new activation has no reports yet, but the stored request.
+        // A new activation has no reports yet, but the stored request with the hash to reach.
         await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         Assert.Empty(await grain.GetReportsAsync());
-        Assert.Equal(request, await grain.ReportAsync(new ShapingReport("c", "hash-2", Guid.Empty, null, default)));
+        Assert.Equal(new ShapingRequest(request.Id, "hash-2"), await grain.ReportAsync(new ShapingReport("c", "hash-2", Guid.Empty, null, default)));
     }
 
     /// <summary>Kills the silo and waits until the cluster's membership has settled without it: the grain then activates elsewhere.</summary>

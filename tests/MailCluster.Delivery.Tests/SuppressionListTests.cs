@@ -80,18 +80,17 @@ public sealed class SuppressionListTests : IDisposable
     [Fact]
     public async Task AStoreThatFailsLeavesLookupsAnsweredFromTheCopy()
     {
-        var path = Path.Combine(_directory.Path, "store");
-        using var list = List(path);
+        var store = new FailingStore(new FileSuppressionStore(StorePath));
+        using var list = new SuppressionList(store, new SuppressionOptions(), _time, NullLogger.Instance);
         await list.StartAsync(CancellationToken.None);
         await list.AddAsync("bob@dest.test", "bounced", CancellationToken.None);
 
-        // The store's file becomes unreachable (its path now names a directory): reads and writes fail.
-        File.Delete(path);
-        Directory.CreateDirectory(path);
+        store.Failing = true;
         _time.Advance(new SuppressionOptions().RefreshInterval);
+        await WaitUntilAsync(() => store.FailedReads > 0);
 
         Assert.True(list.IsSuppressed("bob@dest.test"));
-        Assert.NotNull(await Record.ExceptionAsync(() => list.AddAsync("carol@dest.test", "bounced", CancellationToken.None)));
+        await Assert.ThrowsAsync<IOException>(() => list.AddAsync("carol@dest.test", "bounced", CancellationToken.None));
         Assert.False(list.IsSuppressed("carol@dest.test"));
         await list.StopAsync(CancellationToken.None);
     }
@@ -116,6 +115,29 @@ public sealed class SuppressionListTests : IDisposable
         while (!condition())
         {
             await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    /// <summary>The real file store, made to fail as storage does during an outage (a test can switch it).</summary>
+    private sealed class FailingStore(ISuppressionStore inner) : ISuppressionStore
+    {
+        private int _failedReads;
+
+        public volatile bool Failing;
+
+        public int FailedReads => Volatile.Read(ref _failedReads);
+
+        public Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken) =>
+            Failing ? throw new IOException("storage is down") : inner.WriteAsync(entry, cancellationToken);
+
+        public Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
+        {
+            if (Failing)
+            {
+                Interlocked.Increment(ref _failedReads);
+                throw new IOException("storage is down");
+            }
+            return inner.ReadChangesAsync(cursor, cancellationToken);
         }
     }
 }

@@ -56,7 +56,7 @@ internal sealed class MxConnector : IMxConnector
                     failures.Add($"{host.Name}[{address}] is in a range delivery may not connect to");
                     continue;
                 }
-                var attempt = await TryHostAsync(domain, host.Name, address, shaping.Tls, cancellationToken);
+                var attempt = await TryHostAsync(domain, host.Name, address, shaping.Tls, afterTlsFallback: false, cancellationToken);
                 if (attempt.Connection is not null)
                 {
                     return attempt;
@@ -71,7 +71,7 @@ internal sealed class MxConnector : IMxConnector
             : DeliveryOutcomeClassifier.ConnectionFailed(detail));
     }
 
-    private async Task<ConnectResult> TryHostAsync(string domain, string host, IPAddress address, TlsPolicy tls, CancellationToken cancellationToken)
+    private async Task<ConnectResult> TryHostAsync(string domain, string host, IPAddress address, TlsPolicy tls, bool afterTlsFallback, CancellationToken cancellationToken)
     {
         var name = $"{host}[{address}]";
         Socket? socket = null;
@@ -94,14 +94,14 @@ internal sealed class MxConnector : IMxConnector
             }
             var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null);
             _metrics.Connected(domain, client.TlsProtocol is null ? "none" : tls == TlsPolicy.Verify ? "verified" : "encrypted");
-            return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time), null);
+            return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time, afterTlsFallback), null);
         }
         catch (OpportunisticTlsFailedException)
         {
             // The session is unusable after a failed handshake: a new connection, without STARTTLS.
             await DisposeAsync(client, socket);
             _metrics.TlsFallback(domain);
-            return await TryHostAsync(domain, host, address, TlsPolicy.Disabled, cancellationToken);
+            return await TryHostAsync(domain, host, address, TlsPolicy.Disabled, afterTlsFallback: true, cancellationToken);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException
             && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))

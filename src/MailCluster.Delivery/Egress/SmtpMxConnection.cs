@@ -14,8 +14,12 @@ internal sealed class SmtpMxConnection : IMxConnection
     private readonly Socket _socket;
     private readonly TimeProvider _time;
 
-    public SmtpMxConnection(SmtpClientConnection client, Socket socket, MxEndpoint endpoint, TimeProvider time)
+    private readonly bool _afterTlsFallback;
+
+    /// <param name="afterTlsFallback">Plaintext because an opportunistic handshake with this host failed: a reply wanting TLS defers, never bounces.</param>
+    public SmtpMxConnection(SmtpClientConnection client, Socket socket, MxEndpoint endpoint, TimeProvider time, bool afterTlsFallback)
     {
+        _afterTlsFallback = afterTlsFallback;
         _client = client;
         _socket = socket;
         Endpoint = endpoint;
@@ -39,7 +43,7 @@ internal sealed class SmtpMxConnection : IMxConnection
             return new JobResult(job, job.Recipients.Select(_ => lost).ToArray(), Endpoint, _time.GetElapsedTime(started), ConnectionUsable: false);
         }
         var outcomes = result.Recipients.Select(r => r.Reply is { } reply
-            ? DeliveryOutcomeClassifier.FromReply(reply, r.Phase)
+            ? DeliveryOutcomeClassifier.FromReply(reply, r.Phase, _afterTlsFallback)
             : DeliveryOutcomeClassifier.UnknownOutcome(result.UnknownOutcomeCause?.Message ?? "no reply")).ToArray();
         return new JobResult(job, outcomes, Endpoint, _time.GetElapsedTime(started), _client.IsUsable, result.IsOutcomeUnknown);
     }

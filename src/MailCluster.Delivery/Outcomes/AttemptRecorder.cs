@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Smtp.Client;
 using MailCluster.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -130,7 +131,8 @@ internal sealed class AttemptRecorder
     /// <summary>Recipients a remote MX refused as nonexistent are not mailed again (a failure to record it is logged; the bounce stands).</summary>
     private async Task SuppressHardBouncesAsync(List<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint)
     {
-        foreach (var (recipient, outcome) in failed.Where(f => f.Outcome.ReplyCode is >= 500 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status)))
+        // Only a refusal of the recipient itself: a 5.1.1 to MAIL FROM names the sender, after DATA the message.
+        foreach (var (recipient, outcome) in failed.Where(f => f.Outcome.Phase == SmtpPhase.Rcpt && f.Outcome.ReplyCode is >= 500 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status)))
         {
             try
             {

@@ -13,7 +13,19 @@ internal static class DeliveryOutcomeClassifier
     /// <summary>RFC 3463 3.8: X.7.5 cryptographic failure; the status of an unmet TLS policy.</summary>
     public static readonly EnhancedStatusCode TlsNotPossible = new(4, 7, 5);
 
-    public static DeliveryOutcome FromReply(SmtpReply reply, SmtpPhase phase)
+    /// <param name="reply">The peer's reply.</param>
+    /// <param name="phase">The command it answered.</param>
+    /// <param name="afterTlsFallback">The session is plaintext because an opportunistic handshake failed.</param>
+    public static DeliveryOutcome FromReply(SmtpReply reply, SmtpPhase phase, bool afterTlsFallback = false) =>
+        afterTlsFallback && WantsTls(reply)
+            ? new(DeliveryVerdict.Deferred, TlsNotPossible, $"the MX wants TLS, whose handshake failed before: {reply}", ReplyCode: reply.Code, Phase: phase)
+            : Classify(reply, phase) with { Phase = phase };
+
+    /// <summary>RFC 3207 4: 530 "must issue STARTTLS first"; RFC 3463/RFC 5248: x.7.0, x.7.10 (encryption needed), x.7.11 (encryption required).</summary>
+    private static bool WantsTls(SmtpReply reply) =>
+        reply.Code == 530 || reply.Enhanced is { Class: 5, Subject: 7, Detail: 10 or 11 };
+
+    private static DeliveryOutcome Classify(SmtpReply reply, SmtpPhase phase)
     {
         var status = reply.Enhanced ?? new EnhancedStatusCode(reply.Code / 100, 0, 0);
         var reason = reply.ToString();

@@ -13,8 +13,10 @@ public sealed record ShapingReloadResult(int Rules, string Hash, IReadOnlyList<s
 /// Keeps every silo's shaping rules in step. Each silo loads the same rules file (a ConfigMap on
 /// Kubernetes); <see cref="ReloadClusterAsync"/> reloads it here and files a request with the
 /// cluster's <see cref="IShapingGrain"/>; every silo reports to that grain once a <see cref="Period"/>,
-/// reloads its own copy when it sees a request it has not acted on, and reports its rules' hash, so
-/// that <c>mailctl silos</c> shows a silo whose file differs.
+/// reloads its own copy when it sees a request it has not acted on, and reports its rules' hash. A
+/// silo whose copy gives another hash than the asked silo's (a ConfigMap is updated on each node in
+/// its own time, up to a minute or more) or is invalid reads it again every period, and says so in
+/// <c>mailctl silos</c>, until it matches.
 /// </summary>
 public sealed partial class ClusterShaping : BackgroundService
 {
@@ -32,6 +34,7 @@ public sealed partial class ClusterShaping : BackgroundService
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Guid _applied;
+    private Guid _pending;
     private string? _error;
     private bool _reachable = true;
 
@@ -64,14 +67,15 @@ public sealed partial class ClusterShaping : BackgroundService
             try
             {
                 using var timeout = Timeout(cancellationToken);
-                (_applied, _error) = (await Grain.RequestReloadAsync(timeout.Token), null);
-                await Grain.ReportAsync(Report(), timeout.Token);
-                return new ShapingReloadResult(rules, _queue.ShapingHash, [], null);
+                (_applied, _error) = ((await Grain.RequestReloadAsync(_queue.ShapingHash, timeout.Token)).Id, null);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
             {
                 return new ShapingReloadResult(rules, _queue.ShapingHash, [], $"{exception.GetType().Name}: {exception.Message}");
             }
+            // Filed: the other silos follow even if this report is lost (the next period's goes out).
+            await TryReportAsync(cancellationToken);
+            return new ShapingReloadResult(rules, _queue.ShapingHash, [], null);
         }
         finally
         {
@@ -115,11 +119,9 @@ public sealed partial class ClusterShaping : BackgroundService
         {
             using var timeout = Timeout(stoppingToken);
             var request = await Grain.ReportAsync(Report(), timeout.Token);
-            if (request != _applied)
+            if (request.Id != Guid.Empty && request.Id != _applied)
             {
-                var (rules, errors) = ReloadHere();
-                (_applied, _error) = (request, errors.Count > 0 ? string.Join("; ", errors) : null);
-                ReloadedOnRequest(_logger, rules, _queue.ShapingHash, _error ?? "none");
+                Follow(request);
                 await Grain.ReportAsync(Report(), timeout.Token);
             }
             if (!_reachable)
@@ -142,17 +144,75 @@ public sealed partial class ClusterShaping : BackgroundService
         }
     }
 
-    /// <summary>Re-reads every configuration source (the shaping file among them) and puts the rules in force; invalid ones leave the old in force.</summary>
+    /// <summary>
+    /// Reloads for another silo's request: done when this copy gives the asked silo's hash; otherwise
+    /// (the file differs or is invalid here) the request stays pending and is tried again next period.
+    /// </summary>
+    private void Follow(ShapingRequest request)
+    {
+        var (rules, errors) = ReloadHere();
+        var error = errors.Count > 0 ? string.Join("; ", errors)
+            : _queue.ShapingHash != request.Hash ? $"this silo's rules file gives hash {_queue.ShapingHash}, not {request.Hash} as on the silo that reloaded; read again every {Period.TotalSeconds:0} s"
+            : null;
+        if (error is null)
+        {
+            _applied = request.Id;
+        }
+        if (error != _error || request.Id != _pending)
+        {
+            ReloadedOnRequest(_logger, rules, _queue.ShapingHash, error ?? "none");
+        }
+        (_error, _pending) = (error, request.Id);
+    }
+
+    private async Task TryReportAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = Timeout(cancellationToken);
+            await Grain.ReportAsync(Report(), timeout.Token);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
+        {
+            // The next period's report goes out anyway.
+        }
+    }
+
+    /// <summary>
+    /// Re-reads every configuration source (the shaping file among them) and puts the rules in force;
+    /// a missing or unreadable file, or invalid rules, leave the old ones in force.
+    /// </summary>
     private (int Rules, IReadOnlyList<string> Errors) ReloadHere()
     {
+        // A rules file that vanished would be read as empty (its source is optional on reload): refuse instead.
+        if (_configuration["ShapingFile"] is { Length: > 0 } file)
+        {
+            if (!File.Exists(file))
+            {
+                return (0, [$"ShapingFile '{file}' does not exist; the rules in force stay"]);
+            }
+            // The JSON provider keeps its old data when a reload cannot parse the file: say why here.
+            try
+            {
+                using var _ = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file), new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            }
+            catch (System.Text.Json.JsonException exception)
+            {
+                return (0, [$"ShapingFile '{file}' is not valid JSON ({exception.Message}); the rules in force stay"]);
+            }
+        }
         try
         {
             (_configuration as IConfigurationRoot)?.Reload();
         }
         catch (AggregateException exception) when (exception.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
         {
-            // Options validation runs on reload too and throws for a bad file.
+            // The rooms' options are validated again on reload (their monitors listen) and throw for a bad value.
             return (0, [.. exception.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)]);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or IOException or FormatException or UnauthorizedAccessException)
+        {
+            return (0, [$"the configuration could not be re-read ({exception.Message}); the rules in force stay"]);
         }
         return _queue.ReloadShaping(_configuration);
     }

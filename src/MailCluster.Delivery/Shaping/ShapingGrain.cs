@@ -12,13 +12,13 @@ namespace MailCluster.Delivery.Shaping;
 [Alias("mailcluster.IShapingGrain")]
 public interface IShapingGrain : IGrainWithIntegerKey
 {
-    /// <summary>A silo's report, answered with the newest reload request (<see cref="Guid.Empty"/> before the first).</summary>
+    /// <summary>A silo's report, answered with the newest reload request (<see cref="ShapingRequest.None"/> before the first).</summary>
     [Alias("Report")]
-    Task<Guid> ReportAsync(ShapingReport report, CancellationToken cancellationToken = default);
+    Task<ShapingRequest> ReportAsync(ShapingReport report, CancellationToken cancellationToken = default);
 
-    /// <summary>Files a new reload request for every silo; returns it.</summary>
+    /// <summary>Files a new reload request for every silo, to reach the rules whose hash is <paramref name="hash"/>; returns it once stored.</summary>
     [Alias("RequestReload")]
-    Task<Guid> RequestReloadAsync(CancellationToken cancellationToken = default);
+    Task<ShapingRequest> RequestReloadAsync(string hash, CancellationToken cancellationToken = default);
 
     /// <summary>The latest report of every silo heard from in the last <see cref="ShapingGrain.ReportsKept"/>.</summary>
     [Alias("Reports")]
@@ -32,12 +32,26 @@ public interface IShapingGrain : IGrainWithIntegerKey
 [GenerateSerializer, Immutable, Alias("mailcluster.ShapingReport")]
 public sealed record ShapingReport(string Silo, string Hash, Guid Applied, string? Error, DateTimeOffset At);
 
+/// <summary>
+/// A reload request: its id, and the hash of the rules the asked silo reloaded. A silo whose own
+/// copy of the file gives another hash (a ConfigMap not yet updated on its node) reads it again
+/// every period until the hashes match.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mailcluster.ShapingRequest")]
+public sealed record ShapingRequest(Guid Id, string Hash)
+{
+    public static readonly ShapingRequest None = new(Guid.Empty, string.Empty);
+}
+
 /// <summary>The newest reload request, in grain storage: it survives the grain moving, so no silo misses it.</summary>
 [GenerateSerializer, Alias("mailcluster.ShapingState")]
 public sealed class ShapingState
 {
     [Id(0)]
     public Guid Request { get; set; }
+
+    [Id(1)]
+    public string Hash { get; set; } = string.Empty;
 }
 
 internal sealed class ShapingGrain(
@@ -49,18 +63,30 @@ internal sealed class ShapingGrain(
 
     private readonly Dictionary<string, ShapingReport> _reports = new(StringComparer.Ordinal);
 
-    public Task<Guid> ReportAsync(ShapingReport report, CancellationToken cancellationToken = default)
+    public Task<ShapingRequest> ReportAsync(ShapingReport report, CancellationToken cancellationToken = default)
     {
         _reports[report.Silo] = report with { At = clock.Now };
-        return Task.FromResult(state.State.Request);
+        return Task.FromResult(Current);
     }
 
-    public async Task<Guid> RequestReloadAsync(CancellationToken cancellationToken = default)
+    public async Task<ShapingRequest> RequestReloadAsync(string hash, CancellationToken cancellationToken = default)
     {
-        state.State.Request = Guid.NewGuid();
-        await state.WriteStateAsync(cancellationToken);
-        return state.State.Request;
+        var before = (state.State.Request, state.State.Hash);
+        (state.State.Request, state.State.Hash) = (Guid.NewGuid(), hash);
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // Not stored, not filed: silos must not follow a request the caller was told failed.
+            (state.State.Request, state.State.Hash) = before;
+            throw;
+        }
+        return Current;
     }
+
+    private ShapingRequest Current => state.State.Request == Guid.Empty ? ShapingRequest.None : new ShapingRequest(state.State.Request, state.State.Hash);
 
     public Task<IReadOnlyList<ShapingReport>> GetReportsAsync(CancellationToken cancellationToken = default)
     {

@@ -78,7 +78,10 @@ public sealed partial class SuppressionList : BackgroundService
         {
             return false;
         }
-        var entry = new SuppressionEntry(address.ToLowerInvariant(), suppressed, reason, _time.GetUtcNow());
+        // Later than what this silo knows of the address, even if the silo that wrote that runs ahead of this clock.
+        var now = _time.GetUtcNow();
+        var at = _entries.TryGetValue(address, out var known) && known.At >= now ? known.At.AddTicks(1) : now;
+        var entry = new SuppressionEntry(address.ToLowerInvariant(), suppressed, reason, at);
         await _store.WriteAsync(entry, cancellationToken);
         Apply(entry);
         return true;

@@ -33,7 +33,13 @@ internal sealed class NativeRsaDkimSigner(AsymmetricKeyParameter key, RSA rsa, s
 
         public int GetMaxSignatureSize() => rsa.KeySize / 8;
 
-        public byte[] GenerateSignature() => rsa.SignHash(_hash.GetHashAndReset(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        /// <summary>The signature; MimeKit asks once per signing context, so the hash is released here.</summary>
+        public byte[] GenerateSignature()
+        {
+            var digest = _hash.GetHashAndReset();
+            _hash.Dispose();
+            return rsa.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        }
 
         public bool VerifySignature(byte[] signature) => rsa.VerifyHash(_hash.GetHashAndReset(), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 

@@ -25,7 +25,7 @@ internal sealed class IngressMetrics : IDisposable
         _meter.CreateObservableGauge("mailcluster.ingress.connections.current", currentConnections, "{connection}", "SMTP connections open now.");
         _messages = _meter.CreateCounter<long>("mailcluster.ingress.messages", "{message}", "Messages accepted (250 after the spool commit).");
         _bytes = _meter.CreateCounter<long>("mailcluster.ingress.message.size", "By", "Octets of accepted messages.");
-        _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages (at the end of data) and recipients (relay denied) refused, by reply code.");
+        _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages (at the end of data) and recipients (relay denied, suppressed) refused, by reply code.");
         _tlsSessions = _meter.CreateCounter<long>("mailcluster.ingress.tls.sessions", "{session}", "SMTP sessions that ran STARTTLS.");
         _dkim = _meter.CreateCounter<long>("mailcluster.ingress.dkim.messages", "{message}", "Messages at the end of data by DKIM outcome: signed, unsigned (no key for the From: domain, no From:, unparseable header), refused (unsigned while Dkim:Required).");
         _commitDuration = _meter.CreateHistogram<double>("mailcluster.ingress.commit.duration", "s", "Time from end of data to the durable commit.");

@@ -17,13 +17,24 @@ public sealed class FileSuppressionStore(string path) : ISuppressionStore
     public Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken)
     {
         var line = JsonSerializer.SerializeToUtf8Bytes(entry);
+        cancellationToken.ThrowIfCancellationRequested();
         lock (_append)
         {
             using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            file.Write(line);
-            file.WriteByte((byte)'\n');
-            // The change counts once it is on disk, as the spool's own commits do.
-            file.Flush(flushToDisk: true);
+            var before = file.Length;
+            try
+            {
+                file.Write(line);
+                file.WriteByte((byte)'\n');
+                // The change counts once it is on disk, as the spool's own commits do.
+                file.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+                // A full disk may have taken half the line: cut it, so that the next line starts clean.
+                file.SetLength(before);
+                throw;
+            }
         }
         return Task.CompletedTask;
     }
@@ -51,11 +62,24 @@ public sealed class FileSuppressionStore(string path) : ISuppressionStore
             }
             remaining -= octets;
             offset += octets;
-            if (line.Length > 0)
+            // A line that does not parse (a torn write from before the truncation above existed) is skipped, not fatal.
+            if (line.Length > 0 && TryParse(line) is { } entry)
             {
-                entries.Add(JsonSerializer.Deserialize<SuppressionEntry>(line)!);
+                entries.Add(entry);
             }
         }
         return new SuppressionChanges(entries, offset.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static SuppressionEntry? TryParse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SuppressionEntry>(line);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

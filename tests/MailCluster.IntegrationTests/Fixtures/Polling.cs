@@ -9,7 +9,10 @@ public static class Polling
         using var deadline = new CancellationTokenSource(timeout);
         while (!await check())
         {
-            Assert.False(deadline.IsCancellationRequested, failure());
+            if (deadline.IsCancellationRequested)
+            {
+                Assert.Fail(failure());
+            }
             await Task.Delay(every ?? TimeSpan.FromMilliseconds(250), CancellationToken.None);
         }
     }

@@ -42,9 +42,13 @@ public sealed class ClusterOfThreeSharesOneSite
     {
         using var files = new Testing.IO.TempDirectory();
         var shaping = Path.Combine(files.Path, "shaping.json");
+        // Silo 2 has its own copy of the rules file, as a pod whose ConfigMap volume is updated later than the others'.
+        var lagging = Path.Combine(files.Path, "shaping-silo2.json");
         await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 2 } ] } }""");
+        File.Copy(shaping, lagging);
         await using var world = await ClusterWorld.StartAsync(
-            s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 3, $"--ShapingFile={shaping}", "--Suppression:RefreshInterval=00:00:01");
+            s_zone, ["127.0.31.2", "127.0.31.3"], sinkDelaySeconds: 0, silos: 2, $"--ShapingFile={shaping}", "--Suppression:RefreshInterval=00:00:01");
+        await world.StartSiloAsync($"--ShapingFile={lagging}", "--Suppression:RefreshInterval=00:00:01");
 
         // A suspension made on silo 0 holds mail on silo 1.
         var suspend = await world.MailctlAsync(0, "suspend", "dest.test");
@@ -59,12 +63,19 @@ public sealed class ClusterOfThreeSharesOneSite
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Matches(@"(?m)^dest\.test\s+0\s+0\s+0\s+-\s+0\s+no\s+yes$", status.Output);
 
-        // Every silo shows the same rules; a reload asked of silo 1 reaches the other two.
+        // Every silo shows the same rules; a reload asked of silo 1 reaches silo 0 at once, and silo 2,
+        // whose copy is still the old one, says so until its copy is updated too.
         var before = await SameShapingEverywhereAsync(world, previous: null);
         await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ { "Match": "dest.test", "MaxConnections": 3 } ] } }""");
         var reload = await world.MailctlAsync(1, "reload-shaping");
         Assert.True(reload.ExitCode == 0, reload.ToString());
         Assert.Contains("shaping reloaded: 1 rule(s)", reload.Output, StringComparison.Ordinal);
+        CommandResult? silos = null;
+        await Polling.UntilAsync(
+            async () => (silos = await world.MailctlAsync(0, "silos")).Output.Contains("its last shaping reload failed", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            () => $"silo 2 never said its rules file differs:\n{silos}\n{world.Context()}");
+        File.Copy(shaping, lagging, overwrite: true);
         Assert.NotEqual(before, await SameShapingEverywhereAsync(world, previous: before));
 
         // An address suppressed on silo 0 is refused by silo 2 once its copy of the shared list has it.

@@ -98,6 +98,9 @@ public sealed class OperatorControlsDeliveryWithMailctl
         var refused = await world.MailctlAsync(["reload-shaping"]);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("Shaping:Rules:0:MessageRate is 'lots'", refused.Output, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(shaping, """{ "Shaping": { "Rules": [ """);
+        var malformed = await world.MailctlAsync(["reload-shaping"]);
+        Assert.True(malformed.ExitCode == 1 && malformed.Output.Contains("is not valid JSON", StringComparison.Ordinal), malformed.ToString());
 
         // The silo kept working with the last good rules.
         var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "alice@sender.test", "bob@dest.test");

@@ -14,7 +14,7 @@ public sealed class TableSuppressionStoreOnAzurite : SuppressionStoreConformance
     private AzuriteServer? _azurite;
 
     protected override ISuppressionStore Store(string name) =>
-        new TableSuppressionStore(new Azure.Data.Tables.TableServiceClient(_azurite!.ConnectionString).GetTableClient($"{_prefix}{name}Suppressions"));
+        new TableSuppressionStore(new Azure.Data.Tables.TableServiceClient(_azurite!.ConnectionString).GetTableClient($"{_prefix}{name}Suppressions"), TimeProvider.System);
 
     public async Task InitializeAsync() => _azurite = await AzuriteServer.StartAsync();
 

@@ -3,6 +3,11 @@ using MailCluster.Testing.Fuzz;
 namespace MailCluster.Smtp.Tests.Fuzz;
 
 /// <summary>A short run of each fuzz target (tests/bench/fuzz/run.sh runs a million inputs each): no crash, hang or runaway allocation.</summary>
+[CollectionDefinition(nameof(FuzzTests), DisableParallelization = true)]
+public sealed class FuzzCollection;
+
+/// <summary>Alone, so that the process-wide allocation count of one input is that input's.</summary>
+[Collection(nameof(FuzzTests))]
 public sealed class FuzzTests
 {
     [Theory]

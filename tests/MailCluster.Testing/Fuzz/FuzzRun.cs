@@ -39,11 +39,13 @@ public static class FuzzRun
             }
             var elapsed = Stopwatch.GetElapsedTime(started);
             slowest = elapsed > slowest ? elapsed : slowest;
-            most = Math.Max(most, GC.GetTotalAllocatedBytes(precise: false) - allocated);
-        }
-        if (most > AllocationLimit)
-        {
-            failures.Add($"an input allocated {most} bytes, over the {AllocationLimit}-byte limit");
+            var used = GC.GetTotalAllocatedBytes(precise: false) - allocated;
+            most = Math.Max(most, used);
+            if (used > AllocationLimit)
+            {
+                failed++;
+                failures.Add($"input {i} (seed {seed}) allocated {used} bytes, over the {AllocationLimit}-byte limit | {Convert.ToHexString(input.AsSpan(0, Math.Min(input.Length, 200)))}");
+            }
         }
         return new FuzzReport(target.Name, count, failed, failures, slowest, most);
     }
