@@ -20,13 +20,19 @@ public static class Mailctl
         new SuppressVerb(),
     ];
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, Console.In, output, error);
+
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         var command = CommandLine.Parse(args);
+        if (command?.Verb == "user")
+        {
+            return await UserFile.RunAsync(command, input, output, error);
+        }
         var verb = command is null ? null : Verbs.FirstOrDefault(v => v.Name == command.Verb);
         if (command is null || verb is null)
         {
-            await error.WriteLineAsync("usage: mailctl [--url URL] [--token TOKEN] COMMAND\n" + string.Join('\n', Verbs.Select(v => "  " + v.Usage))
+            await error.WriteLineAsync("usage: mailctl [--url URL] [--token TOKEN] COMMAND\n" + string.Join('\n', Verbs.Select(v => "  " + v.Usage).Append("  " + UserFile.Usage))
                 + "\nURL and TOKEN default to $MAILCTL_URL (else http://127.0.0.1:8026) and $MAILCTL_TOKEN.");
             return ExitCodes.Usage;
         }

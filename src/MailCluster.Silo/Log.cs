@@ -14,4 +14,10 @@ internal static partial class Log
 
     [LoggerMessage(1100, LogLevel.Warning, "Spool commit of {QueueId} from {Client} failed; client told to retry: {Reason}")]
     public static partial void SpoolCommitFailed(ILogger logger, string queueId, IPEndPoint client, string reason);
+
+    [LoggerMessage(1200, LogLevel.Information, "{Client} authenticated as {User}")]
+    public static partial void Authenticated(ILogger logger, IPEndPoint client, string user);
+
+    [LoggerMessage(1201, LogLevel.Warning, "{Client} failed to authenticate as {User}")]
+    public static partial void AuthenticationFailed(ILogger logger, IPEndPoint client, string user);
 }

@@ -26,6 +26,26 @@ internal sealed class IngressOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Comma-separated submission endpoints (RFC 6409, port 587): STARTTLS, then AUTH, then mail. Default none.</summary>
+    public string SubmissionListen { get; set; } = string.Empty;
+
+    /// <summary>Comma-separated submission endpoints with implicit TLS (RFC 8314, port 465). Default none.</summary>
+    public string ImplicitTlsListen { get; set; } = string.Empty;
+
+    /// <summary>The submission users: name, password hash and sender domains per line (see <c>SubmissionUsers</c>).</summary>
+    public string? CredentialsFile { get; set; }
+
+    /// <summary>Failed AUTH from one address before it gets 421 for <see cref="AuthBlockPeriod"/>; each failure waits a second longer.</summary>
+    public int MaxAuthFailures { get; set; } = 5;
+
+    public TimeSpan AuthBlockPeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    public bool SubmissionEnabled => Split(SubmissionListen).Length > 0 || Split(ImplicitTlsListen).Length > 0;
+
+    public IReadOnlyList<IPEndPoint> SubmissionEndPoints() => Split(SubmissionListen).Select(IPEndPoint.Parse).ToArray();
+
+    public IReadOnlyList<IPEndPoint> ImplicitTlsEndPoints() => Split(ImplicitTlsListen).Select(IPEndPoint.Parse).ToArray();
+
     /// <summary>PEM certificate for STARTTLS; STARTTLS is offered only when set.</summary>
     public string? TlsCertificatePath { get; set; }
 
@@ -45,6 +65,35 @@ internal sealed class IngressOptions
             if (!IPEndPoint.TryParse(endpoint, out var parsed) || parsed.Port == 0)
             {
                 yield return $"{section}:Listen has '{endpoint}'; expected address:port, e.g. 127.0.0.1:2525";
+            }
+        }
+        foreach (var (key, value) in new[] { ("SubmissionListen", SubmissionListen), ("ImplicitTlsListen", ImplicitTlsListen) })
+        {
+            foreach (var endpoint in Split(value))
+            {
+                if (!IPEndPoint.TryParse(endpoint, out var parsed) || parsed.Port == 0)
+                {
+                    yield return $"{section}:{key} has '{endpoint}'; expected address:port, e.g. 0.0.0.0:2587";
+                }
+            }
+        }
+        if (SubmissionEnabled)
+        {
+            if (TlsCertificatePath is null)
+            {
+                yield return $"{section}:SubmissionListen and {section}:ImplicitTlsListen need {section}:TlsCertificatePath and {section}:TlsKeyPath: credentials travel over TLS only";
+            }
+            if (string.IsNullOrWhiteSpace(CredentialsFile))
+            {
+                yield return $"{section}:CredentialsFile is required with submission listeners";
+            }
+            else if (Submission.SubmissionUsers.Problem(CredentialsFile) is { } problem)
+            {
+                yield return $"{section}:CredentialsFile '{CredentialsFile}' {problem}";
+            }
+            if (MaxAuthFailures < 1)
+            {
+                yield return $"{section}:MaxAuthFailures is {MaxAuthFailures}; must be at least 1";
             }
         }
         foreach (var network in Split(TrustedNetworks))

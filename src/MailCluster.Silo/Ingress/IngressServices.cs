@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using MailCluster.Hosting;
 using MailCluster.Mime.Dkim;
+using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Smtp.Server;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -30,6 +31,12 @@ internal static class IngressServices
             return new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient);
         });
         services.AddSingleton(sp => new RelayPolicy(sp.GetRequiredService<IngressOptions>().TrustedNetworkList()));
+        services.AddSingleton(sp => sp.GetRequiredService<IngressOptions>() is { SubmissionEnabled: true, CredentialsFile: { } file } ? new SubmissionUsers(file) : null!);
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IngressOptions>();
+            return new AuthFailures(options.MaxAuthFailures, options.AuthBlockPeriod, sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();
@@ -50,6 +57,19 @@ internal static class IngressServices
         foreach (var endpoint in options.ListenEndPoints())
         {
             kestrel.Listen(endpoint, listen => listen.UseConnectionHandler<SmtpConnectionHandler>());
+        }
+        foreach (var (endpoints, kind) in new[] { (options.SubmissionEndPoints(), SmtpListenerKind.Submission), (options.ImplicitTlsEndPoints(), SmtpListenerKind.ImplicitTls) })
+        {
+            foreach (var endpoint in endpoints)
+            {
+                kestrel.Listen(endpoint, listen => listen
+                    .Use(next => connection =>
+                    {
+                        connection.Items[SmtpListener.KindItem] = kind;
+                        return next(connection);
+                    })
+                    .UseConnectionHandler<SmtpConnectionHandler>());
+            }
         }
     }
 }

@@ -69,7 +69,12 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             var smtp = new SmtpPipeConnection(connection.Transport, _certificate);
             await using (smtp)
             {
-                var info = new SmtpSessionInfo(remote, (IPEndPoint)connection.LocalEndPoint!, _options.ServerName);
+                var kind = connection.Items.TryGetValue(SmtpListener.KindItem, out var listener) ? (SmtpListenerKind)listener! : SmtpListenerKind.Relay;
+                var info = new SmtpSessionInfo(remote, (IPEndPoint)connection.LocalEndPoint!, _options.ServerName)
+                {
+                    IsSubmission = kind != SmtpListenerKind.Relay,
+                    ImplicitTls = kind == SmtpListenerKind.ImplicitTls,
+                };
                 var session = new SmtpServerSession(smtp, _host, info, _limits, _heartbeat, _time);
                 try
                 {
@@ -102,3 +107,17 @@ internal sealed partial class SmtpConnectionHandler
 
 /// <summary>The STARTTLS certificate, loaded once at startup (null when STARTTLS is not offered).</summary>
 internal sealed record TlsCertificate(X509Certificate2? Value);
+
+/// <summary>Which listener a connection came in on: relay (port 25), submission with STARTTLS (587), submission with implicit TLS (465).</summary>
+internal enum SmtpListenerKind
+{
+    Relay,
+    Submission,
+    ImplicitTls,
+}
+
+/// <summary>The connection item that carries the listener's kind from Kestrel's middleware to the handler.</summary>
+internal static class SmtpListener
+{
+    public const string KindItem = "mailcluster.smtp.listener-kind";
+}

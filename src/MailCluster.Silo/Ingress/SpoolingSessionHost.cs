@@ -2,6 +2,7 @@ using System.Buffers;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
+using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
@@ -21,6 +22,8 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolingSessionHost> _logger;
     private readonly MessageSigner _signer;
+    private readonly SubmissionUsers? _users;
+    private readonly AuthFailures _authFailures;
     private readonly SuppressionList _suppressions;
     private readonly bool _signingRequired;
 
@@ -30,6 +33,8 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         SuppressionList suppressions,
         MessageSigner signer,
         DkimOptions dkim,
+        SubmissionUsers? users,
+        AuthFailures authFailures,
         QueueIdGenerator queueIds,
         IngressMetrics metrics,
         DeliveryTrigger delivery,
@@ -37,6 +42,8 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         ILogger<SpoolingSessionHost> logger)
     {
         _signer = signer;
+        _users = users;
+        _authFailures = authFailures;
         _suppressions = suppressions;
         _signingRequired = dkim.Required;
         _delivery = delivery;
@@ -48,13 +55,36 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _logger = logger;
     }
 
-    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, long? declaredSize) =>
-        Refusal(_spool.Headroom.Refuses(declaredSize ?? 0));
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize) =>
+        // An authenticated user sends only as its own domains (else any user would get any domain's DKIM signature).
+        session.AuthenticatedUser is { } user && sender.Mailbox is { } from && _users?.Find(user)?.MaySendAs(from.Domain) != true
+            ? Rejected(SmtpReplies.SenderNotAllowed)
+            : Refusal(_spool.Headroom.Refuses(declaredSize ?? 0));
+
+    public async ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
+    {
+        var client = session.Remote.Address;
+        if (_users is null || _authFailures.IsBlocked(client))
+        {
+            return Rejected(SmtpReplies.AuthBlocked);
+        }
+        if (_users.Verify(user, password) is not null)
+        {
+            _authFailures.Succeeded(client);
+            Log.Authenticated(_logger, session.Remote, user);
+            return SmtpReplies.AuthSucceeded;
+        }
+        // The same answer for an unknown user and a wrong password, later each time.
+        await Task.Delay(_authFailures.Failed(client), _time, cancellationToken);
+        Log.AuthenticationFailed(_logger, session.Remote, user);
+        return Rejected(_authFailures.IsBlocked(client) ? SmtpReplies.AuthBlocked : SmtpReplies.AuthFailed);
+    }
 
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient)
     {
         // Suppression is looked up in this silo's copy of the list: no storage call per RCPT.
-        var refusal = _relay.Authorize(session.Remote.Address)
+        // An authenticated user relays from any address; everyone else must be in the trusted networks.
+        var refusal = (session.AuthenticatedUser is null ? _relay.Authorize(session.Remote.Address) : null)
             ?? (_suppressions.IsSuppressed(recipient.ToString()) ? SmtpReplies.Suppressed : null);
         if (refusal is { } denied)
         {
@@ -83,6 +113,10 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
+        if (session.AuthenticatedUser is { } user && !HeaderFromAllowed(user, body))
+        {
+            return Rejected(SmtpReplies.SenderNotAllowed);
+        }
         if (Sign(body) is not { } content)
         {
             _metrics.Rejected(SmtpReplies.UnsignedRefused.Code);
@@ -111,6 +145,26 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _delivery.Notify();
         Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length);
         return SmtpReplies.Queued(queueId);
+    }
+
+    /// <summary>Every From: address of the message is in one of the user's domains (RFC 5322 3.6.2).</summary>
+    private bool HeaderFromAllowed(string user, ReadOnlySequence<byte> body)
+    {
+        if (_users?.Find(user) is not { } allowed)
+        {
+            return false;
+        }
+        using var stream = new MemoryStream(body.ToArray(), writable: false);
+        var headers = MimeKit.HeaderList.Load(stream);
+        return MimeKit.InternetAddressList.TryParse(headers[MimeKit.HeaderId.From] ?? string.Empty, out var from)
+            && from.Mailboxes.Any()
+            && from.Mailboxes.All(m => allowed.MaySendAs(m.Domain));
+    }
+
+    private SmtpReply Rejected(SmtpReply reply)
+    {
+        _metrics.Rejected(reply.Code);
+        return reply;
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ internal enum SmtpVerb
     Expn,
     Help,
     StartTls,
+    Auth,
 }
 
 /// <summary>A parsed command line: the verb and the rest of the line after one SP, decoded.</summary>

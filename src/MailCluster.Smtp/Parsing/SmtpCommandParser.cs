@@ -22,6 +22,7 @@ internal static class SmtpCommandParser
         ["EXPN"] = SmtpVerb.Expn,
         ["HELP"] = SmtpVerb.Help,
         ["STARTTLS"] = SmtpVerb.StartTls,
+        ["AUTH"] = SmtpVerb.Auth,
     };
 
     private static readonly Dictionary<string, SmtpVerb>.AlternateLookup<ReadOnlySpan<char>> s_verbLookup =

@@ -43,6 +43,18 @@ public static class SmtpReplies
     public static readonly SmtpReply TooManyBadCommands = R(421, 4, 7, 0, "Too many errors, closing connection");
     public static readonly SmtpReply TooManyConnections = R(421, 4, 7, 0, "Too many connections, try again later");
     public static readonly SmtpReply IdleTimeout = R(421, 4, 4, 2, "Idle timeout, closing connection");
+    // RFC 4954 6 and RFC 3463: the AUTH replies.
+    public static readonly SmtpReply AuthSucceeded = R(235, 2, 7, 0, "Authentication successful");
+    public static readonly SmtpReply AuthFailed = R(535, 5, 7, 8, "Authentication credentials invalid");
+    public static readonly SmtpReply AuthRequired = R(530, 5, 7, 0, "Authentication required");
+    public static readonly SmtpReply EncryptionRequired = R(538, 5, 7, 11, "Encryption required for requested authentication mechanism");
+    public static readonly SmtpReply AuthNotOffered = R(502, 5, 5, 1, "AUTH is offered on the submission ports only");
+    public static readonly SmtpReply AlreadyAuthenticated = R(503, 5, 5, 1, "Already authenticated");
+    public static readonly SmtpReply AuthMechanismUnknown = R(504, 5, 5, 4, "Unrecognized authentication type; use PLAIN or LOGIN");
+    public static readonly SmtpReply AuthCanceled = R(501, 5, 0, 0, "Authentication canceled");
+    public static readonly SmtpReply AuthBadEncoding = R(501, 5, 5, 2, "Cannot decode the authentication response");
+    public static readonly SmtpReply AuthBlocked = R(421, 4, 7, 0, "Too many failed authentications from your address, try again later");
+    public static readonly SmtpReply SenderNotAllowed = R(550, 5, 7, 1, "This user may not send as that sender domain");
     public static readonly SmtpReply Suppressed = R(550, 5, 1, 1, "Recipient is on the suppression list: it bounced as nonexistent before, or an operator listed it");
     public static readonly SmtpReply UnsignedRefused = R(550, 5, 7, 1, "No DKIM key for the From: domain, and this relay signs all mail it accepts");
     public static readonly SmtpReply SessionTooLong = R(421, 4, 4, 2, "Session time limit reached, closing connection");

@@ -10,7 +10,13 @@ public interface ISmtpSessionHost
     /// At MAIL, after the syntax and size checks: null to go on, otherwise the refusal to send
     /// (e.g. 452 4.3.1 while storage is short, RFC 1870 6.1 when the declared size does not fit).
     /// </summary>
-    SmtpReply? AuthorizeSender(SmtpSessionInfo session, long? declaredSize);
+    SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize);
+
+    /// <summary>
+    /// AUTH's credentials (RFC 4954): 235 when they are right (the session then counts as that
+    /// user), otherwise the reply to send (535, or 421 to close for an address that failed too often).
+    /// </summary>
+    ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken);
 
     /// <summary>Relay policy at RCPT: null to accept the recipient, otherwise the refusal to send.</summary>
     SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient);

@@ -43,6 +43,11 @@ public sealed partial class SmtpServerSession
         {
             lines.Add("STARTTLS");
         }
+        // RFC 8314 / RFC 4954 4: credentials only over TLS, and only where submission is served.
+        if (Info.IsSubmission && Info.TlsProtocol is not null && Info.AuthenticatedUser is null)
+        {
+            lines.Add("AUTH PLAIN LOGIN");
+        }
         // RFC 2034 3: EHLO replies carry no enhanced codes.
         return new Outcome(new SmtpReply(250, null, string.Join('\n', lines)), SmtpState.Ready);
     }
@@ -68,7 +73,12 @@ public sealed partial class SmtpServerSession
         {
             return new Outcome(SmtpReplies.MessageTooLarge, _state);
         }
-        if (_host.AuthorizeSender(Info, parameters.Size) is { } refusal)
+        // RFC 6409 4.3: submission is for authenticated users.
+        if (Info.IsSubmission && Info.AuthenticatedUser is null)
+        {
+            return new Outcome(SmtpReplies.AuthRequired, _state);
+        }
+        if (_host.AuthorizeSender(Info, new ReversePath(mailbox), parameters.Size) is { } refusal)
         {
             return new Outcome(refusal, _state);
         }

@@ -19,6 +19,7 @@ public sealed partial class SmtpServerSession
         DiscardLongLine,
         Data,
         BdatChunk,
+        AuthResponse,
     }
 
     /// <summary>Which time limit ended the session, if one did.</summary>
@@ -36,6 +37,7 @@ public sealed partial class SmtpServerSession
         NeedInput,
         Commit,
         StartTls,
+        Authenticate,
     }
 
     private readonly ISmtpConnection _connection;
@@ -76,6 +78,11 @@ public sealed partial class SmtpServerSession
         _heartbeat.Register(this);
         try
         {
+            if (Info.ImplicitTls)
+            {
+                // RFC 8314 3.3: TLS first, then the greeting.
+                Info.TlsProtocol = await _connection.UpgradeToTlsAsync(cancellationToken);
+            }
             Write(new SmtpReply(220, null, $"{Info.ServerName} ESMTP MailCluster"));
             while (!_closing)
             {
@@ -109,6 +116,10 @@ public sealed partial class SmtpServerSession
                     if (step == Step.Commit)
                     {
                         await CommitAsync(cancellationToken);
+                    }
+                    else if (step == Step.Authenticate)
+                    {
+                        await AuthenticateAsync(cancellationToken);
                     }
                     else if (step == Step.StartTls)
                     {
@@ -172,6 +183,8 @@ public sealed partial class SmtpServerSession
                 return _dataReader.Read(ref buffer, _body) ? Step.Commit : Step.NeedInput;
             case Mode.BdatChunk:
                 return ReadBdatChunk(ref buffer);
+            case Mode.AuthResponse:
+                return ReadAuthResponse(ref buffer);
             case Mode.DiscardLongLine:
                 if (!SmtpLineReader.SkipPastLineFeed(ref buffer))
                 {
@@ -215,6 +228,10 @@ public sealed partial class SmtpServerSession
         if (command.Verb == SmtpVerb.Bdat)
         {
             return StartBdat(command.Argument);
+        }
+        if (command.Verb == SmtpVerb.Auth)
+        {
+            return StartAuth(command.Argument);
         }
         if (!SmtpStateTable.IsAllowed(_state, command.Verb))
         {

@@ -26,4 +26,13 @@ public sealed class SmtpSessionInfo
     public bool IsExtended { get; internal set; }
 
     public SslProtocols? TlsProtocol { get; internal set; }
+
+    /// <summary>A submission listener (RFC 6409): AUTH is offered after TLS, and MAIL needs it.</summary>
+    public bool IsSubmission { get; init; }
+
+    /// <summary>TLS from the first byte (RFC 8314 3.3), before the greeting.</summary>
+    public bool ImplicitTls { get; init; }
+
+    /// <summary>The user this session authenticated as (RFC 4954), or null.</summary>
+    public string? AuthenticatedUser { get; internal set; }
 }

@@ -13,7 +13,8 @@ internal static class SmtpStateTable
     private static readonly Dictionary<SmtpState, HashSet<SmtpVerb>> s_allowed = new()
     {
         [SmtpState.Initial] = [.. s_anytime, SmtpVerb.Ehlo, SmtpVerb.Helo, SmtpVerb.StartTls],
-        [SmtpState.Ready] = [.. s_anytime, SmtpVerb.Ehlo, SmtpVerb.Helo, SmtpVerb.StartTls, SmtpVerb.Mail],
+        // RFC 4954 4: AUTH after EHLO and outside a transaction.
+        [SmtpState.Ready] = [.. s_anytime, SmtpVerb.Ehlo, SmtpVerb.Helo, SmtpVerb.StartTls, SmtpVerb.Mail, SmtpVerb.Auth],
         [SmtpState.Mail] = [.. s_anytime, SmtpVerb.Ehlo, SmtpVerb.Helo, SmtpVerb.Rcpt],
         [SmtpState.Rcpt] = [.. s_anytime, SmtpVerb.Ehlo, SmtpVerb.Helo, SmtpVerb.Rcpt, SmtpVerb.Data, SmtpVerb.Bdat],
         // RFC 3030 3: between chunks only BDAT continues the message; RSET, NOOP and QUIT are harmless.
@@ -27,5 +28,5 @@ internal static class SmtpStateTable
     /// STARTTLS is handled apart: what follows it is discarded, not refused (RFC 3207 4.2).
     /// </summary>
     public static bool MustEndPipelineGroup(SmtpVerb verb) =>
-        verb is SmtpVerb.Ehlo or SmtpVerb.Helo or SmtpVerb.Data or SmtpVerb.Noop or SmtpVerb.Vrfy or SmtpVerb.Expn;
+        verb is SmtpVerb.Ehlo or SmtpVerb.Helo or SmtpVerb.Data or SmtpVerb.Noop or SmtpVerb.Vrfy or SmtpVerb.Expn or SmtpVerb.Auth;
 }

@@ -5,6 +5,7 @@ using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress;
+using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
@@ -58,6 +59,8 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         _suppressions,
         new MessageSigner(DkimKeyRing.From(dkim)),
         dkim,
+        null,
+        new AuthFailures(5, TimeSpan.FromMinutes(10), _time),
         new QueueIdGenerator(_time, new Random(1)),
         new IngressMetrics(_meters, () => 0),
         _trigger,
@@ -86,14 +89,14 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [Fact]
     public void SenderGets452WhileTheDeclaredSizeOrNothingAtAllFitsAboveTheReserve()
     {
-        Assert.Null(_host.AuthorizeSender(_session, declaredSize: null));
-        Assert.Null(_host.AuthorizeSender(_session, declaredSize: 90 * MiB));
-        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, declaredSize: (90 * MiB) + 1));
+        Assert.Null(_host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: null));
+        Assert.Null(_host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: 90 * MiB));
+        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: (90 * MiB) + 1));
 
         _disk = new DiskSpace(9 * MiB, 1000 * MiB);
         _time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, declaredSize: null));
+        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: null));
     }
 
     [Fact]

@@ -23,10 +23,20 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
 
     public List<long?> DeclaredSizes { get; } = [];
 
-    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, long? declaredSize)
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize)
     {
         DeclaredSizes.Add(declaredSize);
         return SenderRefusal;
+    }
+
+    /// <summary>The credentials AUTH was given, in order.</summary>
+    public List<(string User, string Password)> Credentials { get; } = [];
+
+    /// <summary>alice / s3cret is the one right pair.</summary>
+    public ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
+    {
+        Credentials.Add((user, password));
+        return ValueTask.FromResult(user == "alice" && password == "s3cret" ? SmtpReplies.AuthSucceeded : SmtpReplies.AuthFailed);
     }
 
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) =>

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using MailCluster.Testing.IO;
@@ -198,6 +199,59 @@ public sealed class SessionTests
         Assert.Equal("421 4.3.2 Service shutting down, try again later", await harness.ReadLineAsync());
         Assert.Null(await harness.ReadLineAsync());
     }
+
+    /// <summary>A submission session over TLS, greeted and past EHLO.</summary>
+    private static async Task<SessionHarness> SubmissionOverTlsAsync(X509Certificate2 certificate)
+    {
+        var harness = new SessionHarness(certificate: certificate, submission: true);
+        await harness.ReadReplyAsync();
+        var plain = await harness.CommandAsync("EHLO client.test");
+        Assert.DoesNotContain("AUTH", plain, StringComparison.Ordinal);
+        Assert.Equal("538 5.7.11 Encryption required for requested authentication mechanism", await harness.CommandAsync("AUTH PLAIN"));
+        Assert.Equal("530 5.7.0 Authentication required", await harness.CommandAsync("MAIL FROM:<alice@client.test>"));
+        Assert.StartsWith("220", await harness.CommandAsync("STARTTLS"), StringComparison.Ordinal);
+        await harness.StartClientTlsAsync();
+        Assert.Contains("250 AUTH PLAIN LOGIN", await harness.CommandAsync("EHLO client.test"), StringComparison.Ordinal);
+        return harness;
+    }
+
+    [Fact]
+    public async Task AuthPlainWithAnInitialResponseAuthenticatesOverTlsOnly()
+    {
+        using var certificate = TestCertificate.Create("mx.test");
+        await using var harness = await SubmissionOverTlsAsync(certificate);
+
+        Assert.Equal("535 5.7.8 Authentication credentials invalid", await harness.CommandAsync("AUTH PLAIN " + Base64("\0alice\0wrong")));
+        Assert.Equal("235 2.7.0 Authentication successful", await harness.CommandAsync("AUTH PLAIN " + Base64("\0alice\0s3cret")));
+        Assert.Equal("503 5.5.1 Already authenticated", await harness.CommandAsync("AUTH PLAIN " + Base64("\0alice\0s3cret")));
+        Assert.StartsWith("250", await harness.CommandAsync("MAIL FROM:<alice@client.test>"), StringComparison.Ordinal);
+        Assert.Equal([("alice", "wrong"), ("alice", "s3cret")], harness.Host.Credentials);
+    }
+
+    [Fact]
+    public async Task AuthLoginPromptsForNameAndPasswordAndAStarCancels()
+    {
+        using var certificate = TestCertificate.Create("mx.test");
+        await using var harness = await SubmissionOverTlsAsync(certificate);
+
+        Assert.Equal("334 VXNlcm5hbWU6", await harness.CommandAsync("AUTH LOGIN"));
+        Assert.Equal("501 5.0.0 Authentication canceled", await harness.CommandAsync("*"));
+        Assert.Equal("504 5.5.4 Unrecognized authentication type; use PLAIN or LOGIN", await harness.CommandAsync("AUTH CRAM-MD5"));
+        Assert.Equal("334 " + Base64("Password:"), await harness.CommandAsync("AUTH LOGIN " + Base64("alice")));
+        Assert.Equal("501 5.5.2 Cannot decode the authentication response", await harness.CommandAsync("not base64!"));
+        Assert.Equal("334 VXNlcm5hbWU6", await harness.CommandAsync("AUTH LOGIN"));
+        Assert.Equal("334 UGFzc3dvcmQ6", await harness.CommandAsync(Base64("alice")));
+        Assert.Equal("235 2.7.0 Authentication successful", await harness.CommandAsync(Base64("s3cret")));
+    }
+
+    [Fact]
+    public async Task AuthIsNotOfferedOnTheRelayPort()
+    {
+        await using var harness = await ReadyAsync();
+        Assert.Equal("502 5.5.1 AUTH is offered on the submission ports only", await harness.CommandAsync("AUTH PLAIN " + Base64("\0alice\0s3cret")));
+    }
+
+    private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 
     [Fact]
     public async Task StartTlsDiscardsPipelinedPlaintextAndRestartsTheSession()

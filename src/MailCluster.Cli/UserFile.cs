@@ -1,0 +1,83 @@
+using MailCluster.Admin;
+
+namespace MailCluster.Cli;
+
+/// <summary>
+/// <c>mailctl user add NAME DOMAIN[,DOMAIN…] --file F</c> (the password is read from standard
+/// input), <c>user remove NAME --file F</c> and <c>user list --file F</c>: edits the submission
+/// credentials file, which holds only password hashes. Where the file cannot be written (a
+/// Kubernetes Secret is mounted read-only), <c>add</c> prints the line to put into the Secret.
+/// Local: no admin API call; the silos read the file again when it changes.
+/// </summary>
+public static class UserFile
+{
+    public const string Usage = "user add NAME DOMAIN[,DOMAIN...] --file F (password on stdin) | user remove NAME --file F | user list --file F";
+
+    public static async Task<int> RunAsync(CommandLine command, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (command.Option("file") is not { } path || command.Arguments.Count == 0)
+        {
+            return await UsageAsync(error);
+        }
+        var lines = File.Exists(path) ? [.. await File.ReadAllLinesAsync(path)] : new List<string>();
+        switch (command.Arguments)
+        {
+            case ["list"]:
+                foreach (var line in lines.Where(IsUser))
+                {
+                    var fields = line.Split(':');
+                    await output.WriteLineAsync($"{fields[0]}  {(fields.Length > 2 ? fields[2] : string.Empty)}");
+                }
+                return ExitCodes.Ok;
+            case ["add", var name, var domains] when IsName(name):
+                var password = (await input.ReadLineAsync())?.TrimEnd('\r');
+                if (string.IsNullOrEmpty(password))
+                {
+                    await error.WriteLineAsync("mailctl user add: give the password on standard input");
+                    return ExitCodes.Usage;
+                }
+                var entry = $"{name}:{PasswordHash.Create(password)}:{domains}";
+                return await WriteAsync(path, [.. lines.Where(l => !Names(l, name)), entry], output, error, entry);
+            case ["remove", var name]:
+                if (!lines.Exists(l => Names(l, name)))
+                {
+                    await error.WriteLineAsync($"mailctl user remove: {name} is not in {path}");
+                    return ExitCodes.NotFound;
+                }
+                return await WriteAsync(path, [.. lines.Where(l => !Names(l, name))], output, error, null);
+            default:
+                return await UsageAsync(error);
+        }
+    }
+
+    private static async Task<int> WriteAsync(string path, List<string> lines, TextWriter output, TextWriter error, string? added)
+    {
+        try
+        {
+            // Written beside and moved into place: a silo never reads half a file.
+            var temporary = path + ".tmp";
+            await File.WriteAllLinesAsync(temporary, lines);
+            File.Move(temporary, path, overwrite: true);
+            await output.WriteLineAsync($"{path}: {lines.Count(IsUser)} user(s)");
+            return ExitCodes.Ok;
+        }
+        catch (Exception exception) when (exception is UnauthorizedAccessException or IOException && added is not null)
+        {
+            await error.WriteLineAsync($"mailctl user: {path} cannot be written ({exception.Message}); put this line into it (e.g. the Secret):");
+            await output.WriteLineAsync(added);
+            return ExitCodes.Ok;
+        }
+    }
+
+    private static bool IsUser(string line) => line.Trim() is { Length: > 0 } text && !text.StartsWith('#');
+
+    private static bool Names(string line, string name) => IsUser(line) && line.Split(':')[0].Equals(name, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsName(string name) => name.Length > 0 && !name.Any(c => c is ':' || char.IsWhiteSpace(c) || char.IsControl(c));
+
+    private static async Task<int> UsageAsync(TextWriter error)
+    {
+        await error.WriteLineAsync("usage: mailctl " + Usage);
+        return ExitCodes.Usage;
+    }
+}
