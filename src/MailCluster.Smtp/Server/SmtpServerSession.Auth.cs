@@ -57,15 +57,9 @@ public sealed partial class SmtpServerSession
     /// <summary>One line of the exchange after a 334 prompt.</summary>
     private Step ReadAuthResponse(ref ReadOnlySequence<byte> buffer)
     {
-        switch (SmtpLineReader.TryReadLine(ref buffer, MaxAuthLineLength, out var line))
+        if (TakeLine(ref buffer, MaxAuthLineLength, static session => session.Refuse(SmtpReplies.AuthBadEncoding), out var line) is { } next)
         {
-            case LineRead.Incomplete:
-                return Step.NeedInput;
-            case LineRead.TooLong:
-                _mode = Mode.DiscardLongLine;
-                return Step.Continue;
-            case LineRead.BareLineFeed:
-                return Refuse(SmtpReplies.AuthBadEncoding);
+            return next;
         }
         return Answer(_authPrompt, Encoding.ASCII.GetString(line));
     }

@@ -194,16 +194,9 @@ public sealed partial class SmtpServerSession
                 Write(SmtpReplies.CommandLineTooLong);
                 return Step.Continue;
         }
-        switch (SmtpLineReader.TryReadLine(ref buffer, _limits.MaxCommandLineLength, out var line))
+        if (TakeLine(ref buffer, _limits.MaxCommandLineLength, static session => session.Refuse(SmtpReplies.BareLineFeedInCommand), out var line) is { } next)
         {
-            case LineRead.Incomplete:
-                return Step.NeedInput;
-            case LineRead.TooLong:
-                _mode = Mode.DiscardLongLine;
-                return Step.Continue;
-            case LineRead.BareLineFeed:
-                Write(SmtpReplies.BareLineFeedInCommand);
-                return Step.Continue;
+            return next;
         }
         var span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
         if (!SmtpCommandParser.TryParse(span, out var command, out var error))
@@ -212,6 +205,23 @@ public sealed partial class SmtpServerSession
             return Step.Continue;
         }
         return Execute(command, ref buffer);
+    }
+
+    /// <summary>Takes one line; null when it did, else what the loop does next (wait for input, skip an over-long line, or the bare-LF answer).</summary>
+    private Step? TakeLine(ref ReadOnlySequence<byte> buffer, int maxLength, Func<SmtpServerSession, Step> bareLineFeed, out ReadOnlySequence<byte> line)
+    {
+        switch (SmtpLineReader.TryReadLine(ref buffer, maxLength, out line))
+        {
+            case LineRead.Incomplete:
+                return Step.NeedInput;
+            case LineRead.TooLong:
+                _mode = Mode.DiscardLongLine;
+                return Step.Continue;
+            case LineRead.BareLineFeed:
+                return bareLineFeed(this);
+            default:
+                return null;
+        }
     }
 
     private Step Execute(SmtpCommand command, ref ReadOnlySequence<byte> buffer)
