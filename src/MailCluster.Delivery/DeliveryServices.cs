@@ -9,6 +9,7 @@ using MailCluster.Delivery.Suppression;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 using MailCluster.Hosting;
+using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Client;
@@ -48,6 +49,9 @@ public static class DeliveryServices
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<MessageIdGenerator>());
         });
+        // DKIM (section Dkim): ingress signs what it accepts, and the DSNs this room writes are signed the same way.
+        services.AddValidatedOptions<DkimOptions>(configuration, DkimOptions.Section, o => o.Validate());
+        services.AddSingleton(sp => new MessageSigner(DkimKeyRing.From(sp.GetRequiredService<DkimOptions>())));
         services.AddSingleton<BounceFactory>();
         services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath, sp.GetRequiredService<DeliveryMetrics>()));
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());

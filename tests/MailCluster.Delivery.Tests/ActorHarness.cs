@@ -8,6 +8,7 @@ using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Client;
@@ -34,14 +35,16 @@ internal sealed class ActorHarness : IAsyncDisposable
     private readonly DeliveryLog _log;
     private int _sequence;
 
-    public ActorHarness(ShapingOptions shaping)
+    /// <param name="shaping">The shaping rules.</param>
+    /// <param name="signer">DKIM for the DSNs the harness writes (none by default).</param>
+    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null)
     {
         Spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, Time);
         var options = new DeliveryOptions { HeloName = "silo.test", ActorIdleTimeout = TimeSpan.FromMinutes(10) };
         var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
         _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
+        var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), signer ?? new MessageSigner(new DkimKeyRing([], null)), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);

@@ -3,6 +3,7 @@ using System.Text;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Mime.Dkim;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
@@ -44,6 +45,24 @@ public sealed class AttemptRecorderTests
         {
             Assert.StartsWith($"{cls}.{subject}.{detail} from mx.dest.test", harness.Suppressions.List().Single().Reason, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task TheDsnOfABounceIsSignedWhenTheReportingDomainHasAKey()
+    {
+        using var keys = new Testing.IO.TempDirectory();
+        var key = Testing.Dkim.DkimTestKey.Ed25519(keys.Path, "silo.test", "dsn");
+        var (privateKey, algorithm, _) = DkimKeyFile.Load(key.KeyFile, key.Algorithm);
+        await using var harness = new ActorHarness(new ShapingOptions(), new MessageSigner(new DkimKeyRing([new DkimKey("silo.test", "dsn", algorithm, privateKey!)], null)));
+        var job = await ClaimAsync(harness, "gone@dest.test");
+
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(550, new EnhancedStatusCode(5, 1, 1), "no such user")));
+        await harness.Recorder.DrainAsync();
+
+        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        var content = Encoding.ASCII.GetString((await harness.Spool.ReadContentAsync(dsn.Message.QueueId, CancellationToken.None))!);
+        Assert.StartsWith("DKIM-Signature:", content, StringComparison.Ordinal);
+        Assert.Contains("d=silo.test", content, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Buffers;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
+using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Dsn;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
@@ -21,8 +22,11 @@ internal sealed class BounceFactory
     private readonly DeliveryTrigger _trigger;
     private readonly DeliveryMetrics _metrics;
 
-    public BounceFactory(ISpoolIntake intake, IDeliveryQueue queue, DsnBuilder builder, QueueIdGenerator queueIds, DeliveryTrigger trigger, DeliveryMetrics metrics)
+    private readonly MessageSigner _signer;
+
+    public BounceFactory(ISpoolIntake intake, IDeliveryQueue queue, DsnBuilder builder, MessageSigner signer, QueueIdGenerator queueIds, DeliveryTrigger trigger, DeliveryMetrics metrics)
     {
+        _signer = signer;
         _intake = intake;
         _queue = queue;
         _builder = builder;
@@ -56,11 +60,13 @@ internal sealed class BounceFactory
             Return = message.Return,
         };
         var dsn = _builder.Build(report);
+        // Signed like the mail ingress accepts, when the reporting domain has a key; a DSN without one still goes.
+        var content = _signer.HasKeys ? _signer.Sign(new ReadOnlySequence<byte>(dsn.Content)).Before(new ReadOnlySequence<byte>(dsn.Content)) : new ReadOnlySequence<byte>(dsn.Content);
         var at = message.Sender.LastIndexOf('@');
         var envelope = new SpoolEnvelope(
-            new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, dsn.Content.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
+            new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, content.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
             [new EnvelopeRecipient(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), DsnNotify.Unspecified, OriginalRecipient: null)]);
-        await _intake.EnqueueAsync(envelope, new ReadOnlySequence<byte>(dsn.Content), cancellationToken);
+        await _intake.EnqueueAsync(envelope, content, cancellationToken);
         _metrics.DsnGenerated();
         _trigger.Notify();
         return envelope.Message.QueueId;

@@ -24,6 +24,9 @@ public enum DkimOutcome
 public sealed record DkimSignature(DkimOutcome Outcome, string? FromDomain, byte[] HeaderFields)
 {
     public static DkimSignature None(DkimOutcome outcome, string? fromDomain) => new(outcome, fromDomain, []);
+
+    /// <summary>The message with the signature fields before it (the message itself is not copied).</summary>
+    public ReadOnlySequence<byte> Before(ReadOnlySequence<byte> message) => HeaderFields.Length == 0 ? message : PrependedContent.Of(HeaderFields, message);
 }
 
 /// <summary>

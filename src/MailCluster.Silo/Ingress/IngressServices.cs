@@ -18,8 +18,6 @@ internal static class IngressServices
     {
         services.AddValidatedOptions<IngressOptions>(configuration, Section, o => o.Validate());
         services.AddValidatedOptions<SmtpServerLimits>(configuration, "Smtp:Limits", o => o.Validate());
-        services.AddValidatedOptions<DkimOptions>(configuration, DkimOptions.Section, o => o.Validate());
-        services.AddSingleton(sp => new MessageSigner(DkimKeyRing.From(sp.GetRequiredService<DkimOptions>())));
         // SIGTERM: sessions get Smtp:DrainTimeout to finish their transaction before the host stops. Read raw,
         // as the listeners are: the validated options would throw for this one section before start-up
         // validation reports every bad key at once.

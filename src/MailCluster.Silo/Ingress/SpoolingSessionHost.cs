@@ -182,7 +182,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         if (signature.Outcome == DkimOutcome.WithSignature)
         {
             _metrics.Dkim("signed");
-            return PrependedContent.Of(signature.HeaderFields, body);
+            return signature.Before(body);
         }
         _metrics.Dkim(_signingRequired ? "refused" : "unsigned");
         return _signingRequired ? null : body;

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace MailCluster.Silo.Ingress;
+namespace MailCluster.Mime.Dkim;
 
 /// <summary>A message's content with header fields put before it, without copying the message.</summary>
 internal static class PrependedContent
