@@ -11,7 +11,7 @@ namespace MailCluster.Cli;
 /// </summary>
 public static class UserFile
 {
-    public const string Usage = "user add NAME DOMAIN[,DOMAIN...] --file F (password on stdin) | user remove NAME --file F | user list --file F";
+    public const string Usage = "user add NAME DOMAIN[,DOMAIN...] --file F [--messages-per-hour N] [--recipients-per-message N] (password on stdin) | user remove NAME --file F | user list --file F";
 
     public static async Task<int> RunAsync(CommandLine command, TextReader input, TextWriter output, TextWriter error)
     {
@@ -36,7 +36,12 @@ public static class UserFile
                     await error.WriteLineAsync("mailctl user add: give the password on standard input");
                     return ExitCodes.Usage;
                 }
-                var entry = $"{name}:{PasswordHash.Create(password)}:{domains}";
+                var limits = (command.Option("messages-per-hour"), command.Option("recipients-per-message")) switch
+                {
+                    (null, null) => string.Empty,
+                    (var hourly, var recipients) => $":{hourly}:{recipients}",
+                };
+                var entry = $"{name}:{PasswordHash.Create(password)}:{domains}{limits}";
                 return await WriteAsync(path, [.. lines.Where(l => !Names(l, name)), entry], output, error, entry);
             case ["remove", var name]:
                 if (!lines.Exists(l => Names(l, name)))

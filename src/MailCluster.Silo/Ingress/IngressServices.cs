@@ -30,6 +30,7 @@ internal static class IngressServices
         });
         services.AddSingleton(sp => new RelayPolicy(sp.GetRequiredService<IngressOptions>().TrustedNetworkList()));
         services.AddSingleton(sp => sp.GetRequiredService<IngressOptions>() is { SubmissionEnabled: true, CredentialsFile: { } file } ? new SubmissionUsers(file) : null!);
+        services.AddSingleton(sp => new HourlyCounts(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();

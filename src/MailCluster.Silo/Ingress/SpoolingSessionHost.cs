@@ -24,6 +24,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly MessageSigner _signer;
     private readonly SubmissionUsers? _users;
     private readonly AuthFailures _authFailures;
+    private readonly HourlyCounts _hourly;
     private readonly SuppressionList _suppressions;
     private readonly bool _signingRequired;
 
@@ -35,6 +36,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         DkimOptions dkim,
         SubmissionUsers? users,
         AuthFailures authFailures,
+        HourlyCounts hourly,
         QueueIdGenerator queueIds,
         IngressMetrics metrics,
         DeliveryTrigger delivery,
@@ -44,6 +46,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _signer = signer;
         _users = users;
         _authFailures = authFailures;
+        _hourly = hourly;
         _suppressions = suppressions;
         _signingRequired = dkim.Required;
         _delivery = delivery;
@@ -55,11 +58,23 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _logger = logger;
     }
 
-    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize) =>
-        // An authenticated user sends only as its own domains (else any user would get any domain's DKIM signature).
-        session.AuthenticatedUser is { } user && sender.Mailbox is { } from && _users?.Find(user)?.MaySendAs(from.Domain) != true
-            ? Rejected(SmtpReplies.SenderNotAllowed)
-            : Refusal(_spool.Headroom.Refuses(declaredSize ?? 0));
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize)
+    {
+        if (session.AuthenticatedUser is { } name)
+        {
+            var user = _users?.Find(name);
+            // An authenticated user sends only as its own domains (else any user would get any domain's DKIM signature).
+            if (sender.Mailbox is { } from && user?.MaySendAs(from.Domain) != true)
+            {
+                return Rejected(SmtpReplies.SenderNotAllowed);
+            }
+            if (user?.MessagesPerHour is { } limit && _hourly.SentInTheLastHour(name) >= limit)
+            {
+                return Rejected(SmtpReplies.UserHourlyLimit);
+            }
+        }
+        return Refusal(_spool.Headroom.Refuses(declaredSize ?? 0));
+    }
 
     public async ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
     {
@@ -80,8 +95,13 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         return Rejected(_authFailures.IsBlocked(client) ? SmtpReplies.AuthBlocked : SmtpReplies.AuthFailed);
     }
 
-    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient)
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted)
     {
+        // RFC 5321 4.5.3.1.10: 452, so the client sends the rest in another transaction.
+        if (session.AuthenticatedUser is { } name && _users?.Find(name)?.RecipientsPerMessage is { } most && accepted >= most)
+        {
+            return Rejected(SmtpReplies.UserRecipientLimit);
+        }
         // Suppression is looked up in this silo's copy of the list: no storage call per RCPT.
         // An authenticated user relays from any address; everyone else must be in the trusted networks.
         var refusal = (session.AuthenticatedUser is null ? _relay.Authorize(session.Remote.Address) : null)
@@ -142,6 +162,10 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             return refusal;
         }
         _metrics.Accepted(content.Length, _time.GetElapsedTime(started));
+        if (session.AuthenticatedUser is { } sentBy)
+        {
+            _hourly.Sent(sentBy);
+        }
         _delivery.Notify();
         Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length);
         return SmtpReplies.Queued(queueId);

@@ -108,7 +108,7 @@ public sealed partial class SmtpServerSession
         {
             return new Outcome(SmtpReplies.TooManyRecipients, _state);
         }
-        if (_host.AuthorizeRecipient(Info, mailbox) is { } refusal)
+        if (_host.AuthorizeRecipient(Info, mailbox, transaction.Recipients.Count) is { } refusal)
         {
             return new Outcome(refusal, _state);
         }

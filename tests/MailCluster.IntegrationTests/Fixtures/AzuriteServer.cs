@@ -32,7 +32,28 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public int TablePort { get; }
 
+    /// <summary>
+    /// Starts Azurite on three free ports. A port found free can be taken by another process before
+    /// Azurite binds it (it then exits at once): such a start is tried again on new ports.
+    /// </summary>
     public static async Task<AzuriteServer> StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = Launch();
+            try
+            {
+                await server.WaitUntilListeningAsync();
+                return server;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && server._process.HasExited)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    private static AzuriteServer Launch()
     {
         var data = new TempDirectory("mailcluster-azurite-");
         var (blob, queue, table) = (LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next());
@@ -57,9 +78,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new AzuriteServer(process, data, blob, queue, table);
-        await server.WaitUntilListeningAsync();
-        return server;
+        return new AzuriteServer(process, data, blob, queue, table);
     }
 
     public async ValueTask DisposeAsync()

@@ -45,27 +45,52 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     public async Task ASuppressedRecipientIsRefusedAtRcptWith550()
     {
         var bob = new Mailbox("Bob", "Dest.test");
-        Assert.Null(_host.AuthorizeRecipient(_session, bob));
+        Assert.Null(_host.AuthorizeRecipient(_session, bob, 0));
 
         await _suppressions.AddAsync("bob@dest.test", "5.1.1 from mx.dest.test", CancellationToken.None);
 
-        Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, bob));
-        Assert.Null(_host.AuthorizeRecipient(_session, new Mailbox("carol", "dest.test")));
+        Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, bob, 0));
+        Assert.Null(_host.AuthorizeRecipient(_session, new Mailbox("carol", "dest.test"), 0));
     }
 
-    private SpoolingSessionHost Host(DkimOptions dkim) => new(
+    private SpoolingSessionHost Host(DkimOptions dkim, SubmissionUsers? users = null) => new(
         _spool,
         new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]),
         _suppressions,
         new MessageSigner(DkimKeyRing.From(dkim)),
         dkim,
-        null,
+        users,
         new AuthFailures(5, TimeSpan.FromMinutes(10), _time),
+        new HourlyCounts(_time),
         new QueueIdGenerator(_time, new Random(1)),
         new IngressMetrics(_meters, () => 0),
         _trigger,
         _time,
         NullLogger<SpoolingSessionHost>.Instance);
+
+    [Fact]
+    public async Task AnAuthenticatedUserIsHeldToItsRecipientsPerMessageAndMessagesPerHour()
+    {
+        var file = Path.Combine(_directory.Path, "users");
+        await File.WriteAllTextAsync(file, $"bulk:{MailCluster.Admin.PasswordHash.Create("pw", 1000)}:client.test:2:2\n");
+        _host = Host(new DkimOptions(), new SubmissionUsers(file));
+        var session = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse("192.0.2.9"), 40000), new IPEndPoint(IPAddress.Loopback, 2587), "silo.test") { IsSubmission = true };
+        Assert.Equal(SmtpReplies.AuthSucceeded, await _host.AuthenticateAsync(session, "bulk", "pw", CancellationToken.None));
+        session.AuthenticatedUser = "bulk";
+        var sender = new ReversePath(new Mailbox("a", "client.test"));
+
+        // An untrusted address relays once authenticated; the third recipient of one message waits for the next.
+        Assert.Null(_host.AuthorizeRecipient(session, new Mailbox("bob", "dest.test"), 0));
+        Assert.Equal(SmtpReplies.UserRecipientLimit, _host.AuthorizeRecipient(session, new Mailbox("carol", "dest.test"), 2));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Null(_host.AuthorizeSender(session, sender, null));
+            Assert.StartsWith("250", (await CommitAsync("From: a@client.test\r\nSubject: hi\r\n\r\nbody\r\n", session)).ToString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(SmtpReplies.UserHourlyLimit, _host.AuthorizeSender(session, sender, null));
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Null(_host.AuthorizeSender(session, sender, null));
+    }
 
     [Fact]
     public async Task WhenSigningIsRequiredMailWithoutAKeyGets550AndIsNotSpooled()
@@ -134,13 +159,14 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         Assert.Equal(100 * MiB, _spool.Headroom.FreeBytes);
     }
 
-    private async Task<SmtpReply> CommitAsync(string content)
+    private async Task<SmtpReply> CommitAsync(string content, SmtpSessionInfo? session = null)
     {
+        session ??= _session;
         var transaction = new SmtpTransaction(new ReversePath(new Mailbox("a", "client.test")), new MailParameters(null, BodyType.SevenBit, false, DsnReturn.Unspecified, null));
         var body = new ArrayBufferWriter<byte>();
-        _host.BeginMessage(_session, transaction, body);
+        _host.BeginMessage(session, transaction, body);
         body.Write(Encoding.ASCII.GetBytes(content));
-        return await _host.CommitAsync(_session, transaction, new ReadOnlySequence<byte>(body.WrittenMemory), CancellationToken.None);
+        return await _host.CommitAsync(session, transaction, new ReadOnlySequence<byte>(body.WrittenMemory), CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()

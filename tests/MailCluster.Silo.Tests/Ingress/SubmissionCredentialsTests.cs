@@ -44,7 +44,8 @@ public sealed class SubmissionCredentialsTests : IDisposable
         File.SetLastWriteTimeUtc(path, File.GetLastWriteTimeUtc(path).AddSeconds(5));
         Assert.Null(users.Verify("alice", "s3cret"));
         Assert.NotNull(users.Verify("bob", "other"));
-        Assert.Equal("line 1 is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain", WriteAndCheck("alice:plaintext:client.test"));
+        Assert.Equal("line 1 is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]", WriteAndCheck("alice:plaintext:client.test"));
+        Assert.NotNull(WriteAndCheck($"alice:{PasswordHash.Create("x", 1000)}:client.test:many"));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
         return ValueTask.FromResult(user == "alice" && password == "s3cret" ? SmtpReplies.AuthSucceeded : SmtpReplies.AuthFailed);
     }
 
-    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) =>
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) =>
         IPNetwork.Parse("127.0.0.0/8").Contains(session.Remote.Address) ? null : SmtpReplies.RelayDenied;
 
     public List<SmtpReply> Refused { get; } = [];

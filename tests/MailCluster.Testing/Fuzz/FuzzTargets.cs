@@ -190,7 +190,7 @@ public static class FuzzTargets
         public ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
             ValueTask.FromResult(user == "fuzz" && password == "fuzz" ? SmtpReplies.AuthSucceeded : SmtpReplies.AuthFailed);
 
-        public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient) => null;
+        public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) => null;
 
         public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body) => transaction.QueueId = "FUZZ";
 

@@ -3,15 +3,16 @@ using MailCluster.Admin;
 
 namespace MailCluster.Silo.Ingress.Submission;
 
-/// <summary>A submission user: the sender domains it may use in MAIL FROM and From:.</summary>
-internal sealed record SubmissionUser(string Name, IReadOnlySet<string> Domains)
+/// <summary>A submission user: the sender domains it may use in MAIL FROM and From:, and its limits (null: none).</summary>
+internal sealed record SubmissionUser(string Name, IReadOnlySet<string> Domains, int? MessagesPerHour = null, int? RecipientsPerMessage = null)
 {
     public bool MaySendAs(string domain) => Domains.Contains(domain.TrimEnd('.'));
 }
 
 /// <summary>
 /// The users of the submission listeners, from a credentials file that holds only password hashes:
-/// one user per line, <c>name:pbkdf2-sha256$…:domain1,domain2</c>, <c>#</c> comments. The file is
+/// one user per line, <c>name:pbkdf2-sha256$…:domain1,domain2[:messages per hour[:recipients per message]]</c>,
+/// <c>#</c> comments. The file is
 /// read again when it changed (a Kubernetes Secret is updated in place), checked at each AUTH.
 /// </summary>
 internal sealed class SubmissionUsers(string path)
@@ -44,6 +45,12 @@ internal sealed class SubmissionUsers(string path)
         return bad;
     }
 
+    /// <summary>An optional positive count in field <paramref name="index"/>; empty or absent is no limit.</summary>
+    private static (bool IsValid, int? Value) Limit(string[] fields, int index) =>
+        index >= fields.Length || fields[index].Length == 0 ? (true, null)
+        : int.TryParse(fields[index], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 ? (true, value)
+        : (false, null);
+
     private Dictionary<string, (string Hash, SubmissionUser User)> Current()
     {
         var written = File.GetLastWriteTimeUtc(path);
@@ -72,15 +79,16 @@ internal sealed class SubmissionUsers(string path)
                 continue;
             }
             var fields = line.Split(':');
-            if (fields.Length != 3 || fields[0].Length == 0 || !PasswordHash.IsWellFormed(fields[1]))
+            if (fields.Length is < 3 or > 5 || fields[0].Length == 0 || !PasswordHash.IsWellFormed(fields[1])
+                || Limit(fields, 3) is { IsValid: false } || Limit(fields, 4) is { IsValid: false })
             {
-                errors.Add($"line {number} is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain");
+                errors.Add($"line {number} is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]");
                 continue;
             }
             var domains = fields[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(d => d.ToLowerInvariant().TrimEnd('.')).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var name = WebUtility.UrlDecode(fields[0]).ToLowerInvariant();
-            users[name] = (fields[1], new SubmissionUser(name, domains));
+            users[name] = (fields[1], new SubmissionUser(name, domains, Limit(fields, 3).Value, Limit(fields, 4).Value));
         }
         return (users, errors);
     }
