@@ -20,17 +20,27 @@ internal sealed class TableSuppressionStore(TableClient table, TimeProvider time
 
     private int _created;
 
-    public async Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken)
+    /// <summary>Azure's entity-group transactions take up to 100 entities of one partition.</summary>
+    private const int BatchSize = 100;
+
+    public async Task WriteAsync(IReadOnlyList<SuppressionEntry> entries, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var at = entry.At.ToUniversalTime();
-        await table.AddEntityAsync(new TableEntity(Hour(at), $"{at.UtcTicks:D19}-{Guid.NewGuid():N}")
+        var entities = entries.Select(entry =>
         {
-            ["Address"] = entry.Address,
-            ["Suppressed"] = entry.Suppressed,
-            ["Reason"] = entry.Reason,
-            ["At"] = at,
-        }, cancellationToken);
+            var at = entry.At.ToUniversalTime();
+            return new TableEntity(Hour(at), $"{at.UtcTicks:D19}-{Guid.NewGuid():N}")
+            {
+                ["Address"] = entry.Address,
+                ["Suppressed"] = entry.Suppressed,
+                ["Reason"] = entry.Reason,
+                ["At"] = at,
+            };
+        });
+        foreach (var batch in entities.GroupBy(e => e.PartitionKey).SelectMany(hour => hour.Chunk(BatchSize)))
+        {
+            await table.SubmitTransactionAsync([.. batch.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e))], cancellationToken);
+        }
     }
 
     public async Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)

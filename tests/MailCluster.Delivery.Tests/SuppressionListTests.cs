@@ -127,8 +127,8 @@ public sealed class SuppressionListTests : IDisposable
 
         public int FailedReads => Volatile.Read(ref _failedReads);
 
-        public Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken) =>
-            Failing ? throw new IOException("storage is down") : inner.WriteAsync(entry, cancellationToken);
+        public Task WriteAsync(IReadOnlyList<SuppressionEntry> entries, CancellationToken cancellationToken) =>
+            Failing ? throw new IOException("storage is down") : inner.WriteAsync(entries, cancellationToken);
 
         public Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
         {

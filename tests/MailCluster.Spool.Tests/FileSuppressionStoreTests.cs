@@ -17,7 +17,7 @@ public sealed class FileSuppressionStoreTests : SuppressionStoreConformance, IDi
     {
         var path = Path.Combine(_directory.Path, "torn.jsonl");
         var store = new FileSuppressionStore(path);
-        await store.WriteAsync(new SuppressionEntry("bob@dest.test", true, "r", DateTimeOffset.UnixEpoch), CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("bob@dest.test", true, "r", DateTimeOffset.UnixEpoch)], CancellationToken.None);
         await File.AppendAllTextAsync(path, "{\"Address\":\"car");
 
         var changes = await store.ReadChangesAsync(null, CancellationToken.None);

@@ -49,10 +49,16 @@ public sealed partial class SuppressionList : BackgroundService
     public IReadOnlyList<SuppressionEntry> List() => [.. _entries.Values.Where(e => e.Suppressed).OrderBy(e => e.Address, StringComparer.OrdinalIgnoreCase)];
 
     /// <summary>Suppresses the address (durably first); false when it already was.</summary>
-    public Task<bool> AddAsync(string address, string reason, CancellationToken cancellationToken) => ChangeAsync(address, true, reason, cancellationToken);
+    public async Task<bool> AddAsync(string address, string reason, CancellationToken cancellationToken) =>
+        await ChangeAsync([address], true, reason, cancellationToken) > 0;
+
+    /// <summary>Suppresses the addresses with one durable write (an import); returns how many were not suppressed before.</summary>
+    public Task<int> AddManyAsync(IEnumerable<string> addresses, string reason, CancellationToken cancellationToken) =>
+        ChangeAsync(addresses, true, reason, cancellationToken);
 
     /// <summary>Lifts the suppression (durably first); false when the address was not suppressed.</summary>
-    public Task<bool> RemoveAsync(string address, CancellationToken cancellationToken) => ChangeAsync(address, false, "removed by operator", cancellationToken);
+    public async Task<bool> RemoveAsync(string address, CancellationToken cancellationToken) =>
+        await ChangeAsync([address], false, "removed by operator", cancellationToken) > 0;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -72,19 +78,20 @@ public sealed partial class SuppressionList : BackgroundService
         }
     }
 
-    private async Task<bool> ChangeAsync(string address, bool suppressed, string reason, CancellationToken cancellationToken)
+    private async Task<int> ChangeAsync(IEnumerable<string> addresses, bool suppressed, string reason, CancellationToken cancellationToken)
     {
-        if (IsSuppressed(address) == suppressed)
-        {
-            return false;
-        }
-        // Later than what this silo knows of the address, even if the silo that wrote that runs ahead of this clock.
         var now = _time.GetUtcNow();
-        var at = _entries.TryGetValue(address, out var known) && known.At >= now ? known.At.AddTicks(1) : now;
-        var entry = new SuppressionEntry(address.ToLowerInvariant(), suppressed, reason, at);
-        await _store.WriteAsync(entry, cancellationToken);
-        Apply(entry);
-        return true;
+        var changes = addresses.Select(a => a.ToLowerInvariant()).Distinct(StringComparer.Ordinal)
+            .Where(address => IsSuppressed(address) != suppressed)
+            // Later than what this silo knows of the address, even if the silo that wrote that runs ahead of this clock.
+            .Select(address => new SuppressionEntry(address, suppressed, reason, _entries.TryGetValue(address, out var known) && known.At >= now ? known.At.AddTicks(1) : now))
+            .ToList();
+        if (changes.Count > 0)
+        {
+            await _store.WriteAsync(changes, cancellationToken);
+            changes.ForEach(Apply);
+        }
+        return changes.Count;
     }
 
     /// <summary>Reads the store's changes since the last read; without an answer the cache stays as it is.</summary>

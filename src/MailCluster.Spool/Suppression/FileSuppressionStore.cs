@@ -14,9 +14,8 @@ public sealed class FileSuppressionStore(string path) : ISuppressionStore
 
     private readonly Lock _append = new();
 
-    public Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken)
+    public Task WriteAsync(IReadOnlyList<SuppressionEntry> entries, CancellationToken cancellationToken)
     {
-        var line = JsonSerializer.SerializeToUtf8Bytes(entry);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_append)
         {
@@ -24,9 +23,12 @@ public sealed class FileSuppressionStore(string path) : ISuppressionStore
             var before = file.Length;
             try
             {
-                file.Write(line);
-                file.WriteByte((byte)'\n');
-                // The change counts once it is on disk, as the spool's own commits do.
+                foreach (var entry in entries)
+                {
+                    file.Write(JsonSerializer.SerializeToUtf8Bytes(entry));
+                    file.WriteByte((byte)'\n');
+                }
+                // The changes count once they are on disk (one flush for all), as the spool's own commits do.
                 file.Flush(flushToDisk: true);
             }
             catch (IOException)

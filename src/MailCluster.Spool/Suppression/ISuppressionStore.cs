@@ -16,8 +16,8 @@ public sealed record SuppressionChanges(IReadOnlyList<SuppressionEntry> Entries,
 /// </summary>
 public interface ISuppressionStore
 {
-    /// <summary>Durably records a change.</summary>
-    Task WriteAsync(SuppressionEntry entry, CancellationToken cancellationToken);
+    /// <summary>Durably records changes, in order (an operator's import is one call).</summary>
+    Task WriteAsync(IReadOnlyList<SuppressionEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>The changes after <paramref name="cursor"/> (all of them when null); may repeat some: they apply idempotently.</summary>
     Task<SuppressionChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken);

@@ -19,9 +19,9 @@ public abstract class SuppressionStoreConformance
     public async Task ChangesComeBackInTheOrderTheyHappened()
     {
         var store = Store("a");
-        await store.WriteAsync(new SuppressionEntry("bob@dest.test", true, "5.1.1 from mx", s_now), CancellationToken.None);
-        await store.WriteAsync(new SuppressionEntry("bob@dest.test", false, "removed", s_now.AddSeconds(1)), CancellationToken.None);
-        await store.WriteAsync(new SuppressionEntry("carol@dest.test", true, "added", s_now.AddSeconds(2)), CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("bob@dest.test", true, "5.1.1 from mx", s_now)], CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("bob@dest.test", false, "removed", s_now.AddSeconds(1))], CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("carol@dest.test", true, "added", s_now.AddSeconds(2))], CancellationToken.None);
 
         var changes = await store.ReadChangesAsync(null, CancellationToken.None);
 
@@ -36,16 +36,27 @@ public abstract class SuppressionStoreConformance
     {
         var writer = Store("shared");
         var reader = Store("shared");
-        await writer.WriteAsync(new SuppressionEntry("bob@dest.test", true, "first", s_now), CancellationToken.None);
+        await writer.WriteAsync([new SuppressionEntry("bob@dest.test", true, "first", s_now)], CancellationToken.None);
         var first = await reader.ReadChangesAsync(null, CancellationToken.None);
 
-        await writer.WriteAsync(new SuppressionEntry("carol@dest.test", true, "second", s_now.AddSeconds(1)), CancellationToken.None);
+        await writer.WriteAsync([new SuppressionEntry("carol@dest.test", true, "second", s_now.AddSeconds(1))], CancellationToken.None);
         var next = await reader.ReadChangesAsync(first.Cursor, CancellationToken.None);
 
         Assert.Equal(["bob@dest.test"], first.Entries.Select(e => e.Address));
         // A store may hand out a change twice (they apply idempotently), never miss one.
         Assert.Contains(next.Entries, e => e.Address == "carol@dest.test");
         Assert.Empty((await reader.ReadChangesAsync(null, CancellationToken.None)).Entries.Where(e => e.Address is not ("bob@dest.test" or "carol@dest.test")));
+    }
+
+    [Fact]
+    public async Task AnImportOfManyAddressesIsOneCallAndComesBackWhole()
+    {
+        var store = Store("import");
+        var entries = Enumerable.Range(0, 250).Select(i => new SuppressionEntry($"user{i}@dest.test", true, "imported", s_now.AddTicks(i))).ToList();
+
+        await store.WriteAsync(entries, CancellationToken.None);
+
+        Assert.Equal(entries.Select(e => e.Address), (await store.ReadChangesAsync(null, CancellationToken.None)).Entries.Select(e => e.Address));
     }
 
     [Fact]
