@@ -140,6 +140,11 @@ public sealed partial class SmtpServerSession
                     break;
                 }
             }
+            if (_timedOut != TimeLimit.None)
+            {
+                // The 421 is handed to the transport, but a client that does not read is not waited for.
+                _connection.Output.CancelPendingFlush();
+            }
             await _connection.Output.FlushAsync(cancellationToken);
         }
         finally
@@ -165,6 +170,8 @@ public sealed partial class SmtpServerSession
         if (_timedOut != TimeLimit.None)
         {
             _connection.Input.CancelPendingRead();
+            // A client that stopped reading its replies holds the session in a flush: release it too.
+            _connection.Output.CancelPendingFlush();
         }
     }
 

@@ -176,6 +176,31 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task ASessionWhoseClientStoppedReadingEndsAtItsTimeLimit()
+    {
+        var limits = new SmtpServerLimits { MaxSessionDuration = TimeSpan.FromMinutes(10) };
+        await using var harness = await ReadyAsync(limits);
+        // Pipelined RSETs whose replies (15 octets each) are never read: the server's writes back up.
+        await harness.SendAsync(string.Concat(Enumerable.Repeat("RSET\r\n", 20_000)));
+        await WaitUntilAsync(() => harness.Heartbeat.SessionCount == 1 && !harness.Run.IsCompleted);
+
+        harness.Time.Advance(limits.MaxSessionDuration + TimeSpan.FromSeconds(1));
+        harness.Heartbeat.OnHeartbeat();
+
+        await harness.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, harness.Heartbeat.SessionCount);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task DrainingSessionFinishesItsTransactionThenSays421()
     {
         await using var harness = await ReadyAsync();

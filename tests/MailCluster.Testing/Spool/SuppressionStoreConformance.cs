@@ -10,7 +10,9 @@ namespace MailCluster.Testing.Spool;
 /// </summary>
 public abstract class SuppressionStoreConformance
 {
-    private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+    // Writers stamp changes with their own clock, close to the readers' (a store may read from its
+    // own clock less a margin): the test writes as a silo would, now.
+    private readonly DateTimeOffset _now = TimeProvider.System.GetUtcNow();
 
     /// <summary>A new, empty store; calls with the same <paramref name="name"/> in one test reach the same data.</summary>
     protected abstract ISuppressionStore Store(string name);
@@ -19,16 +21,16 @@ public abstract class SuppressionStoreConformance
     public async Task ChangesComeBackInTheOrderTheyHappened()
     {
         var store = Store("a");
-        await store.WriteAsync([new SuppressionEntry("bob@dest.test", true, "5.1.1 from mx", s_now)], CancellationToken.None);
-        await store.WriteAsync([new SuppressionEntry("bob@dest.test", false, "removed", s_now.AddSeconds(1))], CancellationToken.None);
-        await store.WriteAsync([new SuppressionEntry("carol@dest.test", true, "added", s_now.AddSeconds(2))], CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("bob@dest.test", true, "5.1.1 from mx", _now)], CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("bob@dest.test", false, "removed", _now.AddSeconds(1))], CancellationToken.None);
+        await store.WriteAsync([new SuppressionEntry("carol@dest.test", true, "added", _now.AddSeconds(2))], CancellationToken.None);
 
         var changes = await store.ReadChangesAsync(null, CancellationToken.None);
 
         Assert.Equal(
             [("bob@dest.test", true, "5.1.1 from mx"), ("bob@dest.test", false, "removed"), ("carol@dest.test", true, "added")],
             changes.Entries.Select(e => (e.Address, e.Suppressed, e.Reason)));
-        Assert.Equal(s_now.AddSeconds(2), changes.Entries[^1].At);
+        Assert.Equal(_now.AddSeconds(2), changes.Entries[^1].At);
     }
 
     [Fact]
@@ -36,10 +38,10 @@ public abstract class SuppressionStoreConformance
     {
         var writer = Store("shared");
         var reader = Store("shared");
-        await writer.WriteAsync([new SuppressionEntry("bob@dest.test", true, "first", s_now)], CancellationToken.None);
+        await writer.WriteAsync([new SuppressionEntry("bob@dest.test", true, "first", _now)], CancellationToken.None);
         var first = await reader.ReadChangesAsync(null, CancellationToken.None);
 
-        await writer.WriteAsync([new SuppressionEntry("carol@dest.test", true, "second", s_now.AddSeconds(1))], CancellationToken.None);
+        await writer.WriteAsync([new SuppressionEntry("carol@dest.test", true, "second", _now.AddSeconds(1))], CancellationToken.None);
         var next = await reader.ReadChangesAsync(first.Cursor, CancellationToken.None);
 
         Assert.Equal(["bob@dest.test"], first.Entries.Select(e => e.Address));
@@ -52,7 +54,7 @@ public abstract class SuppressionStoreConformance
     public async Task AnImportOfManyAddressesIsOneCallAndComesBackWhole()
     {
         var store = Store("import");
-        var entries = Enumerable.Range(0, 250).Select(i => new SuppressionEntry($"user{i}@dest.test", true, "imported", s_now.AddTicks(i))).ToList();
+        var entries = Enumerable.Range(0, 250).Select(i => new SuppressionEntry($"user{i}@dest.test", true, "imported", _now.AddTicks(i))).ToList();
 
         await store.WriteAsync(entries, CancellationToken.None);
 
