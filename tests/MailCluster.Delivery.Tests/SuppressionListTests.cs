@@ -1,6 +1,7 @@
 using MailCluster.Delivery.Suppression;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -72,7 +73,8 @@ public sealed class SuppressionListTests : IDisposable
         Assert.False(mine.IsSuppressed("bob@dest.test"));
         _time.Advance(options.RefreshInterval);
 
-        await WaitUntilAsync(() => mine.IsSuppressed("bob@dest.test"));
+        // The refresh runs on the list's own loop after the clock step: ask until it has run.
+        await Polling.UntilAsync(() => mine.IsSuppressed("bob@dest.test"), "the refresh bringing the other silo's change");
         await mine.StopAsync(CancellationToken.None);
         await theirs.StopAsync(CancellationToken.None);
     }
@@ -87,7 +89,7 @@ public sealed class SuppressionListTests : IDisposable
 
         store.Failing = true;
         _time.Advance(new SuppressionOptions().RefreshInterval);
-        await WaitUntilAsync(() => store.FailedReads > 0);
+        await Polling.UntilAsync(() => store.FailedReads > 0, "a refresh against the failing store");
 
         Assert.True(list.IsSuppressed("bob@dest.test"));
         await Assert.ThrowsAsync<IOException>(() => list.AddAsync("carol@dest.test", "bounced", CancellationToken.None));
@@ -109,14 +111,6 @@ public sealed class SuppressionListTests : IDisposable
             new SuppressionOptions { Statuses = "5.1.1,4.1.1", RefreshInterval = TimeSpan.Zero }.Validate());
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
 
     /// <summary>The real file store, made to fail as storage does during an outage (a test can switch it).</summary>
     private sealed class FailingStore(ISuppressionStore inner) : ISuppressionStore

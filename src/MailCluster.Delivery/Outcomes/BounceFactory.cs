@@ -21,7 +21,6 @@ internal sealed class BounceFactory
     private readonly QueueIdGenerator _queueIds;
     private readonly DeliveryTrigger _trigger;
     private readonly DeliveryMetrics _metrics;
-
     private readonly MessageSigner _signer;
 
     public BounceFactory(ISpoolIntake intake, IDeliveryQueue queue, DsnBuilder builder, MessageSigner signer, QueueIdGenerator queueIds, DeliveryTrigger trigger, DeliveryMetrics metrics)
@@ -61,7 +60,8 @@ internal sealed class BounceFactory
         };
         var dsn = _builder.Build(report);
         // Signed like the mail ingress accepts, when the reporting domain has a key; a DSN without one still goes.
-        var content = _signer.HasKeys ? _signer.Sign(new ReadOnlySequence<byte>(dsn.Content)).Before(new ReadOnlySequence<byte>(dsn.Content)) : new ReadOnlySequence<byte>(dsn.Content);
+        var unsigned = new ReadOnlySequence<byte>(dsn.Content);
+        var content = _signer.Sign(unsigned).Before(unsigned);
         var at = message.Sender.LastIndexOf('@');
         var envelope = new SpoolEnvelope(
             new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, content.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),

@@ -54,6 +54,11 @@ public sealed class MessageSigner(DkimKeyRing keys)
 
     public DkimSignature Sign(ReadOnlySequence<byte> content)
     {
+        if (keys.IsEmpty)
+        {
+            // Nothing to sign with: no parse.
+            return DkimSignature.None(DkimOutcome.NoKey, null);
+        }
         MimeMessage message;
         var length = checked((int)content.Length);
         var copy = ArrayPool<byte>.Shared.Rent(length);

@@ -29,7 +29,7 @@ internal static class IngressServices
             return new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient);
         });
         services.AddSingleton(sp => new RelayPolicy(sp.GetRequiredService<IngressOptions>().TrustedNetworkList()));
-        services.AddSingleton(sp => sp.GetRequiredService<IngressOptions>() is { SubmissionEnabled: true, CredentialsFile: { } file } ? new SubmissionUsers(file) : null!);
+        services.AddSingleton(sp => new SubmissionUsers(sp.GetRequiredService<IngressOptions>() is { SubmissionEnabled: true } options ? options.CredentialsFile : null));
         services.AddSingleton(sp => new HourlyCounts(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {

@@ -2,8 +2,8 @@ using System.Buffers;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
-using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Mime.Headers;
+using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
@@ -22,7 +22,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly TimeProvider _time;
     private readonly ILogger<SpoolingSessionHost> _logger;
     private readonly MessageSigner _signer;
-    private readonly SubmissionUsers? _users;
+    private readonly SubmissionUsers _users;
     private readonly AuthFailures _authFailures;
     private readonly HourlyCounts _hourly;
     private readonly SuppressionList _suppressions;
@@ -34,7 +34,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         SuppressionList suppressions,
         MessageSigner signer,
         DkimOptions dkim,
-        SubmissionUsers? users,
+        SubmissionUsers users,
         AuthFailures authFailures,
         HourlyCounts hourly,
         QueueIdGenerator queueIds,
@@ -62,7 +62,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         if (session.AuthenticatedUser is { } name)
         {
-            var user = _users?.Find(name);
+            var user = _users.Find(name);
             // An authenticated user sends only as its own domains (else any user would get any domain's DKIM signature).
             if (sender.Mailbox is { } from && user?.MaySendAs(from.Domain) != true)
             {
@@ -79,7 +79,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     public async ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
     {
         var client = session.Remote.Address;
-        if (_users is null || _authFailures.IsBlocked(client))
+        if (_authFailures.IsBlocked(client))
         {
             return Rejected(SmtpReplies.AuthBlocked);
         }
@@ -98,7 +98,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted)
     {
         // RFC 5321 4.5.3.1.10: 452, so the client sends the rest in another transaction.
-        if (session.AuthenticatedUser is { } name && _users?.Find(name)?.RecipientsPerMessage is { } most && accepted >= most)
+        if (session.AuthenticatedUser is { } name && _users.Find(name)?.RecipientsPerMessage is { } most && accepted >= most)
         {
             return Rejected(SmtpReplies.UserRecipientLimit);
         }
@@ -133,7 +133,8 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
-        if (session.AuthenticatedUser is { } user && !HeaderFromAllowed(user, body))
+        var user = session.AuthenticatedUser is { } name ? _users.Find(name) : null;
+        if (session.AuthenticatedUser is not null && (user is null || !HeaderFromAllowed(user, body)))
         {
             return Rejected(SmtpReplies.SenderNotAllowed);
         }
@@ -162,9 +163,9 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             return refusal;
         }
         _metrics.Accepted(content.Length, _time.GetElapsedTime(started));
-        if (session.AuthenticatedUser is { } sentBy)
+        if (user is { MessagesPerHour: not null })
         {
-            _hourly.Sent(sentBy);
+            _hourly.Sent(user.Name);
         }
         _delivery.Notify();
         Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length);
@@ -172,13 +173,12 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     }
 
     /// <summary>Every From: address of the message is in one of the user's domains (RFC 5322 3.6.2).</summary>
-    private bool HeaderFromAllowed(string user, ReadOnlySequence<byte> body)
+    private static bool HeaderFromAllowed(SubmissionUser allowed, ReadOnlySequence<byte> body)
     {
-        if (_users?.Find(user) is not { } allowed)
-        {
-            return false;
-        }
-        using var stream = new MemoryStream(body.ToArray(), writable: false);
+        // Only the header section is read: it ends at the first empty line (RFC 5322 2.1).
+        var reader = new SequenceReader<byte>(body);
+        var section = reader.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: false) ? head : body;
+        using var stream = new MemoryStream(section.ToArray(), writable: false);
         var headers = MimeKit.HeaderList.Load(stream);
         return MimeKit.InternetAddressList.TryParse(headers[MimeKit.HeaderId.From] ?? string.Empty, out var from)
             && from.Mailboxes.Any()

@@ -1,4 +1,5 @@
 using MailCluster.IntegrationTests.Fixtures;
+using MailCluster.Testing;
 
 namespace MailCluster.IntegrationTests.Scenarios;
 

@@ -1,4 +1,5 @@
 using MailCluster.IntegrationTests.Fixtures;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Scenarios;

@@ -59,7 +59,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         _suppressions,
         new MessageSigner(DkimKeyRing.From(dkim)),
         dkim,
-        users,
+        users ?? new SubmissionUsers(null),
         new AuthFailures(5, TimeSpan.FromMinutes(10), _time),
         new HourlyCounts(_time),
         new QueueIdGenerator(_time, new Random(1)),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.Smtp.Tests.Server;
@@ -182,7 +183,8 @@ public sealed class SessionTests
         await using var harness = await ReadyAsync(limits);
         // Pipelined RSETs whose replies (15 octets each) are never read: the server's writes back up.
         await harness.SendAsync(string.Concat(Enumerable.Repeat("RSET\r\n", 20_000)));
-        await WaitUntilAsync(() => harness.Heartbeat.SessionCount == 1 && !harness.Run.IsCompleted);
+        // No event says "the session is stuck writing": ask until it has taken the input and is still running.
+        await Polling.UntilAsync(() => harness.Heartbeat.SessionCount == 1 && !harness.Run.IsCompleted, "the session blocking on its replies");
 
         harness.Time.Advance(limits.MaxSessionDuration + TimeSpan.FromSeconds(1));
         harness.Heartbeat.OnHeartbeat();
@@ -191,14 +193,6 @@ public sealed class SessionTests
         Assert.Equal(0, harness.Heartbeat.SessionCount);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
 
     [Fact]
     public async Task DrainingSessionFinishesItsTransactionThenSays421()

@@ -12,13 +12,15 @@ internal sealed record SubmissionUser(string Name, IReadOnlySet<string> Domains,
 /// <summary>
 /// The users of the submission listeners, from a credentials file that holds only password hashes:
 /// one user per line, <c>name:pbkdf2-sha256$…:domain1,domain2[:messages per hour[:recipients per message]]</c>,
-/// <c>#</c> comments. The file is
-/// read again when it changed (a Kubernetes Secret is updated in place), checked at each AUTH.
+/// <c>#</c> comments. The file is read again when it changed (a Kubernetes Secret is updated in
+/// place), checked at each AUTH; the commands after it use the copy that AUTH read. Without a file
+/// (no submission listener) there are no users.
 /// </summary>
-internal sealed class SubmissionUsers(string path)
+internal sealed class SubmissionUsers(string? path)
 {
-    // Verified against when the user is unknown, so that both answers take the same time.
-    private static readonly string s_decoy = PasswordHash.Create(Guid.NewGuid().ToString(), PasswordHash.DefaultIterations);
+    // Verified against when the user is unknown, so that both answers take the same time; made at the
+    // first AUTH, not at start (a hash costs as much as a check).
+    private static readonly Lazy<string> s_decoy = new(() => PasswordHash.Create(Guid.NewGuid().ToString(), PasswordHash.DefaultIterations));
 
     private readonly Lock _lock = new();
     private DateTime _readAt = DateTime.MinValue;
@@ -28,11 +30,18 @@ internal sealed class SubmissionUsers(string path)
     public SubmissionUser? Verify(string name, string password)
     {
         var entry = Current().GetValueOrDefault(name.ToLowerInvariant());
-        var right = PasswordHash.Verify(password, entry.Hash ?? s_decoy);
+        var right = PasswordHash.Verify(password, entry.Hash ?? s_decoy.Value);
         return right && entry.User is not null ? entry.User : null;
     }
 
-    public SubmissionUser? Find(string name) => Current().GetValueOrDefault(name.ToLowerInvariant()).User;
+    /// <summary>An authenticated user's domains and limits, from the copy its AUTH read (no file check per command).</summary>
+    public SubmissionUser? Find(string name)
+    {
+        lock (_lock)
+        {
+            return _users.GetValueOrDefault(name.ToLowerInvariant()).User;
+        }
+    }
 
     /// <summary>Why the file cannot be used, or null (start-up validation).</summary>
     public static string? Problem(string path)
@@ -53,6 +62,10 @@ internal sealed class SubmissionUsers(string path)
 
     private Dictionary<string, (string Hash, SubmissionUser User)> Current()
     {
+        if (path is null)
+        {
+            return _users;
+        }
         var written = File.GetLastWriteTimeUtc(path);
         lock (_lock)
         {

@@ -1,6 +1,11 @@
-namespace MailCluster.IntegrationTests.Fixtures;
+using Xunit;
 
-/// <summary>Waits on state another process reaches in its own time: asks again every <c>every</c> until it holds, bounded.</summary>
+namespace MailCluster.Testing;
+
+/// <summary>
+/// Waits for state that another thread or process reaches in its own time, where there is no event
+/// to await: asks again every <c>every</c> until it holds, and fails with a description after the bound.
+/// </summary>
 public static class Polling
 {
     /// <summary>Calls <paramref name="check"/> until it returns true; fails with <paramref name="failure"/> after <paramref name="timeout"/>.</summary>
@@ -16,4 +21,8 @@ public static class Polling
             await Task.Delay(every ?? TimeSpan.FromMilliseconds(250), CancellationToken.None);
         }
     }
+
+    /// <summary>The same for state in this process, asked every 10 ms for at most 10 s.</summary>
+    public static Task UntilAsync(Func<bool> condition, string what) =>
+        UntilAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(10), () => $"{what} did not happen within 10 s", TimeSpan.FromMilliseconds(10));
 }
