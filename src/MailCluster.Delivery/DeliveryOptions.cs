@@ -1,3 +1,5 @@
+using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Retry;
 
 namespace MailCluster.Delivery;
@@ -46,6 +48,14 @@ internal sealed class DeliveryOptions
 
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>
+    /// A PEM bundle of the only roots verified TLS trusts (Verify policy, MTA-STS hosts and policy
+    /// fetches). Default empty: the system store.
+    /// </summary>
+    public string TrustedRootsFile { get; set; } = string.Empty;
+
+    public MtaStsOptions MtaSts { get; set; } = new();
+
     public IEnumerable<string> Validate(string section = "Delivery")
     {
         if (string.IsNullOrWhiteSpace(HeloName))
@@ -71,9 +81,13 @@ internal sealed class DeliveryOptions
         {
             yield return $"{section}: PollInterval and ActorIdleTimeout must be at least 10 ms, ConnectTimeout at least 1 s";
         }
-        foreach (var error in Retry.Validate($"{section}:Retry"))
+        foreach (var error in Retry.Validate($"{section}:Retry").Concat(MtaSts.Validate($"{section}:MtaSts")))
         {
             yield return error;
+        }
+        if (TrustedRoots.Check(TrustedRootsFile, $"{section}:TrustedRootsFile") is { } roots)
+        {
+            yield return roots;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
@@ -67,6 +68,15 @@ public static class DeliveryServices
         services.AddSingleton(sp => DnsResolver.CreateMxResolver(
             sp.GetRequiredService<DnsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Random>(), sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
+        services.AddSingleton(sp => TrustedRoots.Load(sp.GetRequiredService<DeliveryOptions>().TrustedRootsFile));
+        services.AddSingleton<IMtaStsSource>(sp => new HttpsMtaStsSource(
+            sp.GetRequiredService<MxResolver>(), sp.GetRequiredService<MxAddressPolicy>(), sp.GetRequiredService<TrustedRoots>(), sp.GetRequiredService<DeliveryOptions>().MtaSts));
+        services.AddSingleton(sp => new MtaStsPolicies(
+            sp.GetRequiredService<IMtaStsSource>(),
+            sp.GetRequiredService<DeliveryOptions>().MtaSts,
+            sp.GetRequiredService<DeliveryMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.MtaSts")));
         services.AddSingleton<IMxConnector, MxConnector>();
         services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<ShapingOptions>()));
         services.AddSingleton(sp => new SiteClock(sp.GetRequiredService<TimeProvider>()));

@@ -31,4 +31,10 @@ internal static partial class Log
 
     [LoggerMessage(2202, LogLevel.Warning, "{Address} bounced as nonexistent but could not be added to the suppression list: {Reason}")]
     public static partial void SuppressionNotRecorded(ILogger logger, string address, string reason);
+
+    [LoggerMessage(2300, LogLevel.Information, "MTA-STS policy {PolicyId} of {Domain} fetched: mode {Mode}, max_age {MaxAge}")]
+    public static partial void MtaStsPolicyFetched(ILogger logger, string domain, string policyId, MtaSts.MtaStsMode mode, TimeSpan maxAge);
+
+    [LoggerMessage(2301, LogLevel.Warning, "MTA-STS policy {PolicyId} of {Domain} could not be fetched (a cached one still applies): {Reason}")]
+    public static partial void MtaStsFetchFailed(ILogger logger, string domain, string policyId, string? reason);
 }

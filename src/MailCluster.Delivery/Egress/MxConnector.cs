@@ -1,6 +1,8 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Dns.Mx;
@@ -14,7 +16,10 @@ namespace MailCluster.Delivery.Egress;
 /// preference order (RFC 5321 5.1), skipping addresses the policy refuses and hosts that do not
 /// answer or greet with an error, and applies the domain's STARTTLS policy. Opportunistic TLS
 /// whose handshake fails is retried on the same host in plaintext (RFC 7435 1.3: it must not do
-/// worse than no TLS), as Postfix does; policies that require TLS never fall back.
+/// worse than no TLS), as Postfix does; policies that require TLS never fall back. A domain's
+/// MTA-STS policy (RFC 8461 4, 5) in enforce mode limits delivery to the MX hosts it names, over
+/// TLS verified for the host name; in testing mode delivery goes on as usual and what enforce would
+/// have refused is counted.
 /// </summary>
 internal sealed class MxConnector : IMxConnector
 {
@@ -24,9 +29,14 @@ internal sealed class MxConnector : IMxConnector
     private readonly SmtpClientOptions _client;
     private readonly DeliveryMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly MtaStsPolicies _mtaSts;
+    private readonly TrustedRoots _roots;
 
-    public MxConnector(MxResolver resolver, MxAddressPolicy policy, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics, TimeProvider time)
+    public MxConnector(
+        MxResolver resolver, MxAddressPolicy policy, MtaStsPolicies mtaSts, TrustedRoots roots, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics, TimeProvider time)
     {
+        _mtaSts = mtaSts;
+        _roots = roots;
         _metrics = metrics;
         _resolver = resolver;
         _policy = policy;
@@ -45,10 +55,24 @@ internal sealed class MxConnector : IMxConnector
         {
             return new ConnectResult(null, DeliveryOutcomeClassifier.FromResolution(resolution));
         }
+        var sts = AddressLiteral.TryParse(domain, out _) ? null : await _mtaSts.ForDomainAsync(domain, cancellationToken);
         var failures = new List<string>();
         var tlsFailures = 0;
         foreach (var host in resolution.Hosts)
         {
+            // RFC 8461 4.1: enforce uses only the MX hosts the policy names; testing counts the others.
+            if (sts is not null && !sts.Allows(host.Name))
+            {
+                _metrics.MtaStsCheck(domain, ModeLabel(sts), "mx_mismatch");
+                if (sts.Mode == MtaStsMode.Enforce)
+                {
+                    failures.Add($"{host.Name} is not named by the MTA-STS policy of {domain}");
+                    tlsFailures++;
+                    continue;
+                }
+            }
+            var check = sts is not null && sts.Allows(host.Name) ? sts : null;
+            var tls = check?.Mode == MtaStsMode.Enforce ? TlsPolicy.Verify : shaping.Tls;
             foreach (var address in host.Addresses)
             {
                 if (!_policy.Allows(address))
@@ -56,7 +80,7 @@ internal sealed class MxConnector : IMxConnector
                     failures.Add($"{host.Name}[{address}] is in a range delivery may not connect to");
                     continue;
                 }
-                var attempt = await TryHostAsync(domain, host.Name, address, shaping.Tls, afterTlsFallback: false, cancellationToken);
+                var attempt = await TryHostAsync(domain, host.Name, address, tls, check, afterTlsFallback: false, cancellationToken);
                 if (attempt.Connection is not null)
                 {
                     return attempt;
@@ -71,7 +95,8 @@ internal sealed class MxConnector : IMxConnector
             : DeliveryOutcomeClassifier.ConnectionFailed(detail));
     }
 
-    private async Task<ConnectResult> TryHostAsync(string domain, string host, IPAddress address, TlsPolicy tls, bool afterTlsFallback, CancellationToken cancellationToken)
+    private async Task<ConnectResult> TryHostAsync(
+        string domain, string host, IPAddress address, TlsPolicy tls, MtaStsPolicy? sts, bool afterTlsFallback, CancellationToken cancellationToken)
     {
         var name = $"{host}[{address}]";
         Socket? socket = null;
@@ -86,7 +111,9 @@ internal sealed class MxConnector : IMxConnector
             }
             var stream = new NetworkStream(socket, ownsSocket: false);
             client = new SmtpClientConnection(new StreamPipe(stream), _client, _time);
-            var refusal = await OpenAsync(client, host, tls, cancellationToken);
+            var verification = new TlsVerification();
+            var refusal = await OpenAsync(client, host, tls, TlsOptions(host, tls, sts, verification), cancellationToken);
+            CountMtaSts(domain, sts, refusal, client, verification);
             if (refusal is not null)
             {
                 await DisposeAsync(client, socket);
@@ -101,7 +128,11 @@ internal sealed class MxConnector : IMxConnector
             // The session is unusable after a failed handshake: a new connection, without STARTTLS.
             await DisposeAsync(client, socket);
             _metrics.TlsFallback(domain);
-            return await TryHostAsync(domain, host, address, TlsPolicy.Disabled, afterTlsFallback: true, cancellationToken);
+            if (sts is not null)
+            {
+                _metrics.MtaStsCheck(domain, ModeLabel(sts), "tls_failed");
+            }
+            return await TryHostAsync(domain, host, address, TlsPolicy.Disabled, sts: null, afterTlsFallback: true, cancellationToken);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException
             && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -119,8 +150,42 @@ internal sealed class MxConnector : IMxConnector
             ? new MxResolution(domain, MxResolutionKind.Resolved, [new MxHost(domain, 0, [address!])], $"{domain} is an address literal")
             : await _resolver.ResolveAsync(domain, cancellationToken);
 
+    /// <summary>
+    /// Verified TLS for the Verify policy (MTA-STS enforce included), else opportunistic; under an
+    /// MTA-STS testing policy the opportunistic handshake also notes whether it would have verified.
+    /// </summary>
+    private SslClientAuthenticationOptions TlsOptions(string host, TlsPolicy tls, MtaStsPolicy? sts, TlsVerification verification) =>
+        tls == TlsPolicy.Verify ? _roots.Verified(host)
+        : sts is { Mode: MtaStsMode.Testing } ? _roots.Observed(host, verified => verification.Verified = verified)
+        : SmtpTlsOptions.Opportunistic(host);
+
+    /// <summary>One MTA-STS check per host session: valid, or tls_failed when TLS was missing or unverified.</summary>
+    private void CountMtaSts(string domain, MtaStsPolicy? sts, DeliveryOutcome? refusal, SmtpClientConnection client, TlsVerification verification)
+    {
+        if (sts is null)
+        {
+            return;
+        }
+        var valid = sts.Mode == MtaStsMode.Enforce
+            ? refusal is null
+            : client.TlsProtocol is not null && verification.Verified == true;
+        if (valid || refusal is null || refusal.Status == DeliveryOutcomeClassifier.TlsNotPossible)
+        {
+            _metrics.MtaStsCheck(domain, ModeLabel(sts), valid ? "valid" : "tls_failed");
+        }
+    }
+
+    private static string ModeLabel(MtaStsPolicy policy) => policy.Mode == MtaStsMode.Enforce ? "enforce" : "testing";
+
+    /// <summary>What an observing handshake found; set from the TLS callback.</summary>
+    private sealed class TlsVerification
+    {
+        public bool? Verified { get; set; }
+    }
+
     /// <summary>Greeting, EHLO and STARTTLS per policy; null when the session is ready, else why this host will not do.</summary>
-    private static async Task<DeliveryOutcome?> OpenAsync(SmtpClientConnection client, string host, TlsPolicy tls, CancellationToken cancellationToken)
+    private static async Task<DeliveryOutcome?> OpenAsync(
+        SmtpClientConnection client, string host, TlsPolicy tls, SslClientAuthenticationOptions options, CancellationToken cancellationToken)
     {
         // RFC 5321 3.1 / 5.1: a host that greets with anything but 220 is skipped for the next one.
         var greeting = await client.ReadGreetingAsync(cancellationToken);
@@ -141,7 +206,6 @@ internal sealed class MxConnector : IMxConnector
         {
             return tls == TlsPolicy.Opportunistic ? null : DeliveryOutcomeClassifier.TlsPolicyNotMet("STARTTLS not offered");
         }
-        var options = tls == TlsPolicy.Verify ? SmtpTlsOptions.Verified(host) : SmtpTlsOptions.Opportunistic(host);
         // The reply is STARTTLS's own when it was refused, else the EHLO's that follows the handshake (RFC 3207 4.2).
         SmtpReply reply;
         try

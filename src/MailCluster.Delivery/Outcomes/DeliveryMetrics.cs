@@ -22,6 +22,8 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _tlsFallbacks;
     private readonly Counter<long> _connections;
     private readonly Counter<long> _possibleDuplicates;
+    private readonly Counter<long> _mtaStsFetches;
+    private readonly Counter<long> _mtaStsChecks;
     private readonly Counter<long> _logLinesLost;
     private readonly Histogram<double> _timeInQueue;
 
@@ -40,6 +42,8 @@ internal sealed class DeliveryMetrics : IDisposable
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
         _connections = _meter.CreateCounter<long>("mailcluster.delivery.connections", "{connection}", "SMTP sessions opened to MX hosts, by domain and TLS: verified (certificate and name checked), encrypted (unverified), none (plaintext).");
         _tlsFallbacks = _meter.CreateCounter<long>("mailcluster.delivery.tls.fallbacks", "{connection}", "Opportunistic STARTTLS handshakes that failed, after which the host was retried in plaintext.");
+        _mtaStsFetches = _meter.CreateCounter<long>("mailcluster.delivery.mta_sts.fetches", "{fetch}", "MTA-STS policy fetches by domain and result: fetched, failed (no host, TLS, HTTP status, media type, size, syntax).");
+        _mtaStsChecks = _meter.CreateCounter<long>("mailcluster.delivery.mta_sts.checks", "{host}", "MX hosts checked against a domain's MTA-STS policy, by mode (enforce, testing) and result: valid, mx_mismatch (not in the policy), tls_failed (no STARTTLS or no verified certificate). In testing mode failures are delivered anyway.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
         _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
         _logLinesLost = _meter.CreateCounter<long>("mailcluster.delivery.log.lines_lost", "{line}", "Delivery log lines not written: the buffer was full or the log's disk failed (the spool's outcomes are unaffected).");
@@ -87,6 +91,11 @@ internal sealed class DeliveryMetrics : IDisposable
     public void Connected(string domain, string tls) => _connections.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("tls", tls));
 
     public void TlsFallback(string domain) => _tlsFallbacks.Add(1, Tag(_label.For(domain)));
+
+    public void MtaStsFetch(string domain, string result) => _mtaStsFetches.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("result", result));
+
+    public void MtaStsCheck(string domain, string mode, string result) =>
+        _mtaStsChecks.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("result", result));
 
     public void PossibleDuplicate(int recipients) => _possibleDuplicates.Add(recipients);
 

@@ -52,6 +52,23 @@ public sealed class MxResolver
         return Summarise(name, lookups, $"no MX host of {name} has an address");
     }
 
+    /// <summary>
+    /// The addresses (A and AAAA) of a host that is not reached through MX, such as an MTA-STS
+    /// policy host (RFC 8461 3.3): empty with the reason when there are none.
+    /// </summary>
+    public async Task<HostAddresses> ResolveAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        var lookup = await ResolveHostAsync(DnsName.Normalize(host), 0, isImplicit: false, cancellationToken);
+        return new HostAddresses(lookup.Host?.Addresses ?? [], lookup.Failure);
+    }
+
+    /// <summary>The TXT records at a name, each as its strings joined (RFC 7208 3.3, RFC 8461 3.1).</summary>
+    public async Task<TextRecords> LookupTextAsync(string name, CancellationToken cancellationToken)
+    {
+        var result = await _resolver.LookupAsync(new DnsQuestion(DnsName.Normalize(name), DnsRecordType.Txt), cancellationToken);
+        return new TextRecords([.. result.Records.OfType<TxtRecord>().Select(r => r.Text)], result.IsTemporaryFailure, result.Detail);
+    }
+
     // RFC 5321 5.1: with no MX records the domain itself is the mail host, preference 0.
     private async Task<MxResolution> ResolveImplicitAsync(string name, CancellationToken cancellationToken)
     {

@@ -13,12 +13,12 @@ public sealed record SinkMessage(double Time, string Peer, string MailFrom, stri
 /// </summary>
 public sealed class AiosmtpdSink : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly PythonServer _server;
     private readonly TempDirectory _out;
 
-    private AiosmtpdSink(Process process, TempDirectory output, string host, int port)
+    private AiosmtpdSink(PythonServer server, TempDirectory output, string host, int port)
     {
-        _process = process;
+        _server = server;
         _out = output;
         Host = host;
         Port = port;
@@ -43,29 +43,20 @@ public sealed class AiosmtpdSink : IAsyncDisposable
     /// <param name="port">The port, shared by the sinks of one world.</param>
     /// <param name="delaySeconds">How long the sink waits before answering DATA.</param>
     /// <param name="brokenTls">The sink offers STARTTLS and fails every handshake.</param>
-    public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0, bool brokenTls = false)
+    /// <param name="tls">PEM certificate and key: the sink offers STARTTLS with them.</param>
+    public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0, bool brokenTls = false, (string Certificate, string Key)? tls = null)
     {
         var output = new TempDirectory("mailcluster-sink-");
-        var info = new ProcessStartInfo("/usr/bin/python3")
+        string[] arguments = ["--host", host, "--port", $"{port}", "--out", output.Path, "--delay", $"{delaySeconds:0.###}"];
+        if (brokenTls)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        string[] arguments = [Path.Combine(AppContext.BaseDirectory, "Sinks", "sink.py"), "--host", host, "--port", $"{port}", "--out", output.Path, "--delay", $"{delaySeconds:0.###}"];
-        foreach (var argument in brokenTls ? [.. arguments, "--broken-tls"] : arguments)
-        {
-            info.ArgumentList.Add(argument);
+            arguments = [.. arguments, "--broken-tls"];
         }
-        var process = Process.Start(info)!;
-        var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        if (ready != "READY")
+        if (tls is var (certificate, key))
         {
-            var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5));
-            throw new InvalidOperationException($"sink on {host}:{port} did not start: {ready} {error}");
+            arguments = [.. arguments, "--tls-cert", certificate, "--tls-key", key];
         }
-        return new AiosmtpdSink(process, output, host, port);
+        return new AiosmtpdSink(await PythonServer.StartAsync("sink.py", arguments, $"sink on {host}:{port}"), output, host, port);
     }
 
     public IReadOnlyList<SinkMessage> Messages()
@@ -108,19 +99,7 @@ public sealed class AiosmtpdSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.StandardInput.Close();
-            try
-            {
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill();
-            }
-        }
-        _process.Dispose();
+        await _server.DisposeAsync();
         _out.Dispose();
     }
 

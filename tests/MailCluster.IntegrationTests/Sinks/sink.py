@@ -7,6 +7,8 @@
   ratelimit-once+...@  first RCPT of that address gets 421 4.7.0 and the connection is closed
   anything else     accepted
 
+With --tls-cert and --tls-key it offers STARTTLS with that certificate (PEM files).
+
 With --broken-tls it offers STARTTLS, answers 220 to it, then sends a TLS alert instead of a
 handshake and closes: the client's handshake fails (a plaintext session afterwards works).
 
@@ -18,7 +20,7 @@ import argparse
 import asyncio
 import json
 import os
-import signal
+import ssl
 import sys
 import threading
 import time
@@ -26,11 +28,15 @@ import time
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from lifecycle import serve_until_stopped
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--host", required=True)
 parser.add_argument("--port", type=int, required=True)
 parser.add_argument("--out", required=True)
 parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering DATA")
+parser.add_argument("--tls-cert", help="PEM certificate chain for STARTTLS")
+parser.add_argument("--tls-key", help="PEM private key for STARTTLS")
 parser.add_argument("--broken-tls", action="store_true", help="offer STARTTLS and fail every handshake")
 args = parser.parse_args()
 if not args.host.startswith("127.") and args.host != "::1":
@@ -112,16 +118,16 @@ class Handler:
 
 class CountingController(Controller):
     def factory(self):
-        return CountingSMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, data_size_limit=60 * 1024 * 1024)
+        return CountingSMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, data_size_limit=60 * 1024 * 1024, tls_context=tls_context)
 
+
+tls_context = None
+if args.tls_cert:
+    tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_context.load_cert_chain(args.tls_cert, args.tls_key)
 
 os.makedirs(args.out, exist_ok=True)
 write_stats()
 controller = CountingController(Handler(), hostname=args.host, port=args.port, ready_timeout=10)
 controller.start()
-print("READY", flush=True)
-done = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: done.set())
-threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-done.wait()
-controller.stop()
+serve_until_stopped(controller.stop)
