@@ -117,4 +117,27 @@ public sealed class OptionsValidationTests
         Assert.True(limiter.TryAcquire(trusted, perClientExempt: false, out var again));
         again.Dispose();
     }
+
+    [Fact]
+    public void AnAuthenticatedSessionLeavesItsClientsCountButNotTheTotal()
+    {
+        var limiter = new ConnectionLimiter(maxTotal: 3, maxPerClient: 1);
+        var client = System.Net.IPAddress.Parse("192.0.2.9");
+        Assert.True(limiter.TryAcquire(client, perClientExempt: false, out var first));
+        Assert.False(limiter.TryAcquire(client, perClientExempt: false, out _));
+
+        first.ExemptFromClientLimit();
+        first.ExemptFromClientLimit();
+        Assert.True(limiter.TryAcquire(client, perClientExempt: false, out var second));
+        Assert.False(limiter.TryAcquire(client, perClientExempt: false, out _));
+        Assert.Equal(2, limiter.Current);
+
+        first.Dispose();
+        first.Dispose();
+        Assert.Equal(1, limiter.Current);
+        second.Dispose();
+        Assert.Equal(0, limiter.Current);
+        Assert.True(limiter.TryAcquire(client, perClientExempt: false, out var third));
+        third.Dispose();
+    }
 }

@@ -5,6 +5,7 @@ using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Smtp.Server;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailCluster.Silo.Ingress;
@@ -36,6 +37,17 @@ internal static class IngressServices
             var options = sp.GetRequiredService<IngressOptions>();
             return new AuthFailures(options.MaxAuthFailures, options.AuthBlockPeriod, sp.GetRequiredService<TimeProvider>());
         });
+        // Submission limits across silos, when there is submission to limit.
+        if ((configuration.GetSection(Section).Get<IngressOptions>() ?? new IngressOptions()).SubmissionEnabled)
+        {
+            services.AddHostedService(sp => new ClusterSubmissionLimits(
+                sp.GetRequiredService<IGrainFactory>(),
+                sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name,
+                sp.GetRequiredService<HourlyCounts>(),
+                sp.GetRequiredService<AuthFailures>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Silo.Submission")));
+        }
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();

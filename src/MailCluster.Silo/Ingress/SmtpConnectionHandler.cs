@@ -52,15 +52,16 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var remote = (IPEndPoint)connection.RemoteEndPoint!;
+        var kind = connection.Items.TryGetValue(SmtpListener.KindItem, out var listener) ? (SmtpListenerKind)listener! : SmtpListenerKind.Relay;
         if (_readiness.IsDraining)
         {
-            await RefuseAsync(connection, SmtpReplies.ShuttingDown);
+            await RefuseAsync(connection, kind, SmtpReplies.ShuttingDown);
             return;
         }
         if (!_limiter.TryAcquire(remote.Address, perClientExempt: _relay.IsTrusted(remote.Address), out var lease))
         {
             _metrics.ConnectionRejected();
-            await RefuseAsync(connection, SmtpReplies.TooManyConnections);
+            await RefuseAsync(connection, kind, SmtpReplies.TooManyConnections);
             return;
         }
         using (lease)
@@ -69,11 +70,11 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             var smtp = new SmtpPipeConnection(connection.Transport, _certificate);
             await using (smtp)
             {
-                var kind = connection.Items.TryGetValue(SmtpListener.KindItem, out var listener) ? (SmtpListenerKind)listener! : SmtpListenerKind.Relay;
                 var info = new SmtpSessionInfo(remote, (IPEndPoint)connection.LocalEndPoint!, _options.ServerName)
                 {
                     IsSubmission = kind != SmtpListenerKind.Relay,
                     ImplicitTls = kind == SmtpListenerKind.ImplicitTls,
+                    Authenticated = lease.ExemptFromClientLimit,
                 };
                 var session = new SmtpServerSession(smtp, _host, info, _limits, _heartbeat, _time);
                 try
@@ -97,11 +98,31 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
 
 internal sealed partial class SmtpConnectionHandler
 {
-    // RFC 5321 3.1: a server that will not serve answers 421 at once instead of the greeting.
-    private static async Task RefuseAsync(ConnectionContext connection, SmtpReply reply)
+    private static readonly TimeSpan s_refusalHandshakeTimeout = TimeSpan.FromSeconds(30);
+
+    // RFC 5321 3.1: a server that will not serve answers 421 at once instead of the greeting; on an
+    // implicit TLS listener (RFC 8314 3.3) inside TLS, where the client expects every byte.
+    private async Task RefuseAsync(ConnectionContext connection, SmtpListenerKind kind, SmtpReply reply)
     {
-        reply.WriteTo(connection.Transport.Output);
-        await connection.Transport.Output.FlushAsync();
+        if (kind != SmtpListenerKind.ImplicitTls)
+        {
+            reply.WriteTo(connection.Transport.Output);
+            await connection.Transport.Output.FlushAsync();
+            return;
+        }
+        await using var smtp = new SmtpPipeConnection(connection.Transport, _certificate);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        timeout.CancelAfter(s_refusalHandshakeTimeout);
+        try
+        {
+            await smtp.UpgradeToTlsAsync(timeout.Token);
+            reply.WriteTo(smtp.Output);
+            await smtp.Output.FlushAsync(timeout.Token);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            Log.SessionAborted(_logger, (IPEndPoint)connection.RemoteEndPoint!, exception.Message);
+        }
     }
 }
 

@@ -103,6 +103,7 @@ public sealed partial class SmtpServerSession
         if (reply.Code == SmtpReplies.AuthSucceeded.Code)
         {
             Info.AuthenticatedUser = user;
+            Info.Authenticated?.Invoke();
         }
         Write(reply);
         _closing |= reply.Code == 421;

@@ -35,4 +35,7 @@ public sealed class SmtpSessionInfo
 
     /// <summary>The user this session authenticated as (RFC 4954), or null.</summary>
     public string? AuthenticatedUser { get; internal set; }
+
+    /// <summary>Called once when AUTH succeeds, for the connection's owner (it lifts the per-client connection limit).</summary>
+    public Action? Authenticated { get; init; }
 }

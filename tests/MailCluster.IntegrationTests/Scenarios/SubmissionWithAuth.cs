@@ -15,12 +15,7 @@ public sealed class SubmissionWithAuth
     public async Task AuthenticatedUsersRelayAsTheirOwnDomainsAndGuessersAreBlocked()
     {
         using var files = new TempDirectory();
-        var (cert, key) = TestCertificate.WritePem(files.Path, "silo.test");
-        var credentials = Path.Combine(files.Path, "users");
-        var added = await ExternalCommand.RunAsync(
-            "dotnet", [RepositoryLayout.MailctlDll, "user", "add", "alice", "client.test,news.client.test", "--file", credentials], TimeSpan.FromSeconds(60), standardInput: "s3cret\n");
-        Assert.True(added.ExitCode == 0, added.ToString());
-        Assert.DoesNotContain("s3cret", await File.ReadAllTextAsync(credentials), StringComparison.Ordinal);
+        var (cert, key, credentials) = await AliceAsync(files.Path);
 
         using var spool = new TempDirectory();
         var (submission, implicitTls) = (LoopbackPorts.Next(), LoopbackPorts.Next());
@@ -58,5 +53,52 @@ public sealed class SubmissionWithAuth
         Assert.Contains("421 4.7.0 Too many failed authentications", blocked.Output, StringComparison.Ordinal);
 
         Assert.Equal(new Spool.SpoolCounts(2, 2, 0), await SpoolInspector.CountAsync(spool.Path));
+    }
+
+    [Fact]
+    public async Task AnAuthenticatedSessionNoLongerCountsAgainstItsClientsConnectionLimit()
+    {
+        using var files = new TempDirectory();
+        var (cert, key, credentials) = await AliceAsync(files.Path);
+        using var spool = new TempDirectory();
+        var implicitTls = LoopbackPorts.Next();
+        await using var silo = new SiloProcess(
+            spool.Path, "--Smtp:TrustedNetworks=192.0.2.0/24", "--Smtp:MaxConnectionsPerClient=1", $"--Smtp:TlsCertificatePath={cert}", $"--Smtp:TlsKeyPath={key}",
+            $"--Smtp:ImplicitTlsListen=127.0.0.1:{implicitTls}", $"--Smtp:CredentialsFile={credentials}");
+        await silo.StartAsync();
+
+        // One session of an untrusted client holds its only slot until it authenticates; then a second fits.
+        const string Script = """
+            import smtplib, ssl, sys
+            port = int(sys.argv[1])
+            context = ssl._create_unverified_context()
+            def connect():
+                try:
+                    return smtplib.SMTP_SSL("127.0.0.1", port, context=context, timeout=30)
+                except smtplib.SMTPConnectError as e:
+                    print("refused", e.smtp_code)
+            first = connect()
+            connect()
+            first.login("alice", "s3cret")
+            second = connect()
+            print("second greeted", second is not None)
+            second.quit()
+            first.quit()
+            """;
+        var run = await ExternalCommand.RunAsync("/usr/bin/python3", ["-c", Script, $"{implicitTls}"], TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["refused 421", "second greeted True"], run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    /// <summary>A STARTTLS certificate, and a credentials file where alice (password s3cret) may send as client.test and news.client.test.</summary>
+    private static async Task<(string Certificate, string Key, string Credentials)> AliceAsync(string directory)
+    {
+        var (cert, key) = TestCertificate.WritePem(directory, "silo.test");
+        var credentials = Path.Combine(directory, "users");
+        var added = await ExternalCommand.RunAsync(
+            "dotnet", [RepositoryLayout.MailctlDll, "user", "add", "alice", "client.test,news.client.test", "--file", credentials], TimeSpan.FromSeconds(60), standardInput: "s3cret\n");
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.DoesNotContain("s3cret", await File.ReadAllTextAsync(credentials), StringComparison.Ordinal);
+        return (cert, key, credentials);
     }
 }

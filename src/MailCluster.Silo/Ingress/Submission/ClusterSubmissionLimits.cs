@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Silo.Ingress.Submission;
+
+/// <summary>
+/// Makes the submission limits (messages per user and hour, the AUTH lockout) hold across the
+/// cluster: once a <see cref="Period"/> this silo reports its own counts to the
+/// <see cref="ISubmissionLimitsGrain"/> and keeps the others' sums it gets back, which ingress adds
+/// to its own. Ingress never waits on this: no grain or storage call per command. When the grain
+/// has not answered for <see cref="StaleAfter"/>, the others' counts are dropped and the limits
+/// are per silo until it answers again.
+/// </summary>
+internal sealed partial class ClusterSubmissionLimits : BackgroundService
+{
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
+
+    /// <summary>The others' counts are this old at most before they no longer apply.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IGrainFactory _grains;
+    private readonly string _silo;
+    private readonly HourlyCounts _hourly;
+    private readonly AuthFailures _authFailures;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private DateTimeOffset _lastAnswer;
+    private bool _reachable = true;
+    private PeriodicTimer? _timer;
+
+    public ClusterSubmissionLimits(IGrainFactory grains, string silo, HourlyCounts hourly, AuthFailures authFailures, TimeProvider time, ILogger logger)
+    {
+        _grains = grains;
+        _silo = silo;
+        _hourly = hourly;
+        _authFailures = authFailures;
+        _time = time;
+        _logger = logger;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Created here, not in ExecuteAsync (another thread), so a fake clock's first advance finds it.
+        _timer = new PeriodicTimer(Period, _time);
+        _lastAnswer = _time.GetUtcNow();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = _timer!;
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await ExchangeAsync(stoppingToken);
+        }
+    }
+
+    /// <summary>One report and answer; a failure leaves the last answer in force until it is stale.</summary>
+    internal async Task ExchangeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(s_callTimeout);
+            var own = new SubmissionCounts(_hourly.Own(), _authFailures.Own());
+            var others = await _grains.GetGrain<ISubmissionLimitsGrain>(0).ExchangeAsync(_silo, own, timeout.Token);
+            _hourly.SetOthers(others.SentInTheLastHour);
+            _authFailures.SetOthers(others.AuthFailures);
+            _lastAnswer = _time.GetUtcNow();
+            if (!_reachable)
+            {
+                _reachable = true;
+                GrainBack(_logger);
+            }
+        }
+        catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OutOfMemoryException)
+        {
+            if (_time.GetUtcNow() - _lastAnswer >= StaleAfter && _reachable)
+            {
+                _reachable = false;
+                _hourly.SetOthers(SubmissionCounts.None.SentInTheLastHour);
+                _authFailures.SetOthers(SubmissionCounts.None.AuthFailures);
+                GrainUnreachable(_logger, exception.GetType().Name, exception.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(1310, LogLevel.Warning, "The submission limits grain does not answer ({Kind}: {Reason}); per-user and AUTH limits are per silo until it does")]
+    private static partial void GrainUnreachable(ILogger logger, string kind, string reason);
+
+    [LoggerMessage(1311, LogLevel.Information, "The submission limits grain answers again; per-user and AUTH limits hold across the cluster")]
+    private static partial void GrainBack(ILogger logger);
+}
