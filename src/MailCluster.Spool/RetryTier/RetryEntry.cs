@@ -26,9 +26,10 @@ public sealed record RetryEntry(
 /// <summary>
 /// An entry a consumer received: invisible to the others until its lease ends. The tier renews
 /// <see cref="PopReceipt"/> with every extension or rewrite; a consumer that lost the entry to
-/// another (its lease ran out) learns it from a false result and must not touch it again.
+/// another (its lease ran out) learns it from a false result and must not touch it again. A tier
+/// may derive from it to keep what it needs to rewrite the entry.
 /// </summary>
-public sealed class ReceivedEntry(RetryEntry entry, string partition, string messageId, string popReceipt, long dequeueCount)
+public class ReceivedEntry(RetryEntry entry, string partition, string messageId, string popReceipt, long dequeueCount)
 {
     public RetryEntry Entry { get; set; } = entry;
 
