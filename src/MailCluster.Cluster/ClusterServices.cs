@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using MailCluster.Hosting;
+using MailCluster.Cluster.RetryTier;
 using MailCluster.Spool;
+using MailCluster.Spool.RetryTier;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,6 +49,14 @@ public static class ClusterServices
             // Every silo shares one suppression list; registered after the spool's file store, this one is used.
             builder.Services.AddSingleton<ISuppressionStore>(sp => new TableSuppressionStore(
                 tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions")), sp.GetRequiredService<TimeProvider>()));
+            // Deferred mail leaves the local spool for the retry tier, which every silo consumes (the delivery room sees it registered).
+            builder.Services.AddValidatedOptions<RetryTierOptions>(builder.Configuration, RetryTierOptions.Section, o => o.Validate());
+            builder.Services.AddSingleton(sp => new RetryTierMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+            builder.Services.AddSingleton<IRetryTier>(sp => new AzureRetryTier(
+                settings.ConnectionString!, settings.ServiceId, sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>()));
+            // SIGTERM: after the SMTP drain, the hand-off of the local queue gets its own time.
+            var handOff = (builder.Configuration.GetSection(RetryTierOptions.Section).Get<RetryTierOptions>() ?? new RetryTierOptions()).HandOffTimeout;
+            builder.Services.PostConfigure<HostOptions>(host => host.ShutdownTimeout += handOff);
         }
         builder.UseOrleans(silo =>
         {

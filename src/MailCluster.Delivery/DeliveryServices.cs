@@ -7,6 +7,7 @@ using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Delivery.Tier;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 using MailCluster.Hosting;
@@ -15,8 +16,10 @@ using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Client;
 using MailCluster.Spool;
+using MailCluster.Spool.RetryTier;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery;
@@ -116,6 +119,24 @@ public static class DeliveryServices
             sp.GetRequiredService<AttemptRecorder>(),
             sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>()));
+        // In AzureStorage mode (the cluster room registered a tier before this room): its consumer and mover are
+        // registered before the scheduler, so they stop after it: entries the actors hand back are written, then the hand-off runs.
+        if (services.Any(s => s.ServiceType == typeof(IRetryTier)))
+        {
+            services.AddSingleton(sp => new TierOutcomes(
+                sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<BounceFactory>(), sp.GetRequiredService<RetryTierOptions>(),
+                sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
+            services.AddSingleton(sp => new TierConsumer(
+                sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<TierOutcomes>(), sp.GetRequiredService<ShapingRules>(),
+                sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
+            services.AddSingleton(sp => new TierMover(
+                sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<RetryTierOptions>(),
+                sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHostApplicationLifetime>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
+            services.AddHostedService(sp => sp.GetRequiredService<TierMover>());
+            services.AddHostedService(sp => sp.GetRequiredService<TierConsumer>());
+        }
         services.AddHostedService<DeliveryScheduler>();
         services.AddSingleton(sp => new ClusterShaping(
             sp.GetRequiredService<IConfiguration>(),

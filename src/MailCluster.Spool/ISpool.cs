@@ -64,6 +64,13 @@ public interface ISpoolOperations
 
     /// <summary>Claims every selected queued recipient whatever its next attempt time (an operator's bounce or delete).</summary>
     ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> queued recipients with at least <paramref name="minAttempts"/>
+    /// attempts (1: the deferred ones; 0: all), whatever their next attempt time, a message's recipients
+    /// of one domain together, with their schedule: what the retry tier takes over.
+    /// </summary>
+    ValueTask<IReadOnlyList<HandOffRecipient>> ClaimForHandOffAsync(int minAttempts, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>What monitoring reads.</summary>

@@ -52,6 +52,9 @@ public sealed record DueRecipient(long Id, EnvelopeRecipient Recipient, int Atte
     public string Domain => Recipient.Domain;
 }
 
+/// <summary>A recipient claimed to leave for the retry tier, with its next attempt time and last reply.</summary>
+public sealed record HandOffRecipient(DueRecipient Due, DateTimeOffset NextAttemptAt, string? LastReply);
+
 /// <summary>What to do with a claimed recipient after an attempt.</summary>
 public enum OutcomeAction
 {

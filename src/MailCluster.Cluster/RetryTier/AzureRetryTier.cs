@@ -119,8 +119,13 @@ internal sealed class AzureRetryTier : IRetryTier
             return false;
         }
         azure.Body = body;
+        var attempted = updated.Attempts != received.Entry.Attempts;
         received.Entry = updated;
-        await IndexAsync(updated, received.Partition, received.MessageId, received.PopReceipt, "deferred", cancellationToken);
+        // After an attempt (not after a hold: holds of a suspended site are many, and the index is approximate).
+        if (attempted)
+        {
+            await IndexAsync(updated, received.Partition, received.MessageId, received.PopReceipt, "deferred", cancellationToken);
+        }
         return true;
     }
 

@@ -83,6 +83,11 @@ internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtim
     {
         try
         {
+            if (job.Tier is { } lease)
+            {
+                // A retry-tier entry carries its content.
+                return await connection.SendAsync(job, lease.Entry.Content, CancellationToken.None);
+            }
             _content.ResetWrittenCount();
             if (!await runtime.Spool.ReadContentAsync(job.Message.QueueId, _content, CancellationToken.None))
             {

@@ -158,7 +158,7 @@ internal sealed partial class DomainActor
         var jobs = _ready.TakeAll();
         if (jobs.Count > 0)
         {
-            _runtime.Recorder.Release([.. jobs.SelectMany(j => j.Recipients)]);
+            _runtime.Recorder.Release(jobs, _stopped ? "stopping" : "suspended");
         }
     }
 

@@ -147,6 +147,9 @@ internal sealed partial class DomainActor
                 case DomainCommand.Claimed claimed:
                     _runtime.Recorder.Release(claimed.Recipients);
                     break;
+                case DomainCommand.Received received:
+                    _runtime.Recorder.Release([received.Job], "stopping");
+                    break;
                 case DomainCommand.WorkerExited:
                     _workers.Exited();
                     break;
@@ -182,6 +185,9 @@ internal sealed partial class DomainActor
                 break;
             case DomainCommand.Claimed claimed:
                 _ready.Claimed(DeliveryJob.Batch(claimed.Recipients, _shaping!.MaxRecipientsPerTransaction), claimed.Requested);
+                break;
+            case DomainCommand.Received received:
+                _ready.Add(received.Job);
                 break;
             case DomainCommand.ClaimFailed failed:
                 _ready.ClaimFailed();

@@ -23,7 +23,10 @@ internal sealed class DomainActorDirectory
     public IEnumerable<DomainActor> Active => _actors.Values.Where(a => a.IsValueCreated).Select(a => a.Value);
 
     /// <summary>Tells the domain's actor (activating it if needed) that the spool has due recipients.</summary>
-    public void Wake(string domain) => Send(domain, new DomainCommand.RecipientsDue());
+    public void Wake(string domain) => _ = Send(domain, new DomainCommand.RecipientsDue());
+
+    /// <summary>Hands a retry-tier job to the domain's actor (activating it if needed); false when no actor takes it (stopping).</summary>
+    public bool Offer(string domain, Egress.DeliveryJob job) => Send(domain, new DomainCommand.Received(job));
 
     /// <summary>Tells the domain's actor, if it is active, that an operator changed its suspension at the grain.</summary>
     public void SuspensionChanged(string domain) => Tell(domain, new DomainCommand.SuspensionChanged());
@@ -68,7 +71,7 @@ internal sealed class DomainActorDirectory
         }
     }
 
-    private void Send(string domain, DomainCommand command)
+    private bool Send(string domain, DomainCommand command)
     {
         // A deactivating actor refuses posts; it has removed itself by then, so the retry activates a new one.
         for (var tries = 0; tries < 3 && !_stopping; tries++)
@@ -77,9 +80,10 @@ internal sealed class DomainActorDirectory
             var actor = _actors.GetOrAdd(domain, d => new Lazy<DomainActor>(() => Activate(d))).Value;
             if (actor.TryPost(command))
             {
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     private DomainActor Activate(string domain)

@@ -19,6 +19,9 @@ internal abstract record DomainCommand
 
     public sealed record ClaimFailed(string Reason) : DomainCommand;
 
+    /// <summary>A job of a retry-tier entry this silo received: it joins the ready window.</summary>
+    public sealed record Received(DeliveryJob Job) : DomainCommand;
+
     /// <summary>A connection worker asks for its next job (<paramref name="First"/>: it just connected); null in reply tells it to close.</summary>
     public sealed record JobRequested(TaskCompletionSource<DeliveryJob?> Reply, bool First) : DomainCommand;
 

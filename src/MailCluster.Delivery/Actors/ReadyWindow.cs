@@ -46,6 +46,13 @@ internal sealed class ReadyWindow(int capacity)
 
     public void ClaimFailed() => ClaimPending = false;
 
+    /// <summary>A job that did not come from a claim (a retry-tier entry): the silo's tier consumer bounds how many there are.</summary>
+    public void Add(DeliveryJob job)
+    {
+        _jobs.Enqueue(job);
+        Recipients += job.Recipients.Count;
+    }
+
     /// <summary>The spool has new due recipients for the domain (new mail, a retry time passed).</summary>
     public void SpoolHasMore() => _spoolMayHaveMore = true;
 

@@ -3,8 +3,11 @@ using MailCluster.Spool;
 
 namespace MailCluster.Delivery.Egress;
 
-/// <summary>One SMTP transaction's worth of work: a message and some of its recipients at one domain.</summary>
-internal sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipient> Recipients)
+/// <summary>
+/// One SMTP transaction's worth of work: a message and some of its recipients at one domain, from
+/// the local spool or (with <see cref="Tier"/>) from a retry-tier entry this silo holds.
+/// </summary>
+internal sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipient> Recipients, Tier.TierLease? Tier = null)
 {
     /// <summary>Claimed recipients as transactions: one per message, at most <paramref name="perTransaction"/> recipients each (recipients of a message arrive together).</summary>
     public static List<DeliveryJob> Batch(IReadOnlyList<DueRecipient> recipients, int perTransaction)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Delivery.Tier;
 using MailCluster.Smtp.Client;
 using MailCluster.Spool;
 using Microsoft.Extensions.Logging;
@@ -25,9 +26,14 @@ internal sealed class AttemptRecorder
     private readonly TimeProvider _time;
     private readonly ILogger<AttemptRecorder> _logger;
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
+    private readonly TierOutcomes? _tier;
 
-    public AttemptRecorder(IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, SuppressionList suppressions, TimeProvider time, ILogger<AttemptRecorder> logger)
+    /// <param name="tier">Ends retry-tier entries (cluster mode); null on a single silo, whose jobs all come from its spool.</param>
+    public AttemptRecorder(
+        IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, SuppressionList suppressions, TimeProvider time, ILogger<AttemptRecorder> logger,
+        TierOutcomes? tier = null)
     {
+        _tier = tier;
         _suppressions = suppressions;
         _spool = spool;
         _retry = retry;
@@ -52,6 +58,20 @@ internal sealed class AttemptRecorder
     public void Release(IReadOnlyList<DueRecipient> recipients) =>
         Track(_spool.RecordOutcomesAsync(recipients.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released)).ToList(), CancellationToken.None).AsTask());
 
+    /// <summary>Hands jobs back untouched: local recipients to the spool, retry-tier entries back to the tier (a hold, not an attempt).</summary>
+    public void Release(IReadOnlyList<DeliveryJob> jobs, string reason)
+    {
+        var local = jobs.Where(j => j.Tier is null).SelectMany(j => j.Recipients).ToList();
+        if (local.Count > 0)
+        {
+            Release(local);
+        }
+        foreach (var job in jobs.Where(j => j.Tier is not null))
+        {
+            Track(_tier!.ReleaseAsync(job.Tier!, job.Recipients, reason));
+        }
+    }
+
     /// <summary>Waits for every outcome handed in so far to be written or given up (shutdown); failures were logged.</summary>
     public Task DrainAsync() => Task.WhenAll(_pending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
 
@@ -67,6 +87,7 @@ internal sealed class AttemptRecorder
         var now = _time.GetUtcNow();
         var job = result.Job;
         var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
+        var decided = new List<(DueRecipient, DeliveryOutcome, DateTimeOffset?)>(job.Recipients.Count);
         var failed = new List<(DueRecipient, DeliveryOutcome)>();
         var logged = new List<(DeliveryLogRecord Record, bool Failed)>(job.Recipients.Count);
         for (var i = 0; i < job.Recipients.Count; i++)
@@ -85,6 +106,7 @@ internal sealed class AttemptRecorder
                     next = null;
                 }
             }
+            decided.Add((recipient, outcome, next));
             outcomes.Add(outcome.Verdict switch
             {
                 DeliveryVerdict.Delivered => new RecipientOutcome(recipient.Id, OutcomeAction.Delivered),
@@ -104,6 +126,17 @@ internal sealed class AttemptRecorder
         if (result.PossibleDuplicate)
         {
             _metrics.PossibleDuplicate(job.Recipients.Count);
+        }
+        if (job.Tier is { } lease)
+        {
+            // A retry-tier entry: the tier keeps its outcomes (and writes its DSN once); the log and suppression list are the same.
+            await _tier!.RecordAsync(lease, decided, result.Endpoint);
+            foreach (var (record, _) in logged)
+            {
+                _log.Write(record);
+            }
+            await SuppressHardBouncesAsync(failed, result.Endpoint);
+            return;
         }
         try
         {

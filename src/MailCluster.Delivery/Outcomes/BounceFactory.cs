@@ -34,15 +34,20 @@ internal sealed class BounceFactory
         _metrics = metrics;
     }
 
-    /// <summary>Spools the DSN for <paramref name="failed"/>, if one is owed; returns its queue id or null.</summary>
-    public async Task<string?> SendAsync(SpoolMessage message, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Spools the DSN for <paramref name="failed"/>, if one is owed; returns its queue id or null. The
+    /// original comes from the spool, or is <paramref name="original"/> for mail held elsewhere (the retry tier).
+    /// </summary>
+    public async Task<string?> SendAsync(
+        SpoolMessage message, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint, DateTimeOffset now, CancellationToken cancellationToken,
+        ReadOnlyMemory<byte>? original = null)
     {
         var notify = failed.Where(f => WantsFailureNotice(f.Recipient.Recipient.Notify)).ToList();
         if (message.Sender.Length == 0 || notify.Count == 0)
         {
             return null;
         }
-        var original = await _queue.ReadContentAsync(message.QueueId, cancellationToken) ?? [];
+        var content = original ?? await _queue.ReadContentAsync(message.QueueId, cancellationToken) ?? [];
         var report = new DeliveryStatusReport(
             message.Sender,
             message.ReceivedAt,
@@ -53,7 +58,7 @@ internal sealed class BounceFactory
                 DiagnosticCode = f.Outcome.Reason,
                 LastAttemptDate = now,
             }).ToList(),
-            new ReadOnlySequence<byte>(original))
+            new ReadOnlySequence<byte>(content))
         {
             OriginalEnvelopeId = message.EnvelopeId,
             Return = message.Return,
@@ -61,12 +66,12 @@ internal sealed class BounceFactory
         var dsn = _builder.Build(report);
         // Signed like the mail ingress accepts, when the reporting domain has a key; a DSN without one still goes.
         var unsigned = new ReadOnlySequence<byte>(dsn.Content);
-        var content = _signer.Sign(unsigned).Before(unsigned);
+        var signed = _signer.Sign(unsigned).Before(unsigned);
         var at = message.Sender.LastIndexOf('@');
         var envelope = new SpoolEnvelope(
-            new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, content.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
+            new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, signed.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
             [new EnvelopeRecipient(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), DsnNotify.Unspecified, OriginalRecipient: null)]);
-        await _intake.EnqueueAsync(envelope, content, cancellationToken);
+        await _intake.EnqueueAsync(envelope, signed, cancellationToken);
         _metrics.DsnGenerated();
         _trigger.Notify();
         return envelope.Message.QueueId;

@@ -82,6 +82,13 @@ internal static class DeliveryOutcomeClassifier
     public static DeliveryOutcome Expired(DeliveryOutcome last, TimeSpan lifetime) =>
         new(DeliveryVerdict.Bounced, new(4, 4, 7), $"delivery time expired after {lifetime.TotalDays:0.#} days; last error: {last.Reason}");
 
+    /// <summary>
+    /// A retry-tier entry that keeps coming back without an attempt being recorded (the silos that
+    /// took it crashed or lost it each time): RFC 3463 5.3.0, a mail system failure, not the recipient's.
+    /// </summary>
+    public static DeliveryOutcome Poisoned(string detail) =>
+        new(DeliveryVerdict.Bounced, new(5, 3, 0), $"the mail system could not process this message: {detail}");
+
     /// <summary>An operator bounced the recipient (RFC 3463 5.0.0: no more specific code applies).</summary>
     public static DeliveryOutcome BouncedByOperator() =>
         new(DeliveryVerdict.Bounced, new(5, 0, 0), "bounced by the mail system's operator");

@@ -13,6 +13,7 @@ internal sealed class SqliteDeliveryWrites
 
     private readonly SqliteCommand _selectDue;
     private readonly SqliteCommand _selectChosen;
+    private readonly SqliteCommand _selectHandOff;
     private readonly SqliteCommand _reschedule;
     private readonly SqliteCommand _claim;
     private readonly SqliteCommand _remove;
@@ -32,6 +33,13 @@ internal sealed class SqliteDeliveryWrites
             WHERE r.state = 0 AND ($domain IS NULL OR r.domain = $domain) AND ($queue_id IS NULL OR m.queue_id = $queue_id)
             ORDER BY r.message_id, r.id
             """);
+        _selectHandOff = Command(connection, $"""
+            SELECT r.id, r.attempts, {SqliteEnvelopeColumns.Recipient}, {SqliteEnvelopeColumns.Message}, r.next_attempt_at, r.last_reply
+            FROM recipients r JOIN messages m ON m.id = r.message_id
+            WHERE r.state = 0 AND r.attempts >= $min_attempts
+            ORDER BY r.message_id, r.domain, r.id
+            LIMIT $limit
+            """);
         _reschedule = Command(connection,
             """
             UPDATE recipients SET next_attempt_at = $at
@@ -45,7 +53,7 @@ internal sealed class SqliteDeliveryWrites
         _defer = Command(connection,
             "UPDATE recipients SET state = 0, attempts = attempts + 1, next_attempt_at = $next, last_reply = $reply WHERE id = $id");
         _release = Command(connection, "UPDATE recipients SET state = 0 WHERE id = $id");
-        _all = [_selectDue, _selectChosen, _reschedule, _claim, _remove, _removeMessageIfDone, _defer, _release];
+        _all = [_selectDue, _selectChosen, _selectHandOff, _reschedule, _claim, _remove, _removeMessageIfDone, _defer, _release];
     }
 
     public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit)
@@ -63,6 +71,17 @@ internal sealed class SqliteDeliveryWrites
         return ClaimRows(_selectChosen);
     }
 
+    public List<HandOffRecipient> ClaimForHandOff(int minAttempts, int limit)
+    {
+        _selectHandOff.Parameters.Clear();
+        _selectHandOff.Parameters.AddWithValue("$min_attempts", minAttempts);
+        _selectHandOff.Parameters.AddWithValue("$limit", limit);
+        var schedule = new List<(DateTimeOffset, string?)>();
+        var due = ClaimRows(_selectHandOff, reader => schedule.Add((
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)), reader.IsDBNull(15) ? null : reader.GetString(15))));
+        return [.. due.Select((d, i) => new HandOffRecipient(d, schedule[i].Item1, schedule[i].Item2))];
+    }
+
     public int Reschedule(RecipientSelector selector, DateTimeOffset at)
     {
         SetSelector(_reschedule, selector);
@@ -77,7 +96,7 @@ internal sealed class SqliteDeliveryWrites
         command.Parameters.AddWithValue("$queue_id", (object?)selector.QueueId ?? DBNull.Value);
     }
 
-    private List<DueRecipient> ClaimRows(SqliteCommand select)
+    private List<DueRecipient> ClaimRows(SqliteCommand select, Action<SqliteDataReader>? more = null)
     {
         var due = new List<DueRecipient>();
         using (var reader = select.ExecuteReader())
@@ -91,6 +110,7 @@ internal sealed class SqliteDeliveryWrites
                     message = SqliteEnvelopeColumns.ReadMessage(reader, 6);
                 }
                 due.Add(new DueRecipient(reader.GetInt64(0), SqliteEnvelopeColumns.ReadRecipient(reader, 2), reader.GetInt32(1), message));
+                more?.Invoke(reader);
             }
         }
         foreach (var recipient in due)

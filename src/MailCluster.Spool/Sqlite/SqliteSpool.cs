@@ -83,6 +83,9 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
     public async ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Claim(selector), cancellationToken);
 
+    public async ValueTask<IReadOnlyList<HandOffRecipient>> ClaimForHandOffAsync(int minAttempts, int limit, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Delivery.ClaimForHandOff(minAttempts, limit), cancellationToken);
+
     public async ValueTask<int> RescheduleAsync(RecipientSelector selector, DateTimeOffset at, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Reschedule(selector, at), cancellationToken);
 

@@ -81,10 +81,27 @@ public sealed class AzuriteServer : IAsyncDisposable
         return new AzuriteServer(process, data, blob, queue, table);
     }
 
+    /// <summary>SIGSTOP: Azurite stops answering but keeps its state (killing it would lose its last 5 s of queue metadata).</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        var sent = await ExternalCommand.RunAsync("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        if (sent.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} azurite: {sent}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
+            // A paused Azurite must run again to die of SIGKILL's tree walk cleanly.
+            await ResumeAsync();
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }

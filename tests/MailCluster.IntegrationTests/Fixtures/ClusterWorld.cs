@@ -13,8 +13,11 @@ public sealed class ClusterWorld : IAsyncDisposable
     private readonly Dictionary<string, AiosmtpdSink> _sinks;
     private readonly List<Member> _members = [];
 
-    private ClusterWorld(AzuriteServer storage, Dnsmasq dns, Dictionary<string, AiosmtpdSink> sinks, int mxPort)
+    private readonly bool _ownsStorage;
+
+    private ClusterWorld(AzuriteServer storage, bool ownsStorage, Dnsmasq dns, Dictionary<string, AiosmtpdSink> sinks, int mxPort)
     {
+        _ownsStorage = ownsStorage;
         Storage = storage;
         Dns = dns;
         _sinks = sinks;
@@ -35,11 +38,15 @@ public sealed class ClusterWorld : IAsyncDisposable
 
     public AiosmtpdSink Sink(string host) => _sinks[host];
 
-    public static async Task<ClusterWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds, int silos, params string[] siloArguments)
+    public static Task<ClusterWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds, int silos, params string[] siloArguments) =>
+        StartAsync(null, zone, sinkHosts, sinkDelaySeconds, silos, siloArguments);
+
+    /// <param name="storage">An Azurite shared with other worlds (its service id keeps this world apart); null starts one of its own.</param>
+    public static async Task<ClusterWorld> StartAsync(AzuriteServer? storage, IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds, int silos, params string[] siloArguments)
     {
         var port = LoopbackPorts.Next();
         var sinks = await AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds);
-        var world = new ClusterWorld(await AzuriteServer.StartAsync(), await Dnsmasq.StartAsync(zone), sinks, port);
+        var world = new ClusterWorld(storage ?? await AzuriteServer.StartAsync(), storage is null, await Dnsmasq.StartAsync(zone), sinks, port);
         // The first silo creates the cluster's tables; the others join it.
         for (var i = 0; i < silos; i++)
         {
@@ -88,7 +95,10 @@ public sealed class ClusterWorld : IAsyncDisposable
             await sink.DisposeAsync();
         }
         await Dns.DisposeAsync();
-        await Storage.DisposeAsync();
+        if (_ownsStorage)
+        {
+            await Storage.DisposeAsync();
+        }
         _directory.Dispose();
     }
 

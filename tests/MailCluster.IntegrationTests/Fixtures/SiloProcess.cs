@@ -148,6 +148,17 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as Kubernetes stops a pod; returns the exit code once the silo has exited (bounded).</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        var term = await ExternalCommand.RunAsync("kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        if (term.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM: {term}");
+        }
+        return await WaitForExitAsync(timeout);
+    }
+
     /// <summary>Waits for the process to exit by itself (e.g. failed validation); returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

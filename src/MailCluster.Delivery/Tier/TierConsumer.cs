@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Shaping;
+using MailCluster.Spool.RetryTier;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailCluster.Delivery.Tier;
+
+/// <summary>
+/// This silo as one of the competing consumers of every retry-tier partition. A partition that
+/// gave entries is asked again at once, up to 32 at a time; an empty one is asked less and less
+/// often, down to once a <see cref="RetryTierOptions.IdlePollInterval"/>. Receives stop while the
+/// silo holds <see cref="RetryTierOptions.MaxInFlight"/> entries. Each received entry goes to its
+/// domain's actor, under the same site limits as local mail; its invisibility is extended while
+/// this silo holds it. Before that: an entry received too often without an attempt recorded is
+/// poison (bounced, copied to the dead-letter queue), and an entry an operator bounced or deleted
+/// (a tombstone) is ended.
+/// </summary>
+internal sealed partial class TierConsumer : BackgroundService
+{
+    private static readonly TimeSpan s_firstIdlePoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_refreshPeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_partitionsPeriod = TimeSpan.FromSeconds(30);
+
+    private readonly IRetryTier _tier;
+    private readonly DomainActorDirectory _directory;
+    private readonly TierOutcomes _outcomes;
+    private readonly ShapingRules _shaping;
+    private readonly RetryTierOptions _options;
+    private readonly RetryTierMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<TierLease, byte> _held = new();
+    private readonly ConcurrentDictionary<Task, byte> _ending = new();
+    private readonly SemaphoreSlim _room = new(0);
+    private IReadOnlyList<RetryTombstone> _tombstones = [];
+    private bool _reachable = true;
+
+    public TierConsumer(
+        IRetryTier tier, DomainActorDirectory directory, TierOutcomes outcomes, ShapingRules shaping, RetryTierOptions options, RetryTierMetrics metrics,
+        TimeProvider time, IHostApplicationLifetime lifetime, ILogger logger)
+    {
+        _tier = tier;
+        _directory = directory;
+        _outcomes = outcomes;
+        _shaping = shaping;
+        _options = options;
+        _metrics = metrics;
+        _time = time;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    /// <summary>Entries this silo holds now.</summary>
+    public int Held => _held.Count;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // From the first moment of shutdown, entries handed back are due at once, for the other silos.
+        _lifetime.ApplicationStopping.Register(() => _outcomes.Stopping = true);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await Task.WhenAll(_ending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Receiving ends when shutdown begins; extending leases goes on until the actors have handed their entries back.
+        using var receiving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _lifetime.ApplicationStopping);
+        await Task.WhenAll(ReceiveAsync(receiving.Token), RefreshAsync(receiving.Token), KeepLeasesAsync(stoppingToken));
+    }
+
+    private async Task ReceiveAsync(CancellationToken stopping)
+    {
+        var partitions = new Dictionary<string, (DateTimeOffset Next, TimeSpan Interval)>(StringComparer.Ordinal);
+        var listedAt = DateTimeOffset.MinValue;
+        while (!stopping.IsCancellationRequested)
+        {
+            var now = _time.GetUtcNow();
+            if (now - listedAt >= s_partitionsPeriod && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is { } listed)
+            {
+                listedAt = now;
+                foreach (var name in listed.Where(n => !partitions.ContainsKey(n)))
+                {
+                    partitions[name] = (now, s_firstIdlePoll);
+                }
+            }
+            foreach (var (name, (next, interval)) in partitions.ToList())
+            {
+                var room = _options.MaxInFlight - _held.Count;
+                if (next > now || room <= 0)
+                {
+                    continue;
+                }
+                var received = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(32, room), _options.VisibilityLease, stopping));
+                var wait = received is null ? _options.IdlePollInterval
+                    : received.Count > 0 ? TimeSpan.Zero
+                    : Min(interval * 2, _options.IdlePollInterval);
+                partitions[name] = (now + wait, received is { Count: 0 } ? wait : s_firstIdlePoll);
+                foreach (var entry in received ?? [])
+                {
+                    Admit(entry, now);
+                }
+            }
+            await SleepAsync(partitions.Count == 0 ? _options.IdlePollInterval : partitions.Values.Min(p => p.Next) - _time.GetUtcNow(), stopping);
+        }
+    }
+
+    /// <summary>Sleeps until the next partition is due, or until an entry this silo held ends (room to receive again).</summary>
+    private async Task SleepAsync(TimeSpan wait, CancellationToken stopping)
+    {
+        if (wait <= TimeSpan.Zero && _held.Count < _options.MaxInFlight)
+        {
+            return;
+        }
+        using var timeout = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : _options.IdlePollInterval, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
+        try
+        {
+            await _room.WaitAsync(either.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown.
+        }
+    }
+
+    private void Admit(ReceivedEntry received, DateTimeOffset now)
+    {
+        var lease = new TierLease(received, now, Ended);
+        _held.TryAdd(lease, 0);
+        var entry = received.Entry;
+        if (received.UnrecordedReceives >= _options.MaxUnrecordedReceives)
+        {
+            Poisoned(_logger, entry.Id, entry.Domain, entry.Message.QueueId, received.UnrecordedReceives);
+            _metrics.Poisoned();
+            Track(PoisonAsync(lease));
+            return;
+        }
+        if (_tombstones.LastOrDefault(t => t.Matches(entry)) is { } tombstone)
+        {
+            Track(tombstone.Bounce
+                ? _outcomes.BounceAsync(lease, DeliveryOutcomeClassifier.BouncedByOperator(), "bounced")
+                : _outcomes.DeleteAsync(lease, "deleted"));
+            return;
+        }
+        foreach (var job in lease.Jobs(_shaping.Resolve(entry.Domain, primaryMx: null).MaxRecipientsPerTransaction))
+        {
+            if (!_directory.Offer(entry.Domain, job))
+            {
+                Track(_outcomes.ReleaseAsync(lease, job.Recipients, "stopping"));
+            }
+        }
+    }
+
+    private async Task PoisonAsync(TierLease lease)
+    {
+        var reason = $"received {lease.Received.DequeueCount} times, {lease.Received.UnrecordedReceives} of them without an attempt recorded";
+        try
+        {
+            await _tier.DeadLetterAsync(lease.Received, reason, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The bounce still goes: it says why, and the log has the entry.
+            TierUnreachable(_logger, "deadletter", exception.Message);
+        }
+        await _outcomes.BounceAsync(lease, DeliveryOutcomeClassifier.Poisoned(reason), "poison");
+    }
+
+    /// <summary>Tombstones every few seconds, and the partitions' approximate sizes for the metrics.</summary>
+    private async Task RefreshAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(s_refreshPeriod, _time);
+        var tick = 0;
+        do
+        {
+            if (await TryAsync("index", () => _tier.TombstonesAsync(stopping)) is { } tombstones)
+            {
+                _tombstones = tombstones;
+            }
+            if (tick++ % 6 == 0 && await TryAsync("count", () => _tier.ApproximateCountsAsync(stopping)) is { } counts)
+            {
+                _metrics.ApproximateEntries(counts);
+            }
+        }
+        while (await WaitAsync(timer, stopping));
+    }
+
+    /// <summary>Extends each held entry once half its lease has passed (an attempt may take the RFC's 10-minute DATA wait).</summary>
+    private async Task KeepLeasesAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(_options.VisibilityLease / 4, _time);
+        while (await WaitAsync(timer, stopping))
+        {
+            var now = _time.GetUtcNow();
+            foreach (var lease in _held.Keys.Where(l => !l.Finished && now - l.RenewedAt >= _options.VisibilityLease / 2))
+            {
+                // An entry being ended right now holds its gate: it needs no extension.
+                if (!await lease.Gate.WaitAsync(0, CancellationToken.None))
+                {
+                    continue;
+                }
+                try
+                {
+                    if (lease.Finished || lease.Lost)
+                    {
+                        continue;
+                    }
+                    if (await TryAsync("extend", async () => (object)await _tier.ExtendAsync(lease.Received, _options.VisibilityLease, CancellationToken.None)) is bool kept)
+                    {
+                        lease.RenewedAt = now;
+                        lease.Lost = !kept;
+                        if (!kept)
+                        {
+                            _metrics.LostLease();
+                        }
+                    }
+                }
+                finally
+                {
+                    lease.Gate.Release();
+                }
+            }
+        }
+    }
+
+    private void Ended(TierLease lease)
+    {
+        _held.TryRemove(lease, out _);
+        if (_room.CurrentCount == 0)
+        {
+            _room.Release();
+        }
+    }
+
+    private void Track(Task task)
+    {
+        _ending.TryAdd(task, 0);
+        task.ContinueWith(t => _ending.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>A storage call whose failure is logged once per outage and answered with null.</summary>
+    private async Task<T?> TryAsync<T>(string kind, Func<Task<T>> call)
+        where T : class
+    {
+        try
+        {
+            var result = await call();
+            if (!_reachable)
+            {
+                _reachable = true;
+                TierBack(_logger);
+            }
+            return result;
+        }
+        catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
+        {
+            if (_reachable)
+            {
+                _reachable = false;
+                TierUnreachable(_logger, kind, exception.Message);
+            }
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(2410, LogLevel.Warning, "The retry tier does not answer ({Kind}: {Reason}); deferred mail stays in the local spool until it does")]
+    private static partial void TierUnreachable(ILogger logger, string kind, string reason);
+
+    [LoggerMessage(2411, LogLevel.Information, "The retry tier answers again")]
+    private static partial void TierBack(ILogger logger);
+
+    [LoggerMessage(2412, LogLevel.Error, "Retry tier entry {EntryId} ({Domain}, message {QueueId}) is poison: {Unrecorded} receives without an attempt recorded; bounced and copied to the dead-letter queue")]
+    private static partial void Poisoned(ILogger logger, string entryId, string domain, string queueId, long unrecorded);
+}

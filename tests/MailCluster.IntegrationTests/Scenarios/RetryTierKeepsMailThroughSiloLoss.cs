@@ -1,0 +1,137 @@
+using MailCluster.IntegrationTests.Fixtures;
+using MailCluster.Testing;
+
+namespace MailCluster.IntegrationTests.Scenarios;
+
+/// <summary>
+/// The retry tier with three silo processes on one Azurite (shared by the scenarios, which run one
+/// at a time): deferred mail leaves the silo that accepted it, so neither a kill -9, nor a SIGTERM,
+/// nor 30 s without storage loses any of it. The invariants are nothing lost, no duplicate DSN
+/// and duplicates bounded by what was in flight; speed is the benchmark's business.
+/// </summary>
+[Collection("Cluster")]
+[Trait("Category", "Integration")]
+public sealed class RetryTierKeepsMailThroughSiloLoss(AzuriteForClass storage) : IClassFixture<AzuriteForClass>
+{
+    private const string Mx = "127.0.38.2";
+
+    private static readonly string[] s_zone =
+    [
+        "mx-host=dest.test,mx.dest.test,10", "mx-host=held.test,mx.dest.test,10", $"host-record=mx.dest.test,{Mx}",
+        "mx-host=source.test,mx.dest.test,10",
+    ];
+
+    // Fast enough for a test: a short lease, holds and polls; first retry 5 s after the deferral.
+    private static readonly string[] s_tier =
+    [
+        "--RetryTier:VisibilityLease=00:00:15", "--RetryTier:HoldInterval=00:00:10", "--RetryTier:IdlePollInterval=00:00:01",
+        "--RetryTier:MoveInterval=00:00:01", "--RetryTier:Partitions=4", "--Delivery:Retry:Schedule=00:00:05", "--Delivery:Retry:Jitter=0",
+    ];
+
+    [Fact]
+    public async Task AKilledSilosDeferredMailIsDeliveredByTheOthers()
+    {
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, s_tier);
+        var recipients = Enumerable.Range(0, 2000).Select(i => $"defer-once+{i}@dest.test").ToList();
+
+        await SendAsync(world.Silos[0], recipients, perMessage: 100);
+        // Every recipient was attempted once and deferred, and its entry is in the tier: now the silo dies.
+        await world.Silos[0].WaitForMetricAsync("mailcluster_tier_entries_moved_total{direction=\"in\",reason=\"deferred\"}", 20, world.Context);
+        await world.Silos[0].KillAsync();
+
+        var delivered = await DeliveredAsync(world, recipients.Count, TimeSpan.FromSeconds(120));
+        Assert.Equal(recipients.Order(), delivered.Distinct().Order());
+        // Nothing was in flight at the kill (the entries were not yet due): no duplicates.
+        Assert.Equal(recipients.Count, delivered.Count);
+        var deliveredBy = await Task.WhenAll(world.Silos.Skip(1).Select(s => MetricAsync(s, "mailcluster_tier_entries_moved_total{direction=\"out\",reason=\"delivered\"}")));
+        Assert.Equal(20, deliveredBy.Sum());
+    }
+
+    [Fact]
+    public async Task ASigtermHandsTheWholeLocalQueueToTheTier()
+    {
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, [.. s_tier, "--RetryTier:HandOffTimeout=00:03:00", "--RetryTier:HoldInterval=00:00:30"]);
+        var suspended = await world.MailctlAsync(0, "suspend", "held.test");
+        Assert.True(suspended.ExitCode == 0, suspended.ToString());
+
+        var sent = await SmtpSource.SendAsync(world.Silos[0].SmtpAddress, sessions: 10, messages: 5000, sizeBytes: 512, recipient: "someone@held.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.Equal(5000, (await SpoolInspector.CountAsync(world.Silos[0].SpoolPath)).QueuedRecipients);
+
+        Assert.Equal(0, await world.Silos[0].TerminateAsync(TimeSpan.FromMinutes(4)));
+        var left = await SpoolInspector.CountAsync(world.Silos[0].SpoolPath);
+        Assert.True(left.QueuedRecipients == 0 && left.InFlightRecipients == 0, $"{left}\n{world.Context()}");
+        Assert.Empty(world.Sink(Mx).Messages());
+
+        var resumed = await world.MailctlAsync(1, "resume", "held.test");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var delivered = await world.Sink(Mx).WaitForMessagesAsync(5000, TimeSpan.FromMinutes(4), world.Context);
+        Assert.Equal(5000, delivered.Select(m => m.Content).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ThirtySecondsWithoutStorageFailNoTransactionAndLoseNothing()
+    {
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, s_tier);
+        var before = Enumerable.Range(0, 300).Select(i => $"defer-once+a{i}@dest.test").ToList();
+        var during = Enumerable.Range(0, 300).Select(i => $"defer-once+b{i}@dest.test").ToList();
+        await SendAsync(world.Silos[0], before, perMessage: 50);
+        await world.Silos[0].WaitForMetricAsync("mailcluster_tier_entries_moved_total{direction=\"in\",reason=\"deferred\"}", 6, world.Context);
+
+        await storage.Azurite.PauseAsync();
+        try
+        {
+            // Ingress never waits on storage: every transaction is accepted while it is away.
+            await SendAsync(world.Silos[1], during, perMessage: 50);
+            await world.Silos[1].WaitForMetricAsync("mailcluster_delivery_attempts_total{domain=\"dest.test\",outcome=\"deferred\"}", during.Count, world.Context);
+            await Task.Delay(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await storage.Azurite.ResumeAsync();
+        }
+
+        var delivered = await DeliveredAsync(world, before.Count + during.Count, TimeSpan.FromSeconds(180));
+        Assert.Equal(before.Concat(during).Order(), delivered.Distinct().Order());
+        // Duplicates only where an attempt's outcome could not be written back: at most what was in flight.
+        Assert.True(delivered.Count - before.Count - during.Count <= 100, $"{delivered.Count} deliveries for {before.Count + during.Count} recipients");
+    }
+
+    /// <summary>Sends the recipients as messages of <paramref name="perMessage"/> each; every transaction must be accepted.</summary>
+    private static async Task SendAsync(SiloProcess silo, IReadOnlyList<string> recipients, int perMessage)
+    {
+        foreach (var batch in recipients.Chunk(perMessage))
+        {
+            using var client = new RawSmtpClient();
+            Assert.StartsWith("220", await client.ConnectAsync(silo.SmtpPort), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync("EHLO sender.test"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<alice@source.test>"), StringComparison.Ordinal);
+            foreach (var recipient in batch)
+            {
+                Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{recipient}>"), StringComparison.Ordinal);
+            }
+            Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+            await client.SendAsync($"Subject: tier test {batch[0]}\r\n\r\nDeferred once, delivered by whichever silo.\r\n.\r\n");
+            Assert.StartsWith("250", await client.ReadReplyAsync(), StringComparison.Ordinal);
+            await client.CommandAsync("QUIT");
+        }
+    }
+
+    /// <summary>Every recipient delivery the sink saw once at least <paramref name="distinct"/> addresses arrived.</summary>
+    private static async Task<List<string>> DeliveredAsync(ClusterWorld world, int distinct, TimeSpan timeout)
+    {
+        await Polling.UntilAsync(
+            () => Task.FromResult(world.Sink(Mx).Messages().SelectMany(m => m.RcptTos).Distinct().Count() >= distinct),
+            timeout,
+            () => $"{world.Sink(Mx).Messages().SelectMany(m => m.RcptTos).Distinct().Count()} of {distinct} delivered\n{world.Context()}",
+            TimeSpan.FromSeconds(1));
+        return [.. world.Sink(Mx).Messages().SelectMany(m => m.RcptTos)];
+    }
+
+    private static async Task<double> MetricAsync(SiloProcess silo, string series)
+    {
+        using var http = new HttpClient { BaseAddress = silo.HttpAddress };
+        var line = (await http.GetStringAsync(new Uri("metrics", UriKind.Relative))).Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
