@@ -1,7 +1,10 @@
 namespace MailCluster.Admin;
 
-/// <summary>One destination domain: its queue on this silo and its delivery state (<c>GET /api/domains[/{domain}]</c>).</summary>
-public sealed record DomainView(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended);
+/// <summary>
+/// One destination domain: its queue on this silo, its entries in the retry tier (cluster mode,
+/// approximate; null without a tier) and its delivery state (<c>GET /api/domains[/{domain}]</c>).
+/// </summary>
+public sealed record DomainView(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null);
 
 /// <summary>
 /// A queued message's envelope and recipients (<c>GET /api/messages/{queueId}</c>); the RFC 3461
@@ -24,8 +27,14 @@ public sealed record RecipientView(string Address, string Domain, string State, 
 /// <summary>The answer to suspend and resume.</summary>
 public sealed record SuspensionChanged(string Domain, bool Suspended);
 
-/// <summary>The answer to retry, bounce and delete: how many recipients they touched.</summary>
-public sealed record RecipientsChanged(int Recipients);
+/// <summary>
+/// The answer to retry, bounce and delete: how many recipients they touched on this silo, and
+/// whether the retry tier's matching entries follow (bounce and delete in cluster mode: when each is next received).
+/// </summary>
+public sealed record RecipientsChanged(int Recipients, bool InTier = false);
+
+/// <summary>The answer to drain (<c>POST /api/silos/{silo}/drain</c>): recipients handed to the retry tier, and those left in the spool.</summary>
+public sealed record Drained(string Silo, int Moved, int Left);
 
 /// <summary>
 /// The answer to reloading the shaping rules: how many rules are in force on the answering silo and

@@ -17,6 +17,7 @@ public static class Mailctl
         new RecipientActionVerb("delete", "deleted"),
         new ReloadShapingVerb(),
         new SilosVerb(),
+        new DrainVerb(),
         new SuppressVerb(),
     ];
 

@@ -118,7 +118,8 @@ public static class DeliveryServices
             sp.GetRequiredService<ISiteAuthority>(),
             sp.GetRequiredService<AttemptRecorder>(),
             sp.GetRequiredService<DeliveryTrigger>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<TierOperations>()));
         // In AzureStorage mode (the cluster room registered a tier before this room): its consumer and mover are
         // registered before the scheduler, so they stop after it: entries the actors hand back are written, then the hand-off runs.
         if (services.Any(s => s.ServiceType == typeof(IRetryTier)))
@@ -134,6 +135,7 @@ public static class DeliveryServices
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<RetryTierOptions>(),
                 sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHostApplicationLifetime>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
+            services.AddSingleton(sp => new TierOperations(sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<TierMover>(), sp.GetRequiredService<TimeProvider>()));
             services.AddHostedService(sp => sp.GetRequiredService<TierMover>());
             services.AddHostedService(sp => sp.GetRequiredService<TierConsumer>());
         }

@@ -3,10 +3,13 @@ using MailCluster.Admin;
 
 namespace MailCluster.Cli.Verbs;
 
-/// <summary><c>mailctl domains [DOMAIN]</c>: the queue per destination domain, or one domain's.</summary>
+/// <summary>
+/// <c>mailctl domains [DOMAIN]</c>: the queue per destination domain, or one domain's: the asked
+/// silo's own, and (cluster mode) the retry tier's entries from its index, approximate.
+/// </summary>
 public sealed class DomainsVerb : Verb
 {
-    private static readonly string[] s_headers = ["DOMAIN", "DUE", "DEFERRED", "IN-FLIGHT", "OLDEST", "CONNECTIONS", "BACKOFF", "SUSPENDED"];
+    private static readonly string[] s_headers = ["DOMAIN", "DUE", "DEFERRED", "IN-FLIGHT", "IN-TIER", "OLDEST", "CONNECTIONS", "BACKOFF", "SUSPENDED"];
 
     public override string Name => "domains";
 
@@ -24,7 +27,7 @@ public sealed class DomainsVerb : Verb
         List<DomainView> domains = response.Body.ValueKind == JsonValueKind.Array ? response.Read<List<DomainView>>() : [response.Read<DomainView>()];
         return TableRenderer.Render(s_headers, domains.Select(d => (IReadOnlyList<string>)
         [
-            Text(d.Domain), Text(d.Due), Text(d.Deferred), Text(d.InFlight), Text(d.OldestArrival),
+            Text(d.Domain), Text(d.Due), Text(d.Deferred), Text(d.InFlight), d.InTier is { } tier ? Text(tier) : "-", Text(d.OldestArrival),
             Text(d.Connections), Text(d.BackingOff), Text(d.Suspended),
         ]));
     }

@@ -24,5 +24,7 @@ public sealed class RecipientActionVerb(string name, string pastTense) : Verb
         };
     }
 
-    protected override string Format(AdminResponse response) => $"{response.Read<RecipientsChanged>().Recipients} recipient(s) {pastTense}\n";
+    protected override string Format(AdminResponse response) => response.Read<RecipientsChanged>() is var changed && changed.InTier
+        ? $"{changed.Recipients} recipient(s) {pastTense} on this silo; the retry tier's matching entries are {pastTense} as each is next received\n"
+        : $"{changed.Recipients} recipient(s) {pastTense}\n";
 }

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Configuration;
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>A domain's queue and actor state, for the admin API.</summary>
-public sealed record DomainStatus(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended);
+/// <param name="InTier">Entries of the domain in the retry tier (cluster mode, approximate); null without a tier or when its index cannot be read.</param>
+public sealed record DomainStatus(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null);
 
 /// <summary>
 /// What an operator can do to the queue without a restart: look, suspend and resume a domain,
@@ -26,8 +27,11 @@ public sealed class QueueOperations
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
 
-    internal QueueOperations(ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time)
+    internal QueueOperations(
+        ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, AttemptRecorder recorder,
+        DeliveryTrigger trigger, TimeProvider time, Tier.TierOperations? tier = null)
     {
+        Tier = tier;
         _operations = operations;
         _queue = queue;
         _directory = directory;
@@ -39,15 +43,22 @@ public sealed class QueueOperations
         _time = time;
     }
 
+    /// <summary>The retry tier's operations in cluster mode; null on a single silo.</summary>
+    public Tier.TierOperations? Tier { get; }
+
     /// <summary>
-    /// Every domain with mail queued on this silo, and every domain active here: this silo's queue,
-    /// with connections, backoff and suspension as the domain's site grain sees them cluster-wide.
+    /// Every domain with mail queued on this silo or in the retry tier, and every domain active here:
+    /// this silo's queue and the tier's count, with connections, backoff and suspension as the
+    /// domain's site grain sees them cluster-wide.
     /// </summary>
     public async Task<IReadOnlyList<DomainStatus>> DomainsAsync(CancellationToken cancellationToken)
     {
         var summaries = (await _operations.GetDomainSummariesAsync(_time.GetUtcNow(), cancellationToken)).ToDictionary(s => s.Domain, StringComparer.OrdinalIgnoreCase);
-        var domains = summaries.Keys.Union(_directory.Active.Select(a => a.Domain), StringComparer.OrdinalIgnoreCase).ToList();
-        return await Task.WhenAll(domains.Select(d => StatusAsync(d, summaries.GetValueOrDefault(d), cancellationToken)));
+        var tier = Tier is null ? null : await Tier.CountsAsync(cancellationToken);
+        var domains = summaries.Keys.Union(_directory.Active.Select(a => a.Domain), StringComparer.OrdinalIgnoreCase)
+            .Union(tier?.Keys ?? [], StringComparer.OrdinalIgnoreCase).ToList();
+        var statuses = await Task.WhenAll(domains.Select(d => StatusAsync(d, summaries.GetValueOrDefault(d), cancellationToken)));
+        return [.. statuses.Select(s => tier is null ? s : s with { InTier = tier.GetValueOrDefault(s.Domain) })];
     }
 
     /// <summary>One domain's status, or null when it has nothing queued here and its site knows nothing of it.</summary>
@@ -107,16 +118,25 @@ public sealed class QueueOperations
     }
 
     /// <summary>Fails the selected recipients permanently; their senders get a DSN (RFC 3464) unless NOTIFY said otherwise.</summary>
-    public Task<int> BounceAsync(RecipientSelector selector, CancellationToken cancellationToken) =>
-        FinishAsync(selector, DeliveryOutcomeClassifier.BouncedByOperator(), cancellationToken);
+    public async Task<int> BounceAsync(RecipientSelector selector, CancellationToken cancellationToken)
+    {
+        var count = await FinishAsync(selector, DeliveryOutcomeClassifier.BouncedByOperator(), cancellationToken);
+        await TombstoneAsync(selector, bounce: true, cancellationToken);
+        return count;
+    }
 
     /// <summary>Removes the selected recipients silently (no DSN): for spam runs and test mail.</summary>
     public async Task<int> DeleteAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {
         var claimed = await _operations.ClaimSelectedAsync(selector, cancellationToken);
         await _queue.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Deleted, LastReply: "deleted by operator")).ToList(), cancellationToken);
+        await TombstoneAsync(selector, bounce: false, cancellationToken);
         return claimed.Count;
     }
+
+    /// <summary>In cluster mode the same goes for the retry tier's entries, when each is next received.</summary>
+    private Task TombstoneAsync(RecipientSelector selector, bool bounce, CancellationToken cancellationToken) =>
+        Tier?.TombstoneAsync(selector, bounce, cancellationToken) ?? Task.CompletedTask;
 
     private async Task<int> FinishAsync(RecipientSelector selector, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {

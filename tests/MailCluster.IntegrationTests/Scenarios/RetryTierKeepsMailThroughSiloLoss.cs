@@ -72,7 +72,8 @@ public sealed class RetryTierKeepsMailThroughSiloLoss(AzuriteForClass storage) :
     [Fact]
     public async Task ThirtySecondsWithoutStorageFailNoTransactionAndLoseNothing()
     {
-        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, s_tier);
+        // Retries a minute apart: what is deferred during the outage cannot be retried locally before it ends, it must move.
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, [.. s_tier, "--Delivery:Retry:Schedule=00:01:00"]);
         var before = Enumerable.Range(0, 300).Select(i => $"defer-once+a{i}@dest.test").ToList();
         var during = Enumerable.Range(0, 300).Select(i => $"defer-once+b{i}@dest.test").ToList();
         await SendAsync(world.Silos[0], before, perMessage: 50);
@@ -91,10 +92,44 @@ public sealed class RetryTierKeepsMailThroughSiloLoss(AzuriteForClass storage) :
             await storage.Azurite.ResumeAsync();
         }
 
+        // The tier catches up: what silo 1 deferred meanwhile moves in once storage answers.
+        await world.Silos[1].WaitForMetricAsync("mailcluster_tier_entries_moved_total{direction=\"in\",reason=\"deferred\"}", 6, world.Context);
         var delivered = await DeliveredAsync(world, before.Count + during.Count, TimeSpan.FromSeconds(180));
         Assert.Equal(before.Concat(during).Order(), delivered.Distinct().Order());
         // Duplicates only where an attempt's outcome could not be written back: at most what was in flight.
         Assert.True(delivered.Count - before.Count - during.Count <= 100, $"{delivered.Count} deliveries for {before.Count + during.Count} recipients");
+    }
+
+    [Fact]
+    public async Task OperatorsCountBounceAndDrainThroughTheTier()
+    {
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 2, s_tier);
+        var failing = Enumerable.Range(0, 3).Select(i => $"tempfail+{i}@dest.test").ToList();
+        await SendAsync(world.Silos[0], failing, perMessage: 1);
+        await world.Silos[0].WaitForMetricAsync("mailcluster_tier_entries_moved_total{direction=\"in\",reason=\"deferred\"}", 3, world.Context);
+
+        var domains = await world.MailctlAsync(1, "domains");
+        Assert.Matches(@"dest\.test +0 +0 +0 +3 ", domains.Output);
+
+        // A bounce asked of another silo reaches the entries in the tier: one DSN per message, never two.
+        var bounced = await world.MailctlAsync(1, "bounce", "--domain", "dest.test");
+        Assert.True(bounced.ExitCode == 0 && bounced.Output.Contains("retry tier", StringComparison.Ordinal), bounced.ToString());
+        await Polling.UntilAsync(
+            () => Task.FromResult(world.Sink(Mx).Messages().Count(m => m.MailFrom == "<>") >= 3),
+            TimeSpan.FromSeconds(60), () => $"DSNs: {world.Sink(Mx).Messages().Count(m => m.MailFrom == "<>")}\n{world.Context()}");
+        var outcomes = await Task.WhenAll(world.Silos.Select(s => MetricAsync(s, "mailcluster_tier_entries_moved_total{direction=\"out\",reason=\"bounced\"}")));
+        Assert.Equal(3, outcomes.Sum());
+        Assert.Equal(3, world.Sink(Mx).Messages().Count(m => m.MailFrom == "<>"));
+
+        // Drain: only the named silo drains, and its whole local queue (never attempted, suspended) moves.
+        Assert.Equal(0, (await world.MailctlAsync(1, "suspend", "held.test")).ExitCode);
+        await SendAsync(world.Silos[1], ["a@held.test", "b@held.test"], perMessage: 1);
+        var wrong = await world.MailctlAsync(1, "drain", "no-such-silo");
+        Assert.NotEqual(0, wrong.ExitCode);
+        var name = System.Text.RegularExpressions.Regex.Match(wrong.Output, "this is silo (\\S+), not").Groups[1].Value;
+        var drained = await world.MailctlAsync(1, "drain", name);
+        Assert.True(drained.ExitCode == 0 && drained.Output.Contains("2 recipient(s) handed to the retry tier, 0 left", StringComparison.Ordinal), drained.ToString());
+        Assert.Equal(0, (await SpoolInspector.CountAsync(world.Silos[1].SpoolPath)).QueuedRecipients);
     }
 
     /// <summary>Sends the recipients as messages of <paramref name="perMessage"/> each; every transaction must be accepted.</summary>

@@ -41,6 +41,22 @@ internal static class AdminEndpoints
             })
             .AddEndpointFilter(new AdminAuthorization(options));
 
+        // Maintenance: this silo's whole local queue goes to the retry tier. Only the named silo does it,
+        // so that a load-balanced admin Service cannot drain the wrong one.
+        api.MapPost("/silos/{silo}/drain", async (string silo, QueueOperations queue, ClusterMembers cluster, CancellationToken ct) =>
+        {
+            var self = cluster.Members().First(m => m.ThisSilo).Name;
+            if (!string.Equals(silo, self, StringComparison.Ordinal))
+            {
+                return Json(new AdminError($"this is silo {self}, not {silo}: run mailctl against {silo}'s own admin API (kubectl exec {silo} -- mailctl drain {silo})"), StatusCodes.Status409Conflict);
+            }
+            if (queue.Tier is null)
+            {
+                return Json(new AdminError("Single mode has no retry tier to drain into"), StatusCodes.Status409Conflict);
+            }
+            var (moved, left) = await queue.Tier.DrainAsync(ct);
+            return Json(new Drained(self, moved, left));
+        });
         api.MapGet("/silos", async (ClusterMembers cluster, ClusterShaping shaping, CancellationToken ct) =>
         {
             var reports = await shaping.ReportsAsync(ct);
@@ -64,18 +80,18 @@ internal static class AdminEndpoints
         api.MapPost("/domains/{domain}/retry", (string domain, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.RetryNowAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
         api.MapPost("/domains/{domain}/bounce", (string domain, QueueOperations queue, CancellationToken ct) =>
-            Counted(queue.BounceAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
+            Counted(queue.BounceAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients", queue.Tier is not null));
         api.MapDelete("/domains/{domain}/recipients", (string domain, QueueOperations queue, CancellationToken ct) =>
-            Counted(queue.DeleteAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
+            Counted(queue.DeleteAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients", queue.Tier is not null));
 
         api.MapGet("/messages/{queueId}", async (string queueId, ISpoolOperations spool, CancellationToken ct) =>
             await spool.GetMessageAsync(queueId, ct) is { } message ? Json(View(message)) : NotFound($"message {queueId} is not in the spool"));
         api.MapPost("/messages/{queueId}/retry", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.RetryNowAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
         api.MapPost("/messages/{queueId}/bounce", (string queueId, QueueOperations queue, CancellationToken ct) =>
-            Counted(queue.BounceAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
+            Counted(queue.BounceAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients", queue.Tier is not null));
         api.MapDelete("/messages/{queueId}", (string queueId, QueueOperations queue, CancellationToken ct) =>
-            Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients"));
+            Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients", queue.Tier is not null));
 
         api.MapGet("/suppressions", (SuppressionList list) =>
             Json(new SuppressionAnswer("list", 0, [.. list.List().Select(View)])));
@@ -128,14 +144,15 @@ internal static class AdminEndpoints
 
     private static IResult NotFound(string why) => Json(new AdminError(why), StatusCodes.Status404NotFound);
 
-    private static async Task<IResult> Counted(Task<int> action, string whenNone)
+    /// <param name="inTier">The retry tier's entries follow: the answer is not "none" even when this silo had none.</param>
+    private static async Task<IResult> Counted(Task<int> action, string whenNone, bool inTier = false)
     {
         var count = await action;
-        return count > 0 ? Json(new RecipientsChanged(count)) : NotFound(whenNone);
+        return count > 0 || inTier ? Json(new RecipientsChanged(count, inTier)) : NotFound(whenNone);
     }
 
     private static DomainView View(DomainStatus status) =>
-        new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended);
+        new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended, status.InTier);
 
     private static MessageView View(QueuedMessage queued)
     {
