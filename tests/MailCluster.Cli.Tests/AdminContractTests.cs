@@ -14,14 +14,16 @@ public sealed class AdminContractTests
         DomainView[] domains =
         [
             new("dest.test", 3, 1, 2, new DateTimeOffset(2026, 11, 30, 6, 0, 0, TimeSpan.Zero), 2, BackingOff: false, Suspended: true),
+            new("tier.test", 0, 0, 0, null, 0, BackingOff: false, Suspended: false, InTier: 42),
         ];
 
         var (exit, output, _) = await RunAsync(new DomainsVerb(), ["domains"], domains);
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Equal(
-            "DOMAIN     DUE  DEFERRED  IN-FLIGHT  OLDEST                     CONNECTIONS  BACKOFF  SUSPENDED\n"
-            + "dest.test  3    1         2          2026-11-30T06:00:00+00:00  2            no       yes\n",
+            "DOMAIN     DUE  DEFERRED  IN-FLIGHT  IN-TIER  OLDEST                     CONNECTIONS  BACKOFF  SUSPENDED\n"
+            + "dest.test  3    1         2          -        2026-11-30T06:00:00+00:00  2            no       yes\n"
+            + "tier.test  0    0         0          42       -                          0            no       no\n",
             output.ReplaceLineEndings("\n"));
     }
 

@@ -69,6 +69,10 @@ public sealed class QueueOperations
             return listed;
         }
         var status = await StatusAsync(domain, null, cancellationToken);
+        if (Tier is not null && await Tier.CountsAsync(cancellationToken) is { } tier)
+        {
+            status = status with { InTier = tier.GetValueOrDefault(domain) };
+        }
         return status.Suspended || status.Connections > 0 || status.BackingOff ? status : null;
     }
 

@@ -22,7 +22,7 @@ internal sealed partial class TierConsumer : BackgroundService
 {
     private static readonly TimeSpan s_firstIdlePoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan s_refreshPeriod = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan s_partitionsPeriod = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_partitionsPeriod = TimeSpan.FromSeconds(10);
 
     private readonly IRetryTier _tier;
     private readonly DomainActorDirectory _directory;
@@ -36,6 +36,8 @@ internal sealed partial class TierConsumer : BackgroundService
     private readonly ConcurrentDictionary<TierLease, byte> _held = new();
     private readonly ConcurrentDictionary<Task, byte> _ending = new();
     private readonly SemaphoreSlim _room = new(0);
+    // Domains whose entries were just put back for suspension, until when: a partition that gives only those is polled as if empty.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _suspended = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<RetryTombstone> _tombstones = [];
     private bool _reachable = true;
 
@@ -52,6 +54,7 @@ internal sealed partial class TierConsumer : BackgroundService
         _time = time;
         _lifetime = lifetime;
         _logger = logger;
+        _outcomes.HeldForSuspension += domain => _suspended[domain] = _time.GetUtcNow() + _options.HoldInterval;
     }
 
     /// <summary>Entries this silo holds now.</summary>
@@ -84,7 +87,9 @@ internal sealed partial class TierConsumer : BackgroundService
         while (!stopping.IsCancellationRequested)
         {
             var now = _time.GetUtcNow();
-            if (now - listedAt >= s_partitionsPeriod && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is { } listed)
+            // Partitions appear when the first entry is written to them: looked for every poll while there are none.
+            var listEvery = partitions.Count == 0 ? _options.IdlePollInterval : s_partitionsPeriod;
+            if (now - listedAt >= listEvery && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is { } listed)
             {
                 listedAt = now;
                 foreach (var name in listed.Where(n => !partitions.ContainsKey(n)))
@@ -100,10 +105,13 @@ internal sealed partial class TierConsumer : BackgroundService
                     continue;
                 }
                 var received = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(32, room), _options.VisibilityLease, stopping));
+                // Entries of suspended domains only (they go straight back) do not make a partition busy:
+                // without this, a suspended domain's backlog would cycle through receive and put-back nonstop.
+                var busy = received is { Count: > 0 } && !received.All(e => IsSuspended(e.Entry.Domain, now));
                 var wait = received is null ? _options.IdlePollInterval
-                    : received.Count > 0 ? TimeSpan.Zero
+                    : busy ? TimeSpan.Zero
                     : Min(interval * 2, _options.IdlePollInterval);
-                partitions[name] = (now + wait, received is { Count: 0 } ? wait : s_firstIdlePoll);
+                partitions[name] = (now + wait, busy ? s_firstIdlePoll : wait);
                 foreach (var entry in received ?? [])
                 {
                     Admit(entry, now);
@@ -231,6 +239,8 @@ internal sealed partial class TierConsumer : BackgroundService
             }
         }
     }
+
+    private bool IsSuspended(string domain, DateTimeOffset now) => _suspended.TryGetValue(domain, out var until) && until > now;
 
     private void Ended(TierLease lease)
     {

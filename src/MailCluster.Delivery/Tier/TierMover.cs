@@ -59,10 +59,30 @@ internal sealed partial class TierMover : BackgroundService
     {
         using var deadline = new CancellationTokenSource(_options.HandOffTimeout, _time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-        var moved = await MoveAsync(minAttempts: 0, dueNow: true, either.Token);
-        var left = (await _operations.GetDomainSummariesAsync(_time.GetUtcNow(), CancellationToken.None)).Sum(d => (int)(d.Due + d.Deferred));
-        return (moved, left);
+        var moved = 0;
+        int left;
+        // A round that fails (storage slow or away) is tried again a second later, until the deadline.
+        while (true)
+        {
+            moved += await MoveAsync(minAttempts: 0, dueNow: true, either.Token);
+            left = await QueuedAsync();
+            if (left == 0 || either.IsCancellationRequested)
+            {
+                return (moved, left);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, either.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return (moved, left);
+            }
+        }
     }
+
+    private async Task<int> QueuedAsync() =>
+        (await _operations.GetDomainSummariesAsync(_time.GetUtcNow(), CancellationToken.None)).Sum(d => (int)(d.Due + d.Deferred));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

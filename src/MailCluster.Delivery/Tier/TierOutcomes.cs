@@ -32,6 +32,9 @@ internal sealed partial class TierOutcomes
         _logger = logger;
     }
 
+    /// <summary>An entry of this domain was put back because the domain is suspended.</summary>
+    public event Action<string>? HeldForSuspension;
+
     /// <summary>True while the silo stops: put-back entries are due at once, for the other silos.</summary>
     public bool Stopping { get; set; }
 
@@ -107,6 +110,10 @@ internal sealed partial class TierOutcomes
     private Task PutBackAsync(TierLease lease, string reason)
     {
         _metrics.Held(reason);
+        if (reason == "suspended")
+        {
+            HeldForSuspension?.Invoke(lease.Entry.Domain);
+        }
         var due = _time.GetUtcNow() + (Stopping ? TimeSpan.Zero : _options.HoldInterval);
         return EndAsync(lease, delete: false, lease.Entry with { Receives = (int)lease.Received.DequeueCount }, due, reason: null);
     }

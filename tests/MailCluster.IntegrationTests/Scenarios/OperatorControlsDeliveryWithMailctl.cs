@@ -26,8 +26,8 @@ public sealed class OperatorControlsDeliveryWithMailctl
         Assert.Empty(world.Sink("127.0.17.2").Messages());
         var domains = await world.MailctlAsync(["domains"]);
         Assert.True(domains.ExitCode == 0, domains.ToString());
-        Assert.Matches(@"(?m)^DOMAIN\s+DUE\s+DEFERRED\s+IN-FLIGHT\s+OLDEST\s+CONNECTIONS\s+BACKOFF\s+SUSPENDED$", domains.Output);
-        Assert.Matches(@"(?m)^dest\.test\s+1\s+0\s+0\s+\S+\s+0\s+no\s+yes$", domains.Output);
+        Assert.Matches(@"(?m)^DOMAIN\s+DUE\s+DEFERRED\s+IN-FLIGHT\s+IN-TIER\s+OLDEST\s+CONNECTIONS\s+BACKOFF\s+SUSPENDED$", domains.Output);
+        Assert.Matches(@"(?m)^dest\.test\s+1\s+0\s+0\s+-\s+\S+\s+0\s+no\s+yes$", domains.Output);
 
         var message = await world.MailctlAsync(["message", Swaks.QueueId(sent)]);
         Assert.True(message.ExitCode == 0, message.ToString());

@@ -50,7 +50,7 @@ public sealed class RetryTierKeepsMailThroughSiloLoss(AzuriteForClass storage) :
     [Fact]
     public async Task ASigtermHandsTheWholeLocalQueueToTheTier()
     {
-        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, [.. s_tier, "--RetryTier:HandOffTimeout=00:03:00", "--RetryTier:HoldInterval=00:00:30"]);
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, [.. s_tier, "--RetryTier:HandOffTimeout=00:03:00", "--RetryTier:HoldInterval=00:00:30", "--RetryTier:IdlePollInterval=00:00:05"]);
         var suspended = await world.MailctlAsync(0, "suspend", "held.test");
         Assert.True(suspended.ExitCode == 0, suspended.ToString());
 
