@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project of Cluster.sln and ends with one line: "N passed, N failed, N skipped".
+# Runs every test project of Cluster.sln and the helm chart test, and ends with one line:
+# "N passed, N failed, N skipped".
 # Installs the Debian packages the integration tests use when they are missing (needs root) and
 # Azurite from npm, builds once in Release, then runs the suites; each integration fixture starts
 # and stops its own peers (silos, swaks, smtp-source, dnsmasq, sinks, Azurite) on loopback only.
@@ -16,6 +17,13 @@ ensure_packages() {
   # dkimpy verifies our DKIM signatures independently; Ed25519 needs nacl, its key lookups dnspython.
   /usr/bin/python3 -c 'import dkim, nacl, dns.resolver' 2>/dev/null || missing+=(python3-dkim python3-nacl python3-dnspython)
   command -v promtool >/dev/null && [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+  # The chart test: Go with sprig, yaml.v3, gojsonschema and sigs.k8s.io/yaml from Debian (offline, GOPATH mode).
+  command -v go >/dev/null || missing+=(golang-go)
+  local lib
+  for lib in github.com/Masterminds/sprig:golang-github-masterminds-sprig-dev gopkg.in/yaml.v3:golang-gopkg-yaml.v3-dev \
+    github.com/xeipuuv/gojsonschema:golang-github-xeipuuv-gojsonschema-dev sigs.k8s.io/yaml:golang-k8s-sigs-yaml-dev; do
+    [ -d "/usr/share/gocode/src/${lib%%:*}" ] || missing+=("${lib##*:}")
+  done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing test peers: ${missing[*]}"
     echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
@@ -58,6 +66,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 dotnet test Cluster.sln -c Release --no-build -nologo -m:1 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# The helm chart, rendered and checked without a cluster; it prints a summary line in VSTest's format.
+GO111MODULE=off GOPATH=/usr/share/gocode timeout 600 go run tests/chart/charttest.go 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # VSTest prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
 read -r passed failed skipped < <(awk '
