@@ -75,6 +75,9 @@ public sealed partial class SmtpServerSession
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _started = _time.GetTimestamp();
+        // Idle from the start: an implicit-TLS handshake comes before the first read, and the
+        // heartbeat must not find a session that has never been active.
+        _lastActivity = _started;
         _heartbeat.Register(this);
         try
         {

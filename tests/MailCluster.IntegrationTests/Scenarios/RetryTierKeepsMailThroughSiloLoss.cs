@@ -1,4 +1,8 @@
+using MailCluster.Cluster.RetryTier;
 using MailCluster.IntegrationTests.Fixtures;
+using MailCluster.Spool.RetryTier;
+using MailCluster.Testing.IO;
+using MailCluster.Testing.RetryTier;
 using MailCluster.Testing;
 
 namespace MailCluster.IntegrationTests.Scenarios;
@@ -130,6 +134,51 @@ public sealed class RetryTierKeepsMailThroughSiloLoss(AzuriteForClass storage) :
         var drained = await world.MailctlAsync(1, "drain", name);
         Assert.True(drained.ExitCode == 0 && drained.Output.Contains("2 recipient(s) handed to the retry tier, 0 left", StringComparison.Ordinal), drained.ToString());
         Assert.Equal(0, (await SpoolInspector.CountAsync(world.Silos[1].SpoolPath)).QueuedRecipients);
+    }
+
+    [Fact]
+    public async Task AnEntryThatKeepsComingBackUnattemptedIsBouncedAsPoisonAndDeadLettered()
+    {
+        // No silo yet: the test plays the consumers that receive the entry and die before recording anything.
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 0);
+        using var meters = new TestMeterFactory();
+        var tier = new AzureRetryTier(storage.Azurite.ConnectionString, world.ServiceId, new RetryTierOptions { Partitions = 4 }, new RetryTierMetrics(meters), TimeProvider.System);
+        var entry = RetryTierConformance.Entry("dest.test");
+        await tier.AddAsync(entry, TimeProvider.System.GetUtcNow(), default);
+        for (var receive = 1; receive <= 3; receive++)
+        {
+            var received = Assert.Single(await ReceiveAsync(tier, TimeSpan.FromSeconds(1)));
+            Assert.Equal(receive, received.DequeueCount);
+        }
+
+        await world.StartSiloAsync([.. s_tier, "--RetryTier:MaxUnrecordedReceives=3"]);
+
+        await world.Silos[0].WaitForMetricAsync("mailcluster_tier_entries_poisoned_total", 1, world.Context);
+        var dsn = Assert.Single(await world.Sink(Mx).WaitForMessagesAsync(1, TimeSpan.FromSeconds(60), world.Context));
+        Assert.Equal(["alice@source.test"], dsn.RcptTos);
+        Assert.Contains("5.3.0", dsn.Content, StringComparison.Ordinal);
+        var dead = new Azure.Storage.Queues.QueueClient(
+            storage.Azurite.ConnectionString, $"{AzureRetryTier.QueueName(world.ServiceId)}-dead", new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+        var letter = Assert.Single((await dead.PeekMessagesAsync(10)).Value);
+        Assert.Contains(entry.Id, letter.Body.ToString(), StringComparison.Ordinal);
+        // Deleted once bounced: nothing comes back.
+        Assert.Empty(await ReceiveAsync(tier, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3)));
+    }
+
+    /// <summary>What the tier hands out from any partition, asked until an entry comes or <paramref name="within"/> (15 s by default) passes.</summary>
+    private static async Task<List<ReceivedEntry>> ReceiveAsync(IRetryTier tier, TimeSpan lease, TimeSpan? within = null)
+    {
+        var received = new List<ReceivedEntry>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (received.Count == 0 && clock.Elapsed < (within ?? TimeSpan.FromSeconds(15)))
+        {
+            foreach (var partition in await tier.PartitionsAsync(default))
+            {
+                received.AddRange(await tier.ReceiveAsync(partition, 32, lease, default));
+            }
+            await Task.Delay(200);
+        }
+        return received;
     }
 
     /// <summary>Sends the recipients as messages of <paramref name="perMessage"/> each; every transaction must be accepted.</summary>

@@ -19,13 +19,13 @@ internal sealed class SessionHarness : IAsyncDisposable
     private PipeReader _clientInput;
     private Stream? _tlsClient;
 
-    public SessionHarness(SmtpServerLimits? limits = null, X509Certificate2? certificate = null, string remoteAddress = "127.0.0.1", bool submission = false)
+    public SessionHarness(SmtpServerLimits? limits = null, X509Certificate2? certificate = null, string remoteAddress = "127.0.0.1", bool submission = false, bool implicitTls = false)
     {
         Limits = limits ?? new SmtpServerLimits();
         Heartbeat = new SessionHeartbeat(Time);
         _server = new SmtpPipeConnection(_connection.Server, certificate);
         _clientInput = _connection.Client.Input;
-        var info = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse(remoteAddress), 40000), new IPEndPoint(IPAddress.Loopback, 25), "mx.test") { IsSubmission = submission };
+        var info = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse(remoteAddress), 40000), new IPEndPoint(IPAddress.Loopback, 25), "mx.test") { IsSubmission = submission, ImplicitTls = implicitTls };
         Session = new SmtpServerSession(_server, Host, info, Limits, Heartbeat, Time);
         Run = Task.Run(async () =>
         {

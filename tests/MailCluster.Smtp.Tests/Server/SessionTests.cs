@@ -141,6 +141,22 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task AHeartbeatDuringAnImplicitTlsHandshakeLeavesTheSessionAlone()
+    {
+        using var certificate = MailCluster.Testing.IO.TestCertificate.Create("mx.test");
+        await using var harness = new SessionHarness(certificate: certificate, implicitTls: true);
+        await MailCluster.Testing.Polling.UntilAsync(() => harness.Heartbeat.SessionCount == 1, "the session's registration");
+
+        // RFC 8314 3.3: TLS comes first; a heartbeat while the client is still to say hello is no idle timeout.
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        harness.Heartbeat.OnHeartbeat();
+        await harness.StartClientTlsAsync();
+
+        Assert.StartsWith("220 mx.test", await harness.ReadLineAsync(), StringComparison.Ordinal);
+        Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+    }
+
+    [Fact]
     public async Task IdleSessionGets421FromTheHeartbeat()
     {
         await using var harness = await ReadyAsync();

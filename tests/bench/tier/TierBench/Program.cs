@@ -6,12 +6,13 @@ using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using MailCluster.Spool.RetryTier;
 
-// TierBench CONNECTION-STRING ENTRIES CONTENT-BYTES PARALLEL: one pass of each retry tier round
-// trip over ENTRIES entries (a fresh service id, 8 partitions): add, receive (32 per call),
-// reschedule (due now), receive again, delete. Prints entries/s per step.
+// TierBench CONNECTION-STRING ENTRIES CONTENT-BYTES PARALLEL [SERVICE-ID]: one pass of each retry
+// tier round trip over ENTRIES entries (a fresh service id unless given, 8 partitions): add,
+// receive (32 per call), reschedule (due now), receive again, delete. Prints entries/s per step.
 var (connection, count, size, parallel) = (args[0], int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+var service = args.Length > 4 ? args[4] : "bench" + Guid.NewGuid().ToString("N")[..10];
 using var meters = new Meters();
-var tier = new AzureRetryTier(connection, "bench" + Guid.NewGuid().ToString("N")[..10], new RetryTierOptions { Partitions = 8 }, new RetryTierMetrics(meters), TimeProvider.System);
+var tier = new AzureRetryTier(connection, service, new RetryTierOptions { Partitions = 8 }, new RetryTierMetrics(meters), TimeProvider.System);
 var content = new byte[size];
 Array.Fill(content, (byte)'x');
 var entries = Enumerable.Range(0, count).Select(i => new RetryEntry(
