@@ -266,7 +266,7 @@ internal sealed class AzureRetryTier : IRetryTier
     /// <summary>Another consumer owns the entry now: Azure answers 404, Azurite 3.37 400 PopReceiptMismatch.</summary>
     private static bool IsLost(RequestFailedException e) => e.Status == 404 || (e.Status == 400 && e.ErrorCode == "PopReceiptMismatch");
 
-    private async Task IndexAsync(Spool.RetryTier.RetryEntry entry, string partition, string messageId, string popReceipt, string state, CancellationToken cancellationToken)
+    private async Task IndexAsync(RetryEntry entry, string partition, string messageId, string popReceipt, string state, CancellationToken cancellationToken)
     {
         await EnsureIndexAsync(cancellationToken);
         await BestEffortIndexAsync(() => _index.UpsertEntityAsync(
@@ -373,7 +373,7 @@ internal sealed class AzureRetryTier : IRetryTier
     }
 
     /// <summary>A received entry with what Azure needs to rewrite it: its current queue message.</summary>
-    private sealed class AzureReceivedEntry(Spool.RetryTier.RetryEntry entry, string partition, string messageId, string popReceipt, long dequeueCount, BinaryData body)
+    private sealed class AzureReceivedEntry(RetryEntry entry, string partition, string messageId, string popReceipt, long dequeueCount, BinaryData body)
         : ReceivedEntry(entry, partition, messageId, popReceipt, dequeueCount)
     {
         public BinaryData Body { get; set; } = body;

@@ -87,7 +87,8 @@ internal sealed class AttemptRecorder
         var now = _time.GetUtcNow();
         var job = result.Job;
         var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
-        var decided = new List<(DueRecipient, DeliveryOutcome, DateTimeOffset?)>(job.Recipients.Count);
+        // Only a retry-tier job needs its outcomes as such; local ones go to the spool as RecipientOutcomes.
+        var decided = job.Tier is null ? null : new List<(DueRecipient, DeliveryOutcome, DateTimeOffset?)>(job.Recipients.Count);
         var failed = new List<(DueRecipient, DeliveryOutcome)>();
         var logged = new List<(DeliveryLogRecord Record, bool Failed)>(job.Recipients.Count);
         for (var i = 0; i < job.Recipients.Count; i++)
@@ -106,7 +107,7 @@ internal sealed class AttemptRecorder
                     next = null;
                 }
             }
-            decided.Add((recipient, outcome, next));
+            decided?.Add((recipient, outcome, next));
             outcomes.Add(outcome.Verdict switch
             {
                 DeliveryVerdict.Delivered => new RecipientOutcome(recipient.Id, OutcomeAction.Delivered),
@@ -130,7 +131,7 @@ internal sealed class AttemptRecorder
         if (job.Tier is { } lease)
         {
             // A retry-tier entry: the tier keeps its outcomes (and writes its DSN once); the log and suppression list are the same.
-            await _tier!.RecordAsync(lease, decided, result.Endpoint);
+            await _tier!.RecordAsync(lease, decided!, result.Endpoint);
             foreach (var (record, _) in logged)
             {
                 _log.Write(record);

@@ -89,7 +89,7 @@ internal sealed partial class TierConsumer : BackgroundService
             var now = _time.GetUtcNow();
             // Partitions appear when the first entry is written to them: looked for every poll while there are none.
             var listEvery = partitions.Count == 0 ? _options.IdlePollInterval : s_partitionsPeriod;
-            if (now - listedAt >= listEvery && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is { } listed)
+            if (now - listedAt >= listEvery && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is (true, var listed))
             {
                 listedAt = now;
                 foreach (var name in listed.Where(n => !partitions.ContainsKey(n)))
@@ -104,15 +104,15 @@ internal sealed partial class TierConsumer : BackgroundService
                 {
                     continue;
                 }
-                var received = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(32, room), _options.VisibilityLease, stopping));
+                var (ok, received) = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(32, room), _options.VisibilityLease, stopping));
                 // Entries of suspended domains only (they go straight back) do not make a partition busy:
                 // without this, a suspended domain's backlog would cycle through receive and put-back nonstop.
-                var busy = received is { Count: > 0 } && !received.All(e => IsSuspended(e.Entry.Domain, now));
-                var wait = received is null ? _options.IdlePollInterval
+                var busy = ok && received.Count > 0 && !received.All(e => IsSuspended(e.Entry.Domain, now));
+                var wait = !ok ? _options.IdlePollInterval
                     : busy ? TimeSpan.Zero
                     : Min(interval * 2, _options.IdlePollInterval);
                 partitions[name] = (now + wait, busy ? s_firstIdlePoll : wait);
-                foreach (var entry in received ?? [])
+                foreach (var entry in ok ? received : [])
                 {
                     Admit(entry, now);
                 }
@@ -190,11 +190,11 @@ internal sealed partial class TierConsumer : BackgroundService
         var tick = 0;
         do
         {
-            if (await TryAsync("index", () => _tier.TombstonesAsync(stopping)) is { } tombstones)
+            if (await TryAsync("index", () => _tier.TombstonesAsync(stopping)) is (true, var tombstones))
             {
                 _tombstones = tombstones;
             }
-            if (tick++ % 6 == 0 && await TryAsync("count", () => _tier.ApproximateCountsAsync(stopping)) is { } counts)
+            if (tick++ % 6 == 0 && await TryAsync("count", () => _tier.ApproximateCountsAsync(stopping)) is (true, var counts))
             {
                 _metrics.ApproximateEntries(counts);
             }
@@ -222,7 +222,7 @@ internal sealed partial class TierConsumer : BackgroundService
                     {
                         continue;
                     }
-                    if (await TryAsync("extend", async () => (object)await _tier.ExtendAsync(lease.Received, _options.VisibilityLease, CancellationToken.None)) is bool kept)
+                    if (await TryAsync("extend", () => _tier.ExtendAsync(lease.Received, _options.VisibilityLease, CancellationToken.None)) is (true, var kept))
                     {
                         lease.RenewedAt = now;
                         lease.Lost = !kept;
@@ -257,9 +257,8 @@ internal sealed partial class TierConsumer : BackgroundService
         task.ContinueWith(t => _ending.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    /// <summary>A storage call whose failure is logged once per outage and answered with null.</summary>
-    private async Task<T?> TryAsync<T>(string kind, Func<Task<T>> call)
-        where T : class
+    /// <summary>A storage call whose failure is logged once per outage and answered with Ok false.</summary>
+    private async Task<(bool Ok, T Value)> TryAsync<T>(string kind, Func<Task<T>> call)
     {
         try
         {
@@ -269,7 +268,7 @@ internal sealed partial class TierConsumer : BackgroundService
                 _reachable = true;
                 TierBack(_logger);
             }
-            return result;
+            return (true, result);
         }
         catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
@@ -278,11 +277,11 @@ internal sealed partial class TierConsumer : BackgroundService
                 _reachable = false;
                 TierUnreachable(_logger, kind, exception.Message);
             }
-            return null;
+            return (false, default!);
         }
         catch (OperationCanceledException)
         {
-            return null;
+            return (false, default!);
         }
     }
 

@@ -16,6 +16,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private readonly Process _process;
     private readonly TempDirectory _data;
+    private bool _paused;
 
     private AzuriteServer(Process process, TempDirectory data, int blobPort, int queuePort, int tablePort)
     {
@@ -82,10 +83,18 @@ public sealed class AzuriteServer : IAsyncDisposable
     }
 
     /// <summary>SIGSTOP: Azurite stops answering but keeps its state (killing it would lose its last 5 s of queue metadata).</summary>
-    public Task PauseAsync() => SignalAsync("-STOP");
+    public async Task PauseAsync()
+    {
+        await SignalAsync("-STOP");
+        _paused = true;
+    }
 
     /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
-    public Task ResumeAsync() => SignalAsync("-CONT");
+    public async Task ResumeAsync()
+    {
+        await SignalAsync("-CONT");
+        _paused = false;
+    }
 
     private async Task SignalAsync(string signal)
     {
@@ -101,7 +110,10 @@ public sealed class AzuriteServer : IAsyncDisposable
         if (!_process.HasExited)
         {
             // A paused Azurite must run again to die of SIGKILL's tree walk cleanly.
-            await ResumeAsync();
+            if (_paused)
+            {
+                await ResumeAsync();
+            }
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }

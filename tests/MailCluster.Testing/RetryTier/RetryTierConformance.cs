@@ -170,8 +170,8 @@ public abstract class RetryTierConformance
         Assert.False(tombstone.Matches(received.Entry with { MovedAt = tombstone.At.AddSeconds(1) }));
     }
 
-    /// <summary>Receives from every partition until <paramref name="count"/> entries came (at most 15 s).</summary>
-    protected static async Task<List<ReceivedEntry>> ReceiveAllAsync(IRetryTier tier, int count)
+    /// <summary>Receives from every partition until <paramref name="count"/> entries came (at most 15 s), each hidden for <paramref name="lease"/> (30 s by default).</summary>
+    public static async Task<List<ReceivedEntry>> ReceiveAllAsync(IRetryTier tier, int count, TimeSpan? lease = null)
     {
         var received = new List<ReceivedEntry>();
         await Polling.UntilAsync(
@@ -179,7 +179,7 @@ public abstract class RetryTierConformance
             {
                 foreach (var partition in await tier.PartitionsAsync(default))
                 {
-                    received.AddRange(await tier.ReceiveAsync(partition, 32, s_lease, default));
+                    received.AddRange(await tier.ReceiveAsync(partition, 32, lease ?? s_lease, default));
                 }
                 return received.Count >= count;
             },
