@@ -13,6 +13,12 @@ public static class PasswordHash
     /// <summary>OWASP's 2023 figure for PBKDF2-HMAC-SHA256.</summary>
     public const int DefaultIterations = 600_000;
 
+    /// <summary>
+    /// Fewer iterations than this and a hash is refused when the credentials file is loaded: a
+    /// stolen file would then cost an attacker too little per guess (a sixth of OWASP's figure).
+    /// </summary>
+    public const int MinimumIterations = 100_000;
+
     private const string Scheme = "pbkdf2-sha256";
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
@@ -26,6 +32,9 @@ public static class PasswordHash
 
     /// <summary>Whether <paramref name="encoded"/> is a hash this class can check.</summary>
     public static bool IsWellFormed(string encoded) => Parse(encoded) is not null;
+
+    /// <summary>The iteration count of a well-formed hash, else 0.</summary>
+    public static int IterationsOf(string encoded) => Parse(encoded)?.Iterations ?? 0;
 
     public static bool Verify(string password, string encoded)
     {

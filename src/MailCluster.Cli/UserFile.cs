@@ -59,10 +59,30 @@ public static class UserFile
     {
         try
         {
-            // Written beside and moved into place: a silo never reads half a file.
-            var temporary = path + ".tmp";
-            await File.WriteAllLinesAsync(temporary, lines);
-            File.Move(temporary, path, overwrite: true);
+            // Written beside and moved into place: a silo never reads half a file. The temporary
+            // file has an unpredictable name and is created exclusively, readable by its owner only:
+            // nobody can plant a link there in advance or read the hashes while it exists.
+            var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            try
+            {
+                await using (var writer = new StreamWriter(temporary, options))
+                {
+                    foreach (var line in lines)
+                    {
+                        await writer.WriteLineAsync(line);
+                    }
+                }
+                File.Move(temporary, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
             await output.WriteLineAsync($"{path}: {lines.Count(IsUser)} user(s)");
             return ExitCodes.Ok;
         }

@@ -56,6 +56,8 @@ internal sealed class DeliveryOptions
 
     public MtaStsOptions MtaSts { get; set; } = new();
 
+    public Outcomes.BounceOptions Dsn { get; set; } = new();
+
     public IEnumerable<string> Validate(string section = "Delivery")
     {
         if (string.IsNullOrWhiteSpace(HeloName))
@@ -81,7 +83,7 @@ internal sealed class DeliveryOptions
         {
             yield return $"{section}: PollInterval and ActorIdleTimeout must be at least 10 ms, ConnectTimeout at least 1 s";
         }
-        foreach (var error in Retry.Validate($"{section}:Retry").Concat(MtaSts.Validate($"{section}:MtaSts")))
+        foreach (var error in Retry.Validate($"{section}:Retry").Concat(MtaSts.Validate($"{section}:MtaSts")).Concat(Dsn.Validate($"{section}:Dsn")))
         {
             yield return error;
         }

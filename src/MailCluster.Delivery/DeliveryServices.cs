@@ -49,7 +49,7 @@ public static class DeliveryServices
         {
             var options = sp.GetRequiredService<DeliveryOptions>();
             return new DsnBuilder(
-                new DsnOptions { ReportingMta = options.HeloName, PostmasterAddress = options.PostmasterAddress },
+                new DsnOptions { ReportingMta = options.HeloName, PostmasterAddress = options.PostmasterAddress, MaxReturnedContent = options.Dsn.MaxReturnedContent },
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<MessageIdGenerator>());
         });

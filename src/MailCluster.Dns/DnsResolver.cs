@@ -13,7 +13,7 @@ public static class DnsResolver
     private static readonly IPEndPoint s_localNameserver = new(IPAddress.Loopback, 53);
 
     /// <exception cref="ArgumentException">The options fail <see cref="DnsOptionsValidator"/>.</exception>
-    internal static IDnsResolver Create(DnsOptions options, TimeProvider timeProvider, Random random, IMeterFactory? meterFactory = null)
+    internal static IDnsResolver Create(DnsOptions options, TimeProvider timeProvider, IMeterFactory? meterFactory = null)
     {
         var errors = DnsOptionsValidator.Validate(options);
         if (errors.Count > 0)
@@ -29,11 +29,11 @@ public static class DnsResolver
             .ToList();
 
         var metrics = new DnsMetrics(meterFactory?.Create(DnsMetrics.MeterName) ?? new Meter(DnsMetrics.MeterName));
-        var exchanger = new DnsExchanger(nameservers, options, new DnsRandom(random), new UdpDnsTransport(timeProvider), new TcpDnsTransport(timeProvider));
+        var exchanger = new DnsExchanger(nameservers, options, new UdpDnsTransport(timeProvider), new TcpDnsTransport(timeProvider));
         var stub = new DnsStubResolver(exchanger, options, metrics, timeProvider);
         return new CachingDnsResolver(stub, new DnsCache(options, timeProvider), metrics);
     }
 
     public static MxResolver CreateMxResolver(DnsOptions options, TimeProvider timeProvider, Random random, IMeterFactory? meterFactory = null) =>
-        new(Create(options, timeProvider, random, meterFactory), options, random);
+        new(Create(options, timeProvider, meterFactory), options, random);
 }

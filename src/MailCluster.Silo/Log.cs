@@ -20,4 +20,7 @@ internal static partial class Log
 
     [LoggerMessage(1201, LogLevel.Warning, "{Client} failed to authenticate as {User}")]
     public static partial void AuthenticationFailed(ILogger logger, IPEndPoint client, string user);
+
+    [LoggerMessage(1202, LogLevel.Warning, "{Client} was refused AUTH as {User} without a check: {Reason}")]
+    public static partial void AuthenticationRefused(ILogger logger, IPEndPoint client, string user, string reason);
 }

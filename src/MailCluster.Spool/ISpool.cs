@@ -11,8 +11,9 @@ public interface ISpoolIntake
 {
     /// <summary>
     /// Stores a message and all its recipients. Completes only when they are durable (fsync'd);
-    /// concurrent calls share commits (group commit). It does not ask <see cref="Headroom"/>: new
-    /// mail from clients must, while DSNs (which replace a bounced recipient) may use the reserve.
+    /// concurrent calls share commits (group commit). It does not ask <see cref="Headroom"/>: the
+    /// caller takes the room first (<see cref="SpoolHeadroom.TryTake"/> for new mail,
+    /// <see cref="SpoolHeadroom.TryTakeForDsn"/> for DSNs, which may use half the reserve).
     /// </summary>
     ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken);
 

@@ -88,7 +88,7 @@ public sealed class SpoolHeadroom
     }
 
     /// <summary>Why a message of <paramref name="messageBytes"/> must be refused now (452 4.3.1), or null when it fits above the reserve.</summary>
-    public string? Refuses(long messageBytes) => Refusal(FreeBytes, messageBytes);
+    public string? Refuses(long messageBytes) => Refusal(FreeBytes, messageBytes, Reserve);
 
     /// <summary>Why a message of the maximum size would be refused now: the silo should not get traffic meanwhile.</summary>
     public string? RefusesLargestMessage() => Refuses(_largestMessageBytes);
@@ -98,14 +98,23 @@ public sealed class SpoolHeadroom
     /// committing at once cannot together run past the reserve. Null when taken; otherwise the
     /// refusal. <see cref="Return"/> gives it back if the message is not stored after all.
     /// </summary>
-    public string? TryTake(long messageBytes)
+    public string? TryTake(long messageBytes) => TryTake(messageBytes, Reserve);
+
+    /// <summary>
+    /// As <see cref="TryTake"/>, for a DSN: it replaces a bounced recipient and may use half the
+    /// reserve, no more, so that bounces of one large message cannot eat the room kept for
+    /// outcomes and checkpoints. <see cref="Return"/> gives it back as well.
+    /// </summary>
+    public string? TryTakeForDsn(long dsnBytes) => TryTake(dsnBytes, Reserve / 2);
+
+    private string? TryTake(long messageBytes, long floor)
     {
         MeasureIfStale();
         while (true)
         {
             var taken = Interlocked.Read(ref _takenSinceMeasured);
             var free = Free(taken);
-            if (Refusal(free, messageBytes) is { } refusal)
+            if (Refusal(free, messageBytes, floor) is { } refusal)
             {
                 return refusal;
             }
@@ -137,15 +146,17 @@ public sealed class SpoolHeadroom
         return _maxSizeBytes > 0 ? Math.Min(available, _maxSizeBytes - Volatile.Read(ref _databaseBytes) - taken) : available;
     }
 
-    private string? Refusal(long free, long messageBytes)
+    private string? Refusal(long free, long messageBytes, long floor)
     {
-        if (free - messageBytes >= Reserve)
+        if (free - messageBytes >= floor)
         {
             return null;
         }
-        return messageBytes == 0 || free < Reserve
+        return messageBytes == 0 || free < floor
             ? Reason(free)
-            : $"a message of {messageBytes} bytes would leave less than the reserve of {Reserve} bytes free ({free} bytes free)";
+            : floor == Reserve
+                ? $"a message of {messageBytes} bytes would leave less than the reserve of {Reserve} bytes free ({free} bytes free)"
+                : $"a DSN of {messageBytes} bytes would leave less than half the reserve of {Reserve} bytes free ({free} bytes free)";
     }
 
     private string Reason(long free) =>

@@ -52,3 +52,32 @@ public sealed class MailctlTests
         Assert.Contains("cannot reach the admin API at http://127.0.0.1:9/", error.ToString(), StringComparison.Ordinal);
     }
 }
+
+public sealed class UserFileTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("mailctl-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task UserAddWritesThroughNoPlantedLinkAndLeavesAFileOnlyItsOwnerCanRead()
+    {
+        var path = Path.Combine(_directory.FullName, "users");
+        var victim = Path.Combine(_directory.FullName, "victim");
+        await File.WriteAllTextAsync(victim, "untouched\n");
+        // Someone who can write the directory plants the temporary file's old, predictable name.
+        File.CreateSymbolicLink(path + ".tmp", victim);
+        using var input = new StringReader("s3cret\n");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await UserFile.RunAsync(CommandLine.Parse(["user", "add", "alice", "client.test", "--file", path])!, input, output, error);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal("untouched\n", await File.ReadAllTextAsync(victim));
+        Assert.StartsWith("alice:pbkdf2-sha256$", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(["users", "users.tmp", "victim"], _directory.GetFileSystemInfos().Select(f => f.Name).Order());
+    }
+}

@@ -37,14 +37,20 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     /// <param name="shaping">The shaping rules.</param>
     /// <param name="signer">DKIM for the DSNs the harness writes (none by default).</param>
-    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null)
+    /// <param name="dsnWindow">How long a message's failures gather into one DSN; none by default, so a test sees its DSN at once.</param>
+    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null)
     {
         Spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, Time);
-        var options = new DeliveryOptions { HeloName = "silo.test", ActorIdleTimeout = TimeSpan.FromMinutes(10) };
+        var options = new DeliveryOptions
+        {
+            HeloName = "silo.test",
+            ActorIdleTimeout = TimeSpan.FromMinutes(10),
+            Dsn = new BounceOptions { CoalesceWindow = dsnWindow ?? TimeSpan.Zero, MaxReturnedContent = MaxReturnedContent },
+        };
         var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
         _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test" }, Time, new MessageIdGenerator(Time, new Random(1))), signer ?? new MessageSigner(new DkimKeyRing([], null)), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
+        var bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test", MaxReturnedContent = MaxReturnedContent }, Time, new MessageIdGenerator(Time, new Random(1))), signer ?? new MessageSigner(new DkimKeyRing([], null)), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
@@ -53,6 +59,9 @@ internal sealed class ActorHarness : IAsyncDisposable
         Directory = new DomainActorDirectory(runtime);
         Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time);
     }
+
+    /// <summary>The largest original a DSN returns whole (Delivery:Dsn:MaxReturnedContent).</summary>
+    public const long MaxReturnedContent = 64 * 1024;
 
     public AttemptRecorder Recorder { get; }
 
@@ -84,13 +93,17 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     public DomainActorDirectory Directory { get; }
 
-    public async Task EnqueueAsync(string recipient)
+    public Task EnqueueAsync(string recipient) =>
+        EnqueueAsync([recipient], DsnReturn.Unspecified, Encoding.ASCII.GetBytes("Subject: t\r\n\r\nbody\r\n"));
+
+    /// <summary>One message to all <paramref name="recipients"/>; returns its queue id.</summary>
+    public async Task<string> EnqueueAsync(IReadOnlyList<string> recipients, DsnReturn ret, byte[] content)
     {
-        var domain = recipient[(recipient.IndexOf('@') + 1)..];
         var envelope = new SpoolEnvelope(
-            new SpoolMessage($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", Time.GetUtcNow(), Size: 0, null, DsnReturn.Unspecified, false, false),
-            [new EnvelopeRecipient(recipient, domain, DsnNotify.Unspecified, null)]);
-        await Spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("Subject: t\r\n\r\nbody\r\n")), CancellationToken.None);
+            new SpoolMessage($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", Time.GetUtcNow(), Size: content.Length, null, ret, false, false),
+            [.. recipients.Select(r => new EnvelopeRecipient(r, r[(r.IndexOf('@') + 1)..], DsnNotify.Unspecified, null))]);
+        await Spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(content), CancellationToken.None);
+        return envelope.Message.QueueId;
     }
 
     /// <summary>Waits for the spool to reach a state; the actors work on the thread pool, so this is bounded polling of real state.</summary>

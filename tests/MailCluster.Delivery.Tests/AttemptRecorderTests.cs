@@ -102,6 +102,38 @@ public sealed class AttemptRecorderTests
         Assert.Contains("Status: 4.4.7", Encoding.UTF8.GetString(content.WrittenSpan), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OneMessagesBouncesAtManyDomainsMakeOneDsnPerWindowReturningOnlyTheHeadersOfALargeOriginal()
+    {
+        await using var harness = new ActorHarness(new ShapingOptions(), dsnWindow: TimeSpan.FromSeconds(5));
+        var domains = Enumerable.Range(0, 20).Select(i => $"gone{i}.test").ToList();
+        var body = new string('x', 998) + "\r\n";
+        var original = Encoding.ASCII.GetBytes("Subject: big\r\nX-Marker: kept\r\n\r\n" + string.Concat(Enumerable.Repeat(body, 200)));
+        await harness.EnqueueAsync([.. domains.Select(d => "user@" + d)], DsnReturn.Full, original);
+
+        // Each domain's job is recorded on its own, as its actor would (NXDOMAIN: 5.1.2 at once).
+        foreach (var domain in domains)
+        {
+            var claimed = await harness.Spool.ClaimDueAsync(domain, harness.Time.GetUtcNow(), 10, CancellationToken.None);
+            harness.Recorder.SubmitUnattempted(domain, new DeliveryJob(claimed[0].Message, claimed), DeliveryOutcomeClassifier.FromReply(new SmtpReply(550, new EnhancedStatusCode(5, 1, 2), "no such domain"), SmtpPhase.Greeting));
+        }
+        Assert.Empty(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        await harness.Recorder.DrainAsync();
+
+        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        var content = Encoding.ASCII.GetString((await harness.Spool.ReadContentAsync(dsn.Message.QueueId, CancellationToken.None))!);
+        Assert.Equal(20, domains.Count(d => content.Contains("Final-Recipient: rfc822; user@" + d + "\r\n", StringComparison.Ordinal)));
+        // RET=FULL, but the original is over Delivery:Dsn:MaxReturnedContent: its header section only (RFC 3461 4.3).
+        Assert.Contains("Content-Type: text/rfc822-headers", content, StringComparison.Ordinal);
+        Assert.Contains("X-Marker: kept", content, StringComparison.Ordinal);
+        Assert.DoesNotContain("xxxxxxxxxx", content, StringComparison.Ordinal);
+        Assert.InRange(content.Length, 1, ActorHarness.MaxReturnedContent);
+        // The original is gone with its last recipient; the DSN is the only message left.
+        Assert.Equal(1, (await harness.Spool.CountAsync(CancellationToken.None)).Messages);
+    }
+
     private static async Task<DeliveryJob> ClaimAsync(ActorHarness harness, string? recipient = null)
     {
         if (recipient is not null)

@@ -25,10 +25,10 @@ internal static class TestResolvers
         return options;
     }
 
-    public static DnsStubResolver Stub(DnsOptions options, int seed = 1)
+    public static DnsStubResolver Stub(DnsOptions options)
     {
         var nameservers = options.Nameservers.Select(IPEndPoint.Parse).ToList();
-        var exchanger = new DnsExchanger(nameservers, options, new DnsRandom(new Random(seed)),
+        var exchanger = new DnsExchanger(nameservers, options,
             new UdpDnsTransport(TimeProvider.System), new TcpDnsTransport(TimeProvider.System));
         return new DnsStubResolver(exchanger, options, new DnsMetrics(new Meter("test")), TimeProvider.System);
     }

@@ -48,6 +48,21 @@ public sealed class SpoolHeadroomTests
     }
 
     [Fact]
+    public void ADsnTakesRoomAndMayUseHalfTheReserveButNoMore()
+    {
+        // 100 MiB free, a reserve of 10 MiB: a DSN's bytes count twice (log, then database).
+        var headroom = Create(new SpoolOptions { MinFreeBytes = 10 * MiB });
+
+        Assert.Null(headroom.TryTakeForDsn(47 * MiB));
+        Assert.NotNull(headroom.Refuses(0));
+        Assert.Equal(
+            $"a DSN of {2 * MiB} bytes would leave less than half the reserve of {10 * MiB} bytes free ({6 * MiB} bytes free)",
+            headroom.TryTakeForDsn(2 * MiB));
+        headroom.Return(47 * MiB);
+        Assert.Null(headroom.Refuses(0));
+    }
+
+    [Fact]
     public void FreeSpaceIsMeasuredAtMostOnceASecond()
     {
         var headroom = Create(new SpoolOptions { MinFreeBytes = 10 * MiB });

@@ -15,8 +15,19 @@ internal sealed class MtaStsOptions
     /// </summary>
     public TimeSpan RefetchAfterFailure { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Policies (up to 64 KiB each, kept up to a year) and failed fetches remembered at most, each;
+    /// past it the expired go first, then those that would expire soonest. Keyed by recipient domain,
+    /// so without a bound a sender could grow them for ever. Default 10000.
+    /// </summary>
+    public int MaxCachedPolicies { get; set; } = 10_000;
+
     public IEnumerable<string> Validate(string section)
     {
+        if (MaxCachedPolicies < 100)
+        {
+            yield return $"{section}:MaxCachedPolicies is {MaxCachedPolicies}; must be at least 100";
+        }
         if (FetchTimeout < TimeSpan.FromSeconds(1) || FetchTimeout > TimeSpan.FromMinutes(5))
         {
             yield return $"{section}:FetchTimeout is {FetchTimeout}; must be between 1 second and 5 minutes";

@@ -31,6 +31,10 @@ internal sealed class MtaStsPolicies
         _logger = logger;
     }
 
+    internal int CachedPolicies => _cache.Count;
+
+    internal int FailedDomains => _failedAt.Count;
+
     /// <summary>The enforce or testing policy of <paramref name="domain"/>, or null when none applies.</summary>
     public async Task<MtaStsPolicy?> ForDomainAsync(string domain, CancellationToken cancellationToken)
     {
@@ -83,6 +87,7 @@ internal sealed class MtaStsPolicies
             if (policy is not null)
             {
                 var cached = new CachedPolicy(id, policy, _time.GetUtcNow() + policy.MaxAge);
+                MakeRoom(_cache, domain, c => c.ExpiresAt);
                 _cache[domain] = cached;
                 _failedAt.TryRemove(domain, out _);
                 _metrics.MtaStsFetch(domain, "fetched");
@@ -94,10 +99,33 @@ internal sealed class MtaStsPolicies
         {
             error = e.Message;
         }
+        MakeRoom(_failedAt, domain, at => at + _options.RefetchAfterFailure);
         _failedAt[domain] = _time.GetUtcNow();
         _metrics.MtaStsFetch(domain, "failed");
         Log.MtaStsFetchFailed(_logger, domain, id, error);
         return null;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="map"/> under <see cref="MtaStsOptions.MaxCachedPolicies"/> before
+    /// <paramref name="domain"/> goes in: what has lapsed goes first, then what lapses soonest.
+    /// </summary>
+    private void MakeRoom<T>(ConcurrentDictionary<string, T> map, string domain, Func<T, DateTimeOffset> lapsesAt)
+    {
+        if (map.Count < _options.MaxCachedPolicies || map.ContainsKey(domain))
+        {
+            return;
+        }
+        var now = _time.GetUtcNow();
+        foreach (var lapsed in map.Where(e => lapsesAt(e.Value) <= now))
+        {
+            map.TryRemove(lapsed);
+        }
+        var excess = map.Count - _options.MaxCachedPolicies + 1;
+        foreach (var soonest in map.OrderBy(e => lapsesAt(e.Value)).Take(Math.Max(excess, 0)).ToList())
+        {
+            map.TryRemove(soonest);
+        }
     }
 
     private sealed record CachedPolicy(string Id, MtaStsPolicy Policy, DateTimeOffset ExpiresAt);

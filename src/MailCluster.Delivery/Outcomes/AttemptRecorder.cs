@@ -19,7 +19,7 @@ internal sealed class AttemptRecorder
     private readonly IDeliveryQueue _spool;
     private readonly RetryPolicy _retry;
     private readonly TimeSpan _lifetime;
-    private readonly BounceFactory _bounces;
+    private readonly DsnCoalescer _dsns;
     private readonly DeliveryLog _log;
     private readonly DeliveryMetrics _metrics;
     private readonly SuppressionList _suppressions;
@@ -38,7 +38,10 @@ internal sealed class AttemptRecorder
         _spool = spool;
         _retry = retry;
         _lifetime = options.Retry.MaxQueueLifetime;
-        _bounces = bounces;
+        _dsns = new DsnCoalescer(
+            (message, failed) => PersistentlyAsync(() => bounces.SendAsync(message, failed, time.GetUtcNow(), CancellationToken.None)),
+            options.Dsn.CoalesceWindow,
+            time);
         _log = log;
         _metrics = metrics;
         _time = time;
@@ -73,7 +76,12 @@ internal sealed class AttemptRecorder
     }
 
     /// <summary>Waits for every outcome handed in so far to be written or given up (shutdown); failures were logged.</summary>
-    public Task DrainAsync() => Task.WhenAll(_pending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
+    public Task DrainAsync()
+    {
+        // DSNs waiting for their window go now: shutdown does not wait for the clock.
+        _dsns.CloseAll();
+        return Task.WhenAll(_pending.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
 
     private Task Track(Task task)
     {
@@ -89,7 +97,7 @@ internal sealed class AttemptRecorder
         var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
         // Only a retry-tier job needs its outcomes as such; local ones go to the spool as RecipientOutcomes.
         var decided = job.Tier is null ? null : new List<(DueRecipient, DeliveryOutcome, DateTimeOffset?)>(job.Recipients.Count);
-        var failed = new List<(DueRecipient, DeliveryOutcome)>();
+        var failed = new List<FailedRecipient>();
         var logged = new List<(DeliveryLogRecord Record, bool Failed)>(job.Recipients.Count);
         for (var i = 0; i < job.Recipients.Count; i++)
         {
@@ -116,7 +124,7 @@ internal sealed class AttemptRecorder
             });
             if (outcome.Verdict == DeliveryVerdict.Bounced)
             {
-                failed.Add((recipient, outcome));
+                failed.Add(new FailedRecipient(recipient, outcome, result.Endpoint));
             }
             _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null);
             logged.Add((new DeliveryLogRecord(
@@ -142,7 +150,7 @@ internal sealed class AttemptRecorder
         try
         {
             // The DSN is durable before the failed recipients are removed: a crash in between repeats the DSN, never loses it.
-            var dsn = failed.Count > 0 ? await SendDsnAsync(job, failed, result.Endpoint, now) : null;
+            var dsn = failed.Count > 0 ? await SendDsnAsync(job, failed) : null;
             await PersistentlyAsync(async () =>
             {
                 await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
@@ -163,10 +171,10 @@ internal sealed class AttemptRecorder
     }
 
     /// <summary>Recipients a remote MX refused as nonexistent are not mailed again (a failure to record it is logged; the bounce stands).</summary>
-    private async Task SuppressHardBouncesAsync(List<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint)
+    private async Task SuppressHardBouncesAsync(List<FailedRecipient> failed, MxEndpoint? endpoint)
     {
         // Only a refusal of the recipient itself: a 5.1.1 to MAIL FROM names the sender, after DATA the message.
-        foreach (var (recipient, outcome) in failed.Where(f => f.Outcome.Phase == SmtpPhase.Rcpt && f.Outcome.ReplyCode is >= 500 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status)))
+        foreach (var (recipient, outcome, _) in failed.Where(f => f.Outcome.Phase == SmtpPhase.Rcpt && f.Outcome.ReplyCode is >= 500 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status)))
         {
             try
             {
@@ -179,12 +187,15 @@ internal sealed class AttemptRecorder
         }
     }
 
-    /// <summary>A DSN that cannot be built (its original gone, a bug) is logged; the recipients' outcomes are still recorded.</summary>
-    private async Task<string?> SendDsnAsync(DeliveryJob job, List<(DueRecipient, DeliveryOutcome)> failed, MxEndpoint? endpoint, DateTimeOffset now)
+    /// <summary>
+    /// The DSN is shared with the message's other failures of this round (<see cref="DsnCoalescer"/>).
+    /// One that cannot be built (its original gone, a bug) is logged; the recipients' outcomes are still recorded.
+    /// </summary>
+    private async Task<string?> SendDsnAsync(DeliveryJob job, List<FailedRecipient> failed)
     {
         try
         {
-            return await PersistentlyAsync(() => _bounces.SendAsync(job.Message, failed, endpoint, now, CancellationToken.None));
+            return await _dsns.AddAsync(job.Message, failed);
         }
         catch (Exception exception) when (exception is not (OutOfMemoryException or SpoolUnavailableException))
         {

@@ -36,10 +36,12 @@ internal sealed class BounceFactory
 
     /// <summary>
     /// Spools the DSN for <paramref name="failed"/>, if one is owed; returns its queue id or null. The
-    /// original comes from the spool, or is <paramref name="original"/> for mail held elsewhere (the retry tier).
+    /// original comes from the spool, or is <paramref name="original"/> for mail held elsewhere (the
+    /// retry tier). The DSN's room is taken from the spool's headroom first: past half the reserve
+    /// it is a <see cref="SpoolFullException"/>, and the caller tries again later.
     /// </summary>
     public async Task<string?> SendAsync(
-        SpoolMessage message, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome Outcome)> failed, MxEndpoint? endpoint, DateTimeOffset now, CancellationToken cancellationToken,
+        SpoolMessage message, IReadOnlyList<FailedRecipient> failed, DateTimeOffset now, CancellationToken cancellationToken,
         ReadOnlyMemory<byte>? original = null)
     {
         var notify = failed.Where(f => WantsFailureNotice(f.Recipient.Recipient.Notify)).ToList();
@@ -54,7 +56,7 @@ internal sealed class BounceFactory
             notify.Select(f => new DsnRecipient(f.Recipient.Address, DsnAction.Failed, f.Outcome.Status)
             {
                 OriginalRecipient = f.Recipient.Recipient.OriginalRecipient,
-                RemoteMta = endpoint?.Host,
+                RemoteMta = f.Endpoint?.Host,
                 DiagnosticCode = f.Outcome.Reason,
                 LastAttemptDate = now,
             }).ToList(),
@@ -71,8 +73,20 @@ internal sealed class BounceFactory
         var envelope = new SpoolEnvelope(
             new SpoolMessage(_queueIds.Next(), Sender: string.Empty, now, signed.Length, EnvelopeId: null, DsnReturn.Unspecified, dsn.RequiresSmtpUtf8, EightBitMime: false),
             [new EnvelopeRecipient(message.Sender, message.Sender[(at + 1)..].ToLowerInvariant(), DsnNotify.Unspecified, OriginalRecipient: null)]);
-        await _intake.EnqueueAsync(envelope, signed, cancellationToken);
-        _metrics.DsnGenerated();
+        if (_intake.Headroom.TryTakeForDsn(signed.Length) is { } full)
+        {
+            throw new SpoolFullException("no room for a DSN: " + full);
+        }
+        try
+        {
+            await _intake.EnqueueAsync(envelope, signed, cancellationToken);
+        }
+        catch
+        {
+            _intake.Headroom.Return(signed.Length);
+            throw;
+        }
+        _metrics.DsnGenerated(signed.Length);
         _trigger.Notify();
         return envelope.Message.QueueId;
     }

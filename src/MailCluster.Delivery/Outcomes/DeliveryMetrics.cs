@@ -19,6 +19,7 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _siteLeases;
     private readonly Counter<long> _siteLapses;
     private readonly Counter<long> _dsns;
+    private readonly Counter<long> _dsnBytes;
     private readonly Counter<long> _tlsFallbacks;
     private readonly Counter<long> _connections;
     private readonly Counter<long> _possibleDuplicates;
@@ -45,6 +46,7 @@ internal sealed class DeliveryMetrics : IDisposable
         _mtaStsFetches = _meter.CreateCounter<long>("mailcluster.delivery.mta_sts.fetches", "{fetch}", "MTA-STS policy fetches by domain and result: fetched, failed (no host, TLS, HTTP status, media type, size, syntax).");
         _mtaStsChecks = _meter.CreateCounter<long>("mailcluster.delivery.mta_sts.checks", "{host}", "MX hosts checked against a domain's MTA-STS policy, by mode (enforce, testing) and result: valid, mx_mismatch (not in the policy), tls_failed (no STARTTLS or no verified certificate). In testing mode failures are delivered anyway.");
         _dsns = _meter.CreateCounter<long>("mailcluster.delivery.dsn.generated", "{message}", "Delivery status notifications spooled.");
+        _dsnBytes = _meter.CreateCounter<long>("mailcluster.delivery.dsn.size", "By", "Bytes of the delivery status notifications spooled (taken from the spool's room, up to half its reserve).");
         _possibleDuplicates = _meter.CreateCounter<long>("mailcluster.delivery.possible_duplicates", "{recipient}", "Recipients retried after a connection lost between end of data and the reply.");
         _logLinesLost = _meter.CreateCounter<long>("mailcluster.delivery.log.lines_lost", "{line}", "Delivery log lines not written: the buffer was full or the log's disk failed (the spool's outcomes are unaffected).");
         _timeInQueue = _meter.CreateHistogram<double>("mailcluster.delivery.time_in_queue", "s", "Time from acceptance to delivery or bounce.");
@@ -86,7 +88,11 @@ internal sealed class DeliveryMetrics : IDisposable
 
     public void SuspendedHold(string domain) => _suspendedHolds.Add(1, Tag(_label.For(domain)));
 
-    public void DsnGenerated() => _dsns.Add(1);
+    public void DsnGenerated(long bytes)
+    {
+        _dsns.Add(1);
+        _dsnBytes.Add(bytes);
+    }
 
     public void Connected(string domain, string tls) => _connections.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("tls", tls));
 

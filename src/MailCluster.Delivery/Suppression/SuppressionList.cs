@@ -41,7 +41,7 @@ public sealed partial class SuppressionList : BackgroundService
     /// <summary>Addresses suppressed now, as this silo knows them.</summary>
     public int Count => _entries.Values.Count(e => e.Suppressed);
 
-    public bool IsSuppressed(string address) => _entries.TryGetValue(address, out var entry) && entry.Suppressed;
+    public bool IsSuppressed(string address) => _entries.TryGetValue(SuppressionAddress.Canonical(address), out var entry) && entry.Suppressed;
 
     /// <summary>A remote permanent failure with one of these statuses suppresses the address.</summary>
     public bool IsHardBounce(EnhancedStatusCode status) => _statuses.Contains(status);
@@ -81,7 +81,7 @@ public sealed partial class SuppressionList : BackgroundService
     private async Task<int> ChangeAsync(IEnumerable<string> addresses, bool suppressed, string reason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var changes = addresses.Select(a => a.ToLowerInvariant()).Distinct(StringComparer.Ordinal)
+        var changes = addresses.Select(SuppressionAddress.Canonical).Distinct(StringComparer.Ordinal)
             .Where(address => IsSuppressed(address) != suppressed)
             // Later than what this silo knows of the address, even if the silo that wrote that runs ahead of this clock.
             .Select(address => new SuppressionEntry(address, suppressed, reason, _entries.TryGetValue(address, out var known) && known.At >= now ? known.At.AddTicks(1) : now))
@@ -128,8 +128,12 @@ public sealed partial class SuppressionList : BackgroundService
     }
 
     /// <summary>The newest change of an address wins, so changes read twice do no harm.</summary>
-    private void Apply(SuppressionEntry entry) =>
-        _entries.AddOrUpdate(entry.Address, entry, (_, known) => entry.At >= known.At ? entry : known);
+    private void Apply(SuppressionEntry entry)
+    {
+        // Entries another silo or an older build wrote are compared in the same form.
+        var canonical = entry with { Address = SuppressionAddress.Canonical(entry.Address) };
+        _entries.AddOrUpdate(canonical.Address, canonical, (_, known) => canonical.At >= known.At ? canonical : known);
+    }
 
     [LoggerMessage(2050, LogLevel.Warning, "The suppression list's store does not answer ({Kind}: {Reason}); lookups use this silo's copy until it does")]
     private static partial void StoreUnreachable(ILogger logger, string kind, string reason);

@@ -157,7 +157,7 @@ internal sealed partial class TierOutcomes
         }
         try
         {
-            await _bounces.SendAsync(entry.Message, failed, endpoint, _time.GetUtcNow(), CancellationToken.None, entry.Content);
+            await _bounces.SendAsync(entry.Message, [.. failed.Select(f => new FailedRecipient(f.Item1, f.Item2, endpoint))], _time.GetUtcNow(), CancellationToken.None, entry.Content);
             return true;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

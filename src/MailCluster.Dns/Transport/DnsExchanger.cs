@@ -8,7 +8,6 @@ namespace MailCluster.Dns.Transport;
 internal sealed class DnsExchanger(
     IReadOnlyList<IPEndPoint> nameservers,
     DnsOptions options,
-    DnsRandom random,
     DnsTransport udp,
     DnsTransport tcp)
 {
@@ -22,7 +21,7 @@ internal sealed class DnsExchanger(
             foreach (var server in nameservers)
             {
                 // RFC 5452 9.2: a fresh random ID for every packet sent.
-                var query = DnsQuery.Create(random.NextId(), question, options.UdpPayloadSize);
+                var query = DnsQuery.Create(DnsRandom.NextId(), question, options.UdpPayloadSize);
                 var response = await udp.ExchangeAsync(query, server, options.Timeout, cancellationToken);
                 if (response is { IsTruncated: true })
                 {

@@ -1,17 +1,15 @@
 namespace MailCluster.Dns.Transport;
 
-/// <summary>The injected <see cref="Random"/>, made safe to share between concurrent lookups.</summary>
+/// <summary>
+/// Randomness for lookups: query ids from the cryptographic generator (RFC 5452 9.2: an attacker
+/// who can predict them can forge answers), and the injected <see cref="Random"/>, made safe to
+/// share between concurrent lookups, for the order of equal-preference MX hosts.
+/// </summary>
 internal sealed class DnsRandom(Random random)
 {
     private readonly Lock _gate = new();
 
-    public ushort NextId()
-    {
-        lock (_gate)
-        {
-            return (ushort)random.Next(ushort.MaxValue + 1);
-        }
-    }
+    public static ushort NextId() => (ushort)System.Security.Cryptography.RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
 
     public void Shuffle<T>(Span<T> values)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using MailCluster.Dns.Wire;
 
 namespace MailCluster.Dns.Transport;
@@ -12,11 +13,9 @@ internal sealed class UdpDnsTransport(TimeProvider timeProvider) : DnsTransport(
 
     protected override async Task<DnsMessage?> ExchangeCoreAsync(DnsQuery query, IPEndPoint server, CancellationToken cancellationToken)
     {
-        // RFC 5452 9.2: an unpredictable source port per query; binding port 0 lets the kernel pick
-        // a random ephemeral port.
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var any = server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        socket.Bind(new IPEndPoint(any, 0));
+        BindRandomPort(socket, any);
         await socket.SendToAsync(query.Packet, SocketFlags.None, server, cancellationToken);
 
         var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagramSize);
@@ -39,5 +38,26 @@ internal sealed class UdpDnsTransport(TimeProvider timeProvider) : DnsTransport(
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// RFC 5452 9.2 / RFC 6056: an unpredictable source port per query, drawn from the
+    /// cryptographic generator over the dynamic range; a port in use is drawn again, and after a
+    /// few tries the kernel picks one.
+    /// </summary>
+    private static void BindRandomPort(Socket socket, IPAddress any)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            try
+            {
+                socket.Bind(new IPEndPoint(any, RandomNumberGenerator.GetInt32(32768, 61000)));
+                return;
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+            }
+        }
+        socket.Bind(new IPEndPoint(any, 0));
     }
 }

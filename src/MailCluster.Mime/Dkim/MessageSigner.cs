@@ -1,4 +1,5 @@
 using System.Buffers;
+using MailCluster.Mime.Headers;
 using MimeKit;
 using MimeKit.Cryptography;
 
@@ -13,7 +14,7 @@ public enum DkimOutcome
     /// <summary>Neither its From: domain, a parent of it nor the fallback has a key.</summary>
     NoKey,
 
-    /// <summary>It has no From: address to choose a key by (RFC 5322 requires one).</summary>
+    /// <summary>It has no From: address to choose a key by, or more than one From: field (RFC 5322 3.6 requires exactly one).</summary>
     NoFrom,
 
     /// <summary>Its header section could not be parsed.</summary>
@@ -52,12 +53,29 @@ public sealed class MessageSigner(DkimKeyRing keys)
 
     public bool HasKeys => !keys.IsEmpty;
 
-    public DkimSignature Sign(ReadOnlySequence<byte> content)
+    /// <summary>Signs for the message's own author domain.</summary>
+    public DkimSignature Sign(ReadOnlySequence<byte> content) =>
+        keys.IsEmpty ? DkimSignature.None(DkimOutcome.NoKey, null) : Sign(content, AuthorFields.Read(content));
+
+    /// <summary>
+    /// Signs only for <paramref name="authors"/>' domain, the one the caller checked: a message whose
+    /// parsed From: says otherwise is not signed.
+    /// </summary>
+    public DkimSignature Sign(ReadOnlySequence<byte> content, AuthorFields authors)
     {
         if (keys.IsEmpty)
         {
             // Nothing to sign with: no parse.
             return DkimSignature.None(DkimOutcome.NoKey, null);
+        }
+        if (authors.SigningDomain is not { } fromDomain)
+        {
+            return DkimSignature.None(DkimOutcome.NoFrom, null);
+        }
+        var signing = keys.For(fromDomain);
+        if (signing.Count == 0)
+        {
+            return DkimSignature.None(DkimOutcome.NoKey, fromDomain);
         }
         MimeMessage message;
         var length = checked((int)content.Length);
@@ -76,14 +94,12 @@ public sealed class MessageSigner(DkimKeyRing keys)
         {
             ArrayPool<byte>.Shared.Return(copy);
         }
-        if (message.From.Mailboxes.FirstOrDefault()?.Domain is not { Length: > 0 } fromDomain)
+        // The parse that is signed must name the checked domain, and nothing else, as its author.
+        if (message.From.Mailboxes.FirstOrDefault()?.Domain is not { } parsedDomain
+            || !parsedDomain.Equals(fromDomain, StringComparison.OrdinalIgnoreCase)
+            || message.Headers.Count(h => h.Id == HeaderId.From) != 1)
         {
-            return DkimSignature.None(DkimOutcome.NoFrom, null);
-        }
-        var signing = keys.For(fromDomain);
-        if (signing.Count == 0)
-        {
-            return DkimSignature.None(DkimOutcome.NoKey, fromDomain);
+            return DkimSignature.None(DkimOutcome.NoFrom, fromDomain);
         }
         var before = message.Headers.Count;
         foreach (var key in signing)

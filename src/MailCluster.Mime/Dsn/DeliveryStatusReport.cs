@@ -63,4 +63,7 @@ public sealed class DsnOptions
 
     /// <summary>The From address; default <c>MAILER-DAEMON@</c><see cref="ReportingMta"/>.</summary>
     public string? PostmasterAddress { get; set; }
+
+    /// <summary>RET=FULL returns the whole original up to this size, else its header section, cut at a field boundary to this size (RFC 3461 4.3).</summary>
+    public long MaxReturnedContent { get; set; } = 100 * 1024;
 }

@@ -40,7 +40,9 @@ public sealed class DsnBuilder
     {
         var global = !Ascii.IsValid(report.EnvelopeSender)
             || report.Recipients.Any(r => !Ascii.IsValid(r.FinalRecipient) || (r.OriginalRecipient is { } o && !Ascii.IsValid(o)));
-        var original = report.Return == DsnReturn.Full ? report.OriginalMessage : HeaderSection.Split(report.OriginalMessage, out _);
+        // RFC 3461 4.3: a large original may be returned as its headers only, even under RET=FULL.
+        var returned = report.Return == DsnReturn.Full && report.OriginalMessage.Length <= _options.MaxReturnedContent ? DsnReturn.Full : DsnReturn.Headers;
+        var original = returned == DsnReturn.Full ? report.OriginalMessage : HeadersWithin(report.OriginalMessage, _options.MaxReturnedContent);
         var eightBit = global || Contains8Bit(original);
 
         // RFC 6522 3: report-type names the second part.
@@ -51,7 +53,7 @@ public sealed class DsnBuilder
         }
         multipart.Add(Notice(report, global));
         multipart.Add(Status(report, global));
-        multipart.Add(Original(original, report.Return, global, eightBit));
+        multipart.Add(Original(original, returned, global, eightBit));
 
         var from = _options.PostmasterAddress ?? $"MAILER-DAEMON@{_options.ReportingMta}";
         using var message = new MimeMessage(
@@ -116,6 +118,27 @@ public sealed class DsnBuilder
         }
         part.Headers.Add(Raw("Content-Description", ret == DsnReturn.Full ? "Original message" : "Original message headers"));
         return part;
+    }
+
+    /// <summary>The header section, cut after the last whole field that fits in <paramref name="limit"/> octets.</summary>
+    private static ReadOnlySequence<byte> HeadersWithin(ReadOnlySequence<byte> message, long limit)
+    {
+        var headers = HeaderSection.Split(message, out _);
+        if (headers.Length <= limit)
+        {
+            return headers;
+        }
+        var reader = new SequenceReader<byte>(headers.Slice(0, limit));
+        long end = 0;
+        while (reader.TryAdvanceTo((byte)'\n'))
+        {
+            // A line that does not start with white space begins a new field (RFC 5322 2.2.3).
+            if (reader.TryPeek(out var next) && next is not ((byte)' ' or (byte)'\t'))
+            {
+                end = reader.Consumed;
+            }
+        }
+        return headers.Slice(0, end);
     }
 
     /// <summary>A field folded by our rules and written byte for byte (UTF-8 stays raw, RFC 6532 3.2).</summary>

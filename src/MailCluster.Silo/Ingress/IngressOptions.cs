@@ -35,8 +35,14 @@ internal sealed class IngressOptions
     /// <summary>The submission users: name, password hash and sender domains per line (see <c>SubmissionUsers</c>).</summary>
     public string? CredentialsFile { get; set; }
 
-    /// <summary>Failed AUTH from one address before it gets 421 for <see cref="AuthBlockPeriod"/>; each failure waits a second longer.</summary>
+    /// <summary>Failed AUTH from one address (IPv6: its /64) before it gets 421 for <see cref="AuthBlockPeriod"/>; each failure waits a second longer.</summary>
     public int MaxAuthFailures { get; set; } = 5;
+
+    /// <summary>Failed AUTH for one user name, from anywhere, before it gets 454 4.7.0 for <see cref="AuthBlockPeriod"/> (known and unknown names alike). Default 10.</summary>
+    public int MaxAuthFailuresPerUser { get; set; } = 10;
+
+    /// <summary>Password checks (PBKDF2, about 0.2 CPU-seconds each) running at once; beyond it AUTH gets 454 4.7.0. Default: twice the processor count.</summary>
+    public int MaxConcurrentAuthChecks { get; set; } = 2 * Environment.ProcessorCount;
 
     public TimeSpan AuthBlockPeriod { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -94,6 +100,14 @@ internal sealed class IngressOptions
             if (MaxAuthFailures < 1)
             {
                 yield return $"{section}:MaxAuthFailures is {MaxAuthFailures}; must be at least 1";
+            }
+            if (MaxAuthFailuresPerUser < 1)
+            {
+                yield return $"{section}:MaxAuthFailuresPerUser is {MaxAuthFailuresPerUser}; must be at least 1";
+            }
+            if (MaxConcurrentAuthChecks < 1)
+            {
+                yield return $"{section}:MaxConcurrentAuthChecks is {MaxConcurrentAuthChecks}; must be at least 1";
             }
         }
         foreach (var network in Split(TrustedNetworks))

@@ -35,8 +35,10 @@ internal static class IngressServices
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();
-            return new AuthFailures(options.MaxAuthFailures, options.AuthBlockPeriod, sp.GetRequiredService<TimeProvider>());
+            return new AuthFailures(options.MaxAuthFailures, options.MaxAuthFailuresPerUser, options.AuthBlockPeriod, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton(sp => new AuthCheckGate(sp.GetRequiredService<IngressOptions>().MaxConcurrentAuthChecks));
+        services.AddSingleton<Authenticator>();
         // Submission limits across silos, when there is submission to limit.
         if ((configuration.GetSection(Section).Get<IngressOptions>() ?? new IngressOptions()).SubmissionEnabled)
         {

@@ -23,7 +23,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     private readonly ILogger<SpoolingSessionHost> _logger;
     private readonly MessageSigner _signer;
     private readonly SubmissionUsers _users;
-    private readonly AuthFailures _authFailures;
+    private readonly Authenticator _authenticator;
     private readonly HourlyCounts _hourly;
     private readonly SuppressionList _suppressions;
     private readonly bool _signingRequired;
@@ -35,7 +35,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         MessageSigner signer,
         DkimOptions dkim,
         SubmissionUsers users,
-        AuthFailures authFailures,
+        Authenticator authenticator,
         HourlyCounts hourly,
         QueueIdGenerator queueIds,
         IngressMetrics metrics,
@@ -45,7 +45,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     {
         _signer = signer;
         _users = users;
-        _authFailures = authFailures;
+        _authenticator = authenticator;
         _hourly = hourly;
         _suppressions = suppressions;
         _signingRequired = dkim.Required;
@@ -58,42 +58,32 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         _logger = logger;
     }
 
-    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize)
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, SmtpTransaction transaction)
     {
         if (session.AuthenticatedUser is { } name)
         {
             var user = _users.Find(name);
             // An authenticated user sends only as its own domains (else any user would get any domain's DKIM signature).
-            if (sender.Mailbox is { } from && user?.MaySendAs(from.Domain) != true)
+            if (transaction.ReversePath.Mailbox is { } from && user?.MaySendAs(from.Domain) != true)
             {
                 return Rejected(SmtpReplies.SenderNotAllowed);
             }
-            if (user?.MessagesPerHour is { } limit && _hourly.SentInTheLastHour(name) >= limit)
+            // The place in the hourly count is taken now and given back if the message is not
+            // committed, so parallel sessions cannot all pass the check before one commits.
+            if (user?.MessagesPerHour is { } limit)
             {
-                return Rejected(SmtpReplies.UserHourlyLimit);
+                if (_hourly.TryReserve(user.Name, limit) is not { } reservation)
+                {
+                    return Rejected(SmtpReplies.UserHourlyLimit);
+                }
+                transaction.Reservation = reservation;
             }
         }
-        return Refusal(_spool.Headroom.Refuses(declaredSize ?? 0));
+        return Refusal(_spool.Headroom.Refuses(transaction.Parameters.Size ?? 0));
     }
 
-    public async ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
-    {
-        var client = session.Remote.Address;
-        if (_authFailures.IsBlocked(client))
-        {
-            return Rejected(SmtpReplies.AuthBlocked);
-        }
-        if (_users.Verify(user, password) is not null)
-        {
-            _authFailures.Succeeded(client);
-            Log.Authenticated(_logger, session.Remote, user);
-            return SmtpReplies.AuthSucceeded;
-        }
-        // The same answer for an unknown user and a wrong password, later each time.
-        await Task.Delay(_authFailures.Failed(client), _time, cancellationToken);
-        Log.AuthenticationFailed(_logger, session.Remote, user);
-        return Rejected(_authFailures.IsBlocked(client) ? SmtpReplies.AuthBlocked : SmtpReplies.AuthFailed);
-    }
+    public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
+        _authenticator.AuthenticateAsync(session.Remote, user, password, cancellationToken);
 
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted)
     {
@@ -134,11 +124,16 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
         var user = session.AuthenticatedUser is { } name ? _users.Find(name) : null;
-        if (session.AuthenticatedUser is not null && (user is null || !HeaderFromAllowed(user, body)))
+        var authors = AuthorFields.Read(body);
+        if (authors.FromFieldCount > 1)
+        {
+            return Rejected(SmtpReplies.MoreThanOneFrom);
+        }
+        if (session.AuthenticatedUser is not null && (user is null || !AuthorsAllowed(user, authors)))
         {
             return Rejected(SmtpReplies.SenderNotAllowed);
         }
-        if (Sign(body) is not { } content)
+        if (Sign(body, authors) is not { } content)
         {
             _metrics.Rejected(SmtpReplies.UnsignedRefused.Code);
             return SmtpReplies.UnsignedRefused;
@@ -163,27 +158,18 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             return refusal;
         }
         _metrics.Accepted(content.Length, _time.GetElapsedTime(started));
-        if (user is { MessagesPerHour: not null })
-        {
-            _hourly.Sent(user.Name);
-        }
+        (transaction.Reservation as HourlyReservation)?.Commit();
         _delivery.Notify();
         Log.MessageAccepted(_logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length);
         return SmtpReplies.Queued(queueId);
     }
 
-    /// <summary>Every From: address of the message is in one of the user's domains (RFC 5322 3.6.2).</summary>
-    private static bool HeaderFromAllowed(SubmissionUser allowed, ReadOnlySequence<byte> body)
-    {
-        // Only the header section is read: it ends at the first empty line (RFC 5322 2.1).
-        var reader = new SequenceReader<byte>(body);
-        var section = reader.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: false) ? head : body;
-        using var stream = new MemoryStream(section.ToArray(), writable: false);
-        var headers = MimeKit.HeaderList.Load(stream);
-        return MimeKit.InternetAddressList.TryParse(headers[MimeKit.HeaderId.From] ?? string.Empty, out var from)
-            && from.Mailboxes.Any()
-            && from.Mailboxes.All(m => allowed.MaySendAs(m.Domain));
-    }
+    /// <summary>
+    /// Every From: and Sender: mailbox is in one of the user's domains (RFC 5322 3.6.2), read from
+    /// the raw fields as the signer and receivers read them; a message without one is refused.
+    /// </summary>
+    private static bool AuthorsAllowed(SubmissionUser allowed, AuthorFields authors) =>
+        authors.HasOneFromField && authors.Domains.All(allowed.MaySendAs);
 
     private SmtpReply Rejected(SmtpReply reply)
     {
@@ -196,13 +182,13 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     /// here, so retries never re-sign and what is sent is what was signed. Null: unsigned, but
     /// signing is required.
     /// </summary>
-    private ReadOnlySequence<byte>? Sign(ReadOnlySequence<byte> body)
+    private ReadOnlySequence<byte>? Sign(ReadOnlySequence<byte> body, AuthorFields authors)
     {
         if (!_signer.HasKeys)
         {
             return body;
         }
-        var signature = _signer.Sign(body);
+        var signature = _signer.Sign(body, authors);
         if (signature.Outcome == DkimOutcome.WithSignature)
         {
             _metrics.Dkim("signed");

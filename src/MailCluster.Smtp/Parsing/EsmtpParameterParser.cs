@@ -32,6 +32,9 @@ internal static class EsmtpParameterParser
                 "SMTPUTF8" => value is null && (smtpUtf8 = true),
                 "RET" => DsnParameterText.TryParseReturn(value, out ret),
                 "ENVID" => TryDecodeXtext(value, 100, out envId, ref error),
+                // RFC 4954 5: AUTH=<> or AUTH=mailbox (xtext) names who submitted the message; it is
+                // accepted and not trusted (the session's own AUTH decides who the client is).
+                "AUTH" => TryDecodeXtext(value, 500, out _, ref error),
                 _ => Fail(SmtpReplies.ParameterNotRecognized, ref error),
             };
             if (!ok)

@@ -54,9 +54,12 @@ public static class SmtpReplies
     public static readonly SmtpReply AuthCanceled = R(501, 5, 0, 0, "Authentication canceled");
     public static readonly SmtpReply AuthBadEncoding = R(501, 5, 5, 2, "Cannot decode the authentication response");
     public static readonly SmtpReply AuthBlocked = R(421, 4, 7, 0, "Too many failed authentications from your address, try again later");
+    public static readonly SmtpReply AuthUserLocked = R(454, 4, 7, 0, "Temporary authentication failure: too many failed attempts for this user, try again later");
+    public static readonly SmtpReply AuthBusy = R(454, 4, 7, 0, "Temporary authentication failure: too many authentications in progress, try again later");
     public static readonly SmtpReply UserHourlyLimit = R(451, 4, 7, 1, "This user's hourly message limit is reached, try again later");
     public static readonly SmtpReply UserRecipientLimit = R(452, 4, 5, 3, "Too many recipients for this user; send the rest in another message");
     public static readonly SmtpReply SenderNotAllowed = R(550, 5, 7, 1, "This user may not send as that sender domain");
+    public static readonly SmtpReply MoreThanOneFrom = R(550, 5, 6, 0, "A message has exactly one From: field (RFC 5322 3.6)");
     public static readonly SmtpReply Suppressed = R(550, 5, 1, 1, "Recipient is on the suppression list: it bounced as nonexistent before, or an operator listed it");
     public static readonly SmtpReply UnsignedRefused = R(550, 5, 7, 1, "No DKIM key for the From: domain, and this relay signs all mail it accepts");
     public static readonly SmtpReply SessionTooLong = R(421, 4, 4, 2, "Session time limit reached, closing connection");

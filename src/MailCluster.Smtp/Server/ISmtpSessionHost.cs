@@ -7,16 +7,19 @@ namespace MailCluster.Smtp.Server;
 public interface ISmtpSessionHost
 {
     /// <summary>
-    /// At MAIL, after the syntax and size checks: null to go on, otherwise the refusal to send
-    /// (e.g. 452 4.3.1 while storage is short, RFC 1870 6.1 when the declared size does not fit).
+    /// At MAIL, after the syntax and size checks (the declared size is in the transaction's
+    /// parameters): null to go on, otherwise the refusal to send (e.g. 452 4.3.1 while storage is
+    /// short, RFC 1870 6.1 when the declared size does not fit). The host may set the
+    /// transaction's <see cref="SmtpTransaction.Reservation"/>.
     /// </summary>
-    SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize);
+    SmtpReply? AuthorizeSender(SmtpSessionInfo session, SmtpTransaction transaction);
 
     /// <summary>
-    /// AUTH's credentials (RFC 4954): 235 when they are right (the session then counts as that
-    /// user), otherwise the reply to send (535, or 421 to close for an address that failed too often).
+    /// AUTH's credentials (RFC 4954): 235 and the user's canonical name when they are right (the
+    /// session then counts as that user, by that name), otherwise the reply to send (535, 454 when
+    /// the silo cannot check now, or 421 to close for an address that failed too often).
     /// </summary>
-    ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken);
+    ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken);
 
     /// <summary>Relay policy at RCPT: null to accept the recipient, otherwise the refusal to send; <paramref name="accepted"/> recipients of the transaction were accepted before it.</summary>
     SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted);

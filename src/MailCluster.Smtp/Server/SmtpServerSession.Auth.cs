@@ -99,14 +99,14 @@ public sealed partial class SmtpServerSession
     {
         var (user, password) = (_authUser!, _authPassword!);
         (_authUser, _authPassword) = (null, null);
-        var reply = await _host.AuthenticateAsync(Info, user, password, cancellationToken);
-        if (reply.Code == SmtpReplies.AuthSucceeded.Code)
+        var verdict = await _host.AuthenticateAsync(Info, user, password, cancellationToken);
+        if (verdict.Reply.Code == SmtpReplies.AuthSucceeded.Code && verdict.User is { } canonical)
         {
-            Info.AuthenticatedUser = user;
+            Info.AuthenticatedUser = canonical;
             Info.Authenticated?.Invoke();
         }
-        Write(reply);
-        _closing |= reply.Code == 421;
+        Write(verdict.Reply);
+        _closing |= verdict.Reply.Code == 421;
     }
 
     private Step Prompt(AuthPrompt prompt, SmtpReply reply)

@@ -20,7 +20,7 @@ public sealed partial class SmtpServerSession
             return new Outcome(SmtpReplies.HeloNeedsDomain, _state);
         }
         // RFC 5321 4.1.4: EHLO in the middle of a session resets it like RSET.
-        _transaction = null;
+        DropTransaction();
         Info.HeloName = name;
         Info.IsExtended = extended;
         var greeting = $"{Info.ServerName} greets {name}";
@@ -78,11 +78,13 @@ public sealed partial class SmtpServerSession
         {
             return new Outcome(SmtpReplies.AuthRequired, _state);
         }
-        if (_host.AuthorizeSender(Info, new ReversePath(mailbox), parameters.Size) is { } refusal)
+        var transaction = new SmtpTransaction(new ReversePath(mailbox), parameters);
+        if (_host.AuthorizeSender(Info, transaction) is { } refusal)
         {
+            transaction.Reservation?.Dispose();
             return new Outcome(refusal, _state);
         }
-        _transaction = new SmtpTransaction(new ReversePath(mailbox), parameters);
+        _transaction = transaction;
         return new Outcome(SmtpReplies.SenderOk, SmtpState.Mail);
     }
 
@@ -147,7 +149,7 @@ public sealed partial class SmtpServerSession
         // RFC 3207 4.2: after the handshake the session starts over, EHLO included.
         Info.HeloName = null;
         Info.IsExtended = false;
-        _transaction = null;
+        DropTransaction();
         return new Outcome(SmtpReplies.ReadyToStartTls, SmtpState.Initial, Step: Step.StartTls);
     }
 

@@ -153,6 +153,7 @@ public sealed partial class SmtpServerSession
         finally
         {
             _heartbeat.Unregister(this);
+            DropTransaction();
             _body.Dispose();
         }
     }
@@ -301,10 +302,17 @@ public sealed partial class SmtpServerSession
 
     private void EndTransaction()
     {
-        _transaction = null;
+        DropTransaction();
         _body.Clear();
         _mode = Mode.Command;
         _state = Info.HeloName is null ? SmtpState.Initial : SmtpState.Ready;
+    }
+
+    /// <summary>The one way a transaction ends: what the host reserved for it is released (kept if it committed).</summary>
+    private void DropTransaction()
+    {
+        _transaction?.Reservation?.Dispose();
+        _transaction = null;
     }
 
     private void Write(SmtpReply reply)

@@ -22,5 +22,12 @@ public sealed class SmtpTransaction
     /// <summary>Set by the host when content starts; quoted in Received and in the final 250.</summary>
     public string? QueueId { get; set; }
 
+    /// <summary>
+    /// What the host reserved for this transaction at MAIL (a place in its user's hourly count), or
+    /// null. The session disposes it when the transaction ends, committed or not (RSET, EHLO, a
+    /// refusal, the connection's end); a host that committed the message has made it permanent first.
+    /// </summary>
+    public IDisposable? Reservation { get; set; }
+
     internal void Add(Recipient recipient) => _recipients.Add(recipient);
 }

@@ -113,6 +113,29 @@ public sealed class MtaStsPoliciesTests : IDisposable
         Assert.Equal(0, _source.Lookups);
     }
 
+    [Fact]
+    public async Task PoliciesAndFailuresOfManyDomainsStayWithinTheBoundTheSoonestToLapseGoingFirst()
+    {
+        var policies = new MtaStsPolicies(_source, new MtaStsOptions { MaxCachedPolicies = 100 }, _metrics, _time, NullLogger.Instance);
+        _source.Set("v=STSv1; id=1", Enforce);
+        for (var i = 0; i < 150; i++)
+        {
+            await policies.ForDomainAsync($"d{i}.test", default);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(100, policies.CachedPolicies);
+        // The newest are kept: asking again fetches nothing.
+        await policies.ForDomainAsync("d149.test", default);
+        Assert.Equal(150, _source.Fetches);
+
+        _source.Set("v=STSv1; id=1", policy: null);
+        for (var i = 0; i < 150; i++)
+        {
+            await policies.ForDomainAsync($"f{i}.test", default);
+        }
+        Assert.Equal(100, policies.FailedDomains);
+    }
+
     private MtaStsPolicies Policies(bool enabled = true) =>
         new(_source, new MtaStsOptions { Enabled = enabled }, _metrics, _time, NullLogger.Instance);
 

@@ -45,7 +45,7 @@ public sealed class DnsOptionsValidatorTests
     [Fact]
     public void FactoryRefusesInvalidOptions()
     {
-        var error = Assert.Throws<ArgumentException>(() => DnsResolver.Create(new DnsOptions { Attempts = 0 }, TimeProvider.System, new Random(1)));
+        var error = Assert.Throws<ArgumentException>(() => DnsResolver.Create(new DnsOptions { Attempts = 0 }, TimeProvider.System));
 
         Assert.Contains("Dns:Attempts", error.Message);
     }

@@ -86,7 +86,7 @@ public sealed class Dnsmasq : IAsyncDisposable
 
     public MxResolver MxResolver() => DnsResolver.CreateMxResolver(Options(Address), TimeProvider.System, new Random(1));
 
-    internal IDnsResolver Resolver() => DnsResolver.Create(Options(Address), TimeProvider.System, new Random(1));
+    internal IDnsResolver Resolver() => DnsResolver.Create(Options(Address), TimeProvider.System);
 
     public async ValueTask DisposeAsync()
     {

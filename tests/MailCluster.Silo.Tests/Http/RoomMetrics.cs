@@ -31,7 +31,7 @@ internal sealed class RoomMetrics : IDisposable
         _tier.ApproximateEntries(new Dictionary<string, long> { ["mctest-retry-p0"] = 12 });
         var dns = new DnsOptions();
         dns.Nameservers.Add("127.0.0.1");
-        DnsResolver.Create(dns, TimeProvider.System, Random.Shared, Factory);
+        DnsResolver.Create(dns, TimeProvider.System, Factory);
     }
 
     public TestMeterFactory Factory { get; } = new();
@@ -56,7 +56,7 @@ internal sealed class RoomMetrics : IDisposable
         Delivery.Attempt("slow.test", "deferred", "4xx", null);
         Delivery.ThrottleWait("dest.test");
         Delivery.BackedOff("slow.test");
-        Delivery.DsnGenerated();
+        Delivery.DsnGenerated(2048);
         Delivery.PossibleDuplicate(1);
         return this;
     }

@@ -72,15 +72,15 @@ public sealed class ClusterSubmissionLimitsTests : IAsyncLifetime
         var (hourlyB, failuresB, b) = Silo("b");
         for (var i = 0; i < 3; i++)
         {
-            hourlyA.Sent("alice");
+            Send(hourlyA, "alice");
         }
-        hourlyB.Sent("alice");
-        hourlyB.Sent("alice");
-        failuresA.Failed(s_guesser);
-        failuresA.Failed(s_guesser);
-        failuresB.Failed(s_guesser);
-        failuresB.Failed(s_guesser);
-        Assert.False(failuresA.IsBlocked(s_guesser));
+        Send(hourlyB, "alice");
+        Send(hourlyB, "alice");
+        Assert.NotNull(failuresA.Begin(s_guesser, "alice"));
+        Assert.NotNull(failuresA.Begin(s_guesser, "alice"));
+        Assert.NotNull(failuresB.Begin(s_guesser, "alice"));
+        Assert.NotNull(failuresB.Begin(s_guesser, "alice"));
+        Assert.False(failuresA.IsClientBlocked(s_guesser));
 
         await a.ExchangeAsync(default);
         await b.ExchangeAsync(default);
@@ -88,21 +88,21 @@ public sealed class ClusterSubmissionLimitsTests : IAsyncLifetime
 
         Assert.Equal(5, hourlyA.SentInTheLastHour("alice"));
         Assert.Equal(5, hourlyB.SentInTheLastHour("alice"));
-        Assert.True(failuresA.IsBlocked(s_guesser));
-        Assert.True(failuresB.IsBlocked(s_guesser));
-        // The delay grows with the cluster's count: the fifth failure anywhere waits the limit's 4 s.
-        Assert.Equal(TimeSpan.FromSeconds(4), failuresB.Failed(s_guesser));
+        Assert.True(failuresA.IsClientBlocked(s_guesser));
+        Assert.True(failuresB.IsClientBlocked(s_guesser));
+        // The cluster's count is the limit: a fifth attempt anywhere is refused before its password is checked.
+        Assert.Null(failuresB.Begin(s_guesser, "bob"));
 
         // The hour slides: what a silo sent leaves the others' sum at its next report.
         _time.Advance(TimeSpan.FromMinutes(61));
-        hourlyA.Sent("alice");
+        Send(hourlyA, "alice");
         await a.ExchangeAsync(default);
         await b.ExchangeAsync(default);
         Assert.Equal(1, hourlyB.SentInTheLastHour("alice"));
-        Assert.False(failuresB.IsBlocked(s_guesser));
+        Assert.False(failuresB.IsClientBlocked(s_guesser));
 
         // No grain: the others' counts stand until stale, then each silo counts alone.
-        hourlyB.Sent("alice");
+        Send(hourlyB, "alice");
         await b.ExchangeAsync(default);
         await a.ExchangeAsync(default);
         await _cluster!.StopAllSilosAsync();
@@ -116,9 +116,11 @@ public sealed class ClusterSubmissionLimitsTests : IAsyncLifetime
     private (HourlyCounts, AuthFailures, ClusterSubmissionLimits) Silo(string name)
     {
         var hourly = new HourlyCounts(_time);
-        var failures = new AuthFailures(4, TimeSpan.FromMinutes(10), _time);
+        var failures = new AuthFailures(4, 100, TimeSpan.FromMinutes(10), _time);
         return (hourly, failures, new ClusterSubmissionLimits(_cluster!.Client, name, hourly, failures, _time, NullLogger.Instance));
     }
+
+    private static void Send(HourlyCounts hourly, string user) => hourly.TryReserve(user, int.MaxValue)!.Commit();
 
     private static SubmissionCounts Counts(params (string User, int Sent)[] sent) =>
         new(sent.ToDictionary(s => s.User, s => s.Sent), new Dictionary<string, AuthFailureCount>());

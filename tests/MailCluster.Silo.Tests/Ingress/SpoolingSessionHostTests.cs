@@ -60,7 +60,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         new MessageSigner(DkimKeyRing.From(dkim)),
         dkim,
         users ?? new SubmissionUsers(null),
-        new AuthFailures(5, TimeSpan.FromMinutes(10), _time),
+        new Authenticator(users ?? new SubmissionUsers(null), new AuthFailures(5, 10, TimeSpan.FromMinutes(10), _time), new AuthCheckGate(4), _time, NullLogger<Authenticator>.Instance),
         new HourlyCounts(_time),
         new QueueIdGenerator(_time, new Random(1)),
         new IngressMetrics(_meters, () => 0),
@@ -71,25 +71,115 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [Fact]
     public async Task AnAuthenticatedUserIsHeldToItsRecipientsPerMessageAndMessagesPerHour()
     {
-        var file = Path.Combine(_directory.Path, "users");
-        await File.WriteAllTextAsync(file, $"bulk:{MailCluster.Admin.PasswordHash.Create("pw", 1000)}:client.test:2:2\n");
-        _host = Host(new DkimOptions(), new SubmissionUsers(file));
-        var session = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse("192.0.2.9"), 40000), new IPEndPoint(IPAddress.Loopback, 2587), "silo.test") { IsSubmission = true };
-        Assert.Equal(SmtpReplies.AuthSucceeded, await _host.AuthenticateAsync(session, "bulk", "pw", CancellationToken.None));
-        session.AuthenticatedUser = "bulk";
-        var sender = new ReversePath(new Mailbox("a", "client.test"));
+        var session = await SubmissionSessionAsync("bulk:{0}:client.test:2:2", "bulk");
 
         // An untrusted address relays once authenticated; the third recipient of one message waits for the next.
         Assert.Null(_host.AuthorizeRecipient(session, new Mailbox("bob", "dest.test"), 0));
         Assert.Equal(SmtpReplies.UserRecipientLimit, _host.AuthorizeRecipient(session, new Mailbox("carol", "dest.test"), 2));
         for (var i = 0; i < 2; i++)
         {
-            Assert.Null(_host.AuthorizeSender(session, sender, null));
-            Assert.StartsWith("250", (await CommitAsync("From: a@client.test\r\nSubject: hi\r\n\r\nbody\r\n", session)).ToString(), StringComparison.Ordinal);
+            var (refusal, transaction) = Mail(session);
+            Assert.Null(refusal);
+            Assert.StartsWith("250", (await CommitAsync("From: a@client.test\r\nSubject: hi\r\n\r\nbody\r\n", session, transaction)).ToString(), StringComparison.Ordinal);
+            transaction.Reservation?.Dispose();
         }
-        Assert.Equal(SmtpReplies.UserHourlyLimit, _host.AuthorizeSender(session, sender, null));
+        Assert.Equal(SmtpReplies.UserHourlyLimit, Mail(session).Refusal);
         _time.Advance(TimeSpan.FromHours(1));
-        Assert.Null(_host.AuthorizeSender(session, sender, null));
+        Assert.Null(Mail(session).Refusal);
+    }
+
+    [Fact]
+    public async Task ParallelTransactionsOfOneUserCannotAllPassTheHourlyLimitAndAnAbandonedOneGivesItsPlaceBack()
+    {
+        var session = await SubmissionSessionAsync("bulk:{0}:client.test:2", "bulk");
+
+        // Two sessions at MAIL before either commits: a third is refused now, not after the fact.
+        var first = Mail(session);
+        var second = Mail(session);
+        Assert.Null(first.Refusal);
+        Assert.Null(second.Refusal);
+        Assert.Equal(SmtpReplies.UserHourlyLimit, Mail(session).Refusal);
+        // RSET (the session disposes the reservation) gives the place back.
+        second.Transaction.Reservation!.Dispose();
+        Assert.Null(Mail(session).Refusal);
+    }
+
+    [Fact]
+    public async Task AUserWhoLogsInUnderALookAlikeSpellingIsCountedAsItself()
+    {
+        // U+212A KELVIN SIGN lower-cases to "k": the same user, whose hour must count it.
+        var session = await SubmissionSessionAsync("kelvin:{0}:client.test:1", "\u212Aelvin");
+
+        Assert.Equal("kelvin", session.AuthenticatedUser);
+        var (refusal, transaction) = Mail(session);
+        Assert.Null(refusal);
+        Assert.StartsWith("250", (await CommitAsync("From: a@client.test\r\n\r\nbody\r\n", session, transaction)).ToString(), StringComparison.Ordinal);
+        Assert.Equal(SmtpReplies.UserHourlyLimit, Mail(session).Refusal);
+    }
+
+    [Theory]
+    // A second From: field, with the victim's address first or second.
+    [InlineData("From: a@client.test\r\nFrom: ceo@bank.test\r\n")]
+    [InlineData("From: ceo@bank.test\r\nFrom: a@client.test\r\n")]
+    // An encoded-word that decodes to an address in a comment around the real one: a decoded parse sees a@client.test, the signer bank.test.
+    [InlineData("From: =?utf-8?q?a=40client=2Etest_=28?= <ceo@bank.test> =?utf-8?q?=29?=\r\n")]
+    // A foreign Sender: or a second mailbox in From:.
+    [InlineData("From: a@client.test\r\nSender: ceo@bank.test\r\n")]
+    [InlineData("From: a@client.test, ceo@bank.test\r\nSender: a@client.test\r\n")]
+    // No parseable author at all.
+    [InlineData("From: undisclosed\r\n")]
+    public async Task AnAuthenticatedUserCannotSendOrBeSignedAsAnotherTenantsDomain(string authorFields)
+    {
+        var client = DkimTestKey.Ed25519(_directory.Path, "client.test", "s1");
+        var bank = DkimTestKey.Ed25519(_directory.Path, "bank.test", "s1");
+        var keys = new DkimOptions { Keys = [Key(client), Key(bank)] };
+        var session = await SubmissionSessionAsync("alice:{0}:client.test", "alice", keys);
+
+        var reply = await CommitAsync(authorFields + "Subject: hi\r\n\r\nbody\r\n", session);
+
+        Assert.Equal(5, reply.Code / 100);
+        Assert.Equal(0, (await _spool.CountAsync(CancellationToken.None)).Messages);
+    }
+
+    [Fact]
+    public async Task MailWithTwoFromFieldsIsRefusedFromATrustedRelayToo()
+    {
+        Assert.Equal(SmtpReplies.MoreThanOneFrom, await CommitAsync("From: a@client.test\r\nFrom: b@client.test\r\n\r\nbody\r\n"));
+    }
+
+    [Fact]
+    public async Task TheSignatureIsMadeForTheDomainThatWasChecked()
+    {
+        var client = DkimTestKey.Ed25519(_directory.Path, "client.test", "s1");
+        var bank = DkimTestKey.Ed25519(_directory.Path, "bank.test", "s1");
+        var session = await SubmissionSessionAsync("alice:{0}:client.test", "alice", new DkimOptions { Keys = [Key(client), Key(bank)] });
+
+        var reply = await CommitAsync("From: \"Alice (=?utf-8?q?ceo=40bank=2Etest?=)\" <a@client.test>\r\nSubject: hi\r\n\r\nbody\r\n", session);
+
+        var content = Encoding.ASCII.GetString((await _spool.ReadContentAsync(reply.Text.Split(' ')[^1], CancellationToken.None))!);
+        Assert.Contains("d=client.test", content, StringComparison.Ordinal);
+        Assert.DoesNotContain("d=bank.test", content, StringComparison.Ordinal);
+    }
+
+    private static DkimKeyOptions Key(DkimTestKey key) => new() { Domain = key.Domain, Selector = key.Selector, KeyFile = key.KeyFile, Algorithm = key.Algorithm };
+
+    /// <summary>A submission session from an untrusted address, authenticated through the host as <paramref name="typed"/> (password "pw").</summary>
+    private async Task<SmtpSessionInfo> SubmissionSessionAsync(string userLine, string typed, DkimOptions? dkim = null)
+    {
+        var file = Path.Combine(_directory.Path, "users");
+        await File.WriteAllTextAsync(file, string.Format(System.Globalization.CultureInfo.InvariantCulture, userLine, MailCluster.Admin.PasswordHash.Create("pw", MailCluster.Admin.PasswordHash.MinimumIterations)) + "\n");
+        _host = Host(dkim ?? new DkimOptions(), new SubmissionUsers(file));
+        var session = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse("192.0.2.9"), 40000), new IPEndPoint(IPAddress.Loopback, 2587), "silo.test") { IsSubmission = true };
+        var verdict = await _host.AuthenticateAsync(session, typed, "pw", CancellationToken.None);
+        Assert.Equal(SmtpReplies.AuthSucceeded, verdict.Reply);
+        session.AuthenticatedUser = verdict.User;
+        return session;
+    }
+
+    private (SmtpReply? Refusal, SmtpTransaction Transaction) Mail(SmtpSessionInfo session, long? size = null)
+    {
+        var transaction = new SmtpTransaction(new ReversePath(new Mailbox("a", "client.test")), MailParameters.None with { Size = size });
+        return (_host.AuthorizeSender(session, transaction), transaction);
     }
 
     [Fact]
@@ -114,14 +204,14 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [Fact]
     public void SenderGets452WhileTheDeclaredSizeOrNothingAtAllFitsAboveTheReserve()
     {
-        Assert.Null(_host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: null));
-        Assert.Null(_host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: 90 * MiB));
-        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: (90 * MiB) + 1));
+        Assert.Null(Mail(_session).Refusal);
+        Assert.Null(Mail(_session, 90 * MiB).Refusal);
+        Assert.Equal(SmtpReplies.SpoolFull, Mail(_session, (90 * MiB) + 1).Refusal);
 
         _disk = new DiskSpace(9 * MiB, 1000 * MiB);
         _time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(SmtpReplies.SpoolFull, _host.AuthorizeSender(_session, new ReversePath(new Mailbox("a", "client.test")), declaredSize: null));
+        Assert.Equal(SmtpReplies.SpoolFull, Mail(_session).Refusal);
     }
 
     [Fact]
@@ -159,10 +249,10 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         Assert.Equal(100 * MiB, _spool.Headroom.FreeBytes);
     }
 
-    private async Task<SmtpReply> CommitAsync(string content, SmtpSessionInfo? session = null)
+    private async Task<SmtpReply> CommitAsync(string content, SmtpSessionInfo? session = null, SmtpTransaction? transaction = null)
     {
         session ??= _session;
-        var transaction = new SmtpTransaction(new ReversePath(new Mailbox("a", "client.test")), new MailParameters(null, BodyType.SevenBit, false, DsnReturn.Unspecified, null));
+        transaction ??= new SmtpTransaction(new ReversePath(new Mailbox("a", "client.test")), MailParameters.None);
         var body = new ArrayBufferWriter<byte>();
         _host.BeginMessage(session, transaction, body);
         body.Write(Encoding.ASCII.GetBytes(content));

@@ -30,7 +30,7 @@ public sealed class SubmissionCredentialsTests : IDisposable
     public void UsersComeFromTheFileWithTheirDomainsAndAChangedFileIsReadAgain()
     {
         var path = Path.Combine(_directory.Path, "users");
-        File.WriteAllLines(path, ["# submission users", $"Alice:{PasswordHash.Create("s3cret", 1000)}:client.test, news.client.test", string.Empty]);
+        File.WriteAllLines(path, ["# submission users", $"Alice:{PasswordHash.Create("s3cret", PasswordHash.MinimumIterations)}:client.test, news.client.test", string.Empty]);
         var users = new SubmissionUsers(path);
 
         var alice = users.Verify("alice", "s3cret");
@@ -40,29 +40,140 @@ public sealed class SubmissionCredentialsTests : IDisposable
         Assert.Null(users.Verify("alice", "wrong"));
         Assert.Null(users.Verify("mallory", "s3cret"));
 
-        File.WriteAllLines(path, [$"bob:{PasswordHash.Create("other", 1000)}:bob.test"]);
+        File.WriteAllLines(path, [$"bob:{PasswordHash.Create("other", PasswordHash.MinimumIterations)}:bob.test"]);
         File.SetLastWriteTimeUtc(path, File.GetLastWriteTimeUtc(path).AddSeconds(5));
         Assert.Null(users.Verify("alice", "s3cret"));
         Assert.NotNull(users.Verify("bob", "other"));
         Assert.Equal("line 1 is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]", WriteAndCheck("alice:plaintext:client.test"));
-        Assert.NotNull(WriteAndCheck($"alice:{PasswordHash.Create("x", 1000)}:client.test:many"));
+        Assert.NotNull(WriteAndCheck($"alice:{PasswordHash.Create("x", PasswordHash.MinimumIterations)}:client.test:many"));
     }
 
     [Fact]
     public void FailuresAreAnsweredLaterEachTimeThenTheAddressIsBlockedForThePeriod()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
-        var failures = new AuthFailures(3, TimeSpan.FromMinutes(10), time);
+        var failures = new AuthFailures(3, 100, TimeSpan.FromMinutes(10), time);
         var client = IPAddress.Parse("192.0.2.7");
 
-        Assert.Equal([1, 2, 3], Enumerable.Range(0, 3).Select(_ => failures.Failed(client).TotalSeconds));
-        Assert.True(failures.IsBlocked(client));
-        Assert.False(failures.IsBlocked(IPAddress.Parse("192.0.2.8")));
+        Assert.Equal([1, 2, 3], Enumerable.Range(0, 3).Select(_ => failures.Begin(client, "alice")!.AnswerDelay.TotalSeconds));
+        Assert.True(failures.IsClientBlocked(client));
+        Assert.Null(failures.Begin(client, "alice"));
+        Assert.False(failures.IsClientBlocked(IPAddress.Parse("192.0.2.8")));
         time.Advance(TimeSpan.FromMinutes(10));
-        Assert.False(failures.IsBlocked(client));
-        Assert.Equal(1, failures.Failed(client).TotalSeconds);
-        failures.Succeeded(client);
-        Assert.Equal(1, failures.Failed(client).TotalSeconds);
+        Assert.False(failures.IsClientBlocked(client));
+        Assert.Equal(1, failures.Begin(client, "alice")!.AnswerDelay.TotalSeconds);
+    }
+
+    [Fact]
+    public void ASuccessWithdrawsOnlyItsOwnAttemptSoLoggingInAsOneselfForgivesNoGuess()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        var failures = new AuthFailures(5, 100, TimeSpan.FromMinutes(10), time);
+        var client = IPAddress.Parse("192.0.2.7");
+
+        // Four guesses at bob, then mallory logs in as herself, over and over: the guesses stay counted.
+        for (var round = 0; round < 3; round++)
+        {
+            for (var guess = 0; guess < 4 && failures.Begin(client, "bob") is not null; guess++)
+            {
+            }
+            failures.Begin(client, "mallory")?.Withdraw();
+        }
+        Assert.True(failures.IsClientBlocked(client));
+    }
+
+    [Fact]
+    public void AttemptsCountBeforeTheirPasswordIsCheckedSoParallelOnesGetNoMoreGuesses()
+    {
+        var failures = new AuthFailures(5, 100, TimeSpan.FromMinutes(10), new FakeTimeProvider());
+        var client = IPAddress.Parse("192.0.2.7");
+
+        // 100 connections start at once: none of them has failed yet.
+        var started = Enumerable.Range(0, 100).Select(i => failures.Begin(client, "bob" + i)).ToArray();
+
+        Assert.Equal(5, started.Count(a => a is not null));
+    }
+
+    [Fact]
+    public void AnIpv6ClientIsCountedByItsSlash64AndAnIpv4ClientByItsAddress()
+    {
+        var failures = new AuthFailures(3, 100, TimeSpan.FromMinutes(10), new FakeTimeProvider());
+
+        for (var host = 1; host <= 3; host++)
+        {
+            Assert.NotNull(failures.Begin(IPAddress.Parse($"2001:db8:1:2::{host:x}"), "bob"));
+        }
+        Assert.True(failures.IsClientBlocked(IPAddress.Parse("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+        Assert.False(failures.IsClientBlocked(IPAddress.Parse("2001:db8:1:3::1")));
+        Assert.Equal("192.0.2.7", AuthFailures.ClientKey(IPAddress.Parse("::ffff:192.0.2.7")));
+        Assert.Equal("2001:db8:1:2::/64", AuthFailures.ClientKey(IPAddress.Parse("2001:db8:1:2:abcd::9")));
+    }
+
+    [Fact]
+    public void AUserIsLockedAfterItsFailuresFromAnyNumberOfAddressesKnownOrNot()
+    {
+        var failures = new AuthFailures(5, 10, TimeSpan.FromMinutes(10), new FakeTimeProvider());
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.NotNull(failures.Begin(IPAddress.Parse($"192.0.2.{i + 1}"), "alice"));
+            Assert.NotNull(failures.Begin(IPAddress.Parse($"198.51.100.{i + 1}"), "nobody-by-this-name"));
+        }
+        Assert.Null(failures.Begin(IPAddress.Parse("203.0.113.1"), "alice"));
+        Assert.Null(failures.Begin(IPAddress.Parse("203.0.113.1"), "nobody-by-this-name"));
+        Assert.True(failures.IsUserBlocked("alice"));
+        Assert.False(failures.IsClientBlocked(IPAddress.Parse("203.0.113.1")));
+        Assert.NotNull(failures.Begin(IPAddress.Parse("203.0.113.1"), "carol"));
+    }
+
+    [Fact]
+    public void TheAuthGateRefusesChecksBeyondItsBoundUntilOneEnds()
+    {
+        var gate = new AuthCheckGate(2);
+        using var first = gate.TryEnter();
+        var second = gate.TryEnter();
+
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.Null(gate.TryEnter());
+        second!.Dispose();
+        second.Dispose();
+        using var third = gate.TryEnter();
+        Assert.NotNull(third);
+        Assert.Null(gate.TryEnter());
+    }
+
+    [Fact]
+    public void AParallelSessionCannotPassTheHourlyLimitBeforeAnotherCommitsAndAnAbandonedPlaceComesBack()
+    {
+        var hourly = new HourlyCounts(new FakeTimeProvider());
+
+        var first = hourly.TryReserve("bulk", 2);
+        var second = hourly.TryReserve("bulk", 2);
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.Null(hourly.TryReserve("bulk", 2));
+        second!.Dispose();
+        first!.Commit();
+        first.Dispose();
+        Assert.Equal(1, hourly.SentInTheLastHour("bulk"));
+        Assert.NotNull(hourly.TryReserve("bulk", 2));
+    }
+
+    [Fact]
+    public void AUserNameIsCanonicalSoLookAlikeSpellingsAreOneUser()
+    {
+        // U+212A KELVIN SIGN lowercases to "k": it finds user kelvin, so it must be counted as kelvin.
+        Assert.Equal("kelvin", SubmissionUsers.Canonical("\u212Aelvin"));
+        Assert.Equal("kelvin", SubmissionUsers.Canonical("Kelvin"));
+    }
+
+    [Fact]
+    public void AHashWithFewerIterationsThanTheMinimumIsRefusedAtLoad()
+    {
+        Assert.Equal(
+            $"line 1 has a hash of 1000 iterations; at least {PasswordHash.MinimumIterations} are required",
+            WriteAndCheck($"alice:{PasswordHash.Create("x", 1000)}:client.test"));
     }
 
     [Fact]

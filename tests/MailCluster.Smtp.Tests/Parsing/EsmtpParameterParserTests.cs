@@ -13,6 +13,17 @@ public sealed class EsmtpParameterParserTests
     }
 
     [Theory]
+    [InlineData(" AUTH=<>")]
+    [InlineData(" AUTH=alice+40client.test SIZE=10")]
+    public void AnAuthParameterIsAcceptedAndNotActedOn(string text)
+    {
+        // RFC 4954 5: a client that submitted with AUTH may name the submitter, or <> for none.
+        Assert.True(EsmtpParameterParser.TryParseMail(text, out _, out _));
+    }
+
+    [Theory]
+    [InlineData(" AUTH=", 501)]
+    [InlineData(" AUTH", 501)]
     [InlineData(" SIZE=", 501)]
     [InlineData(" SIZE=-1", 501)]
     [InlineData(" SIZE=123456789012345678901", 501)]

@@ -23,20 +23,28 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
 
     public List<long?> DeclaredSizes { get; } = [];
 
-    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize)
+    /// <summary>Reservations handed out at MAIL, in order; each records whether it was released.</summary>
+    public List<TestReservation> Reservations { get; } = [];
+
+    public SmtpReply? AuthorizeSender(SmtpSessionInfo session, SmtpTransaction transaction)
     {
-        DeclaredSizes.Add(declaredSize);
+        DeclaredSizes.Add(transaction.Parameters.Size);
+        var reservation = new TestReservation();
+        Reservations.Add(reservation);
+        transaction.Reservation = reservation;
         return SenderRefusal;
     }
 
     /// <summary>The credentials AUTH was given, in order.</summary>
     public List<(string User, string Password)> Credentials { get; } = [];
 
-    /// <summary>alice / s3cret is the one right pair.</summary>
-    public ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
+    /// <summary>alice / s3cret is the one right pair; ALICE is the same user, whose canonical name is alice.</summary>
+    public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
     {
         Credentials.Add((user, password));
-        return ValueTask.FromResult(user == "alice" && password == "s3cret" ? SmtpReplies.AuthSucceeded : SmtpReplies.AuthFailed);
+        return ValueTask.FromResult(user.Equals("alice", StringComparison.OrdinalIgnoreCase) && password == "s3cret"
+            ? AuthVerdict.Succeeded("alice")
+            : AuthVerdict.Refused(SmtpReplies.AuthFailed));
     }
 
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) =>
@@ -59,7 +67,18 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
             NextCommitReply = null;
             return ValueTask.FromResult(failure);
         }
+        ((TestReservation)transaction.Reservation!).Committed = true;
         Committed.Add((transaction, Encoding.UTF8.GetString(body.ToArray())));
         return ValueTask.FromResult(SmtpReplies.Queued(transaction.QueueId!));
     }
+}
+
+/// <summary>A host's reservation as the protocol tests see it: whether it was committed, and how often it was released.</summary>
+internal sealed class TestReservation : IDisposable
+{
+    public bool Committed { get; set; }
+
+    public int Disposals { get; private set; }
+
+    public void Dispose() => Disposals++;
 }

@@ -264,6 +264,52 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task AfterAuthTheSessionKnowsTheUserByTheHostsCanonicalNameNotAsTyped()
+    {
+        using var certificate = TestCertificate.Create("mx.test");
+        await using var harness = await SubmissionOverTlsAsync(certificate);
+
+        Assert.Equal("235 2.7.0 Authentication successful", await harness.CommandAsync("AUTH PLAIN " + Base64("\0ALICE\0s3cret")));
+        Assert.Equal("alice", harness.Session.Info.AuthenticatedUser);
+    }
+
+    [Fact]
+    public async Task ATransactionsReservationIsReleasedWhenItEndsWithoutACommit()
+    {
+        await using var harness = await ReadyAsync();
+        // RSET, EHLO and a refused message each end a transaction.
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RSET");
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("EHLO client.test");
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        harness.Host.NextCommitReply = SmtpReplies.SpoolUnavailable;
+        await harness.CommandAsync("x\r\n.");
+        // A committed one, and one left open when the client goes away.
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.CommandAsync("DATA");
+        Assert.StartsWith("250", await harness.CommandAsync("x\r\n."), StringComparison.Ordinal);
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("QUIT");
+        await harness.Run;
+
+        Assert.Equal([1, 1, 1, 1, 1], harness.Host.Reservations.Select(r => r.Disposals));
+        Assert.Equal([false, false, false, true, false], harness.Host.Reservations.Select(r => r.Committed));
+    }
+
+    [Fact]
+    public async Task ARefusedSendersReservationIsReleasedAtOnce()
+    {
+        await using var harness = await ReadyAsync();
+        harness.Host.SenderRefusal = SmtpReplies.SpoolFull;
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        Assert.Equal(1, Assert.Single(harness.Host.Reservations).Disposals);
+    }
+
+    [Fact]
     public async Task AuthLoginPromptsForNameAndPasswordAndAStarCancels()
     {
         using var certificate = TestCertificate.Create("mx.test");

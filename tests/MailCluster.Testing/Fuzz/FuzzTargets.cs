@@ -185,10 +185,10 @@ public static class FuzzTargets
     /// <summary>A session host that accepts everything and keeps nothing.</summary>
     private sealed class DiscardingHost : ISmtpSessionHost
     {
-        public SmtpReply? AuthorizeSender(SmtpSessionInfo session, ReversePath sender, long? declaredSize) => null;
+        public SmtpReply? AuthorizeSender(SmtpSessionInfo session, SmtpTransaction transaction) => null;
 
-        public ValueTask<SmtpReply> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(user == "fuzz" && password == "fuzz" ? SmtpReplies.AuthSucceeded : SmtpReplies.AuthFailed);
+        public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(user == "fuzz" && password == "fuzz" ? AuthVerdict.Succeeded(user) : AuthVerdict.Refused(SmtpReplies.AuthFailed));
 
         public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) => null;
 

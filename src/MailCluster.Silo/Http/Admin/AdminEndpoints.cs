@@ -33,7 +33,8 @@ internal static class AdminEndpoints
         {
             return;
         }
-        var api = app.MapGroup("/api").RequireHost($"*:{options.ListenEndPoint().Port}")
+        var api = app.MapGroup("/api")
+            .AddEndpointFilter(new AdminListenerOnly(options.ListenEndPoint().Port))
             .AddEndpointFilter((context, next) =>
             {
                 context.HttpContext.Response.Headers[AdminApi.VersionHeader] = AdminApi.Version.ToString(CultureInfo.InvariantCulture);

@@ -29,7 +29,7 @@ internal sealed class SubmissionUsers(string? path)
     /// <summary>The user whose password this is, or null; an unknown user costs the same as a wrong password.</summary>
     public SubmissionUser? Verify(string name, string password)
     {
-        var entry = Current().GetValueOrDefault(name.ToLowerInvariant());
+        var entry = Current().GetValueOrDefault(Canonical(name));
         var right = PasswordHash.Verify(password, entry.Hash ?? s_decoy.Value);
         return right && entry.User is not null ? entry.User : null;
     }
@@ -39,9 +39,16 @@ internal sealed class SubmissionUsers(string? path)
     {
         lock (_lock)
         {
-            return _users.GetValueOrDefault(name.ToLowerInvariant()).User;
+            return _users.GetValueOrDefault(Canonical(name)).User;
         }
     }
+
+    /// <summary>
+    /// The one form of a user name that lookups, hourly counts, lockouts and logs all use, and that
+    /// the session keeps after AUTH: lower-cased by Unicode's simple mapping, so that a spelling
+    /// that finds a user (U+212A KELVIN SIGN for "k") is counted as that user, never beside it.
+    /// </summary>
+    public static string Canonical(string name) => name.ToLowerInvariant();
 
     /// <summary>Why the file cannot be used, or null (start-up validation).</summary>
     public static string? Problem(string path)
@@ -98,9 +105,14 @@ internal sealed class SubmissionUsers(string? path)
                 errors.Add($"line {number} is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]");
                 continue;
             }
+            if (PasswordHash.IterationsOf(fields[1]) is var iterations and < PasswordHash.MinimumIterations)
+            {
+                errors.Add($"line {number} has a hash of {iterations} iterations; at least {PasswordHash.MinimumIterations} are required");
+                continue;
+            }
             var domains = fields[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(d => d.ToLowerInvariant().TrimEnd('.')).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var name = WebUtility.UrlDecode(fields[0]).ToLowerInvariant();
+            var name = Canonical(WebUtility.UrlDecode(fields[0]));
             users[name] = (fields[1], new SubmissionUser(name, domains, Limit(fields, 3).Value, Limit(fields, 4).Value));
         }
         return (users, errors);

@@ -1,0 +1,63 @@
+using System.Buffers;
+using MimeKit;
+
+namespace MailCluster.Mime.Headers;
+
+/// <summary>
+/// The author fields of a message (RFC 5322 3.6.2: From and Sender) as a DKIM signer and a
+/// receiver see them: every field, parsed from its raw bytes. A check on a decoded copy of the
+/// first From: only would let a second From:, or an encoded-word that reads as an address once
+/// decoded, hide the mailbox that is really signed for and shown.
+/// </summary>
+public sealed record AuthorFields(int FromFieldCount, IReadOnlyList<MailboxAddress> From, IReadOnlyList<MailboxAddress> Sender)
+{
+    private static readonly AuthorFields s_none = new(0, [], []);
+
+    /// <summary>RFC 5322 3.6: exactly one From: field; without a parseable mailbox in it there is no author.</summary>
+    public bool HasOneFromField => FromFieldCount == 1 && From.Count > 0;
+
+    /// <summary>The domain a DKIM signature is made for: the first From: mailbox's (RFC 6376 3.9 puts d= in line with it).</summary>
+    public string? SigningDomain => HasOneFromField && From[0].Domain is { Length: > 0 } domain ? domain : null;
+
+    /// <summary>Every domain the message claims to be from or sent by.</summary>
+    public IEnumerable<string> Domains => From.Concat(Sender).Select(m => m.Domain);
+
+    /// <summary>Reads only the header section (RFC 5322 2.1: it ends at the first empty line).</summary>
+    public static AuthorFields Read(ReadOnlySequence<byte> message)
+    {
+        var section = HeaderSection.Split(message, out _);
+        HeaderList headers;
+        try
+        {
+            using var stream = new MemoryStream(section.ToArray(), writable: false);
+            headers = HeaderList.Load(stream);
+        }
+        catch (FormatException)
+        {
+            return s_none;
+        }
+        var fromFields = 0;
+        var from = new List<MailboxAddress>();
+        var sender = new List<MailboxAddress>();
+        foreach (var header in headers)
+        {
+            var into = header.Id switch
+            {
+                HeaderId.From => from,
+                HeaderId.Sender => sender,
+                _ => null,
+            };
+            if (into is null)
+            {
+                continue;
+            }
+            fromFields += header.Id == HeaderId.From ? 1 : 0;
+            // The raw bytes, as MimeMessage parses them for the signer: encoded-words stay inside phrases.
+            if (InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var addresses))
+            {
+                into.AddRange(addresses.Mailboxes);
+            }
+        }
+        return new AuthorFields(fromFields, from, sender);
+    }
+}
