@@ -39,6 +39,34 @@ public sealed class SuppressionListTests : IDisposable
     }
 
     [Fact]
+    public async Task AQuotedLocalPartThatNeedsNoQuotesIsTheSameAddress()
+    {
+        using var list = List();
+        await list.StartAsync(CancellationToken.None);
+
+        // RFC 5321 4.1.2: "user"@d and user@d are one mailbox, so quoting must not slip past the list.
+        await list.AddAsync("user@dest.test", "5.1.1", CancellationToken.None);
+        Assert.True(list.IsSuppressed("\"user\"@dest.test"));
+        Assert.True(list.IsSuppressed("\"us\\er\"@Dest.test"));
+        Assert.False(list.IsSuppressed("\"us er\"@dest.test"));
+        await list.AddAsync("\"first.last\"@dest.test", "5.1.1", CancellationToken.None);
+        Assert.True(list.IsSuppressed("first.last@dest.test"));
+        await list.StopAsync(CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData("user@d.test", "user@d.test")]
+    [InlineData("\"User\"@D.test", "user@d.test")]
+    [InlineData("\"a.b\"@d.test", "a.b@d.test")]
+    [InlineData("\"a..b\"@d.test", "\"a..b\"@d.test")]
+    [InlineData("\".a\"@d.test", "\".a\"@d.test")]
+    [InlineData("\"a b\"@d.test", "\"a b\"@d.test")]
+    [InlineData("\"a\\\"b\"@d.test", "\"a\\\"b\"@d.test")]
+    [InlineData("\"\"@d.test", "\"\"@d.test")]
+    public void TheCanonicalFormUnquotesOnlyWhatNeedsNoQuotes(string address, string canonical) =>
+        Assert.Equal(canonical, SuppressionAddress.Canonical(address));
+
+    [Fact]
     public async Task TheListSurvivesARestartAndTheNewestChangeOfAnAddressWins()
     {
         using (var first = List())

@@ -152,4 +152,24 @@ public sealed class DnsExchangeTests
         Assert.Equal(DnsLookupStatus.Success, result.Status);
         return Assert.IsType<ARecord>(Assert.Single(result.Records)).Address.ToString();
     }
+
+    [Fact]
+    public async Task QueryIdsComeFromTheCryptographicGeneratorNotTheInjectedRandom()
+    {
+        // RFC 5452 9.2: two resolvers built alike (the same seed once gave the same ids) send unrelated ids.
+        await using var server = FakeDnsServer.Answering(q => Answer(q, "192.0.2.1"));
+        for (var resolver = 0; resolver < 2; resolver++)
+        {
+            var stub = TestResolvers.Stub(server);
+            for (var query = 0; query < 3; query++)
+            {
+                await stub.LookupAsync(s_question, CancellationToken.None);
+            }
+        }
+
+        var ids = server.Queries.Select(q => q.Id).ToList();
+        Assert.NotEqual(ids.Take(3), ids.Skip(3));
+        // And each from its own port, drawn likewise.
+        Assert.Equal(6, server.Queries.Select(q => q.Client.Port).Distinct().Count());
+    }
 }

@@ -169,6 +169,14 @@ public sealed class SubmissionCredentialsTests : IDisposable
     }
 
     [Fact]
+    public void AUserNameIsLoggedQuotedWithLineBreaksAndControlsEscapedAndItsLengthBounded()
+    {
+        Assert.Equal("\"bob\\u000d\\u000a2026-12-06 info: admin authenticated\"", LogText.Quote("bob\r\n2026-12-06 info: admin authenticated"));
+        Assert.Equal("\"a\\u0022b\\u005cc\\u202ed\"", LogText.Quote("a\"b\\c\u202Ed"));
+        Assert.InRange(LogText.Quote(new string('x', 10_000)).Length, 128, 132);
+    }
+
+    [Fact]
     public void AHashWithFewerIterationsThanTheMinimumIsRefusedAtLoad()
     {
         Assert.Equal(
