@@ -57,6 +57,23 @@ cluster: {storage: {existingSecret: azure-storage, existingSecretKey: conn}}
 smtp: {drainTimeout: "00:01:00"}
 retryTier: {handOffTimeout: "00:02:30"}
 terminationGraceMarginSeconds: 20`},
+	{"trusted senders behind a Cluster-policy load balancer, no NetworkPolicy", `cluster: {storage: {existingSecret: azure-storage}}
+smtp: {trustedNetworks: "10.1.0.0/16", externalTrafficPolicy: Cluster}
+networkPolicy: {enabled: false}`},
+	{"trusted senders on a Local load balancer, submission, metrics from a monitoring namespace", `cluster: {storage: {existingSecret: azure-storage}}
+smtp: {trustedNetworks: "192.0.2.0/24, 2001:db8::/32"}
+submission: {enabled: true, credentials: {existingSecret: mail-credentials}}
+tls: {existingSecret: mail-tls}
+networkPolicy:
+  allowedNamespaceLabels: {kubernetes.io/metadata.name: monitoring}
+  allowedPodLabels: {app.kubernetes.io/name: prometheus}
+  extraFrom:
+    - ipBlock: {cidr: 198.51.100.0/24}
+    - namespaceSelector: {matchLabels: {team: mail-ops}}
+      podSelector: {matchLabels: {app: mailctl}}`},
+	{"azurite on, metrics from a Prometheus in any namespace", `azurite: {enabled: true}
+replicas: 2
+networkPolicy: {allowedPodLabels: {app.kubernetes.io/name: prometheus}}`},
 }
 
 // Value sets the schema must refuse, with the reason.
@@ -69,6 +86,11 @@ var badValueSets = []valueSet{
 	{"an admin token shorter than 16 characters", `admin: {token: short}`},
 	{"a DKIM key without a selector", `dkim: {keys: [{domain: example.com}]}`},
 	{"an unknown DKIM algorithm", `dkim: {keys: [{domain: example.com, selector: s, algorithm: rsa-sha1}]}`},
+	{"a trusted network that is not a CIDR list", `smtp: {trustedNetworks: anywhere}`},
+	{"an unknown externalTrafficPolicy", `smtp: {externalTrafficPolicy: Global}`},
+	{"networkPolicy.enabled not a boolean", `networkPolicy: {enabled: "yes"}`},
+	{"a label value that is not a string", `networkPolicy: {allowedNamespaceLabels: {team: {name: monitoring}}}`},
+	{"an extraFrom entry that is not a NetworkPolicyPeer", `networkPolicy: {extraFrom: [{cidr: 192.0.2.0/24}]}`},
 }
 
 // Environment variables the pod sets that are not configuration keys of the silo.
@@ -116,6 +138,7 @@ func main() {
 		}
 		checkDocuments(set.name, values, docs, notes, readmeKeys)
 	}
+	check("values.yaml trusts no network (Smtp__TrustedNetworks rendered empty), keeps client addresses (Local), renders one NetworkPolicy and no open-relay warning", checkDefaults())
 	for _, set := range badValueSets {
 		values, err := values(set.overrides)
 		if err == nil {
@@ -537,7 +560,7 @@ func checkDocuments(set string, values map[string]interface{}, docs []map[string
 		}
 		return nil
 	}())
-	check(set+": Services reach container ports the pods have, and SMTP is 25 (587, 465) on a LoadBalancer with local traffic", func() error {
+	check(set+": Services reach container ports the pods have, and SMTP is 25 (587, 465) on a LoadBalancer with the values' traffic policy", func() error {
 		services := byKind(docs, "Service")
 		kinds := map[string]bool{}
 		for _, svc := range services {
@@ -565,7 +588,7 @@ func checkDocuments(set string, values map[string]interface{}, docs []map[string
 			}
 			if strings.HasSuffix(str(get(svc, "metadata", "name")), "-smtp") {
 				kinds["smtp"] = true
-				if str(get(svc, "spec", "type")) != "LoadBalancer" || str(get(svc, "spec", "externalTrafficPolicy")) != "Local" {
+				if str(get(svc, "spec", "type")) != "LoadBalancer" || str(get(svc, "spec", "externalTrafficPolicy")) != str(get(values, "smtp", "externalTrafficPolicy")) {
 					return fmt.Errorf("SMTP Service type %v, traffic policy %v", get(svc, "spec", "type"), get(svc, "spec", "externalTrafficPolicy"))
 				}
 				ports := map[string]bool{}
@@ -622,6 +645,213 @@ func checkDocuments(set string, values map[string]interface{}, docs []map[string
 		}
 		return nil
 	}())
+	trusted := str(get(values, "smtp", "trustedNetworks"))
+	check(set+": the silo gets Smtp:TrustedNetworks from values, even when empty (not its built-in 127.0.0.0/8)", func() error {
+		e, _ := env["Smtp__TrustedNetworks"].(map[string]interface{})
+		value, given := e["value"]
+		if e == nil || !given || str(value) != trusted {
+			return fmt.Errorf("Smtp__TrustedNetworks is %v, values say %q", env["Smtp__TrustedNetworks"], trusted)
+		}
+		return nil
+	}())
+	check(set+": NOTES warn of an open relay exactly when trusted networks meet externalTrafficPolicy: Cluster, and claim a trusted network only when one is set", func() error {
+		exposed := str(get(values, "smtp", "serviceType")) != "ClusterIP" && str(get(values, "smtp", "externalTrafficPolicy")) == "Cluster"
+		if warned := strings.Contains(notes, "WARNING: OPEN RELAY RISK"); warned != (trusted != "" && exposed) {
+			return fmt.Errorf("warning shown %v with trustedNetworks %q and externalTrafficPolicy %v", warned, trusted, get(values, "smtp", "externalTrafficPolicy"))
+		}
+		if trusted == "" && (strings.Contains(notes, "smtp.trustedNetworks,") || !strings.Contains(notes, "No network is trusted")) {
+			return fmt.Errorf("NOTES claim a trusted network, or do not say none is set")
+		}
+		if trusted != "" && !strings.Contains(notes, "from an address in smtp.trustedNetworks, "+trusted) {
+			return fmt.Errorf("NOTES do not name the trusted networks")
+		}
+		if strings.Contains(notes, "$SMTP_IP:") && !strings.Contains(notes, "export SMTP_IP=") {
+			return fmt.Errorf("NOTES use $SMTP_IP without setting it")
+		}
+		return nil
+	}())
+	check(set+": a NetworkPolicy only with networkPolicy.enabled, selecting the silos: SMTP from anywhere, metrics and admin from the namespace and the values' peers, Orleans from the namespace", checkNetworkPolicy(values, docs, sets[0], container))
+}
+
+// checkDefaults: the chart's own defaults (values.yaml with only a storage Secret) relay for nobody
+// without AUTH, keep client addresses, and isolate the silos.
+func checkDefaults() error {
+	v, err := values(valueSets[0].overrides)
+	if err != nil {
+		return err
+	}
+	if get(v, "smtp", "trustedNetworks") != "" || get(v, "networkPolicy", "enabled") != true || get(v, "smtp", "externalTrafficPolicy") != "Local" {
+		return fmt.Errorf("values.yaml: trustedNetworks %q, networkPolicy.enabled %v, externalTrafficPolicy %v",
+			get(v, "smtp", "trustedNetworks"), get(v, "networkPolicy", "enabled"), get(v, "smtp", "externalTrafficPolicy"))
+	}
+	docs, notes, err := render(v)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, e := range list(get(list(get(byKind(docs, "StatefulSet")[0], "spec", "template", "spec", "containers"))[0], "env")) {
+		if str(get(e, "name")) == "Smtp__TrustedNetworks" {
+			value, given := e.(map[string]interface{})["value"]
+			found = given && value == ""
+		}
+	}
+	if !found {
+		return fmt.Errorf("Smtp__TrustedNetworks is not rendered with an empty value")
+	}
+	for _, svc := range byKind(docs, "Service") {
+		if strings.HasSuffix(str(get(svc, "metadata", "name")), "-smtp") && str(get(svc, "spec", "externalTrafficPolicy")) != "Local" {
+			return fmt.Errorf("SMTP Service traffic policy %v", get(svc, "spec", "externalTrafficPolicy"))
+		}
+	}
+	if n := len(byKind(docs, "NetworkPolicy")); n != 1 {
+		return fmt.Errorf("%d NetworkPolicies", n)
+	}
+	if strings.Contains(notes, "OPEN RELAY") || !strings.Contains(notes, "No network is trusted") {
+		return fmt.Errorf("NOTES do not say that no network is trusted, or warn of an open relay")
+	}
+	return nil
+}
+
+// expectedPeers: the NetworkPolicyPeers the values add for metrics and admin: one from the label
+// maps (any namespace when only pod labels are given), then networkPolicy.extraFrom.
+func expectedPeers(values map[string]interface{}) []interface{} {
+	var peers []interface{}
+	namespaces, _ := get(values, "networkPolicy", "allowedNamespaceLabels").(map[string]interface{})
+	pods, _ := get(values, "networkPolicy", "allowedPodLabels").(map[string]interface{})
+	if len(namespaces) > 0 || len(pods) > 0 {
+		peer := map[string]interface{}{"namespaceSelector": map[string]interface{}{}}
+		if len(namespaces) > 0 {
+			peer["namespaceSelector"] = map[string]interface{}{"matchLabels": namespaces}
+		}
+		if len(pods) > 0 {
+			peer["podSelector"] = map[string]interface{}{"matchLabels": pods}
+		}
+		peers = append(peers, peer)
+	}
+	return append(peers, list(get(values, "networkPolicy", "extraFrom"))...)
+}
+
+func checkNetworkPolicy(values map[string]interface{}, docs []map[string]interface{}, statefulSet map[string]interface{}, container interface{}) error {
+	policies := byKind(docs, "NetworkPolicy")
+	if get(values, "networkPolicy", "enabled") != true {
+		if len(policies) != 0 {
+			return fmt.Errorf("%d NetworkPolicies with networkPolicy.enabled false", len(policies))
+		}
+		return nil
+	}
+	if len(policies) != 1 {
+		return fmt.Errorf("%d NetworkPolicies", len(policies))
+	}
+	np := policies[0]
+	if str(np["apiVersion"]) != "networking.k8s.io/v1" {
+		return fmt.Errorf("apiVersion %v", np["apiVersion"])
+	}
+	selector := get(np, "spec", "podSelector")
+	if len(selector.(map[string]interface{})) != 1 || !reflect.DeepEqual(normalize(get(selector, "matchLabels")), normalize(get(statefulSet, "spec", "selector", "matchLabels"))) {
+		return fmt.Errorf("podSelector %v is not the StatefulSet's %v", selector, get(statefulSet, "spec", "selector"))
+	}
+	matchLabels, _ := get(selector, "matchLabels").(map[string]interface{})
+	for _, d := range byKind(docs, "Deployment") {
+		if labels, _ := get(d, "spec", "template", "metadata", "labels").(map[string]interface{}); subset(matchLabels, labels) {
+			return fmt.Errorf("the policy selects %s's pods, which the silos must reach", get(d, "metadata", "name"))
+		}
+	}
+	if fmt.Sprint(get(np, "spec", "policyTypes")) != "[Ingress]" || get(np, "spec", "egress") != nil {
+		return fmt.Errorf("policyTypes %v, egress %v: only ingress is restricted", get(np, "spec", "policyTypes"), get(np, "spec", "egress"))
+	}
+	containerPorts := map[string]string{}
+	for _, p := range list(get(container, "ports")) {
+		containerPorts[str(get(p, "name"))] = str(get(p, "containerPort"))
+	}
+	smtpPorts := map[string]bool{"smtp": true}
+	if get(values, "submission", "enabled") == true {
+		smtpPorts["submission"], smtpPorts["smtps"] = true, true
+	}
+	namespace := normalize(map[string]interface{}{"podSelector": map[string]interface{}{}})
+	peers := expectedPeers(values)
+	isPeer := func(peer interface{}) bool {
+		for _, want := range peers {
+			if reflect.DeepEqual(normalize(want), normalize(peer)) {
+				return true
+			}
+		}
+		return false
+	}
+	anywhere := map[string]bool{}
+	from := map[string][]interface{}{}
+	for _, rule := range list(get(np, "spec", "ingress")) {
+		peersOfRule := list(get(rule, "from"))
+		ports := list(get(rule, "ports"))
+		if len(ports) == 0 {
+			return fmt.Errorf("a rule without ports admits every port: %v", rule)
+		}
+		for _, peer := range peersOfRule {
+			if !reflect.DeepEqual(normalize(peer), namespace) && !isPeer(peer) {
+				return fmt.Errorf("peer %v is neither the namespace nor one the values give", peer)
+			}
+		}
+		for _, p := range ports {
+			name := str(get(p, "port"))
+			if _, named := containerPorts[name]; !named {
+				for n, number := range containerPorts {
+					if number == name {
+						name = n
+					}
+				}
+				if _, named := containerPorts[name]; !named {
+					return fmt.Errorf("policy port %v is no container port of the StatefulSet", get(p, "port"))
+				}
+			}
+			if str(get(p, "protocol")) != "TCP" {
+				return fmt.Errorf("port %s protocol %v", name, get(p, "protocol"))
+			}
+			if len(peersOfRule) == 0 {
+				if !smtpPorts[name] {
+					return fmt.Errorf("port %s is admitted from anywhere", name)
+				}
+				anywhere[name] = true
+			} else {
+				from[name] = append(from[name], peersOfRule...)
+			}
+		}
+	}
+	for name := range containerPorts {
+		if smtpPorts[name] {
+			if !anywhere[name] {
+				return fmt.Errorf("SMTP port %s is not admitted from anywhere", name)
+			}
+			continue
+		}
+		if len(from[name]) == 0 {
+			return fmt.Errorf("container port %s is in no rule", name)
+		}
+		admitted := func(want interface{}) bool {
+			for _, peer := range from[name] {
+				if reflect.DeepEqual(normalize(peer), normalize(want)) {
+					return true
+				}
+			}
+			return false
+		}
+		if !admitted(namespace) {
+			return fmt.Errorf("port %s is not admitted from the namespace", name)
+		}
+		switch name {
+		case "metrics", "admin":
+			for _, want := range peers {
+				if !admitted(want) {
+					return fmt.Errorf("port %s does not admit the values' peer %v", name, want)
+				}
+			}
+		case "orleans":
+			if len(from[name]) != 1 {
+				return fmt.Errorf("Orleans admits %v: only the namespace", from[name])
+			}
+		default:
+			return fmt.Errorf("container port %s: which rule should admit it?", name)
+		}
+	}
+	return nil
 }
 
 func toFloat(v interface{}) float64 {
@@ -758,6 +988,20 @@ func summarize(docs []map[string]interface{}, notes string) {
 			fmt.Printf(": type %v, clusterIP %v, externalTrafficPolicy %v, ports %s", get(d, "spec", "type"), get(d, "spec", "clusterIP"), get(d, "spec", "externalTrafficPolicy"), strings.Join(ports, " "))
 		case "PodDisruptionBudget":
 			fmt.Printf(": maxUnavailable %v", get(d, "spec", "maxUnavailable"))
+		case "NetworkPolicy":
+			var rules []string
+			for _, rule := range list(get(d, "spec", "ingress")) {
+				var ports []string
+				for _, p := range list(get(rule, "ports")) {
+					ports = append(ports, str(get(p, "port")))
+				}
+				from := "anywhere"
+				if peers := list(get(rule, "from")); len(peers) > 0 {
+					from = fmt.Sprintf("%d peer(s)", len(peers))
+				}
+				rules = append(rules, strings.Join(ports, ",")+" from "+from)
+			}
+			fmt.Printf(": policyTypes %v, ingress %s", get(d, "spec", "policyTypes"), strings.Join(rules, "; "))
 		case "Secret", "ConfigMap":
 			var keys []string
 			for k := range mapOf(get(d, "stringData"), get(d, "data")) {
