@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Debug, "SMTP session from {Client} ended abruptly: {Reason}")]
     public static partial void SessionAborted(ILogger logger, IPEndPoint client, string reason);
 
+    [LoggerMessage(1002, LogLevel.Debug, "Implicit-TLS connection from {Client} closed without a handshake: Smtp:MaxRefusalHandshakes are under way")]
+    public static partial void RefusedWithoutHandshake(ILogger logger, IPEndPoint client);
+
     [LoggerMessage(1100, LogLevel.Warning, "Spool commit of {QueueId} from {Client} failed; client told to retry: {Reason}")]
     public static partial void SpoolCommitFailed(ILogger logger, string queueId, IPEndPoint client, string reason);
 

@@ -15,7 +15,7 @@ public interface ISpoolIntake
     /// caller takes the room first (<see cref="SpoolHeadroom.TryTake"/> for new mail,
     /// <see cref="SpoolHeadroom.TryTakeForDsn"/> for DSNs, which may use half the reserve).
     /// </summary>
-    ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken);
+    ValueTask EnqueueAsync(SpoolEnvelope envelope, SpoolContent content, CancellationToken cancellationToken);
 
     /// <summary>Why the spool cannot commit right now, or null when healthy. Cheap: no I/O, no awaits.</summary>
     string? UnhealthyReason { get; }

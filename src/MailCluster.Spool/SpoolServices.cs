@@ -26,6 +26,14 @@ public static class SpoolServices
     public static IServiceCollection AddSpool(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<SpoolOptions>(configuration, Section, (o, sp) => o.Validate(sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxMessageSize));
+        // Content too large for memory goes to the spool's own volume as it arrives (not /tmp, often a small tmpfs).
+        services.AddOptions<SmtpServerLimits>().PostConfigure<IOptions<SpoolOptions>>((limits, spool) =>
+        {
+            if (limits.SpillDirectory.Length == 0)
+            {
+                limits.SpillDirectory = Path.Combine(spool.Value.Path, "incoming");
+            }
+        });
         services.AddSingleton<SpoolMetrics>();
         services.AddSingleton(sp =>
         {

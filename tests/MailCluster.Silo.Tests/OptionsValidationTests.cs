@@ -83,14 +83,14 @@ public sealed class OptionsValidationTests
         var limiter = new ConnectionLimiter(maxTotal: 3, maxPerClient: 2);
         var a = System.Net.IPAddress.Parse("192.0.2.1");
         var b = System.Net.IPAddress.Parse("192.0.2.2");
-        Assert.True(limiter.TryAcquire(a, perClientExempt: false, out var a1));
-        Assert.True(limiter.TryAcquire(a, perClientExempt: false, out var a2));
-        Assert.False(limiter.TryAcquire(a, perClientExempt: false, out _));
-        Assert.True(limiter.TryAcquire(b, perClientExempt: false, out var b1));
-        Assert.False(limiter.TryAcquire(b, perClientExempt: false, out _));
+        Assert.True(limiter.TryAcquire(a, trusted: false, out var a1));
+        Assert.True(limiter.TryAcquire(a, trusted: false, out var a2));
+        Assert.False(limiter.TryAcquire(a, trusted: false, out _));
+        Assert.True(limiter.TryAcquire(b, trusted: false, out var b1));
+        Assert.False(limiter.TryAcquire(b, trusted: false, out _));
         Assert.Equal(3, limiter.Current);
         a1.Dispose();
-        Assert.True(limiter.TryAcquire(b, perClientExempt: false, out var b2));
+        Assert.True(limiter.TryAcquire(b, trusted: false, out var b2));
         a2.Dispose();
         b1.Dispose();
         b2.Dispose();
@@ -105,16 +105,16 @@ public sealed class OptionsValidationTests
         var leases = new List<ConnectionLimiter.Lease>();
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(limiter.TryAcquire(trusted, perClientExempt: true, out var lease));
+            Assert.True(limiter.TryAcquire(trusted, trusted: true, out var lease));
             leases.Add(lease);
         }
         // Its exempt slots left the address's own count at zero: one counted slot still fits.
-        Assert.True(limiter.TryAcquire(trusted, perClientExempt: false, out var counted));
-        Assert.False(limiter.TryAcquire(trusted, perClientExempt: true, out _));
+        Assert.True(limiter.TryAcquire(trusted, trusted: false, out var counted));
+        Assert.False(limiter.TryAcquire(trusted, trusted: true, out _));
         leases.ForEach(l => l.Dispose());
         counted.Dispose();
         Assert.Equal(0, limiter.Current);
-        Assert.True(limiter.TryAcquire(trusted, perClientExempt: false, out var again));
+        Assert.True(limiter.TryAcquire(trusted, trusted: false, out var again));
         again.Dispose();
     }
 
@@ -123,13 +123,13 @@ public sealed class OptionsValidationTests
     {
         var limiter = new ConnectionLimiter(maxTotal: 3, maxPerClient: 1);
         var client = System.Net.IPAddress.Parse("192.0.2.9");
-        Assert.True(limiter.TryAcquire(client, perClientExempt: false, out var first));
-        Assert.False(limiter.TryAcquire(client, perClientExempt: false, out _));
+        Assert.True(limiter.TryAcquire(client, trusted: false, out var first));
+        Assert.False(limiter.TryAcquire(client, trusted: false, out _));
 
         first.ExemptFromClientLimit();
         first.ExemptFromClientLimit();
-        Assert.True(limiter.TryAcquire(client, perClientExempt: false, out var second));
-        Assert.False(limiter.TryAcquire(client, perClientExempt: false, out _));
+        Assert.True(limiter.TryAcquire(client, trusted: false, out var second));
+        Assert.False(limiter.TryAcquire(client, trusted: false, out _));
         Assert.Equal(2, limiter.Current);
 
         first.Dispose();
@@ -137,7 +137,45 @@ public sealed class OptionsValidationTests
         Assert.Equal(1, limiter.Current);
         second.Dispose();
         Assert.Equal(0, limiter.Current);
-        Assert.True(limiter.TryAcquire(client, perClientExempt: false, out var third));
+        Assert.True(limiter.TryAcquire(client, trusted: false, out var third));
         third.Dispose();
+    }
+
+    [Fact]
+    public void UntrustedClientsSquattingEverySlotTheyMayTakeLeaveTheReserveToTrustedOnes()
+    {
+        var limiter = new ConnectionLimiter(maxTotal: 10, maxPerClient: 4, reservedTrusted: 3);
+        var leases = new List<ConnectionLimiter.Lease>();
+        for (var host = 1; host <= 5; host++)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                if (limiter.TryAcquire(System.Net.IPAddress.Parse($"192.0.2.{host}"), trusted: false, out var lease))
+                {
+                    leases.Add(lease);
+                }
+            }
+        }
+        Assert.Equal(7, leases.Count);
+
+        // The trusted relay still gets the three reserved slots, and no more.
+        var trusted = System.Net.IPAddress.Parse("10.1.1.1");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(limiter.TryAcquire(trusted, trusted: true, out var lease));
+            leases.Add(lease);
+        }
+        Assert.False(limiter.TryAcquire(trusted, trusted: true, out _));
+
+        // A free slot in the reserve is not for untrusted clients...
+        leases[^1].Dispose();
+        var newcomer = System.Net.IPAddress.Parse("192.0.2.99");
+        Assert.False(limiter.TryAcquire(newcomer, trusted: false, out _));
+        // ...but an untrusted session that authenticates leaves the shared part, and another fits.
+        leases[0].ExemptFromClientLimit();
+        Assert.True(limiter.TryAcquire(newcomer, trusted: false, out var after));
+        leases.Add(after);
+        leases.ForEach(l => l.Dispose());
+        Assert.Equal(0, limiter.Current);
     }
 }

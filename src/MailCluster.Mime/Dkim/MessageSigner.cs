@@ -53,15 +53,24 @@ public sealed class MessageSigner(DkimKeyRing keys)
 
     public bool HasKeys => !keys.IsEmpty;
 
-    /// <summary>Signs for the message's own author domain.</summary>
-    public DkimSignature Sign(ReadOnlySequence<byte> content) =>
-        keys.IsEmpty ? DkimSignature.None(DkimOutcome.NoKey, null) : Sign(content, AuthorFields.Read(content));
+    /// <summary>Signs for the message's own author domain (the DSNs this silo writes).</summary>
+    public DkimSignature Sign(ReadOnlySequence<byte> content)
+    {
+        if (keys.IsEmpty)
+        {
+            return DkimSignature.None(DkimOutcome.NoKey, null);
+        }
+        using var stream = SequenceStreams.Open(content);
+        return Sign(stream, AuthorFields.Read(stream));
+    }
 
     /// <summary>
     /// Signs only for <paramref name="authors"/>' domain, the one the caller checked: a message whose
-    /// parsed From: says otherwise is not signed.
+    /// parsed From: says otherwise is not signed. <paramref name="content"/> is seekable and read
+    /// from its start; MimeKit parses it in persistent mode, so the body is hashed from the
+    /// stream (a file, for a large message) and never copied into memory.
     /// </summary>
-    public DkimSignature Sign(ReadOnlySequence<byte> content, AuthorFields authors)
+    public DkimSignature Sign(Stream content, AuthorFields authors)
     {
         if (keys.IsEmpty)
         {
@@ -78,21 +87,14 @@ public sealed class MessageSigner(DkimKeyRing keys)
             return DkimSignature.None(DkimOutcome.NoKey, fromDomain);
         }
         MimeMessage message;
-        var length = checked((int)content.Length);
-        var copy = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            content.CopyTo(copy);
-            using var stream = new MemoryStream(copy, 0, length, writable: false);
-            message = MimeMessage.Load(stream);
+            content.Position = 0;
+            message = MimeMessage.Load(content, persistent: true);
         }
         catch (FormatException)
         {
             return DkimSignature.None(DkimOutcome.Unparseable, null);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
         }
         // The parse that is signed must name the checked domain, and nothing else, as its author.
         if (message.From.Mailboxes.FirstOrDefault()?.Domain is not { } parsedDomain

@@ -111,7 +111,7 @@ public sealed class DsnBuilder
             (_, false) => ("text", "rfc822-headers"),
             (_, true) => ("message", "global-headers"),
         };
-        var part = new MimePart(type, subtype) { Content = new MimeContent(AsStream(original)) };
+        var part = new MimePart(type, subtype) { Content = new MimeContent(SequenceStreams.Open(original)) };
         if (eightBit)
         {
             part.ContentTransferEncoding = ContentEncoding.EightBit;
@@ -148,11 +148,6 @@ public sealed class DsnBuilder
         header.SetRawValue(Encoding.UTF8.GetBytes(HeaderFolding.FoldValue(name, value)));
         return header;
     }
-
-    private static MemoryStream AsStream(ReadOnlySequence<byte> bytes) =>
-        bytes.IsSingleSegment && MemoryMarshal.TryGetArray(bytes.First, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(bytes.ToArray(), writable: false);
 
     private static string Subject(DeliveryStatusReport report) =>
         report.Recipients.Any(r => r.Action == DsnAction.Failed) ? "Undelivered Mail Returned to Sender"

@@ -25,12 +25,18 @@ public sealed record AuthorFields(int FromFieldCount, IReadOnlyList<MailboxAddre
     /// <summary>Reads only the header section (RFC 5322 2.1: it ends at the first empty line).</summary>
     public static AuthorFields Read(ReadOnlySequence<byte> message)
     {
-        var section = HeaderSection.Split(message, out _);
+        using var stream = SequenceStreams.Open(HeaderSection.Split(message, out _));
+        return Read(stream);
+    }
+
+    /// <summary>Reads the header section from the start of <paramref name="message"/> (a seekable stream, left where the headers end).</summary>
+    public static AuthorFields Read(Stream message)
+    {
         HeaderList headers;
         try
         {
-            using var stream = new MemoryStream(section.ToArray(), writable: false);
-            headers = HeaderList.Load(stream);
+            message.Position = 0;
+            headers = HeaderList.Load(message);
         }
         catch (FormatException)
         {

@@ -21,6 +21,21 @@ internal sealed class IngressOptions
     public int MaxConnectionsPerClient { get; set; } = 100;
 
     /// <summary>
+    /// Slots of <see cref="MaxConnections"/> only clients in <see cref="TrustedNetworks"/> may take,
+    /// so untrusted clients holding idle sessions cannot lock the trusted senders out. Default 100.
+    /// </summary>
+    public int ReservedTrustedConnections { get; set; } = 100;
+
+    /// <summary>
+    /// TLS handshakes made at once only to tell an implicit-TLS client 421 (refused or draining);
+    /// beyond it such connections are closed without one. Default 32.
+    /// </summary>
+    public int MaxRefusalHandshakes { get; set; } = 32;
+
+    /// <summary>How long a handshake made only to send 421 may take. Default 5 s.</summary>
+    public TimeSpan RefusalHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// On shutdown (SIGTERM), how long sessions inside a transaction may take to finish it before
     /// the process exits anyway; idle sessions get 421 at once. Default 30 s.
     /// </summary>
@@ -124,6 +139,18 @@ internal sealed class IngressOptions
         if (MaxConnections < 1)
         {
             yield return $"{section}:MaxConnections is {MaxConnections}; must be at least 1";
+        }
+        if (ReservedTrustedConnections < 0 || ReservedTrustedConnections >= MaxConnections)
+        {
+            yield return $"{section}:ReservedTrustedConnections is {ReservedTrustedConnections}; must be between 0 and MaxConnections ({MaxConnections}) - 1";
+        }
+        if (MaxRefusalHandshakes < 0)
+        {
+            yield return $"{section}:MaxRefusalHandshakes is {MaxRefusalHandshakes}; must not be negative";
+        }
+        if (RefusalHandshakeTimeout < TimeSpan.FromSeconds(1) || RefusalHandshakeTimeout > TimeSpan.FromMinutes(1))
+        {
+            yield return $"{section}:RefusalHandshakeTimeout is {RefusalHandshakeTimeout}; must be between 1 second and 1 minute";
         }
         if (MaxConnectionsPerClient < 1 || MaxConnectionsPerClient > MaxConnections)
         {

@@ -27,7 +27,7 @@ internal static class IngressServices
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();
-            return new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient);
+            return new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient, options.ReservedTrustedConnections);
         });
         services.AddSingleton(sp => new RelayPolicy(sp.GetRequiredService<IngressOptions>().TrustedNetworkList()));
         services.AddSingleton(sp => new SubmissionUsers(sp.GetRequiredService<IngressOptions>() is { SubmissionEnabled: true } options ? options.CredentialsFile : null));

@@ -58,7 +58,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             await RefuseAsync(connection, kind, SmtpReplies.ShuttingDown);
             return;
         }
-        if (!_limiter.TryAcquire(remote.Address, perClientExempt: _relay.IsTrusted(remote.Address), out var lease))
+        if (!_limiter.TryAcquire(remote.Address, trusted: _relay.IsTrusted(remote.Address), out var lease))
         {
             _metrics.ConnectionRejected();
             await RefuseAsync(connection, kind, SmtpReplies.TooManyConnections);
@@ -98,10 +98,11 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
 
 internal sealed partial class SmtpConnectionHandler
 {
-    private static readonly TimeSpan s_refusalHandshakeTimeout = TimeSpan.FromSeconds(30);
+    private int _refusalHandshakes;
 
     // RFC 5321 3.1: a server that will not serve answers 421 at once instead of the greeting; on an
-    // implicit TLS listener (RFC 8314 3.3) inside TLS, where the client expects every byte.
+    // implicit TLS listener (RFC 8314 3.3) inside TLS, where the client expects every byte. Those
+    // handshakes hold no connection slot, so they are bounded apart: in number and in time.
     private async Task RefuseAsync(ConnectionContext connection, SmtpListenerKind kind, SmtpReply reply)
     {
         if (kind != SmtpListenerKind.ImplicitTls)
@@ -110,11 +111,17 @@ internal sealed partial class SmtpConnectionHandler
             await connection.Transport.Output.FlushAsync();
             return;
         }
-        await using var smtp = new SmtpPipeConnection(connection.Transport, _certificate);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        timeout.CancelAfter(s_refusalHandshakeTimeout);
+        if (Interlocked.Increment(ref _refusalHandshakes) > _options.MaxRefusalHandshakes)
+        {
+            Interlocked.Decrement(ref _refusalHandshakes);
+            Log.RefusedWithoutHandshake(_logger, (IPEndPoint)connection.RemoteEndPoint!);
+            return;
+        }
         try
         {
+            await using var smtp = new SmtpPipeConnection(connection.Transport, _certificate);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+            timeout.CancelAfter(_options.RefusalHandshakeTimeout);
             await smtp.UpgradeToTlsAsync(timeout.Token);
             reply.WriteTo(smtp.Output);
             await smtp.Output.FlushAsync(timeout.Token);
@@ -123,7 +130,14 @@ internal sealed partial class SmtpConnectionHandler
         {
             Log.SessionAborted(_logger, (IPEndPoint)connection.RemoteEndPoint!, exception.Message);
         }
+        finally
+        {
+            Interlocked.Decrement(ref _refusalHandshakes);
+        }
     }
+
+    /// <summary>Refusal handshakes under way now (for tests).</summary>
+    internal int RefusalHandshakes => Volatile.Read(ref _refusalHandshakes);
 }
 
 /// <summary>The STARTTLS certificate, loaded once at startup (null when STARTTLS is not offered).</summary>

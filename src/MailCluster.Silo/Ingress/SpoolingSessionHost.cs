@@ -119,24 +119,30 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             _time.GetUtcNow()));
     }
 
-    public async ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, MessageContent body, CancellationToken cancellationToken)
     {
         var queueId = transaction.QueueId!;
         var started = _time.GetTimestamp();
         var user = session.AuthenticatedUser is { } name ? _users.Find(name) : null;
-        var authors = AuthorFields.Read(body);
-        if (authors.FromFieldCount > 1)
+        SpoolContent content;
+        // One reader for the checks and the signature: a large message is read from its file, never loaded.
+        await using (var reader = body.OpenRead())
         {
-            return Rejected(SmtpReplies.MoreThanOneFrom);
-        }
-        if (session.AuthenticatedUser is not null && (user is null || !AuthorsAllowed(user, authors)))
-        {
-            return Rejected(SmtpReplies.SenderNotAllowed);
-        }
-        if (Sign(body, authors) is not { } content)
-        {
-            _metrics.Rejected(SmtpReplies.UnsignedRefused.Code);
-            return SmtpReplies.UnsignedRefused;
+            var authors = AuthorFields.Read(reader);
+            if (authors.FromFieldCount > 1)
+            {
+                return Rejected(SmtpReplies.MoreThanOneFrom);
+            }
+            if (session.AuthenticatedUser is not null && (user is null || !AuthorsAllowed(user, authors)))
+            {
+                return Rejected(SmtpReplies.SenderNotAllowed);
+            }
+            if (Sign(body, reader, authors) is not { } signed)
+            {
+                _metrics.Rejected(SmtpReplies.UnsignedRefused.Code);
+                return SmtpReplies.UnsignedRefused;
+            }
+            content = signed;
         }
         // The reserve is checked again with the real size, and the room taken at once: the space
         // may have gone since MAIL, and other sessions are committing too.
@@ -182,20 +188,20 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
     /// here, so retries never re-sign and what is sent is what was signed. Null: unsigned, but
     /// signing is required.
     /// </summary>
-    private ReadOnlySequence<byte>? Sign(ReadOnlySequence<byte> body, AuthorFields authors)
+    private SpoolContent? Sign(MessageContent body, Stream reader, AuthorFields authors)
     {
         if (!_signer.HasKeys)
         {
-            return body;
+            return new SpoolContent(ReadOnlySequence<byte>.Empty, body);
         }
-        var signature = _signer.Sign(body, authors);
+        var signature = _signer.Sign(reader, authors);
         if (signature.Outcome == DkimOutcome.WithSignature)
         {
             _metrics.Dkim("signed");
-            return signature.Before(body);
+            return new SpoolContent(new ReadOnlySequence<byte>(signature.HeaderFields), body);
         }
         _metrics.Dkim(_signingRequired ? "refused" : "unsigned");
-        return _signingRequired ? null : body;
+        return _signingRequired ? null : new SpoolContent(ReadOnlySequence<byte>.Empty, body);
     }
 
     /// <summary>New mail that would cut into the spool's reserve waits: 452 4.3.1 (RFC 3463 4.3.1, RFC 1870 6.1).</summary>

@@ -34,5 +34,5 @@ public interface ISmtpSessionHost
     /// Makes the message durable. Returns 250 only after the message and all its recipients are
     /// committed; otherwise the 4xx the client should see. Must not throw for storage failures.
     /// </summary>
-    ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken);
+    ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, MessageContent body, CancellationToken cancellationToken);
 }

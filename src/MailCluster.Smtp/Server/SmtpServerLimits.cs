@@ -15,6 +15,20 @@ public sealed class SmtpServerLimits
     /// <summary>Message size in octets, announced in SIZE (RFC 1870). Default 50 MiB; floor 64 KiB (RFC 5321 4.5.3.1.7).</summary>
     public long MaxMessageSize { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// Octets of one message's content kept in memory as it arrives; beyond it the content goes to
+    /// a file in <see cref="SpillDirectory"/> and is read from there (signing, spooling), so a silo
+    /// holds at most this much per session whatever the messages' size. Default 1 MiB; floor 64 KiB.
+    /// </summary>
+    public long MaxContentInMemory { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Where content beyond <see cref="MaxContentInMemory"/> is written while its message arrives
+    /// (deleted when the transaction ends). Default empty: <c>incoming</c> under <c>Spool:Path</c>,
+    /// on the spool's volume. Files left by a crash are removed at start.
+    /// </summary>
+    public string SpillDirectory { get; set; } = string.Empty;
+
     /// <summary>Time without input before 421. Default and floor 5 minutes (RFC 5321 4.5.3.2.7).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -46,6 +60,10 @@ public sealed class SmtpServerLimits
         if (MaxMessageSize < 64 * 1024)
         {
             yield return $"{section}:MaxMessageSize is {MaxMessageSize}; RFC 5321 4.5.3.1.7 requires at least 65536";
+        }
+        if (MaxContentInMemory < 64 * 1024)
+        {
+            yield return $"{section}:MaxContentInMemory is {MaxContentInMemory}; must be at least 65536";
         }
         if (IdleTimeout < TimeSpan.FromMinutes(5))
         {

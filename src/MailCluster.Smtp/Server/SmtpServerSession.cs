@@ -46,7 +46,7 @@ public sealed partial class SmtpServerSession
     private readonly SessionHeartbeat _heartbeat;
     private readonly TimeProvider _time;
     private readonly DataReader _dataReader;
-    private readonly MessageBuffer _body = new(); // returned to the pool when RunAsync ends
+    private readonly MessageBuffer _body; // returned to the pool, its file deleted, when RunAsync ends
 
     private SmtpState _state = SmtpState.Initial;
     private SmtpTransaction? _transaction;
@@ -67,6 +67,7 @@ public sealed partial class SmtpServerSession
         _heartbeat = heartbeat;
         _time = time;
         _dataReader = new DataReader(limits.MaxLineLength, limits.MaxMessageSize);
+        _body = new MessageBuffer(limits.MaxContentInMemory, limits.SpillDirectory.Length > 0 ? limits.SpillDirectory : null);
     }
 
     public SmtpSessionInfo Info { get; }
@@ -296,7 +297,7 @@ public sealed partial class SmtpServerSession
         {
             _host.MessageRefused(Info, refused);
         }
-        Write(refusal ?? await _host.CommitAsync(Info, _transaction!, _body.AsSequence(), cancellationToken));
+        Write(refusal ?? await _host.CommitAsync(Info, _transaction!, _body.AsContent(), cancellationToken));
         EndTransaction();
     }
 

@@ -36,7 +36,7 @@ internal sealed class SqliteMessageInsert
         return this;
     }
 
-    public bool Insert(SpoolEnvelope envelope, ReadOnlySequence<byte> content)
+    public bool Insert(SpoolEnvelope envelope, SpoolContent content)
     {
         var message = envelope.Message;
         var receivedAt = message.ReceivedAt.ToUnixTimeMilliseconds();
@@ -55,10 +55,7 @@ internal sealed class SqliteMessageInsert
         // The content goes in place through incremental blob I/O: no contiguous copy of the message.
         using (var blob = new SqliteBlob(_connection, "messages", "content", messageId))
         {
-            foreach (var segment in content)
-            {
-                blob.Write(segment.Span);
-            }
+            content.CopyTo(blob.Write);
         }
 
         foreach (var recipient in envelope.Recipients)

@@ -65,7 +65,7 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
         return spool;
     }
 
-    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) =>
+    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, SpoolContent content, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Messages.Insert(envelope, content), cancellationToken);
 
     public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>

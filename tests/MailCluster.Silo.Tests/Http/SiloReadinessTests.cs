@@ -64,6 +64,6 @@ public sealed class SiloReadinessTests
 
         public SpoolHeadroom Headroom => new(new SpoolOptions { MinFreeBytes = 1 << 20 }, 1 << 20, TimeProvider.System, _ => Disk, _ => { });
 
-        public ValueTask EnqueueAsync(SpoolEnvelope envelope, ReadOnlySequence<byte> content, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask EnqueueAsync(SpoolEnvelope envelope, SpoolContent content, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -256,7 +256,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         var body = new ArrayBufferWriter<byte>();
         _host.BeginMessage(session, transaction, body);
         body.Write(Encoding.ASCII.GetBytes(content));
-        return await _host.CommitAsync(session, transaction, new ReadOnlySequence<byte>(body.WrittenMemory), CancellationToken.None);
+        return await _host.CommitAsync(session, transaction, MessageContent.Of(new ReadOnlySequence<byte>(body.WrittenMemory)), CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()

@@ -16,6 +16,9 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
 
     public List<(SmtpTransaction Transaction, string Content)> Committed { get; } = [];
 
+    /// <summary>For each committed message, whether its content was still in memory (else it had gone to a file).</summary>
+    public List<bool> CommittedInMemory { get; } = [];
+
     public SmtpReply? NextCommitReply { get; set; }
 
     /// <summary>The reply every MAIL gets from the host (a spool short of space), or null to accept senders.</summary>
@@ -60,7 +63,7 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
         body.Write("X-Trace: test\r\n"u8);
     }
 
-    public ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken)
+    public ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, MessageContent body, CancellationToken cancellationToken)
     {
         if (NextCommitReply is { } failure)
         {
@@ -68,7 +71,9 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
             return ValueTask.FromResult(failure);
         }
         ((TestReservation)transaction.Reservation!).Committed = true;
-        Committed.Add((transaction, Encoding.UTF8.GetString(body.ToArray())));
+        using var reader = new StreamReader(body.OpenRead(), Encoding.UTF8);
+        Committed.Add((transaction, reader.ReadToEnd()));
+        CommittedInMemory.Add(body.InMemory is not null);
         return ValueTask.FromResult(SmtpReplies.Queued(transaction.QueueId!));
     }
 }

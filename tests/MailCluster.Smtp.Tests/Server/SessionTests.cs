@@ -29,6 +29,34 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task ContentPastTheMemoryLimitGoesToAFileAsItArrivesAndTheFileGoesWithTheTransaction()
+    {
+        using var spill = new TempDirectory();
+        var limits = new SmtpServerLimits { MaxContentInMemory = 64 * 1024, SpillDirectory = spill.Path };
+        await using var harness = await ReadyAsync(limits);
+        var line = new string('x', 998) + "\r\n";
+        var large = "Subject: large\r\n\r\n" + string.Concat(Enumerable.Repeat(line, 200));
+
+        foreach (var content in new[] { "Subject: small\r\n\r\nbody\r\n", large })
+        {
+            await harness.CommandAsync("MAIL FROM:<a@client.test>");
+            await harness.CommandAsync("RCPT TO:<b@dest.test>");
+            await harness.CommandAsync("DATA");
+            Assert.StartsWith("250", await harness.CommandAsync(content + "."), StringComparison.Ordinal);
+        }
+        // BDAT too: chunks past the limit go to the file.
+        await harness.CommandAsync("MAIL FROM:<a@client.test>");
+        await harness.CommandAsync("RCPT TO:<b@dest.test>");
+        await harness.SendAsync($"BDAT {large.Length} LAST\r\n{large}");
+        Assert.StartsWith("250", Assert.Single(await harness.ReadReplyAsync()), StringComparison.Ordinal);
+
+        Assert.Equal([true, false, false], harness.Host.CommittedInMemory);
+        Assert.Equal("X-Trace: test\r\n" + large, harness.Host.Committed[1].Content);
+        Assert.Equal("X-Trace: test\r\n" + large, harness.Host.Committed[2].Content);
+        Assert.Empty(Directory.EnumerateFiles(spill.Path));
+    }
+
+    [Fact]
     public async Task ClientOutsideTrustedNetworksCannotRelay()
     {
         await using var harness = await ReadyAsync(remote: "192.0.2.7");

@@ -198,7 +198,7 @@ public static class FuzzTargets
         {
         }
 
-        public ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, ReadOnlySequence<byte> body, CancellationToken cancellationToken) =>
+        public ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, MessageContent body, CancellationToken cancellationToken) =>
             ValueTask.FromResult(SmtpReplies.Queued("FUZZ"));
     }
 }
