@@ -27,11 +27,12 @@ public static class SpoolServices
     {
         services.AddValidatedOptions<SpoolOptions>(configuration, Section, (o, sp) => o.Validate(sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxMessageSize));
         // Content too large for memory goes to the spool's own volume as it arrives (not /tmp, often a small tmpfs).
-        services.AddOptions<SmtpServerLimits>().PostConfigure<IOptions<SpoolOptions>>((limits, spool) =>
+        // Read raw: the spool's validated options need these limits first.
+        services.AddOptions<SmtpServerLimits>().PostConfigure(limits =>
         {
             if (limits.SpillDirectory.Length == 0)
             {
-                limits.SpillDirectory = Path.Combine(spool.Value.Path, "incoming");
+                limits.SpillDirectory = Path.Combine((configuration.GetSection(Section).Get<SpoolOptions>() ?? new SpoolOptions()).Path, "incoming");
             }
         });
         services.AddSingleton<SpoolMetrics>();

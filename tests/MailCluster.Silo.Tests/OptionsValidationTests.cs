@@ -1,6 +1,7 @@
 using MailCluster.Silo.Ingress;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
+using Microsoft.Extensions.Configuration;
 
 namespace MailCluster.Silo.Tests;
 
@@ -12,6 +13,20 @@ public sealed class OptionsValidationTests
         Assert.Empty(new SmtpServerLimits().Validate());
         Assert.Empty(new IngressOptions().Validate());
         Assert.Empty(new SpoolOptions().Validate(new SmtpServerLimits().MaxMessageSize));
+    }
+
+    [Fact]
+    public void AnEmptyTrustedNetworksSettingTrustsNobody()
+    {
+        // The chart's default: Smtp__TrustedNetworks set, and empty, must not fall back to loopback.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Smtp:TrustedNetworks"] = string.Empty })
+            .Build();
+        var options = configuration.GetSection("Smtp").Get<IngressOptions>()!;
+
+        Assert.Empty(options.TrustedNetworkList());
+        Assert.Empty(options.Validate());
+        Assert.False(new RelayPolicy(options.TrustedNetworkList()).IsTrusted(System.Net.IPAddress.Loopback));
     }
 
     [Theory]

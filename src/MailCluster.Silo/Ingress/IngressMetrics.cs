@@ -16,6 +16,7 @@ internal sealed class IngressMetrics : IDisposable
     private readonly Histogram<double> _commitDuration;
     private readonly Counter<long> _tlsSessions;
     private readonly Counter<long> _dkim;
+    private readonly Counter<long> _auth;
 
     public IngressMetrics(IMeterFactory meterFactory, Func<int> currentConnections)
     {
@@ -28,6 +29,7 @@ internal sealed class IngressMetrics : IDisposable
         _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages (at the end of data) and recipients (relay denied, suppressed) refused, by reply code.");
         _tlsSessions = _meter.CreateCounter<long>("mailcluster.ingress.tls.sessions", "{session}", "SMTP sessions that ran STARTTLS.");
         _dkim = _meter.CreateCounter<long>("mailcluster.ingress.dkim.messages", "{message}", "Messages at the end of data by DKIM outcome: signed, unsigned (no key for the From: domain, no From:, unparseable header), refused (unsigned while Dkim:Required).");
+        _auth = _meter.CreateCounter<long>("mailcluster.ingress.auth", "{attempt}", "AUTH attempts by result: succeeded, failed (a password checked and wrong, or an unknown user), blocked (the client's network or the user past its failures: no check), busy (Smtp:MaxConcurrentAuthChecks under way: no check).");
         _commitDuration = _meter.CreateHistogram<double>("mailcluster.ingress.commit.duration", "s", "Time from end of data to the durable commit.");
     }
 
@@ -45,6 +47,8 @@ internal sealed class IngressMetrics : IDisposable
     public void TlsSession() => _tlsSessions.Add(1);
 
     public void Dkim(string outcome) => _dkim.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void Auth(string result) => _auth.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void Rejected(int code) => _rejections.Add(1, new KeyValuePair<string, object?>("code", code));
 

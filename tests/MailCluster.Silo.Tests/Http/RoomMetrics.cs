@@ -52,6 +52,7 @@ internal sealed class RoomMetrics : IDisposable
         Ingress.Accepted(100_000, TimeSpan.FromMilliseconds(40));
         Ingress.Rejected(552);
         Ingress.Rejected(451);
+        Ingress.Auth("failed");
         Delivery.Attempt("dest.test", "delivered", "2xx", TimeSpan.FromSeconds(2));
         Delivery.Attempt("slow.test", "deferred", "4xx", null);
         Delivery.ThrottleWait("dest.test");

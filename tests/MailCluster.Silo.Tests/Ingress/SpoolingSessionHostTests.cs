@@ -60,7 +60,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         new MessageSigner(DkimKeyRing.From(dkim)),
         dkim,
         users ?? new SubmissionUsers(null),
-        new Authenticator(users ?? new SubmissionUsers(null), new AuthFailures(5, 10, TimeSpan.FromMinutes(10), _time), new AuthCheckGate(4), _time, NullLogger<Authenticator>.Instance),
+        new Authenticator(users ?? new SubmissionUsers(null), new AuthFailures(5, 10, TimeSpan.FromMinutes(10), _time), new AuthCheckGate(4), new IngressMetrics(_meters, () => 0), _time, NullLogger<Authenticator>.Instance),
         new HourlyCounts(_time),
         new QueueIdGenerator(_time, new Random(1)),
         new IngressMetrics(_meters, () => 0),
