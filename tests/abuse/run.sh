@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CONFIGURATION=${1:-Release}
-SILO_DLL=$ROOT/src/MailCluster.Silo/bin/$CONFIGURATION/net10.0/MailCluster.Silo.dll
+# SILO_DLL may name another build (e.g. the commit before the fixes) to see what the battery finds there.
+SILO_DLL=${SILO_DLL:-$ROOT/src/MailCluster.Silo/bin/$CONFIGURATION/net10.0/MailCluster.Silo.dll}
 MAILCTL_DLL=$ROOT/src/MailCluster.Cli/bin/$CONFIGURATION/net10.0/mailctl.dll
 SINK=$ROOT/tests/MailCluster.IntegrationTests/Sinks/sink.py
 [[ -f $SILO_DLL && -f $MAILCTL_DLL ]] || { echo "build first: dotnet build Cluster.sln -c $CONFIGURATION" >&2; exit 2; }
