@@ -6,6 +6,7 @@
 # and stops its own peers (silos, swaks, smtp-source, dnsmasq, sinks, Azurite) on loopback only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+STARTED=$SECONDS
 
 ensure_packages() {
   local missing=()
@@ -87,5 +88,7 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crashed test host or a failed run without a summary still counts as a failure.
   failed=1
 fi
+elapsed=$((SECONDS - STARTED))
+echo "Wall time: $((elapsed / 60)) min $((elapsed % 60)) s (installs, build and every suite)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -45,7 +45,7 @@ public static class ClusterServices
         var tables = settings.ParsedMode == ClusterMode.AzureStorage ? new TableServiceClient(settings.ConnectionString) : null;
         if (tables is not null)
         {
-            builder.Services.AddHostedService(_ => new StorageReachable(tables));
+            builder.Services.AddHostedService(sp => new StorageReachable(tables, sp.GetRequiredService<TimeProvider>()));
             // Every silo shares one suppression list; registered after the spool's file store, this one is used.
             builder.Services.AddSingleton<ISuppressionStore>(sp => new TableSuppressionStore(
                 tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions")), sp.GetRequiredService<TimeProvider>()));
@@ -112,15 +112,14 @@ public static class ClusterServices
     /// cannot join without it. A pod restarting during a storage outage therefore stays down (its
     /// spool keeps what it holds) until storage returns; silos already running keep accepting mail.
     /// </summary>
-    private sealed class StorageReachable(TableServiceClient tables) : IHostedService
+    private sealed class StorageReachable(TableServiceClient tables, TimeProvider time) : IHostedService
     {
         /// <summary>Long enough for the storage client's own retries of a refused connection.</summary>
         public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
+            using var timeout = new Deadline(Timeout, time, cancellationToken);
             try
             {
                 await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: timeout.Token).AsPages(pageSizeHint: 1))

@@ -108,7 +108,6 @@ public static class DeliveryServices
             });
             return directory;
         });
-        services.AddSingleton<IDomainPlacement, SingleSiloPlacement>();
         services.AddSingleton(sp => new QueueOperations(
             sp.GetRequiredService<ISpoolOperations>(),
             sp.GetRequiredService<IDeliveryQueue>(),
@@ -119,6 +118,7 @@ public static class DeliveryServices
             sp.GetRequiredService<AttemptRecorder>(),
             sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery"),
             sp.GetService<TierOperations>()));
         // In AzureStorage mode (the cluster room registered a tier before this room): its consumer and mover are
         // registered before the scheduler, so they stop after it: entries the actors hand back are written, then the hand-off runs.

@@ -1,3 +1,4 @@
+using MailCluster.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -54,18 +55,6 @@ internal sealed class SpoolStatisticsSampler : BackgroundService
                 Latest = null;
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.TryWaitAsync(stoppingToken));
     }
 }

@@ -57,7 +57,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         Sites = new LedgerSiteAuthority(rules, Time);
         var runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance), Recorder, options, metrics, Time, NullLogger.Instance);
         Directory = new DomainActorDirectory(runtime);
-        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time);
+        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time, NullLogger.Instance);
     }
 
     /// <summary>The largest original a DSN returns whole (Delivery:Dsn:MaxReturnedContent).</summary>

@@ -14,15 +14,13 @@ internal sealed partial class DeliveryScheduler : BackgroundService
 
     private readonly IDeliveryQueue _spool;
     private readonly DomainActorDirectory _directory;
-    private readonly IDomainPlacement _placement;
     private readonly DeliveryTrigger _trigger;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryScheduler> _logger;
 
-    public DeliveryScheduler(IDeliveryQueue spool, DomainActorDirectory directory, IDomainPlacement placement, DeliveryTrigger trigger, DeliveryOptions options, TimeProvider time, ILogger<DeliveryScheduler> logger)
+    public DeliveryScheduler(IDeliveryQueue spool, DomainActorDirectory directory, DeliveryTrigger trigger, DeliveryOptions options, TimeProvider time, ILogger<DeliveryScheduler> logger)
     {
-        _placement = placement;
         _spool = spool;
         _directory = directory;
         _trigger = trigger;
@@ -48,11 +46,8 @@ internal sealed partial class DeliveryScheduler : BackgroundService
                 var now = _time.GetUtcNow();
                 foreach (var domain in await _spool.GetDueDomainsAsync(now, DomainsPerPass, stoppingToken))
                 {
-                    // Only the owner of a domain may deliver it (exactly one actor per domain in the cluster).
-                    if (_placement.IsLocal(domain))
-                    {
-                        _directory.Wake(domain);
-                    }
+                    // The spool is this silo's own: every due domain is this silo's to deliver.
+                    _directory.Wake(domain);
                 }
                 if (await _spool.GetNextDueTimeAsync(stoppingToken) is { } next && next > now && next - now < sleep)
                 {

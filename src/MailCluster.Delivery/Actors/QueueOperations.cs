@@ -4,6 +4,7 @@ using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
 using MailCluster.Spool;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery.Actors;
 
@@ -26,11 +27,13 @@ public sealed class QueueOperations
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     internal QueueOperations(
         ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, AttemptRecorder recorder,
-        DeliveryTrigger trigger, TimeProvider time, Tier.TierOperations? tier = null)
+        DeliveryTrigger trigger, TimeProvider time, ILogger logger, Tier.TierOperations? tier = null)
     {
+        _logger = logger;
         Tier = tier;
         _operations = operations;
         _queue = queue;
@@ -81,6 +84,10 @@ public sealed class QueueOperations
     {
         var changed = await _sites.SuspendAsync(await SiteOfAsync(domain, cancellationToken), domain.ToLowerInvariant());
         _directory.SuspensionChanged(domain);
+        if (changed)
+        {
+            Log.Suspended(_logger, domain);
+        }
         return changed;
     }
 
@@ -89,6 +96,10 @@ public sealed class QueueOperations
         var changed = await _sites.ResumeAsync(await SiteOfAsync(domain, cancellationToken), domain.ToLowerInvariant());
         _directory.SuspensionChanged(domain);
         _trigger.Notify();
+        if (changed)
+        {
+            Log.Resumed(_logger, domain);
+        }
         return changed;
     }
 

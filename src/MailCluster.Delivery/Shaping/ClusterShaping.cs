@@ -1,4 +1,5 @@
 using MailCluster.Delivery.Actors;
+using MailCluster.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,7 +37,7 @@ public sealed partial class ClusterShaping : BackgroundService
     private Guid _applied;
     private Guid _pending;
     private string? _error;
-    private bool _reachable = true;
+    private readonly OutageLog _outage;
 
     internal ClusterShaping(IConfiguration configuration, QueueOperations queue, IGrainFactory grains, string silo, TimeProvider time, ILogger logger)
     {
@@ -46,6 +47,7 @@ public sealed partial class ClusterShaping : BackgroundService
         _silo = silo;
         _time = time;
         _logger = logger;
+        _outage = new OutageLog((call, exception) => GrainUnreachable(logger, $"{call}: {exception.GetType().Name}", exception.Message), () => GrainBack(logger));
     }
 
     private IShapingGrain Grain => _grains.GetGrain<IShapingGrain>(0);
@@ -94,6 +96,8 @@ public sealed partial class ClusterShaping : BackgroundService
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
         {
+            // This silo's own report stands alone until the grain answers again.
+            _outage.Failed("reports", exception);
             reports = [];
         }
         var bySilo = reports.ToDictionary(r => r.Silo, StringComparer.Ordinal);
@@ -124,19 +128,11 @@ public sealed partial class ClusterShaping : BackgroundService
                 Follow(request);
                 await Grain.ReportAsync(Report(), timeout.Token);
             }
-            if (!_reachable)
-            {
-                _reachable = true;
-                GrainBack(_logger);
-            }
+            _outage.Answered();
         }
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OutOfMemoryException)
         {
-            if (_reachable)
-            {
-                _reachable = false;
-                GrainUnreachable(_logger, exception.GetType().Name, exception.Message);
-            }
+            _outage.Failed("exchange", exception);
         }
         finally
         {
@@ -174,7 +170,8 @@ public sealed partial class ClusterShaping : BackgroundService
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not OutOfMemoryException)
         {
-            // The next period's report goes out anyway.
+            // The next period's report goes out anyway; an outage is logged once.
+            _outage.Failed("report", exception);
         }
     }
 
@@ -219,11 +216,9 @@ public sealed partial class ClusterShaping : BackgroundService
 
     private ShapingReport Report() => new(_silo, _queue.ShapingHash, _applied, _error, _time.GetUtcNow());
 
-    private CancellationTokenSource Timeout(CancellationToken cancellationToken)
+    private Deadline Timeout(CancellationToken cancellationToken)
     {
-        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(CallTimeout);
-        return timeout;
+        return new Deadline(CallTimeout, _time, cancellationToken);
     }
 
     public override void Dispose()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MailCluster.Hosting;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.Extensions.Hosting;
@@ -23,11 +24,10 @@ public sealed partial class SuppressionList : BackgroundService
     private readonly SuppressionOptions _options;
     private readonly HashSet<EnhancedStatusCode> _statuses;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SuppressionEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private PeriodicTimer? _refresh;
     private string? _cursor;
-    private bool _reachable = true;
+    private readonly OutageLog _outage;
 
     internal SuppressionList(ISuppressionStore store, SuppressionOptions options, TimeProvider time, ILogger logger)
     {
@@ -35,7 +35,7 @@ public sealed partial class SuppressionList : BackgroundService
         _options = options;
         _statuses = [.. options.StatusList()];
         _time = time;
-        _logger = logger;
+        _outage = new OutageLog((_, exception) => StoreUnreachable(logger, exception.GetType().Name, exception.Message), () => StoreBack(logger));
     }
 
     /// <summary>Addresses suppressed now, as this silo knows them.</summary>
@@ -64,8 +64,7 @@ public sealed partial class SuppressionList : BackgroundService
     {
         // Made here, not in ExecuteAsync (which the host runs on another thread): the period counts from the start.
         _refresh = new PeriodicTimer(_options.RefreshInterval, _time);
-        using var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        first.CancelAfter(FirstLoadTimeout);
+        using var first = new Deadline(FirstLoadTimeout, _time, cancellationToken);
         await RefreshAsync(first.Token);
         await base.StartAsync(cancellationToken);
     }
@@ -105,19 +104,11 @@ public sealed partial class SuppressionList : BackgroundService
                 Apply(entry);
             }
             _cursor = changes.Cursor;
-            if (!_reachable)
-            {
-                _reachable = true;
-                StoreBack(_logger);
-            }
+            _outage.Answered();
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            if (_reachable)
-            {
-                _reachable = false;
-                StoreUnreachable(_logger, exception.GetType().Name, exception.Message);
-            }
+            _outage.Failed("read", exception);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Hosting;
 using MailCluster.Spool.RetryTier;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,7 +40,7 @@ internal sealed partial class TierConsumer : BackgroundService
     // Domains whose entries were just put back for suspension, until when: a partition that gives only those is polled as if empty.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _suspended = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<RetryTombstone> _tombstones = [];
-    private bool _reachable = true;
+    private readonly OutageLog _outage;
 
     public TierConsumer(
         IRetryTier tier, DomainActorDirectory directory, TierOutcomes outcomes, ShapingRules shaping, RetryTierOptions options, RetryTierMetrics metrics,
@@ -54,6 +55,7 @@ internal sealed partial class TierConsumer : BackgroundService
         _time = time;
         _lifetime = lifetime;
         _logger = logger;
+        _outage = new OutageLog((kind, exception) => TierUnreachable(logger, kind, exception.Message), () => TierBack(logger));
         _outcomes.HeldForSuspension += domain => _suspended[domain] = _time.GetUtcNow() + _options.HoldInterval;
     }
 
@@ -199,14 +201,14 @@ internal sealed partial class TierConsumer : BackgroundService
                 _metrics.ApproximateEntries(counts);
             }
         }
-        while (await WaitAsync(timer, stopping));
+        while (await timer.TryWaitAsync(stopping));
     }
 
     /// <summary>Extends each held entry once half its lease has passed (an attempt may take the RFC's 10-minute DATA wait).</summary>
     private async Task KeepLeasesAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(_options.VisibilityLease / 4, _time);
-        while (await WaitAsync(timer, stopping))
+        while (await timer.TryWaitAsync(stopping))
         {
             var now = _time.GetUtcNow();
             foreach (var lease in _held.Keys.Where(l => !l.Finished && now - l.RenewedAt >= _options.VisibilityLease / 2))
@@ -263,37 +265,17 @@ internal sealed partial class TierConsumer : BackgroundService
         try
         {
             var result = await call();
-            if (!_reachable)
-            {
-                _reachable = true;
-                TierBack(_logger);
-            }
+            _outage.Answered();
             return (true, result);
         }
         catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
-            if (_reachable)
-            {
-                _reachable = false;
-                TierUnreachable(_logger, kind, exception.Message);
-            }
+            _outage.Failed(kind, exception);
             return (false, default!);
         }
         catch (OperationCanceledException)
         {
             return (false, default!);
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stopping)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

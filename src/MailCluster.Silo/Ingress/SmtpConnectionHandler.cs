@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using MailCluster.Hosting;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using Microsoft.AspNetCore.Connections;
@@ -120,8 +121,7 @@ internal sealed partial class SmtpConnectionHandler
         try
         {
             await using var smtp = new SmtpPipeConnection(connection.Transport, _certificate);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-            timeout.CancelAfter(_options.RefusalHandshakeTimeout);
+            using var timeout = new Deadline(_options.RefusalHandshakeTimeout, _time, connection.ConnectionClosed);
             await smtp.UpgradeToTlsAsync(timeout.Token);
             reply.WriteTo(smtp.Output);
             await smtp.Output.FlushAsync(timeout.Token);

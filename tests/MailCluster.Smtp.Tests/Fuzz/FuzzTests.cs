@@ -16,9 +16,9 @@ public sealed class FuzzTests
     [InlineData("smtp-session", 2_000)]
     [InlineData("smtp-reply", 20_000)]
     [InlineData("dns-message", 20_000)]
-    public void MutatedInputsNeverCrashHangOrRunAway(string target, int inputs)
+    public async Task MutatedInputsNeverCrashHangOrRunAway(string target, int inputs)
     {
-        var report = FuzzRun.Run(FuzzTargets.Named(target), inputs, seed: 20261130);
+        var report = await FuzzRun.RunAsync(FuzzTargets.Named(target), inputs, seed: 20261130);
 
         Assert.True(report.Failures.Count == 0, string.Join('\n', report.Failures));
         Assert.Equal(inputs, report.Inputs);

@@ -3,7 +3,18 @@ using System.Diagnostics;
 namespace MailCluster.Testing.Fuzz;
 
 /// <summary>One parser under fuzz: seeds to mutate, and one run over an input that throws only on a defect.</summary>
-public sealed record FuzzTarget(string Name, IReadOnlyList<byte[]> Seeds, Action<byte[], Random> Run);
+public sealed record FuzzTarget(string Name, IReadOnlyList<byte[]> Seeds, Func<byte[], Random, Task> Run)
+{
+    /// <summary>A target whose run is synchronous (a parser fed from memory).</summary>
+    public FuzzTarget(string name, IReadOnlyList<byte[]> seeds, Action<byte[], Random> run)
+        : this(name, seeds, (input, random) =>
+        {
+            run(input, random);
+            return Task.CompletedTask;
+        })
+    {
+    }
+}
 
 /// <summary>What a run found: inputs that crashed or hung (hex, first few), the slowest input and the most one input allocated (the whole process, sessions run on pool threads; to within the runtime's allocation granularity).</summary>
 public sealed record FuzzReport(string Target, long Inputs, long Failed, IReadOnlyList<string> Failures, TimeSpan Slowest, long MostAllocatedBytes);
@@ -13,7 +24,7 @@ public static class FuzzRun
     /// <summary>More allocated for one input than this is a defect (inputs are at most a few hundred KiB).</summary>
     public const long AllocationLimit = 64L << 20;
 
-    public static FuzzReport Run(FuzzTarget target, long count, int seed)
+    public static async Task<FuzzReport> RunAsync(FuzzTarget target, long count, int seed)
     {
         var random = new Random(seed);
         var mutator = new Mutator(target.Seeds, random);
@@ -27,7 +38,7 @@ public static class FuzzRun
             var started = Stopwatch.GetTimestamp();
             try
             {
-                target.Run(input, random);
+                await target.Run(input, random);
             }
             catch (Exception exception)
             {

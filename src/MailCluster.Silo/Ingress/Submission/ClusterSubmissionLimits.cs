@@ -1,3 +1,4 @@
+using MailCluster.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -25,9 +26,8 @@ internal sealed partial class ClusterSubmissionLimits : BackgroundService
     private readonly HourlyCounts _hourly;
     private readonly AuthFailures _authFailures;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private DateTimeOffset _lastAnswer;
-    private bool _reachable = true;
+    private readonly OutageLog _outage;
     private PeriodicTimer? _timer;
 
     public ClusterSubmissionLimits(IGrainFactory grains, string silo, HourlyCounts hourly, AuthFailures authFailures, TimeProvider time, ILogger logger)
@@ -37,7 +37,7 @@ internal sealed partial class ClusterSubmissionLimits : BackgroundService
         _hourly = hourly;
         _authFailures = authFailures;
         _time = time;
-        _logger = logger;
+        _outage = new OutageLog((_, exception) => GrainUnreachable(logger, exception.GetType().Name, exception.Message), () => GrainBack(logger));
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -62,27 +62,22 @@ internal sealed partial class ClusterSubmissionLimits : BackgroundService
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(s_callTimeout);
+            using var timeout = new Deadline(s_callTimeout, _time, stoppingToken);
             var own = new SubmissionCounts(_hourly.Own(), _authFailures.Own());
             var others = await _grains.GetGrain<ISubmissionLimitsGrain>(0).ExchangeAsync(_silo, own, timeout.Token);
             _hourly.SetOthers(others.SentInTheLastHour);
             _authFailures.SetOthers(others.AuthFailures);
             _lastAnswer = _time.GetUtcNow();
-            if (!_reachable)
-            {
-                _reachable = true;
-                GrainBack(_logger);
-            }
+            _outage.Answered();
         }
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OutOfMemoryException)
         {
-            if (_time.GetUtcNow() - _lastAnswer >= StaleAfter && _reachable)
+            // The others' counts stand until they are stale; then each silo counts alone.
+            if (_time.GetUtcNow() - _lastAnswer >= StaleAfter)
             {
-                _reachable = false;
                 _hourly.SetOthers(SubmissionCounts.None.SentInTheLastHour);
                 _authFailures.SetOthers(SubmissionCounts.None.AuthFailures);
-                GrainUnreachable(_logger, exception.GetType().Name, exception.Message);
+                _outage.Failed("exchange", exception);
             }
         }
     }

@@ -13,7 +13,7 @@ Console.WriteLine($"{"target",-14} {"inputs",10} {"failed",7} {"seconds",8} {"in
 foreach (var target in targets)
 {
     var clock = Stopwatch.StartNew();
-    var report = FuzzRun.Run(target, count, seed);
+    var report = await FuzzRun.RunAsync(target, count, seed);
     var seconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{report.Target,-14} {report.Inputs,10} {report.Failed,7} {seconds,8:0.0} {report.Inputs / seconds,9:0} {report.Slowest.TotalMilliseconds,11:0.0} {report.MostAllocatedBytes,15}"));
