@@ -4,7 +4,6 @@ using Azure.Data.Tables;
 using MailCluster.Hosting;
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

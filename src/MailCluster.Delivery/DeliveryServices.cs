@@ -1,4 +1,7 @@
 using System.Diagnostics.Metrics;
+using MailCluster.Cluster.RetryTier;
+using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.MtaSts;
@@ -16,7 +19,6 @@ using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Client;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

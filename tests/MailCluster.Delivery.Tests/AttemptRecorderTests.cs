@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;

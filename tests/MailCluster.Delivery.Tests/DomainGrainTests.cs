@@ -1,3 +1,5 @@
+using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Cluster;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;

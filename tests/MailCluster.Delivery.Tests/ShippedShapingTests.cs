@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Shaping;
 using MailCluster.Testing.IO;
 using MailCluster.Delivery.Shaping;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,5 @@
+using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Shaping;
 using Microsoft.Extensions.Time.Testing;

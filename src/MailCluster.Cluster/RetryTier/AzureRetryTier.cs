@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text;
+using MailCluster.Cluster.RetryTier;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
-using MailCluster.Spool.RetryTier;
 
 namespace MailCluster.Cluster.RetryTier;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MailCluster.Cluster.RetryTier;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 
 namespace MailCluster.Cluster.RetryTier;
 

@@ -1,4 +1,6 @@
 using System.Buffers;
+using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;

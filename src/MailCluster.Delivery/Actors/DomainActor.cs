@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;

@@ -1,3 +1,5 @@
+using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;

@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 

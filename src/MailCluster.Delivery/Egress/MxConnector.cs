@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;

@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Actors;
 using MailCluster.Hosting;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Sites;
 namespace MailCluster.Delivery.Sites;
 
 /// <summary>Where a silo's site limits come from: the site's grain, in every mode (one code path for one silo and many).</summary>

@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Outcomes;
 using Microsoft.Extensions.Logging;
 

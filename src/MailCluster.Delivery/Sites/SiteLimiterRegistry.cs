@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Outcomes;
 using Microsoft.Extensions.Logging;
 

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using MailCluster.Cluster.RetryTier;
+using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Hosting;
-using MailCluster.Spool.RetryTier;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

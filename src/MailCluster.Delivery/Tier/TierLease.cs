@@ -1,7 +1,7 @@
+using MailCluster.Cluster.RetryTier;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 
 namespace MailCluster.Delivery.Tier;
 

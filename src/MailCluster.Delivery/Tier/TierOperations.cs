@@ -1,5 +1,5 @@
+using MailCluster.Cluster.RetryTier;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 
 namespace MailCluster.Delivery.Tier;
 

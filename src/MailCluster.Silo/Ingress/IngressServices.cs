@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using MailCluster.Cluster.Submission;
 using MailCluster.Hosting;
 using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress.Submission;

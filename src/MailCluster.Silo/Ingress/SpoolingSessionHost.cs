@@ -1,4 +1,5 @@
 using System.Buffers;
+using MailCluster.Cluster.Submission;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;

@@ -1,5 +1,4 @@
 using MailCluster.Cluster.RetryTier;
-using MailCluster.Spool.RetryTier;
 using MailCluster.Testing.RetryTier;
 
 namespace MailCluster.Delivery.Tests.Tier;

@@ -1,6 +1,6 @@
+using MailCluster.Cluster.RetryTier;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Tier;
-using MailCluster.Spool.RetryTier;
 using MailCluster.Testing.RetryTier;
 
 namespace MailCluster.Delivery.Tests.Tier;

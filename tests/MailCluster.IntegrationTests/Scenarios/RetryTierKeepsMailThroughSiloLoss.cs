@@ -1,6 +1,5 @@
 using MailCluster.Cluster.RetryTier;
 using MailCluster.IntegrationTests.Fixtures;
-using MailCluster.Spool.RetryTier;
 using MailCluster.Testing.IO;
 using MailCluster.Testing.RetryTier;
 using MailCluster.Testing;

@@ -15,7 +15,7 @@ internal sealed class RoomMetrics : IDisposable
 {
     private readonly SpoolMetrics _spool;
     private readonly ClusterMetrics _cluster;
-    private readonly MailCluster.Spool.RetryTier.RetryTierMetrics _tier;
+    private readonly MailCluster.Cluster.RetryTier.RetryTierMetrics _tier;
 
     public RoomMetrics()
     {
@@ -27,7 +27,7 @@ internal sealed class RoomMetrics : IDisposable
         Delivery = new DeliveryMetrics(Factory, new DomainLabel(2));
         Delivery.ObserveDomains(() => [("dest.test", 2, false), ("slow.test", 1, true)]);
         _cluster = new ClusterMetrics(Factory, () => [Orleans.Runtime.SiloStatus.Active, Orleans.Runtime.SiloStatus.Active, Orleans.Runtime.SiloStatus.Dead]);
-        _tier = new MailCluster.Spool.RetryTier.RetryTierMetrics(Factory);
+        _tier = new MailCluster.Cluster.RetryTier.RetryTierMetrics(Factory);
         _tier.ApproximateEntries(new Dictionary<string, long> { ["mctest-retry-p0"] = 12 });
         var dns = new DnsOptions();
         dns.Nameservers.Add("127.0.0.1");

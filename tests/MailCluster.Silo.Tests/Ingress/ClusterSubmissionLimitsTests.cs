@@ -1,4 +1,5 @@
 using System.Net;
+using MailCluster.Cluster.Submission;
 using MailCluster.Silo.Ingress.Submission;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

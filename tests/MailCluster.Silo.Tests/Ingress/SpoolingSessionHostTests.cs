@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using MailCluster.Cluster.Submission;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;

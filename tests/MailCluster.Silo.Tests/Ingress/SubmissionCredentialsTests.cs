@@ -1,5 +1,6 @@
 using System.Net;
 using MailCluster.Admin;
+using MailCluster.Cluster.Submission;
 using MailCluster.Silo.Ingress;
 using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Testing.IO;

@@ -1,7 +1,7 @@
 using System.Text;
+using MailCluster.Cluster.RetryTier;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 using Xunit;
 
 namespace MailCluster.Testing.RetryTier;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MailCluster.Admin;
+using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;

@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Submission;
 namespace MailCluster.Silo.Ingress.Submission;
 
 /// <summary>

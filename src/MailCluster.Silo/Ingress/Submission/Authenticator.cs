@@ -1,4 +1,5 @@
 using System.Net;
+using MailCluster.Cluster.Submission;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using Microsoft.Extensions.Logging;

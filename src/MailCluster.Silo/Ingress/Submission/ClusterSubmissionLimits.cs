@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Submission;
 using MailCluster.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MailCluster.Cluster.Submission;
 
 namespace MailCluster.Silo.Ingress.Submission;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MailCluster.Cluster.Submission;
 
 namespace MailCluster.Silo.Ingress.Submission;
 

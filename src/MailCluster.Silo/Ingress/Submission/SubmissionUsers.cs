@@ -1,5 +1,6 @@
 using System.Net;
 using MailCluster.Admin;
+using MailCluster.Cluster.Submission;
 
 namespace MailCluster.Silo.Ingress.Submission;
 

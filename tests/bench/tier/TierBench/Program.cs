@@ -4,7 +4,6 @@ using System.Globalization;
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
-using MailCluster.Spool.RetryTier;
 
 // TierBench CONNECTION-STRING ENTRIES CONTENT-BYTES PARALLEL [SERVICE-ID]: one pass of each retry
 // tier round trip over ENTRIES entries (a fresh service id unless given, 8 partitions): add,

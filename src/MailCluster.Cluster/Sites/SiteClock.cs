@@ -1,4 +1,4 @@
-namespace MailCluster.Delivery.Sites;
+namespace MailCluster.Cluster.Sites;
 
 /// <summary>
 /// The clock of the site grains' rules: the project's own, so tests can step it without giving the

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 
-namespace MailCluster.Spool.RetryTier;
+using MailCluster.Spool;
+
+namespace MailCluster.Cluster.RetryTier;
 
 /// <summary>The retry tier's instruments (meter <c>MailCluster.RetryTier</c>).</summary>
 public sealed class RetryTierMetrics : IDisposable

@@ -1,4 +1,6 @@
-namespace MailCluster.Spool.RetryTier;
+using MailCluster.Spool;
+
+namespace MailCluster.Cluster.RetryTier;
 
 /// <summary>The retry tier of <c>AzureStorage</c> mode, bound from <c>RetryTier</c>.</summary>
 public sealed class RetryTierOptions

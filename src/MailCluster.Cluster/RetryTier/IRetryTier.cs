@@ -1,4 +1,6 @@
-namespace MailCluster.Spool.RetryTier;
+using MailCluster.Spool;
+
+namespace MailCluster.Cluster.RetryTier;
 
 /// <summary>
 /// Shared durable storage for deferred recipients, so that any silo retries any of them: entries

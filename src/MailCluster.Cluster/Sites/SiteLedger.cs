@@ -1,6 +1,6 @@
-using MailCluster.Delivery.Shaping;
+using MailCluster.Cluster.Shaping;
 
-namespace MailCluster.Delivery.Sites;
+namespace MailCluster.Cluster.Sites;
 
 /// <summary>
 /// The rules of one site's grain, on a clock the caller passes in: connection leases split fairly

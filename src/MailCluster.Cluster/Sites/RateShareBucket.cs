@@ -1,4 +1,4 @@
-namespace MailCluster.Delivery.Sites;
+namespace MailCluster.Cluster.Sites;
 
 /// <summary>
 /// A silo's side of a <see cref="RateShare"/>: starts with the share's tokens, accrues at its rate

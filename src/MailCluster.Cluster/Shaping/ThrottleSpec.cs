@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MailCluster.Delivery.Shaping;
+namespace MailCluster.Cluster.Shaping;
 
 /// <summary>
 /// A rate such as <c>100/min</c>, <c>10/s</c>, <c>5000/hour</c> or <c>20000/day</c>, with an

@@ -1,6 +1,6 @@
-using MailCluster.Delivery.Shaping;
+using MailCluster.Cluster.Shaping;
 
-namespace MailCluster.Delivery.Sites;
+namespace MailCluster.Cluster.Sites;
 
 /// <summary>
 /// One site rate (messages, or new connections) split between silos as shares for a time slice.

@@ -1,4 +1,4 @@
-namespace MailCluster.Delivery.Shaping;
+namespace MailCluster.Cluster.Shaping;
 
 /// <summary>Resolves a domain's effective shaping: exact rule, else the longest wildcard, else an MX-suffix rule, over the defaults.</summary>
 internal sealed class ShapingRules

@@ -1,8 +1,8 @@
-using MailCluster.Delivery.Shaping;
+using MailCluster.Cluster.Shaping;
 using MailCluster.Hosting;
 using Orleans.Runtime;
 
-namespace MailCluster.Delivery.Sites;
+namespace MailCluster.Cluster.Sites;
 
 /// <summary>
 /// The cluster-wide authority for one shaping site (a domain, or an <c>mx:</c> suffix whose domains

@@ -1,4 +1,4 @@
-namespace MailCluster.Delivery.Sites;
+namespace MailCluster.Cluster.Sites;
 
 /// <summary>
 /// One silo's periodic exchange with its site's grain: what it holds and wants, and what happened

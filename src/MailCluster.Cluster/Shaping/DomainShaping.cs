@@ -1,4 +1,4 @@
-namespace MailCluster.Delivery.Shaping;
+namespace MailCluster.Cluster.Shaping;
 
 /// <summary>
 /// The effective limits for one domain. <see cref="SiteKey"/> names who shares them: the domain

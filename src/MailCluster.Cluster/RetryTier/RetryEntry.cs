@@ -1,4 +1,6 @@
-namespace MailCluster.Spool.RetryTier;
+using MailCluster.Spool;
+
+namespace MailCluster.Cluster.RetryTier;
 
 /// <summary>
 /// One message's recipients at one destination domain, in the retry tier: the envelope and DSN

@@ -1,8 +1,8 @@
-using MailCluster.Delivery.Sites;
+using MailCluster.Cluster.Sites;
 using MailCluster.Hosting;
 using Orleans.Runtime;
 
-namespace MailCluster.Delivery.Shaping;
+namespace MailCluster.Cluster.Shaping;
 
 /// <summary>
 /// The cluster's record of shaping reloads (one grain, key 0). Every silo loads the same rules file;

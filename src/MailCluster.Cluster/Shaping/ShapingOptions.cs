@@ -1,4 +1,4 @@
-namespace MailCluster.Delivery.Shaping;
+namespace MailCluster.Cluster.Shaping;
 
 /// <summary>STARTTLS policy toward a domain's MX hosts.</summary>
 internal enum TlsPolicy

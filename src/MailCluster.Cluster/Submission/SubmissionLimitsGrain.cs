@@ -1,4 +1,4 @@
-namespace MailCluster.Silo.Ingress.Submission;
+namespace MailCluster.Cluster.Submission;
 
 /// <summary>
 /// The cluster's view of submission abuse limits (one grain, key 0): each silo reports its own
