@@ -6,6 +6,7 @@ using MailCluster.Cluster.RetryTier;
 using MailCluster.Spool;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -22,10 +23,8 @@ namespace MailCluster.Cluster;
 /// </summary>
 public static class ClusterServices
 {
-    /// <summary>The grain storage every MailCluster grain names.</summary>
-    public const string GrainStorage = GrainStorageNames.Default;
-
-    public static IHostApplicationBuilder AddCluster(this IHostApplicationBuilder builder)
+    /// <summary>Returns the mode the other rooms wire themselves for (the settings are read once, here).</summary>
+    public static ClusterMode AddCluster(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section, o => o.Validate());
         var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
@@ -45,10 +44,10 @@ public static class ClusterServices
         if (tables is not null)
         {
             builder.Services.AddHostedService(sp => new StorageReachable(tables, sp.GetRequiredService<TimeProvider>()));
-            // Every silo shares one suppression list; registered after the spool's file store, this one is used.
-            builder.Services.AddSingleton<ISuppressionStore>(sp => new TableSuppressionStore(
-                tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions")), sp.GetRequiredService<TimeProvider>()));
-            // Deferred mail leaves the local spool for the retry tier, which every silo consumes (the delivery room sees it registered).
+            // Every silo shares one suppression list: this store replaces the spool's file, whichever room registered first.
+            builder.Services.Replace(ServiceDescriptor.Singleton<ISuppressionStore>(sp => new TableSuppressionStore(
+                tables.GetTableClient(AzureStorageAccount.TableName(settings.ServiceId, "Suppressions")), sp.GetRequiredService<TimeProvider>())));
+            // Deferred mail leaves the local spool for the retry tier, which every silo consumes (the delivery room wires its side by the mode).
             builder.Services.AddValidatedOptions<RetryTierOptions>(builder.Configuration, RetryTierOptions.Section, o => o.Validate());
             builder.Services.AddSingleton(sp => new RetryTierMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
             builder.Services.AddSingleton<IRetryTier>(sp => new AzureRetryTier(
@@ -66,7 +65,7 @@ public static class ClusterServices
             if (tables is null)
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, primarySiloEndpoint: null, settings.ServiceId, settings.ClusterId);
-                silo.Services.AddGrainStorage(GrainStorage, (sp, _) =>
+                silo.Services.AddGrainStorage(GrainStorageNames.Default, (sp, _) =>
                     new LocalGrainStorage(sp.GetRequiredService<ILocalStateStore>(), sp.GetRequiredService<IGrainStorageSerializer>()));
             }
             else
@@ -77,14 +76,14 @@ public static class ClusterServices
                     o.TableServiceClient = tables;
                     o.TableName = AzureStorageAccount.TableName(settings.ServiceId, "Silos");
                 });
-                silo.AddAzureTableGrainStorage(GrainStorage, o =>
+                silo.AddAzureTableGrainStorage(GrainStorageNames.Default, o =>
                 {
                     o.TableServiceClient = tables;
                     o.TableName = AzureStorageAccount.TableName(settings.ServiceId, "Grains");
                 });
             }
         });
-        return builder;
+        return settings.ParsedMode;
     }
 
     /// <summary>Fails the start with a message naming the key when the silo's ports are taken, instead of a socket error from deep inside Orleans.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using MailCluster.Cluster;
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
@@ -34,7 +35,8 @@ namespace MailCluster.Delivery;
 /// </summary>
 public static class DeliveryServices
 {
-    public static IServiceCollection AddDelivery(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="mode">The cluster room's mode: in <see cref="ClusterMode.AzureStorage"/> deferred mail goes through the retry tier, whose movers and consumers are this room's.</param>
+    public static IServiceCollection AddDelivery(this IServiceCollection services, IConfiguration configuration, ClusterMode mode)
     {
         services.AddValidatedOptions<DeliveryOptions>(configuration, "Delivery", o => o.Validate());
         services.AddValidatedOptions<ShapingOptions>(configuration, "Shaping", o => o.Validate());
@@ -122,9 +124,9 @@ public static class DeliveryServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery"),
             sp.GetService<TierOperations>()));
-        // In AzureStorage mode (the cluster room registered a tier before this room): its consumer and mover are
-        // registered before the scheduler, so they stop after it: entries the actors hand back are written, then the hand-off runs.
-        if (services.Any(s => s.ServiceType == typeof(IRetryTier)))
+        // In AzureStorage mode the retry tier's consumer and mover are registered before the scheduler, so
+        // they stop after it: entries the actors hand back are written, then the hand-off runs.
+        if (mode == ClusterMode.AzureStorage)
         {
             services.AddSingleton(sp => new TierOutcomes(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<BounceFactory>(), sp.GetRequiredService<RetryTierOptions>(),

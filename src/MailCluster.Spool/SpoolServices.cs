@@ -3,6 +3,7 @@ using MailCluster.Smtp.Server;
 using MailCluster.Spool.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -52,7 +53,8 @@ public static class SpoolServices
             return headroom;
         });
         // The suppression list's store: a file beside the spool (the cluster room registers a shared one after this in AzureStorage mode).
-        services.AddSingleton<ISuppressionStore>(sp => new FileSuppressionStore(Path.Combine(sp.GetRequiredService<SpoolOptions>().Path, FileSuppressionStore.FileName)));
+        // Replaceable: a cluster shares one store instead (the cluster room replaces this one).
+        services.TryAddSingleton<ISuppressionStore>(sp => new FileSuppressionStore(Path.Combine(sp.GetRequiredService<SpoolOptions>().Path, FileSuppressionStore.FileName)));
         // One store plays every role; each caller asks for the narrowest.
         services.AddSingleton<ISpool>(sp =>
         {
