@@ -11,12 +11,12 @@ public sealed record AdminResponse(HttpStatusCode Status, int? ApiVersion, JsonE
 {
     public bool IsSuccess => (int)Status is >= 200 and < 300;
 
-    public string Error => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(ErrorProperty, out var error) && error.ValueKind == JsonValueKind.String
+    public string Error => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(s_errorProperty, out var error) && error.ValueKind == JsonValueKind.String
         ? error.GetString()!
         : $"HTTP {(int)Status}";
 
     // The contract's AdminError.Error as the wire names it; read leniently, since errors come from anything on the way.
-    private static readonly string ErrorProperty = AdminApi.Json.PropertyNamingPolicy!.ConvertName(nameof(AdminError.Error));
+    private static readonly string s_errorProperty = AdminApi.Json.PropertyNamingPolicy!.ConvertName(nameof(AdminError.Error));
 
     /// <summary>The body as the contract record <typeparamref name="T"/>.</summary>
     public T Read<T>() => Body.Deserialize<T>(AdminApi.Json) ?? throw new JsonException($"the admin API answered null for {typeof(T).Name}");

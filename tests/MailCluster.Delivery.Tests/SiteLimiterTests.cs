@@ -72,4 +72,25 @@ public sealed class SiteLimiterTests : IDisposable
         _time.Advance(SiteLimiter.ExchangePeriod);
         Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
     }
+
+    [Fact]
+    public void ALeaseDisposedTwiceReleasesItsSlotOnce()
+    {
+        var (limiter, _) = Join("600/min");
+        var now = _time.GetUtcNow();
+        var held = new List<SiteLimiter.SiteConnectionLease>();
+        while (limiter.TryAcquireConnection(now, out var lease, out _))
+        {
+            held.Add(lease);
+        }
+        Assert.NotEmpty(held);
+
+        // One lease disposed twice (a copy of a struct once did this) frees one slot, not two.
+        held[0].Dispose();
+        held[0].Dispose();
+        Assert.True(limiter.TryAcquireConnection(now, out var again, out _));
+        Assert.False(limiter.TryAcquireConnection(now, out _, out _));
+        again.Dispose();
+        held.ForEach(l => l.Dispose());
+    }
 }

@@ -125,9 +125,9 @@ internal sealed partial class SiteLimiter : IDisposable
     }
 
     /// <summary>A connection slot of the site, if the grant has room and the new-connection share a token; the lease is released after the socket closed.</summary>
-    public bool TryAcquireConnection(DateTimeOffset now, out SiteConnectionLease lease, out TimeSpan? retryIn)
+    public bool TryAcquireConnection(DateTimeOffset now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SiteConnectionLease? lease, out TimeSpan? retryIn)
     {
-        lease = default;
+        lease = null;
         retryIn = null;
         lock (_lock)
         {
@@ -334,10 +334,19 @@ internal sealed partial class SiteLimiter : IDisposable
 
     /// <summary>One connection slot of the site; disposing it (after the socket closed) returns it.</summary>
     /// <param name="Lapsed">Cancelled when the silo's lease of the site ran out unrenewed: cut the connection.</param>
-    public readonly struct SiteConnectionLease(SiteLimiter? owner, CancellationToken lapsed) : IDisposable
+    /// <summary>One connection slot of the site; disposing it twice releases it once.</summary>
+    public sealed class SiteConnectionLease(SiteLimiter owner, CancellationToken lapsed) : IDisposable
     {
+        private int _released;
+
         public CancellationToken Lapsed => lapsed;
 
-        public void Dispose() => owner?.Release();
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release();
+            }
+        }
     }
 }

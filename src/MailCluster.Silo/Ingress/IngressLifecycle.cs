@@ -12,14 +12,14 @@ internal sealed partial class IngressLifecycle(
     SessionHeartbeat heartbeat, IngressOptions options, IOptions<SmtpServerLimits> limits, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<IngressLifecycle> logger)
     : IHostedService, IDisposable
 {
-    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_heartbeatPeriod = TimeSpan.FromSeconds(1);
 
     private ITimer? _timer;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         RemoveAbandonedContent(limits.Value.SpillDirectory);
-        _timer = time.CreateTimer(_ => heartbeat.OnHeartbeat(), null, HeartbeatPeriod, HeartbeatPeriod);
+        _timer = time.CreateTimer(_ => heartbeat.OnHeartbeat(), null, s_heartbeatPeriod, s_heartbeatPeriod);
         lifetime.ApplicationStarted.Register(() => Listening(logger, options.Listen, options.TlsCertificatePath is null ? "off" : "on"));
         // Before Kestrel waits for connections to close: it stops first, and waits up to Smtp:DrainTimeout.
         lifetime.ApplicationStopping.Register(heartbeat.DrainAll);

@@ -6,7 +6,7 @@ namespace MailCluster.Smtp.Protocol;
 /// </summary>
 public static class DsnParameterText
 {
-    private static readonly (DsnNotify Flag, string Keyword)[] NotifyKeywords =
+    private static readonly (DsnNotify Flag, string Keyword)[] s_notifyKeywords =
         [(DsnNotify.Never, "NEVER"), (DsnNotify.Success, "SUCCESS"), (DsnNotify.Failure, "FAILURE"), (DsnNotify.Delay, "DELAY")];
 
     /// <summary>RFC 3461 4.3: <c>FULL</c> or <c>HDRS</c>; null when unspecified.</summary>
@@ -21,7 +21,7 @@ public static class DsnParameterText
     public static string? Format(DsnNotify value) =>
         value == DsnNotify.Unspecified ? null
         : value.HasFlag(DsnNotify.Never) ? "NEVER"
-        : string.Join(',', NotifyKeywords.Where(k => k.Flag != DsnNotify.Never && value.HasFlag(k.Flag)).Select(k => k.Keyword));
+        : string.Join(',', s_notifyKeywords.Where(k => k.Flag != DsnNotify.Never && value.HasFlag(k.Flag)).Select(k => k.Keyword));
 
     /// <summary>Parses a RET value, case-insensitively; false for anything but FULL or HDRS.</summary>
     public static bool TryParseReturn(string? text, out DsnReturn value)
@@ -48,7 +48,7 @@ public static class DsnParameterText
         }
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
         {
-            var flag = Array.Find(NotifyKeywords, k => k.Keyword.Equals(part, StringComparison.OrdinalIgnoreCase)).Flag;
+            var flag = Array.Find(s_notifyKeywords, k => k.Keyword.Equals(part, StringComparison.OrdinalIgnoreCase)).Flag;
             if (flag == DsnNotify.Unspecified || (value & flag) != 0)
             {
                 value = DsnNotify.Unspecified;

@@ -27,7 +27,7 @@ internal sealed class MeterBridge : IDisposable
     // pings: whether the cluster itself is healthy. Orleans gives them no description, so the
     // HELP is ours; its millisecond histograms are left out (our own grain-call latency,
     // mailcluster_site_exchange_duration_seconds, is in seconds).
-    private static readonly Dictionary<string, string> OrleansInstruments = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> s_orleansInstruments = new(StringComparer.Ordinal)
     {
         ["orleans-catalog-activations"] = "Orleans grain activations on this silo, by grain type (domain: the site grains).",
         ["orleans-app-requests-timedout"] = "Orleans grain calls from this silo that timed out.",
@@ -103,7 +103,7 @@ internal sealed class MeterBridge : IDisposable
         BridgedFamily family;
         try
         {
-            family = _families.GetOrAdd(name, _ => new BridgedFamily(this, _factory, name, kind, instrument, OrleansInstruments.GetValueOrDefault(instrument.Name)));
+            family = _families.GetOrAdd(name, _ => new BridgedFamily(this, _factory, name, kind, instrument, s_orleansInstruments.GetValueOrDefault(instrument.Name)));
         }
         catch (ArgumentException)
         {
@@ -134,5 +134,5 @@ internal sealed class MeterBridge : IDisposable
 
     /// <summary>Ours and the runtime's whole; of Orleans' seventy-odd instruments, the few an operator of this cluster watches.</summary>
     private bool IsExported(Instrument instrument) =>
-        IsExported(instrument.Meter) && (instrument.Meter.Name != OrleansMeter || OrleansInstruments.ContainsKey(instrument.Name));
+        IsExported(instrument.Meter) && (instrument.Meter.Name != OrleansMeter || s_orleansInstruments.ContainsKey(instrument.Name));
 }

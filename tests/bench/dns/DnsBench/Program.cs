@@ -36,7 +36,7 @@ var cachedRate = await MeasureAsync(cachedCount, concurrency, _ => new ValueTask
 
 // Uncached: the cache is off (MaxCacheEntries = 0), so each lookup is a UDP exchange with the server.
 var uncachedOptions = new DnsOptions { Nameservers = { nameserver }, MaxCacheEntries = 0 };
-var resolver = DnsResolver.Create(uncachedOptions, TimeProvider.System, Random.Shared);
+var resolver = DnsResolver.Create(uncachedOptions, TimeProvider.System);
 var failures = 0;
 var uncachedRate = await MeasureAsync(uncachedCount, concurrency, async i =>
 {
