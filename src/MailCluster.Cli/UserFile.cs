@@ -23,10 +23,14 @@ public static class UserFile
         switch (command.Arguments)
         {
             case ["list"]:
-                foreach (var line in lines.Where(IsUser))
+                var (entries, errors) = CredentialsFile.Parse(lines);
+                foreach (var user in entries)
                 {
-                    var fields = line.Split(':');
-                    await output.WriteLineAsync($"{fields[0]}  {(fields.Length > 2 ? fields[2] : string.Empty)}");
+                    await output.WriteLineAsync($"{user.Name}  {string.Join(',', user.Domains.Order(StringComparer.Ordinal))}");
+                }
+                foreach (var problem in errors)
+                {
+                    await error.WriteLineAsync($"mailctl user list: {path}: {problem}");
                 }
                 return ExitCodes.Ok;
             case ["add", var name, var domains] when IsName(name):
@@ -94,9 +98,10 @@ public static class UserFile
         }
     }
 
-    private static bool IsUser(string line) => line.Trim() is { Length: > 0 } text && !text.StartsWith('#');
+    private static bool IsUser(string line) => CredentialsFile.IsUserLine(line);
 
-    private static bool Names(string line, string name) => IsUser(line) && line.Split(':')[0].Equals(name, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether the line is the user <paramref name="name"/>'s, compared as the silo compares names.</summary>
+    private static bool Names(string line, string name) => CredentialsFile.NameOf(line) == CredentialsFile.CanonicalName(name);
 
     private static bool IsName(string name) => name.Length > 0 && !name.Any(c => c is ':' || char.IsWhiteSpace(c) || char.IsControl(c));
 

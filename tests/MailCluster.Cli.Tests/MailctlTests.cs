@@ -80,4 +80,23 @@ public sealed class UserFileTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.Equal(["users", "users.tmp", "victim"], _directory.GetFileSystemInfos().Select(f => f.Name).Order());
     }
+
+    [Fact]
+    public async Task UserRemoveFindsAUserByTheNameTheSiloWouldAuthenticateAndListShowsTheFileAsTheSiloReadsIt()
+    {
+        var path = Path.Combine(_directory.FullName, "users");
+        using (var input = new StringReader("s3cret\n"))
+        {
+            Assert.Equal(ExitCodes.Ok, await UserFile.RunAsync(CommandLine.Parse(["user", "add", "kelvin", "Client.test,news.client.test", "--file", path])!, input, TextWriter.Null, TextWriter.Null));
+        }
+        using var listed = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, await UserFile.RunAsync(CommandLine.Parse(["user", "list", "--file", path])!, TextReader.Null, listed, TextWriter.Null));
+        Assert.Equal("kelvin  client.test,news.client.test", listed.ToString().Trim());
+
+        // U+212A KELVIN SIGN + "elvin" logs in as kelvin, so it is kelvin's line that goes.
+        var exit = await UserFile.RunAsync(CommandLine.Parse(["user", "remove", "\u212Aelvin", "--file", path])!, TextReader.Null, TextWriter.Null, TextWriter.Null);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.DoesNotContain("kelvin", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using MailCluster.Admin;
 using MailCluster.Cluster.Submission;
 
@@ -44,12 +43,8 @@ internal sealed class SubmissionUsers(string? path)
         }
     }
 
-    /// <summary>
-    /// The one form of a user name that lookups, hourly counts, lockouts and logs all use, and that
-    /// the session keeps after AUTH: lower-cased by Unicode's simple mapping, so that a spelling
-    /// that finds a user (U+212A KELVIN SIGN for "k") is counted as that user, never beside it.
-    /// </summary>
-    public static string Canonical(string name) => name.ToLowerInvariant();
+    /// <summary>The form of a user name the session keeps after AUTH (<see cref="CredentialsFile.CanonicalName"/>).</summary>
+    public static string Canonical(string name) => CredentialsFile.CanonicalName(name);
 
     /// <summary>Why the file cannot be used, or null (start-up validation).</summary>
     public static string? Problem(string path)
@@ -61,12 +56,6 @@ internal sealed class SubmissionUsers(string? path)
         var bad = Parse(File.ReadLines(path)).Errors.FirstOrDefault();
         return bad;
     }
-
-    /// <summary>An optional positive count in field <paramref name="index"/>; empty or absent is no limit.</summary>
-    private static (bool IsValid, int? Value) Limit(string[] fields, int index) =>
-        index >= fields.Length || fields[index].Length == 0 ? (true, null)
-        : int.TryParse(fields[index], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 ? (true, value)
-        : (false, null);
 
     private Dictionary<string, (string Hash, SubmissionUser User)> Current()
     {
@@ -88,33 +77,11 @@ internal sealed class SubmissionUsers(string? path)
 
     private static (Dictionary<string, (string Hash, SubmissionUser User)> Users, List<string> Errors) Parse(IEnumerable<string> lines)
     {
+        var (entries, errors) = CredentialsFile.Parse(lines);
         var users = new Dictionary<string, (string, SubmissionUser)>(StringComparer.Ordinal);
-        var errors = new List<string>();
-        var number = 0;
-        foreach (var raw in lines)
+        foreach (var entry in entries)
         {
-            number++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#'))
-            {
-                continue;
-            }
-            var fields = line.Split(':');
-            if (fields.Length is < 3 or > 5 || fields[0].Length == 0 || !PasswordHash.IsWellFormed(fields[1])
-                || Limit(fields, 3) is { IsValid: false } || Limit(fields, 4) is { IsValid: false })
-            {
-                errors.Add($"line {number} is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]");
-                continue;
-            }
-            if (PasswordHash.IterationsOf(fields[1]) is var iterations and < PasswordHash.MinimumIterations)
-            {
-                errors.Add($"line {number} has a hash of {iterations} iterations; at least {PasswordHash.MinimumIterations} are required");
-                continue;
-            }
-            var domains = fields[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(d => d.ToLowerInvariant().TrimEnd('.')).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var name = Canonical(WebUtility.UrlDecode(fields[0]));
-            users[name] = (fields[1], new SubmissionUser(name, domains, Limit(fields, 3).Value, Limit(fields, 4).Value));
+            users[entry.Name] = (entry.Hash, new SubmissionUser(entry.Name, entry.Domains, entry.MessagesPerHour, entry.RecipientsPerMessage));
         }
         return (users, errors);
     }
