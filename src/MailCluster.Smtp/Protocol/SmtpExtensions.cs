@@ -49,16 +49,30 @@ public readonly record struct SmtpExtensions(SmtpExtension Supported, long? MaxS
         return new SmtpExtensions(supported, maxSize);
     }
 
-    private static SmtpExtension Keyword(string keyword) => keyword.ToUpperInvariant() switch
+    /// <summary>The EHLO keyword of an extension (RFC 5321 4.1.1.1), as our server announces it and our client reads it.</summary>
+    public static string KeywordOf(SmtpExtension extension) => s_keywords.First(k => k.Extension == extension).Keyword;
+
+    private static readonly (SmtpExtension Extension, string Keyword)[] s_keywords =
+    [
+        (SmtpExtension.Pipelining, "PIPELINING"),
+        (SmtpExtension.Size, "SIZE"),
+        (SmtpExtension.EightBitMime, "8BITMIME"),
+        (SmtpExtension.SmtpUtf8, "SMTPUTF8"),
+        (SmtpExtension.EnhancedStatusCodes, "ENHANCEDSTATUSCODES"),
+        (SmtpExtension.Chunking, "CHUNKING"),
+        (SmtpExtension.Dsn, "DSN"),
+        (SmtpExtension.StartTls, "STARTTLS"),
+    ];
+
+    private static SmtpExtension Keyword(string keyword)
     {
-        "PIPELINING" => SmtpExtension.Pipelining,
-        "SIZE" => SmtpExtension.Size,
-        "8BITMIME" => SmtpExtension.EightBitMime,
-        "SMTPUTF8" => SmtpExtension.SmtpUtf8,
-        "CHUNKING" => SmtpExtension.Chunking,
-        "STARTTLS" => SmtpExtension.StartTls,
-        "ENHANCEDSTATUSCODES" => SmtpExtension.EnhancedStatusCodes,
-        "DSN" => SmtpExtension.Dsn,
-        _ => SmtpExtension.None,
-    };
+        foreach (var (extension, name) in s_keywords)
+        {
+            if (name.Equals(keyword, StringComparison.OrdinalIgnoreCase))
+            {
+                return extension;
+            }
+        }
+        return SmtpExtension.None;
+    }
 }

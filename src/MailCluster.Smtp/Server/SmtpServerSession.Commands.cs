@@ -31,17 +31,17 @@ public sealed partial class SmtpServerSession
         var lines = new List<string>
         {
             greeting,
-            "PIPELINING",
-            "SIZE " + _limits.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
-            "8BITMIME",
-            "SMTPUTF8",
-            "ENHANCEDSTATUSCODES",
-            "CHUNKING",
-            "DSN",
+            SmtpExtensions.KeywordOf(SmtpExtension.Pipelining),
+            SmtpExtensions.KeywordOf(SmtpExtension.Size) + " " + _limits.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
+            SmtpExtensions.KeywordOf(SmtpExtension.EightBitMime),
+            SmtpExtensions.KeywordOf(SmtpExtension.SmtpUtf8),
+            SmtpExtensions.KeywordOf(SmtpExtension.EnhancedStatusCodes),
+            SmtpExtensions.KeywordOf(SmtpExtension.Chunking),
+            SmtpExtensions.KeywordOf(SmtpExtension.Dsn),
         };
         if (_connection.IsTlsAvailable)
         {
-            lines.Add("STARTTLS");
+            lines.Add(SmtpExtensions.KeywordOf(SmtpExtension.StartTls));
         }
         // RFC 8314 / RFC 4954 4: credentials only over TLS, and only where submission is served.
         if (Info.IsSubmission && Info.TlsProtocol is not null && Info.AuthenticatedUser is null)
