@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Fixtures;
@@ -81,20 +82,13 @@ public sealed class AiosmtpdSink : IAsyncDisposable
     /// <summary>Waits (bounded) until the sink holds at least <paramref name="count"/> messages.</summary>
     public async Task<IReadOnlyList<SinkMessage>> WaitForMessagesAsync(int count, TimeSpan timeout, Func<string>? context = null)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var messages = Messages();
-            if (messages.Count >= count)
-            {
-                return messages;
-            }
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"sink {Host}:{Port} has {messages.Count} of {count} messages after {timeout}.\n{context?.Invoke()}");
-            }
-            await Task.Delay(100);
-        }
+        IReadOnlyList<SinkMessage> messages = [];
+        await Polling.UntilAsync(
+            () => Task.FromResult((messages = Messages()).Count >= count),
+            timeout,
+            () => $"sink {Host}:{Port} has {messages.Count} of {count} messages after {timeout}.\n{context?.Invoke()}",
+            TimeSpan.FromMilliseconds(100));
+        return messages;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Fixtures;
@@ -87,36 +88,26 @@ public sealed partial class MailWorld : IAsyncDisposable
     ];
 
     /// <summary>Waits (bounded) until the spool holds no message: everything delivered or bounced.</summary>
-    public async Task WaitForEmptySpoolAsync(TimeSpan? timeout = null)
+    public Task WaitForEmptySpoolAsync(TimeSpan? timeout = null)
     {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while ((await SpoolInspector.CountAsync(SpoolPath)).Messages > 0)
-        {
-            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
-            {
-                throw new TimeoutException($"spool still holds {await SpoolInspector.CountAsync(SpoolPath)}\n{Context()}");
-            }
-            await Task.Delay(100);
-        }
+        var counts = default(Spool.SpoolCounts);
+        return Polling.UntilAsync(
+            async () => (counts = await SpoolInspector.CountAsync(SpoolPath)).Messages == 0,
+            timeout ?? TimeSpan.FromSeconds(30),
+            () => $"spool still holds {counts}\n{Context()}",
+            TimeSpan.FromMilliseconds(100));
     }
 
     /// <summary>Waits (bounded) for a delivery log line containing <paramref name="fragment"/>; the log is written just after the spool.</summary>
     public async Task<string> WaitForLogAsync(string fragment)
     {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var line = DeliveryLog().FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal));
-            if (line is not null)
-            {
-                return line;
-            }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"no '{fragment}' in the delivery log\n{Context()}");
-            }
-            await Task.Delay(100);
-        }
+        string? line = null;
+        await Polling.UntilAsync(
+            () => Task.FromResult((line = DeliveryLog().FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal))) is not null),
+            TimeSpan.FromSeconds(30),
+            () => $"no '{fragment}' in the delivery log\n{Context()}",
+            TimeSpan.FromMilliseconds(100));
+        return line!;
     }
 
     /// <summary>Waits (bounded) until a counter of the silo's /metrics (one exact series line) reaches <paramref name="atLeast"/>.</summary>

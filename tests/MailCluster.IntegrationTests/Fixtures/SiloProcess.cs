@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Fixtures;
@@ -121,21 +122,17 @@ public sealed class SiloProcess : IAsyncDisposable
     public async Task WaitForMetricAsync(string series, double atLeast, Func<string> context)
     {
         using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
-            var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-            if (line is not null && double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= atLeast)
+        string? line = null;
+        await Polling.UntilAsync(
+            async () =>
             {
-                return;
-            }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"{series} did not reach {atLeast}: {line ?? "absent"}\n{context()}");
-            }
-            await Task.Delay(100);
-        }
+                var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+                line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+                return line is not null && double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= atLeast;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"{series} did not reach {atLeast}: {line ?? "absent"}\n{context()}",
+            TimeSpan.FromMilliseconds(100));
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
