@@ -22,6 +22,58 @@ public sealed record AuthorFields(int FromFieldCount, IReadOnlyList<MailboxAddre
     /// <summary>Every domain the message claims to be from or sent by.</summary>
     public IEnumerable<string> Domains => From.Concat(Sender).Select(m => m.Domain);
 
+    /// <summary>
+    /// Counts the From: fields of the header section without parsing any of them: all that a
+    /// message nobody signs or vouches for is checked for (RFC 5322 3.6, exactly one), at the cost
+    /// of one pass over the header octets. The stream is read from its start, and left after them.
+    /// </summary>
+    public static AuthorFields CountFrom(Stream message)
+    {
+        message.Position = 0;
+        Span<byte> buffer = stackalloc byte[4096];
+        var count = 0;
+        // State: how much of "\r\nfrom" the bytes just read match, starting at a line start.
+        var lineStart = true;
+        var matched = 0;
+        var previous = (byte)0;
+        int read;
+        while ((read = message.Read(buffer)) > 0)
+        {
+            foreach (var b in buffer[..read])
+            {
+                if (lineStart && b is (byte)'\r')
+                {
+                    // RFC 5322 2.1: an empty line ends the header section.
+                    return new AuthorFields(count, [], []);
+                }
+                if (matched >= 0 && matched < 4 && (lineStart || matched > 0) && (b | 0x20) == "from"[matched])
+                {
+                    matched++;
+                }
+                else if (matched == 4 && b is (byte)':' or (byte)' ' or (byte)'\t')
+                {
+                    // RFC 5322 4.5 (obsolete syntax) allows white space before the colon.
+                    if (b == (byte)':')
+                    {
+                        count++;
+                        matched = -1;
+                    }
+                }
+                else
+                {
+                    matched = -1;
+                }
+                lineStart = b == (byte)'\n' && previous == (byte)'\r';
+                if (lineStart)
+                {
+                    matched = 0;
+                }
+                previous = b;
+            }
+        }
+        return new AuthorFields(count, [], []);
+    }
+
     /// <summary>Reads only the header section (RFC 5322 2.1: it ends at the first empty line).</summary>
     public static AuthorFields Read(ReadOnlySequence<byte> message)
     {

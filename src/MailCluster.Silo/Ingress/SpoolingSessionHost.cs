@@ -129,7 +129,9 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
         // One reader for the checks and the signature: a large message is read from its file, never loaded.
         await using (var reader = body.OpenRead())
         {
-            var authors = AuthorFields.Read(reader);
+            // Parsed only where someone vouches for the author (an authenticated user, a signature);
+            // otherwise only the From: fields are counted, in one pass over the header octets.
+            var authors = session.AuthenticatedUser is not null || _signer.HasKeys ? AuthorFields.Read(reader) : AuthorFields.CountFrom(reader);
             if (authors.FromFieldCount > 1)
             {
                 return Rejected(SmtpReplies.MoreThanOneFrom);
