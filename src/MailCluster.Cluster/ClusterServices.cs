@@ -27,6 +27,7 @@ public static class ClusterServices
     public static ClusterMode AddCluster(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section, o => o.Validate());
+        builder.Services.AddValidatedOptions<ClusterTimings>(builder.Configuration, ClusterTimings.Section, o => o.Validate());
         var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
         if (settings.Validate().Any())
         {

@@ -90,7 +90,8 @@ public static class DeliveryServices
         services.AddSingleton<ISiteAuthority>(sp => new GrainSiteAuthority(
             sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>()));
         services.AddSingleton(sp => new SiteLimiterRegistry(
-            sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<ClusterTimings>()));
         services.AddSingleton(sp => new DeliveryRuntime(
             sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<IMxConnector>(),
@@ -133,7 +134,7 @@ public static class DeliveryServices
                 sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
             services.AddSingleton(sp => new TierConsumer(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<TierOutcomes>(), sp.GetRequiredService<ShapingRules>(),
-                sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<ClusterTimings>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
             services.AddSingleton(sp => new TierMover(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<RetryTierOptions>(),
@@ -149,6 +150,7 @@ public static class DeliveryServices
             sp.GetRequiredService<QueueOperations>(),
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name,
+            sp.GetRequiredService<ClusterTimings>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Shaping")));
         services.AddHostedService(sp => sp.GetRequiredService<ClusterShaping>());

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
+using MailCluster.Cluster;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Actors;
@@ -57,7 +58,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         Sites = new LedgerSiteAuthority(rules, Time);
-        var runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance), Recorder, options, metrics, Time, NullLogger.Instance);
+        var runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Recorder, options, metrics, Time, NullLogger.Instance);
         Directory = new DomainActorDirectory(runtime);
         Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time, NullLogger.Instance);
     }
@@ -293,7 +294,7 @@ internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time)
     {
         if (!_ledgers.TryGetValue(site, out var ledger))
         {
-            ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), time.GetUtcNow());
+            ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), time.GetUtcNow(), ClusterTimings.Defaults);
             _ledgers[site] = ledger;
         }
         return ledger;

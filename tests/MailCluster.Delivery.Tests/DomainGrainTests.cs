@@ -42,6 +42,7 @@ public sealed class DomainGrainTests : IAsyncLifetime
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.Services.AddSingleton(new ShapingRules(new ShapingOptions()));
             silo.Services.AddSingleton(clock);
+            silo.Services.AddSingleton(ClusterTimings.Defaults);
             silo.Services.AddGrainStorage(GrainStorageNames.Default, (sp, _) => new LocalGrainStorage(store, sp.GetRequiredService<IGrainStorageSerializer>()));
         });
         _cluster = builder.Build();
@@ -103,7 +104,7 @@ public sealed class DomainGrainTests : IAsyncLifetime
         Assert.Equal(0, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);
 
         // a keeps renewing its five; once the move is a lease period old, b gets the other five.
-        _time.Advance(SiteLedger.LeasePeriod - TimeSpan.FromSeconds(1));
+        _time.Advance(ClusterTimings.Defaults.SiteLeasePeriod - TimeSpan.FromSeconds(1));
         Assert.Equal(5, (await grain.ExchangeAsync(Report("a", 5, 5, renewed.Epoch))).Connections);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(5, (await grain.ExchangeAsync(Report("b", 0, 10))).Connections);

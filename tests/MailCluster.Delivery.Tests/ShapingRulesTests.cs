@@ -1,3 +1,4 @@
+using MailCluster.Cluster;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Outcomes;
@@ -62,7 +63,7 @@ public sealed class ShapingRulesTests
         var time = new FakeTimeProvider();
         var authority = new LedgerSiteAuthority(s_rules, time);
         using var meters = new TestMeterFactory();
-        var registry = new SiteLimiterRegistry(authority, time, new DeliveryMetrics(meters, new DomainLabel(10)), NullLoggerFactory.Instance);
+        var registry = new SiteLimiterRegistry(authority, time, new DeliveryMetrics(meters, new DomainLabel(10)), NullLoggerFactory.Instance, ClusterTimings.Defaults);
         var contoso = s_rules.Resolve("contoso.test", "x.outlook.com");
         var a = registry.Join(contoso.SiteKey, "contoso.test", "x.outlook.com", () => { });
         var b = registry.Join(s_rules.Resolve("fabrikam.test", "y.outlook.com").SiteKey, "fabrikam.test", "y.outlook.com", () => { });

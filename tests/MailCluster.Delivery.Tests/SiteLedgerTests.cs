@@ -1,3 +1,4 @@
+using MailCluster.Cluster;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
@@ -20,7 +21,7 @@ public sealed class SiteLedgerTests
     [Fact]
     public void ASiloAloneGetsWhatItWantsUpToTheLimitAtOnce()
     {
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         Assert.Equal(4, ledger.Exchange(Report("a", 0, 4), Limits(), s_start).Connections);
         Assert.Equal(6, ledger.Exchange(Report("a", 4, 20), Limits(), s_start.AddSeconds(1)).Connections);
     }
@@ -28,7 +29,7 @@ public sealed class SiteLedgerTests
     [Fact]
     public void ThreeSilosWithDemandConvergeOnAnEqualSplitAndNeverExceedTheLimit()
     {
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         var held = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0, ["c"] = 0 };
         var now = s_start;
         for (var round = 0; round < 6; round++)
@@ -49,7 +50,7 @@ public sealed class SiteLedgerTests
     [Fact]
     public void ASiloWantingLittleKeepsItAndTheRestGoesToTheBusyOne()
     {
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         ledger.Exchange(Report("small", 0, 1), Limits(), s_start);
         Assert.Equal(5, ledger.Exchange(Report("busy", 0, 50), Limits(), s_start.AddSeconds(1)).Connections);
         Assert.Equal(1, ledger.Exchange(Report("small", 1, 1), Limits(), s_start.AddSeconds(2)).Connections);
@@ -58,7 +59,7 @@ public sealed class SiteLedgerTests
     [Fact]
     public void ASiloArrivingWhileAnotherHoldsEverythingWaitsUntilThatOneShrinks()
     {
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         Assert.Equal(6, ledger.Exchange(Report("a", 0, 6), Limits(), s_start).Connections);
         Assert.Equal(0, ledger.Exchange(Report("b", 0, 6), Limits(), s_start.AddSeconds(1)).Connections);
         // a is told to come down to its fair half; until it reports it has, its six still count.
@@ -71,18 +72,18 @@ public sealed class SiteLedgerTests
     [Fact]
     public void ASiloThatStopsRenewingLosesItsShareWithinOneLeasePeriod()
     {
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         ledger.Exchange(Report("dies", 0, 6), Limits(), s_start);
         Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start.AddSeconds(1)).Connections);
-        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start + SiteLedger.LeasePeriod - TimeSpan.FromMilliseconds(1)).Connections);
-        Assert.Equal(6, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start + SiteLedger.LeasePeriod).Connections);
+        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start + ClusterTimings.Defaults.SiteLeasePeriod - TimeSpan.FromMilliseconds(1)).Connections);
+        Assert.Equal(6, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start + ClusterTimings.Defaults.SiteLeasePeriod).Connections);
     }
 
     [Fact]
     public void OneSlowDownBurstHalvesOnceAndCleanRunsGiveConnectionsBackOneAtATime()
     {
         var state = new SiteState();
-        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         var limits = Limits(connections: 8, backoff: TimeSpan.FromMinutes(2));
         ledger.Exchange(Report("a", 8, 8), limits, s_start);
         var paused = ledger.Exchange(Report("a", 8, 8, slowedDown: true), limits, s_start.AddSeconds(1));
@@ -107,7 +108,7 @@ public sealed class SiteLedgerTests
     public void BackoffNeverLeavesLessThanOneConnectionAndANewLimitBoundsTheReducedCap()
     {
         var state = new SiteState();
-        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         var now = s_start;
         for (var i = 0; i < 4; i++)
         {
@@ -124,7 +125,7 @@ public sealed class SiteLedgerTests
     public void ANewSlowDownAfterThePauseHalvesAgain()
     {
         var state = new SiteState();
-        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         var limits = Limits(connections: 8, backoff: TimeSpan.FromMinutes(1));
         ledger.Exchange(Report("a", 0, 8, slowedDown: true), limits, s_start);
         ledger.Exchange(Report("a", 0, 8, slowedDown: true), limits, s_start.AddMinutes(1));
@@ -136,20 +137,20 @@ public sealed class SiteLedgerTests
     {
         // The first activation granted 6; its horizon was stored before the grant went out.
         var state = new SiteState();
-        var first = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var first = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         Assert.Equal(6, first.Exchange(Report("a", 0, 6), Limits(), s_start).Connections);
-        Assert.True(state.LeasesEndBy >= s_start + SiteLedger.LeasePeriod);
+        Assert.True(state.LeasesEndBy >= s_start + ClusterTimings.Defaults.SiteLeasePeriod);
 
         // It dies; another silo activates the grain 2 s later from the stored state.
         var moved = s_start.AddSeconds(2);
-        var second = new SiteLedger(Guid.NewGuid(), state, moved);
+        var second = new SiteLedger(Guid.NewGuid(), state, moved, ClusterTimings.Defaults);
         var renewed = second.Exchange(Report("a", 4, 6, epoch: first.Epoch), Limits(), moved);
         Assert.Equal((4, second.Epoch), (renewed.Connections, renewed.Epoch));
         Assert.Equal(0, second.Exchange(Report("b", 0, 6), Limits(), moved.AddSeconds(1)).Connections);
         Assert.Equal(4, second.Exchange(Report("a", 4, 6, epoch: second.Epoch), Limits(), moved.AddSeconds(2)).Connections);
 
         // One lease period after the move, fair shares again.
-        var later = moved + SiteLedger.LeasePeriod;
+        var later = moved + ClusterTimings.Defaults.SiteLeasePeriod;
         second.Exchange(Report("a", 4, 6, epoch: second.Epoch), Limits(), later);
         Assert.Equal(2, second.Exchange(Report("b", 0, 6), Limits(), later.AddMilliseconds(1)).Connections);
     }
@@ -158,7 +159,7 @@ public sealed class SiteLedgerTests
     public void AFirstActivationWithNoEarlierLeasesGrantsAtOnce()
     {
         var state = new SiteState { LeasesEndBy = s_start.AddMinutes(-5) };
-        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         var grant = ledger.Exchange(Report("a", 0, 3, wantsMessages: true), Limits(rate: "60/min,burst=5"), s_start);
         Assert.Equal(3, grant.Connections);
         Assert.Equal(5, grant.Messages!.Tokens);
@@ -168,7 +169,7 @@ public sealed class SiteLedgerTests
     public void SuspensionIsKeptPerDomainAndForTheSite()
     {
         var state = new SiteState();
-        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         Assert.True(ledger.Suspend("Dest.Test"));
         Assert.False(ledger.Suspend("dest.test"));
         Assert.True(ledger.Suspend(domain: null));
@@ -189,7 +190,7 @@ public sealed class SiteLedgerTests
     {
         // 1200/min with a burst of 20, as the cluster benchmark's site; silos report every 1-3 s, unevenly.
         var spec = ThrottleSpec.Parse("1200/min,burst=20");
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start);
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         var random = new Random(seed);
         var buckets = new RateShareBucket?[silos];
         var nextReport = Enumerable.Range(0, silos).Select(_ => s_start).ToArray();

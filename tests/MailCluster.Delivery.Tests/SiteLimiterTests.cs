@@ -1,3 +1,4 @@
+using MailCluster.Cluster;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Outcomes;
@@ -21,7 +22,7 @@ public sealed class SiteLimiterTests : IDisposable
     {
         var rules = new ShapingRules(new ShapingOptions { Rules = [new ShapingRule { Match = "dest.test", MessageRate = rate }] });
         var authority = new LedgerSiteAuthority(rules, _time);
-        var registry = new SiteLimiterRegistry(authority, _time, new DeliveryMetrics(_meters, new DomainLabel(10)), NullLoggerFactory.Instance);
+        var registry = new SiteLimiterRegistry(authority, _time, new DeliveryMetrics(_meters, new DomainLabel(10)), NullLoggerFactory.Instance, ClusterTimings.Defaults);
         return (registry.Join("dest.test", "dest.test", null, () => { }), authority);
     }
 
@@ -39,7 +40,7 @@ public sealed class SiteLimiterTests : IDisposable
         {
             _time.Advance(TimeSpan.FromSeconds(1));
         }
-        Assert.Equal(1 + (30 / (int)SiteLimiter.ExchangePeriod.TotalSeconds), authority.Exchanges);
+        Assert.Equal(1 + (30 / (int)ClusterTimings.Defaults.SiteExchangePeriod.TotalSeconds), authority.Exchanges);
         Assert.True(limiter.TryTakeMessage(_time.GetUtcNow(), out var wait), $"wait {wait}");
         Assert.False(limiter.TryTakeMessage(_time.GetUtcNow(), out _));
     }
@@ -53,7 +54,7 @@ public sealed class SiteLimiterTests : IDisposable
         authority.Unreachable = true;
 
         // The grain stops answering: for the rest of the lease, what was granted still holds.
-        for (var i = 0; i < SiteLedger.LeasePeriod.TotalSeconds - 1; i++)
+        for (var i = 0; i < ClusterTimings.Defaults.SiteLeasePeriod.TotalSeconds - 1; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(1));
         }
@@ -69,7 +70,7 @@ public sealed class SiteLimiterTests : IDisposable
         // Answers again: the next renewal brings a grant back.
         lease.Dispose();
         authority.Unreachable = false;
-        _time.Advance(SiteLimiter.ExchangePeriod);
+        _time.Advance(ClusterTimings.Defaults.SiteExchangePeriod);
         Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
     }
 

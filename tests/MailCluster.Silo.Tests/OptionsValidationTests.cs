@@ -16,6 +16,18 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void ClusterTimingsAreOptionsWhoseLeasesMustOutliveAMissedExchange()
+    {
+        Assert.Empty(new MailCluster.Cluster.ClusterTimings().Validate());
+        Assert.Equal(
+            [
+                "Cluster:Timings:SiteLeasePeriod is 00:00:04; must be at least twice SiteExchangePeriod plus SiteCallTimeout (00:00:06)",
+                "Cluster:Timings:TierReceiveBatch is 33; must be between 1 and 32",
+            ],
+            new MailCluster.Cluster.ClusterTimings { SiteLeasePeriod = TimeSpan.FromSeconds(4), SiteRateSlice = TimeSpan.FromSeconds(2), TierReceiveBatch = 33 }.Validate());
+    }
+
+    [Fact]
     public void AnEmptyTrustedNetworksSettingTrustsNobody()
     {
         // The chart's default: Smtp__TrustedNetworks set, and empty, must not fall back to loopback.

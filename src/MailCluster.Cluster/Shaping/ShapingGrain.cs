@@ -58,7 +58,7 @@ internal sealed class ShapingGrain(
     SiteClock clock,
     [PersistentState("shaping", GrainStorageNames.Default)] IPersistentState<ShapingState> state) : Grain, IShapingGrain
 {
-    /// <summary>Reports older than this are dropped: the silo left (a live one reports every <see cref="ClusterShaping.Period"/>).</summary>
+    /// <summary>Reports older than this are dropped: the silo left (a live one reports every <see cref="ClusterTimings.ShapingExchangePeriod"/>).</summary>
     public static readonly TimeSpan ReportsKept = TimeSpan.FromMinutes(2);
 
     private readonly Dictionary<string, ShapingReport> _reports = new(StringComparer.Ordinal);

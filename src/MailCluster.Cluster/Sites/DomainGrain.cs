@@ -36,6 +36,7 @@ public interface IDomainGrain : IGrainWithStringKey
 internal sealed class DomainGrain(
     ShapingRules rules,
     SiteClock clock,
+    ClusterTimings timings,
     ILocalSiloDetails silo,
     [PersistentState("site", GrainStorageNames.Default)] IPersistentState<SiteState> state) : Grain, IDomainGrain
 {
@@ -45,7 +46,7 @@ internal sealed class DomainGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _ledger = new SiteLedger(Guid.NewGuid(), state.State, clock.Now);
+        _ledger = new SiteLedger(Guid.NewGuid(), state.State, clock.Now, timings);
         return Task.CompletedTask;
     }
 

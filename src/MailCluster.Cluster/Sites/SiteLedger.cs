@@ -11,14 +11,8 @@ namespace MailCluster.Cluster.Sites;
 /// </summary>
 internal sealed class SiteLedger
 {
-    /// <summary>How long a connection lease lasts without renewal.</summary>
-    public static readonly TimeSpan LeasePeriod = TimeSpan.FromSeconds(10);
-
     /// <summary>Transactions without a slow-down signal, over all silos, before the budget grows by one connection again.</summary>
     public const int RecoveryStep = 10;
-
-    /// <summary>How long a rate share lasts without renewal.</summary>
-    public static readonly TimeSpan RateSlice = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, SiloLease> _leases = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _renewOnlyUntil;
@@ -29,8 +23,10 @@ internal sealed class SiteLedger
     private ThrottleSpec? _connectionSpec;
     private int _cleanSinceStep;
 
-    public SiteLedger(Guid epoch, SiteState state, DateTimeOffset now)
+    public SiteLedger(Guid epoch, SiteState state, DateTimeOffset now, ClusterTimings timings)
     {
+        LeasePeriod = timings.SiteLeasePeriod;
+        RateSlice = timings.SiteRateSlice;
         Epoch = epoch;
         State = state;
         // Leases of an earlier activation end by its horizon, and no later than one lease period from now.
@@ -40,6 +36,12 @@ internal sealed class SiteLedger
     }
 
     public Guid Epoch { get; }
+
+    /// <summary>How long a connection lease lasts without renewal (<see cref="ClusterTimings.SiteLeasePeriod"/>).</summary>
+    public TimeSpan LeasePeriod { get; }
+
+    /// <summary>How long a rate share lasts without renewal (<see cref="ClusterTimings.SiteRateSlice"/>).</summary>
+    public TimeSpan RateSlice { get; }
 
     /// <summary>What the grain persists; <see cref="StateChanged"/> says when it must be written before a grant goes out.</summary>
     public SiteState State { get; }
@@ -167,7 +169,7 @@ internal sealed class SiteLedger
         }
         if (!_leases.TryGetValue(report.Silo, out var lease))
         {
-            lease = new SiloLease();
+            lease = new SiloLease(LeasePeriod);
             _leases[report.Silo] = lease;
         }
         lease.Report(report.HeldConnections, report.WantedConnections, now);
@@ -217,7 +219,7 @@ internal sealed class SiteLedger
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>One silo's account: what it was granted until when, and what it last said it holds and wants.</summary>
-    private sealed class SiloLease
+    private sealed class SiloLease(TimeSpan leasePeriod)
     {
         private int _granted;
         private DateTimeOffset _until;
@@ -233,10 +235,10 @@ internal sealed class SiteLedger
         /// <summary>What the silo may have open: its grant while unexpired, or more while it still closes connections above a reduced grant.</summary>
         public int Outstanding(DateTimeOffset now) => now < _until ? Math.Max(_granted, _held) : 0;
 
-        public bool Wanting(DateTimeOffset now) => Wanted > 0 && now < _seen + LeasePeriod;
+        public bool Wanting(DateTimeOffset now) => Wanted > 0 && now < _seen + leasePeriod;
 
-        public int Held(DateTimeOffset now) => now < _seen + LeasePeriod ? _held : 0;
+        public int Held(DateTimeOffset now) => now < _seen + leasePeriod ? _held : 0;
 
-        public bool Gone(DateTimeOffset now) => now >= _until && now >= _seen + LeasePeriod;
+        public bool Gone(DateTimeOffset now) => now >= _until && now >= _seen + leasePeriod;
     }
 }

@@ -1,4 +1,5 @@
 using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
 using MailCluster.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -22,11 +23,10 @@ public sealed record ShapingReloadResult(int Rules, string Hash, IReadOnlyList<s
 /// </summary>
 public sealed partial class ClusterShaping : BackgroundService
 {
-    /// <summary>How often a silo reports, and so how soon every silo follows a reload.</summary>
-    public static readonly TimeSpan Period = TimeSpan.FromSeconds(3);
+    private readonly ClusterTimings _timings;
 
-    /// <summary>An unanswered call counts as failed by then (Orleans' default would be 30 s).</summary>
-    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How often a silo reports, and so how soon every silo follows a reload (<see cref="ClusterTimings.ShapingExchangePeriod"/>).</summary>
+    public TimeSpan Period => _timings.ShapingExchangePeriod;
 
     private readonly IConfiguration _configuration;
     private readonly QueueOperations _queue;
@@ -40,8 +40,9 @@ public sealed partial class ClusterShaping : BackgroundService
     private string? _error;
     private readonly OutageLog _outage;
 
-    internal ClusterShaping(IConfiguration configuration, QueueOperations queue, IGrainFactory grains, string silo, TimeProvider time, ILogger logger)
+    internal ClusterShaping(IConfiguration configuration, QueueOperations queue, IGrainFactory grains, string silo, ClusterTimings timings, TimeProvider time, ILogger logger)
     {
+        _timings = timings;
         _configuration = configuration;
         _queue = queue;
         _grains = grains;
@@ -219,7 +220,8 @@ public sealed partial class ClusterShaping : BackgroundService
 
     private Deadline Timeout(CancellationToken cancellationToken)
     {
-        return new Deadline(CallTimeout, _time, cancellationToken);
+        // An unanswered call counts as failed by then (Orleans' default would be 30 s).
+        return new Deadline(_timings.ShapingCallTimeout, _time, cancellationToken);
     }
 
     public override void Dispose()

@@ -1,4 +1,5 @@
 using MailCluster.Cluster.Sites;
+using MailCluster.Cluster;
 using MailCluster.Delivery.Outcomes;
 using Microsoft.Extensions.Logging;
 
@@ -15,12 +16,7 @@ namespace MailCluster.Delivery.Sites;
 /// </summary>
 internal sealed partial class SiteLimiter : IDisposable
 {
-    /// <summary>How often a silo with demand or open connections reports to its site's grain.</summary>
-    public static readonly TimeSpan ExchangePeriod = TimeSpan.FromSeconds(2);
-
-    /// <summary>A grain call that has not answered by then counts as no answer (Orleans' default would be 30 s).</summary>
-    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
-
+    private readonly TimeSpan _callTimeout;
     private readonly Lock _lock = new();
     private readonly string _site;
     private readonly ISiteAuthority _authority;
@@ -45,14 +41,15 @@ internal sealed partial class SiteLimiter : IDisposable
     private CancellationTokenSource _lapse = new();
     private ITimer? _lapseTimer;
 
-    public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger)
+    public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger, ClusterTimings timings)
     {
         _site = site;
         _authority = authority;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _timer = time.CreateTimer(_ => Renew(), null, ExchangePeriod, ExchangePeriod);
+        _callTimeout = timings.SiteCallTimeout;
+        _timer = time.CreateTimer(_ => Renew(), null, timings.SiteExchangePeriod, timings.SiteExchangePeriod);
     }
 
     public string Site => _site;
@@ -279,7 +276,7 @@ internal sealed partial class SiteLimiter : IDisposable
         var started = _time.GetTimestamp();
         try
         {
-            using var timeout = new CancellationTokenSource(CallTimeout, _time);
+            using var timeout = new CancellationTokenSource(_callTimeout, _time);
             var grant = await _authority.ExchangeAsync(_site, report, timeout.Token);
             _metrics.SiteExchanged(ok: true, _time.GetElapsedTime(started));
             lock (_lock)

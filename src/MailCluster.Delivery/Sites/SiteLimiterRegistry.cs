@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MailCluster.Cluster.Sites;
+using MailCluster.Cluster;
 using MailCluster.Delivery.Outcomes;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,7 @@ namespace MailCluster.Delivery.Sites;
 /// This silo's limiter per site: every actor whose domain maps to one site (a domain alone, or an
 /// <c>mx:</c> suffix) shares it. A limiter no domain uses and no connection holds is let go.
 /// </summary>
-internal sealed class SiteLimiterRegistry(ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILoggerFactory loggers) : IAsyncDisposable
+internal sealed class SiteLimiterRegistry(ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILoggerFactory loggers, ClusterTimings timings) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, SiteLimiter> _sites = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _lock = new();
@@ -21,7 +22,7 @@ internal sealed class SiteLimiterRegistry(ISiteAuthority authority, TimeProvider
     {
         lock (_lock)
         {
-            var limiter = _sites.GetOrAdd(site, s => new SiteLimiter(s, authority, time, metrics, _logger));
+            var limiter = _sites.GetOrAdd(site, s => new SiteLimiter(s, authority, time, metrics, _logger, timings));
             limiter.Register(domain, primaryMx, wake);
             return limiter;
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
@@ -23,8 +24,6 @@ namespace MailCluster.Delivery.Tier;
 internal sealed partial class TierConsumer : BackgroundService
 {
     private static readonly TimeSpan s_firstIdlePoll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan s_refreshPeriod = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan s_partitionsPeriod = TimeSpan.FromSeconds(10);
 
     private readonly IRetryTier _tier;
     private readonly DomainActorDirectory _directory;
@@ -42,11 +41,13 @@ internal sealed partial class TierConsumer : BackgroundService
     private readonly ConcurrentDictionary<string, DateTimeOffset> _suspended = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<RetryTombstone> _tombstones = [];
     private readonly OutageLog _outage;
+    private readonly ClusterTimings _timings;
 
     public TierConsumer(
         IRetryTier tier, DomainActorDirectory directory, TierOutcomes outcomes, ShapingRules shaping, RetryTierOptions options, RetryTierMetrics metrics,
-        TimeProvider time, IHostApplicationLifetime lifetime, ILogger logger)
+        ClusterTimings timings, TimeProvider time, IHostApplicationLifetime lifetime, ILogger logger)
     {
+        _timings = timings;
         _tier = tier;
         _directory = directory;
         _outcomes = outcomes;
@@ -91,7 +92,7 @@ internal sealed partial class TierConsumer : BackgroundService
         {
             var now = _time.GetUtcNow();
             // Partitions appear when the first entry is written to them: looked for every poll while there are none.
-            var listEvery = partitions.Count == 0 ? _options.IdlePollInterval : s_partitionsPeriod;
+            var listEvery = partitions.Count == 0 ? _options.IdlePollInterval : _timings.TierPartitionsRefresh;
             if (now - listedAt >= listEvery && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is (true, var listed))
             {
                 listedAt = now;
@@ -107,7 +108,7 @@ internal sealed partial class TierConsumer : BackgroundService
                 {
                     continue;
                 }
-                var (ok, received) = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(32, room), _options.VisibilityLease, stopping));
+                var (ok, received) = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(_timings.TierReceiveBatch, room), _options.VisibilityLease, stopping));
                 // Entries of suspended domains only (they go straight back) do not make a partition busy:
                 // without this, a suspended domain's backlog would cycle through receive and put-back nonstop.
                 var busy = ok && received.Count > 0 && !received.All(e => IsSuspended(e.Entry.Domain, now));
@@ -189,7 +190,7 @@ internal sealed partial class TierConsumer : BackgroundService
     /// <summary>Tombstones every few seconds, and the partitions' approximate sizes for the metrics.</summary>
     private async Task RefreshAsync(CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(s_refreshPeriod, _time);
+        using var timer = new PeriodicTimer(_timings.TierTombstoneRefresh, _time);
         var tick = 0;
         do
         {

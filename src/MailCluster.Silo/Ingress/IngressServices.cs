@@ -48,6 +48,7 @@ internal static class IngressServices
                 sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name,
                 sp.GetRequiredService<HourlyCounts>(),
                 sp.GetRequiredService<AuthFailures>(),
+                sp.GetRequiredService<MailCluster.Cluster.ClusterTimings>(),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Silo.Submission")));
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using MailCluster.Cluster;
 using MailCluster.Cluster.Submission;
 using MailCluster.Silo.Ingress.Submission;
 using Microsoft.Extensions.DependencyInjection;
@@ -109,7 +110,7 @@ public sealed class ClusterSubmissionLimitsTests : IAsyncLifetime
         await _cluster!.StopAllSilosAsync();
         await a.ExchangeAsync(default);
         Assert.Equal(2, hourlyA.SentInTheLastHour("alice"));
-        _time.Advance(ClusterSubmissionLimits.StaleAfter);
+        _time.Advance(ClusterTimings.Defaults.SubmissionStaleAfter);
         await a.ExchangeAsync(default);
         Assert.Equal(1, hourlyA.SentInTheLastHour("alice"));
     }
@@ -118,7 +119,7 @@ public sealed class ClusterSubmissionLimitsTests : IAsyncLifetime
     {
         var hourly = new HourlyCounts(_time);
         var failures = new AuthFailures(4, 100, TimeSpan.FromMinutes(10), _time);
-        return (hourly, failures, new ClusterSubmissionLimits(_cluster!.Client, name, hourly, failures, _time, NullLogger.Instance));
+        return (hourly, failures, new ClusterSubmissionLimits(_cluster!.Client, name, hourly, failures, ClusterTimings.Defaults, _time, NullLogger.Instance));
     }
 
     private static void Send(HourlyCounts hourly, string user) => hourly.TryReserve(user, int.MaxValue)!.Commit();

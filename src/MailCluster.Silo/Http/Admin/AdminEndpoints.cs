@@ -133,7 +133,7 @@ internal static class AdminEndpoints
             }
             return reload.ClusterError is { } unreachable
                 ? Json(new AdminError($"the rules were reloaded on this silo ({reload.Rules} rule(s), hash {reload.Hash}), but the cluster's shaping grain did not answer ({unreachable}): the other silos keep their rules; run reload-shaping again"), StatusCodes.Status503ServiceUnavailable)
-                : Json(new ShapingReloaded(reload.Rules, reload.Hash, (int)ClusterShaping.Period.TotalSeconds));
+                : Json(new ShapingReloaded(reload.Rules, reload.Hash, (int)shaping.Period.TotalSeconds));
         });
     }
 

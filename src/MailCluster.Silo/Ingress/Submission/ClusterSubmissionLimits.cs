@@ -1,4 +1,5 @@
 using MailCluster.Cluster.Submission;
+using MailCluster.Cluster;
 using MailCluster.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,32 +8,27 @@ namespace MailCluster.Silo.Ingress.Submission;
 
 /// <summary>
 /// Makes the submission limits (messages per user and hour, the AUTH lockout) hold across the
-/// cluster: once a <see cref="Period"/> this silo reports its own counts to the
+/// cluster: once a <see cref="ClusterTimings.SubmissionExchangePeriod"/> this silo reports its own counts to the
 /// <see cref="ISubmissionLimitsGrain"/> and keeps the others' sums it gets back, which ingress adds
 /// to its own. Ingress never waits on this: no grain or storage call per command. When the grain
-/// has not answered for <see cref="StaleAfter"/>, the others' counts are dropped and the limits
+/// has not answered for <see cref="ClusterTimings.SubmissionStaleAfter"/>, the others' counts are dropped and the limits
 /// are per silo until it answers again.
 /// </summary>
 internal sealed partial class ClusterSubmissionLimits : BackgroundService
 {
-    public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
-
-    /// <summary>The others' counts are this old at most before they no longer apply.</summary>
-    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(10);
-
-    private static readonly TimeSpan s_callTimeout = TimeSpan.FromSeconds(5);
-
     private readonly IGrainFactory _grains;
     private readonly string _silo;
     private readonly HourlyCounts _hourly;
     private readonly AuthFailures _authFailures;
     private readonly TimeProvider _time;
-    private DateTimeOffset _lastAnswer;
     private readonly OutageLog _outage;
+    private readonly ClusterTimings _timings;
+    private DateTimeOffset _lastAnswer;
     private PeriodicTimer? _timer;
 
-    public ClusterSubmissionLimits(IGrainFactory grains, string silo, HourlyCounts hourly, AuthFailures authFailures, TimeProvider time, ILogger logger)
+    public ClusterSubmissionLimits(IGrainFactory grains, string silo, HourlyCounts hourly, AuthFailures authFailures, ClusterTimings timings, TimeProvider time, ILogger logger)
     {
+        _timings = timings;
         _grains = grains;
         _silo = silo;
         _hourly = hourly;
@@ -44,7 +40,7 @@ internal sealed partial class ClusterSubmissionLimits : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Created here, not in ExecuteAsync (another thread), so a fake clock's first advance finds it.
-        _timer = new PeriodicTimer(Period, _time);
+        _timer = new PeriodicTimer(_timings.SubmissionExchangePeriod, _time);
         _lastAnswer = _time.GetUtcNow();
         return base.StartAsync(cancellationToken);
     }
@@ -63,7 +59,7 @@ internal sealed partial class ClusterSubmissionLimits : BackgroundService
     {
         try
         {
-            using var timeout = new Deadline(s_callTimeout, _time, stoppingToken);
+            using var timeout = new Deadline(_timings.SubmissionCallTimeout, _time, stoppingToken);
             var own = new SubmissionCounts(_hourly.Own(), _authFailures.Own());
             var others = await _grains.GetGrain<ISubmissionLimitsGrain>(0).ExchangeAsync(_silo, own, timeout.Token);
             _hourly.SetOthers(others.SentInTheLastHour);
@@ -74,7 +70,7 @@ internal sealed partial class ClusterSubmissionLimits : BackgroundService
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OutOfMemoryException)
         {
             // The others' counts stand until they are stale; then each silo counts alone.
-            if (_time.GetUtcNow() - _lastAnswer >= StaleAfter)
+            if (_time.GetUtcNow() - _lastAnswer >= _timings.SubmissionStaleAfter)
             {
                 _hourly.SetOthers(SubmissionCounts.None.SentInTheLastHour);
                 _authFailures.SetOthers(SubmissionCounts.None.AuthFailures);
