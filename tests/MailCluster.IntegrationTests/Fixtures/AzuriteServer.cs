@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Fixtures;
@@ -121,10 +122,8 @@ public sealed class AzuriteServer : IAsyncDisposable
         _data.Dispose();
     }
 
-    private async Task WaitUntilListeningAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+    private Task WaitUntilListeningAsync() => Polling.UntilAsync(
+        async () =>
         {
             if (_process.HasExited)
             {
@@ -134,12 +133,14 @@ public sealed class AzuriteServer : IAsyncDisposable
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync("127.0.0.1", TablePort);
-                return;
+                return true;
             }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
+            catch (SocketException)
             {
-                await Task.Delay(100);
+                return false;
             }
-        }
-    }
+        },
+        TimeSpan.FromSeconds(30),
+        () => $"azurite did not listen on 127.0.0.1:{TablePort} within 30 s",
+        TimeSpan.FromMilliseconds(100));
 }

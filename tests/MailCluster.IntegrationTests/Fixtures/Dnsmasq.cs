@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MailCluster.Testing;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 
@@ -121,31 +122,28 @@ public sealed class Dnsmasq : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < s_startTimeout)
+    private Task WaitUntilListeningAsync() => Polling.UntilAsync(
+        async () =>
         {
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"dnsmasq exited with {_process.ExitCode} before listening on {Address}:\n{Output}");
             }
-
             using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
                 using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
                 await probe.ConnectAsync(IPAddress.Loopback, Port, attempt.Token);
-                return;
+                return true;
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
-                await Task.Delay(50);
+                return false;
             }
-        }
-
-        throw new TimeoutException($"dnsmasq did not listen on {Address} within {s_startTimeout.TotalSeconds}s:\n{Output}");
-    }
+        },
+        s_startTimeout,
+        () => $"dnsmasq did not listen on {Address} within {s_startTimeout.TotalSeconds}s:\n{Output}",
+        TimeSpan.FromMilliseconds(50));
 
     private void Append(string? line)
     {

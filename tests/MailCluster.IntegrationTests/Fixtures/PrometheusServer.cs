@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using MailCluster.Testing;
 using MailCluster.Testing.IO;
 
 namespace MailCluster.IntegrationTests.Fixtures;
@@ -113,21 +114,11 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < s_startTimeout)
-        {
-            if (_process!.HasExited)
-            {
-                throw new InvalidOperationException($"Prometheus exited with {_process.ExitCode} while waiting for {what}");
-            }
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"Waited {s_startTimeout} for {what} on 127.0.0.1:{_port}");
-    }
+    private Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Polling.UntilAsync(
+        async () => _process!.HasExited
+            ? throw new InvalidOperationException($"Prometheus exited with {_process.ExitCode} while waiting for {what}")
+            : await condition(),
+        s_startTimeout,
+        () => $"Waited {s_startTimeout} for {what} on 127.0.0.1:{_port}",
+        TimeSpan.FromMilliseconds(250));
 }

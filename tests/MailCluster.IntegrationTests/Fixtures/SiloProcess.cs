@@ -171,10 +171,8 @@ public sealed class SiloProcess : IAsyncDisposable
         _outputArrived.Dispose();
     }
 
-    private async Task WaitForGreetingAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < s_startTimeout)
+    private Task WaitForGreetingAsync() => Polling.UntilAsync(
+        async () =>
         {
             if (_process!.HasExited)
             {
@@ -186,19 +184,17 @@ public sealed class SiloProcess : IAsyncDisposable
                 await client.ConnectAsync(SmtpHost, SmtpPort);
                 using var reader = new StreamReader(client.GetStream());
                 var greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
-                if (greeting?.StartsWith("220", StringComparison.Ordinal) == true)
-                {
-                    return;
-                }
+                return greeting?.StartsWith("220", StringComparison.Ordinal) == true;
             }
             catch (SocketException)
             {
                 // Not listening yet.
+                return false;
             }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"The silo did not greet on {SmtpAddress} within {s_startTimeout}:\n{Output}");
-    }
+        },
+        s_startTimeout,
+        () => $"The silo did not greet on {SmtpAddress} within {s_startTimeout}:\n{Output}",
+        TimeSpan.FromMilliseconds(100));
 
     private void Append(string? line)
     {
