@@ -11,6 +11,7 @@ internal sealed class SpoolMetrics : IDisposable
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _commitDuration;
     private readonly Counter<long> _commitFailures;
+    private readonly Counter<long> _spaceReturnFailures;
 
     public SpoolMetrics(IMeterFactory meterFactory)
     {
@@ -18,7 +19,10 @@ internal sealed class SpoolMetrics : IDisposable
         _batchSize = _meter.CreateHistogram<int>("mailcluster.spool.commit.batch_size", "{message}", "Messages made durable by one commit (group commit).");
         _commitDuration = _meter.CreateHistogram<double>("mailcluster.spool.commit.duration", "s", "Time to write and fsync one commit batch.");
         _commitFailures = _meter.CreateCounter<long>("mailcluster.spool.commit.failures", "{commit}", "Commit batches that failed; their messages were refused with 4xx.");
+        _spaceReturnFailures = _meter.CreateCounter<long>("mailcluster.spool.space_return.failures", "{step}", "Checkpoints or vacuums that failed while the filesystem was short of space (tried again after the next commit).");
     }
+
+    internal void SpaceReturnFailed() => _spaceReturnFailures.Add(1);
 
     /// <summary>Exposes a statistics snapshot as gauges; nothing is reported before the first snapshot.</summary>
     public void ObserveStatistics(Func<SpoolStatistics?> latest, TimeProvider time)

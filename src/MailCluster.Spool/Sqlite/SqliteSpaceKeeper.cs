@@ -8,7 +8,7 @@ namespace MailCluster.Spool.Sqlite;
 /// pages and the log back to it. SQLite reuses freed pages but never returns them by itself, so
 /// without this a spool whose mail has been delivered would stay as large as it ever was.
 /// </summary>
-internal sealed class SqliteSpaceKeeper(SpoolHeadroom headroom)
+internal sealed class SqliteSpaceKeeper(SpoolHeadroom headroom, SpoolMetrics metrics)
 {
     public void AfterCommit(SqliteConnection connection)
     {
@@ -49,7 +49,7 @@ internal sealed class SqliteSpaceKeeper(SpoolHeadroom headroom)
         return freePages;
     }
 
-    private static void TryExecute(SqliteConnection connection, string pragma)
+    private void TryExecute(SqliteConnection connection, string pragma)
     {
         try
         {
@@ -57,7 +57,9 @@ internal sealed class SqliteSpaceKeeper(SpoolHeadroom headroom)
         }
         catch (SqliteException)
         {
-            // The batch is committed already; giving space back is tried again after the next one.
+            // The batch is committed already; giving space back is tried again after the next one. Counted, so a
+            // spool that keeps failing to shrink on a full disk shows it.
+            metrics.SpaceReturnFailed();
         }
     }
 }

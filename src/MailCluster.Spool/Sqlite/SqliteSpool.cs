@@ -23,7 +23,7 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
         _connectionString = connectionString;
         _options = options;
         _abandonedClaims = abandonedClaims;
-        _space = new SqliteSpaceKeeper(headroom);
+        _space = new SqliteSpaceKeeper(headroom, metrics);
         Headroom = headroom;
         _writer = new SqliteGroupCommitWriter(OpenWriterConnection, AfterCommit, options, metrics, time);
     }
