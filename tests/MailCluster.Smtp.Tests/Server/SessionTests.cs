@@ -57,6 +57,23 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task OurClientReadsEveryExtensionOurServerAnnounces()
+    {
+        await using var harness = new SessionHarness();
+        await harness.ReadReplyAsync();
+
+        // The client's parser takes the reply's text: its lines without the "250-" / "250 " prefix.
+        var lines = (await harness.CommandAsync("EHLO client.test")).Split('\n').Select(l => l[4..]);
+        var extensions = SmtpExtensions.Parse(new SmtpReply(250, null, string.Join('\n', lines)));
+
+        foreach (var extension in Enum.GetValues<SmtpExtension>().Where(e => e is not (SmtpExtension.None or SmtpExtension.StartTls)))
+        {
+            Assert.True(extensions.Has(extension), $"{extension} announced but not read back");
+        }
+        Assert.Equal(new SmtpServerLimits().MaxMessageSize, extensions.MaxSize);
+    }
+
+    [Fact]
     public async Task ClientOutsideTrustedNetworksCannotRelay()
     {
         await using var harness = await ReadyAsync(remote: "192.0.2.7");
