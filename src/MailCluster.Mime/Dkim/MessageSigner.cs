@@ -1,5 +1,6 @@
 using System.Buffers;
 using MailCluster.Mime.Headers;
+using MailCluster.Smtp.Server;
 using MimeKit;
 using MimeKit.Cryptography;
 
@@ -60,7 +61,7 @@ public sealed class MessageSigner(DkimKeyRing keys)
         {
             return DkimSignature.None(DkimOutcome.NoKey, null);
         }
-        using var stream = SequenceStreams.Open(content);
+        using var stream = new SequenceStream(content);
         return Sign(stream, AuthorFields.Read(stream));
     }
 

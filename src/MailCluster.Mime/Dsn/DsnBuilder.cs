@@ -1,8 +1,8 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Text;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Protocol;
+using MailCluster.Smtp.Server;
 using MimeKit;
 
 namespace MailCluster.Mime.Dsn;
@@ -111,7 +111,7 @@ public sealed class DsnBuilder
             (_, false) => ("text", "rfc822-headers"),
             (_, true) => ("message", "global-headers"),
         };
-        var part = new MimePart(type, subtype) { Content = new MimeContent(SequenceStreams.Open(original)) };
+        var part = new MimePart(type, subtype) { Content = new MimeContent(new SequenceStream(original)) };
         if (eightBit)
         {
             part.ContentTransferEncoding = ContentEncoding.EightBit;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using MailCluster.Smtp.Server;
 using MimeKit;
 
 namespace MailCluster.Mime.Headers;
@@ -46,7 +47,8 @@ public sealed record AuthorFields(int FromFieldCount, IReadOnlyList<MailboxAddre
                     // RFC 5322 2.1: an empty line ends the header section.
                     return new AuthorFields(count, [], []);
                 }
-                if (matched >= 0 && matched < 4 && (lineStart || matched > 0) && (b | 0x20) == "from"[matched])
+                // matched is 0 only at a line's start: a field name begins there.
+                if (matched is >= 0 and < 4 && (b | 0x20) == "from"[matched])
                 {
                     matched++;
                 }
@@ -77,7 +79,7 @@ public sealed record AuthorFields(int FromFieldCount, IReadOnlyList<MailboxAddre
     /// <summary>Reads only the header section (RFC 5322 2.1: it ends at the first empty line).</summary>
     public static AuthorFields Read(ReadOnlySequence<byte> message)
     {
-        using var stream = SequenceStreams.Open(HeaderSection.Split(message, out _));
+        using var stream = new SequenceStream(HeaderSection.Split(message, out _));
         return Read(stream);
     }
 

@@ -135,9 +135,6 @@ internal sealed partial class SmtpConnectionHandler
             Interlocked.Decrement(ref _refusalHandshakes);
         }
     }
-
-    /// <summary>Refusal handshakes under way now (for tests).</summary>
-    internal int RefusalHandshakes => Volatile.Read(ref _refusalHandshakes);
 }
 
 /// <summary>The STARTTLS certificate, loaded once at startup (null when STARTTLS is not offered).</summary>

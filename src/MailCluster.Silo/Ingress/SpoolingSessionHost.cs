@@ -142,8 +142,7 @@ internal sealed class SpoolingSessionHost : ISmtpSessionHost
             }
             if (Sign(body, reader, authors) is not { } signed)
             {
-                _metrics.Rejected(SmtpReplies.UnsignedRefused.Code);
-                return SmtpReplies.UnsignedRefused;
+                return Rejected(SmtpReplies.UnsignedRefused);
             }
             content = signed;
         }

@@ -100,7 +100,7 @@ public sealed partial class SmtpServerSession
         var (user, password) = (_authUser!, _authPassword!);
         (_authUser, _authPassword) = (null, null);
         var verdict = await _host.AuthenticateAsync(Info, user, password, cancellationToken);
-        if (verdict.Reply.Code == SmtpReplies.AuthSucceeded.Code && verdict.User is { } canonical)
+        if (verdict.User is { } canonical)
         {
             Info.AuthenticatedUser = canonical;
             Info.Authenticated?.Invoke();
