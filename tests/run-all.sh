@@ -88,6 +88,11 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crashed test host or a failed run without a summary still counts as a failure.
   failed=1
 fi
+# The last lines are what a CI log keeps: name every failed test there.
+if grep -qE '^\s+Failed [^!]' "$log"; then
+  echo "Failed tests:"
+  grep -E '^\s+Failed [^!]' "$log" | sed 's/^\s*/  /'
+fi
 elapsed=$((SECONDS - STARTED))
 echo "Wall time: $((elapsed / 60)) min $((elapsed % 60)) s (installs, build and every suite)"
 echo "$passed passed, $failed failed, $skipped skipped"
