@@ -24,13 +24,8 @@ internal static class AzureStorageAccount
     }
 
     /// <summary>
-    /// A table name for <paramref name="serviceId"/>: Azure allows 3-63 letters and digits, starting
-    /// with a letter, so other characters are dropped and the name is prefixed with "mc".
+    /// A table name for <paramref name="serviceId"/> (validated as 1-40 lower-case letters and
+    /// digits): Azure allows 3-63 letters and digits starting with a letter, hence the "mc".
     /// </summary>
-    public static string TableName(string serviceId, string purpose)
-    {
-        var letters = new string([.. serviceId.Where(char.IsAsciiLetterOrDigit)]);
-        var prefix = "mc" + letters;
-        return prefix[..Math.Min(prefix.Length, 63 - purpose.Length)] + purpose;
-    }
+    public static string TableName(string serviceId, string purpose) => $"mc{serviceId}{purpose}";
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Azure.Data.Tables;
 using MailCluster.Hosting;
 using MailCluster.Cluster.RetryTier;
+using MailCluster.Cluster.RetryTier.AzureStorage;
 using MailCluster.Spool;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

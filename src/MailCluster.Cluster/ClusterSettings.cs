@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace MailCluster.Cluster;
 
@@ -16,7 +17,7 @@ public enum ClusterMode
 }
 
 /// <summary>The <c>Cluster</c> section: which cluster this silo joins and how it is reached.</summary>
-internal sealed class ClusterSettings
+internal sealed partial class ClusterSettings
 {
     public const string Section = "Cluster";
 
@@ -73,9 +74,11 @@ internal sealed class ClusterSettings
         {
             yield return $"{Section}:ClusterId is empty";
         }
-        if (string.IsNullOrWhiteSpace(ServiceId))
+        if (!ServiceIdShape().IsMatch(ServiceId ?? ""))
         {
-            yield return $"{Section}:ServiceId is empty";
+            // It names the storage's queues, container and tables, which take lower-case letters and
+            // digits; dropping other characters instead would give "mail-a" and "maila" one retry tier.
+            yield return $"{Section}:ServiceId '{ServiceId}' must be 1-40 lower-case letters and digits";
         }
         if (SiloPort is < 1 or > 65535)
         {
@@ -110,4 +113,7 @@ internal sealed class ClusterSettings
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+
+    [GeneratedRegex("^[a-z0-9]{1,40}$")]
+    private static partial Regex ServiceIdShape();
 }

@@ -134,7 +134,8 @@ public static class DeliveryServices
                 sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
             services.AddSingleton(sp => new TierConsumer(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<TierOutcomes>(), sp.GetRequiredService<ShapingRules>(),
-                sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<ClusterTimings>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<ClusterTimings>(),
+                sp.GetRequiredService<DeliveryOptions>().Retry.MaxQueueLifetime + TimeSpan.FromDays(1), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
             services.AddSingleton(sp => new TierMover(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<RetryTierOptions>(),

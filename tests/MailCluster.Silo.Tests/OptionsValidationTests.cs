@@ -15,6 +15,22 @@ public sealed class OptionsValidationTests
         Assert.Empty(new SpoolOptions().Validate(new SmtpServerLimits().MaxMessageSize));
     }
 
+    [Theory]
+    [InlineData("mailcluster", true)]
+    [InlineData("t0a1b2c3", true)]
+    [InlineData("mail-a", false)]
+    [InlineData("MailA", false)]
+    [InlineData("", false)]
+    [InlineData("a23456789012345678901234567890123456789012", false)]
+    public void AServiceIdNamesStorageOnlyAsIs(string serviceId, bool valid)
+    {
+        // "mail-a" and "maila" would name one retry tier if characters were dropped: both are refused or taken whole.
+        var problems = new MailCluster.Cluster.ClusterSettings { ServiceId = serviceId }.Validate().ToList();
+
+        Assert.Equal(valid, problems.Count == 0);
+        Assert.All(problems, p => Assert.Contains("Cluster:ServiceId", p));
+    }
+
     [Fact]
     public void ClusterTimingsAreOptionsWhoseLeasesMustOutliveAMissedExchange()
     {

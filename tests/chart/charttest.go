@@ -79,6 +79,7 @@ networkPolicy: {allowedPodLabels: {app.kubernetes.io/name: prometheus}}`},
 // Value sets the schema must refuse, with the reason.
 var badValueSets = []valueSet{
 	{"no silo", `replicas: 0`},
+	{"a serviceId with a hyphen (mail-a and maila would share one retry tier)", `cluster: {serviceId: mail-a}`},
 	{"a drain timeout not in hh:mm:ss", `smtp: {drainTimeout: "30s"}`},
 	{"an unknown service type", `smtp: {serviceType: Ingress}`},
 	{"a submission port below 1024 in the container", `submission: {enabled: true, containerPort: 587}`},

@@ -20,26 +20,34 @@ public interface IRetryTier
     /// <summary>Every partition that exists now, of this and earlier partition counts, so none is stranded.</summary>
     Task<IReadOnlyList<string>> PartitionsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Up to <paramref name="max"/> due entries of a partition, each hidden from others for <paramref name="lease"/>.</summary>
+    /// <summary>
+    /// Up to <paramref name="max"/> due entries of a partition, each hidden from others for
+    /// <paramref name="lease"/>. Each is decoded on its own: one that can never be decoded (bad
+    /// data, its content gone) is moved to the dead-letter store; one whose content cannot be read
+    /// now is put back for a hold without counting as a receive. An entry received again after a
+    /// rewrite that did not go through comes without the recipients noted finished
+    /// (<see cref="RecordFinishedAsync"/>), possibly with none left.
+    /// </summary>
     Task<IReadOnlyList<ReceivedEntry>> ReceiveAsync(string partition, int max, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>Hides a received entry for <paramref name="lease"/> more, from now.</summary>
     Task<bool> ExtendAsync(ReceivedEntry received, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Rewrites the entry as <paramref name="updated"/> (one call) and hides it until <paramref name="dueAt"/>.</summary>
+    /// <summary>
+    /// Rewrites the entry as <paramref name="updated"/> (one call) and hides it until
+    /// <paramref name="dueAt"/>. Throws <see cref="RetryTierOutcomeUnknownException"/> when the
+    /// storage's answer leaves open whether the rewrite was made.
+    /// </summary>
     Task<bool> RescheduleAsync(ReceivedEntry received, RetryEntry updated, DateTimeOffset dueAt, CancellationToken cancellationToken);
 
     /// <summary>Removes the entry, its content and its index row.</summary>
     Task<bool> DeleteAsync(ReceivedEntry received, CancellationToken cancellationToken);
 
     /// <summary>
-    /// True the first time it is asked for this entry and attempt, in the whole cluster: the caller
-    /// may write the DSN. A crash after it and a second consumer never make a second DSN.
+    /// Notes recipients the entry is done with (delivered, or bounced with the DSN spooled) when
+    /// its rewrite or delete did not go through, so whoever receives it next leaves them out.
     /// </summary>
-    Task<bool> TryClaimDsnAsync(string entryId, int attempt, CancellationToken cancellationToken);
-
-    /// <summary>Gives back a DSN claim whose DSN could not be written, so the next receive writes it.</summary>
-    Task ReleaseDsnAsync(string entryId, int attempt, CancellationToken cancellationToken);
+    Task RecordFinishedAsync(ReceivedEntry received, IReadOnlyCollection<EnvelopeRecipient> recipients, CancellationToken cancellationToken);
 
     /// <summary>Copies an entry to the dead-letter store for inspection, with the reason.</summary>
     Task DeadLetterAsync(ReceivedEntry received, string reason, CancellationToken cancellationToken);
@@ -53,6 +61,9 @@ public interface IRetryTier
     /// <summary>Records an operator's bounce or delete, and makes the matching entries due now where the index allows.</summary>
     Task AddTombstoneAsync(RetryTombstone tombstone, CancellationToken cancellationToken);
 
-    /// <summary>The tombstones recorded, newest last.</summary>
-    Task<IReadOnlyList<RetryTombstone>> TombstonesAsync(CancellationToken cancellationToken);
+    /// <summary>The tombstones recorded at or after <paramref name="since"/>, newest last; older ones are pruned.</summary>
+    Task<IReadOnlyList<RetryTombstone>> TombstonesAsync(DateTimeOffset since, CancellationToken cancellationToken);
 }
+
+/// <summary>A rewrite whose outcome is not known: its reply was lost, and the repeated request found the receipt changed.</summary>
+public sealed class RetryTierOutcomeUnknownException(string message, Exception inner) : Exception(message, inner);

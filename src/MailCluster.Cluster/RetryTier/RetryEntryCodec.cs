@@ -14,11 +14,17 @@ namespace MailCluster.Cluster.RetryTier;
 /// </summary>
 internal static class RetryEntryCodec
 {
+    /// <summary>A queue message holds 64 KiB, 48 KiB of it raw once base64 encoded.</summary>
+    public const int MessageLimit = 48 * 1024;
+
     /// <summary>
-    /// A queue message holds 64 KiB, 48 KiB of it raw once base64 encoded; the margin is for the
-    /// header's growth on rewrites (a longer last reply).
+    /// The margin under <see cref="MessageLimit"/> is for the header's growth on rewrites: the last
+    /// reply, at most <see cref="StoredReplyLimit"/>. Recipients only ever shrink.
     /// </summary>
     public const int InlineLimit = 44 * 1024;
+
+    /// <summary>The last reply is kept to its first 1,024 characters (RFC 5321 4.5.3.1.5 allows 512 a line, and replies may run to many lines).</summary>
+    public const int StoredReplyLimit = 1024;
 
     private const int HeaderRecipientsLimit = 16 * 1024;
 
@@ -44,24 +50,33 @@ internal static class RetryEntryCodec
         return (new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, s_json)), new BinaryData(blob));
     }
 
-    /// <summary>The rewritten queue message after an attempt or hold: the new header, and the body as it was (inline or in the blob).</summary>
-    public static BinaryData Rewrite(BinaryData current, RetryEntry updated)
+    /// <summary>
+    /// The rewritten queue message after an attempt or hold: the new header, and the body as it was
+    /// (inline or in the blob). <paramref name="blobRecipients"/> is the blob's recipient list, when
+    /// the recipients live there (<see cref="Decoded.BlobRecipients"/>).
+    /// </summary>
+    public static BinaryData Rewrite(BinaryData current, RetryEntry updated, IReadOnlyList<EnvelopeRecipient>? blobRecipients)
     {
         var header = Parse(current);
         var rewritten = Header.Of(updated) with { Body = header.Body, InBlob = header.InBlob };
         if (header.InBlob && header.Recipients is null)
         {
-            // The recipients live in the blob: the header carries which of them remain.
-            rewritten = rewritten with { Recipients = null, Remaining = [.. updated.Recipients.Select(r => r.Address)] };
+            // The recipients live in the blob: the header carries which of them remain, a bit each
+            // in the blob's order (100,000 recipients take 17 KiB), so the header stays bounded.
+            rewritten = rewritten with { Recipients = null, Remaining = RemainingBits(blobRecipients ?? throw new ArgumentNullException(nameof(blobRecipients)), updated.Recipients) };
         }
         return new BinaryData(JsonSerializer.SerializeToUtf8Bytes(rewritten, s_json));
     }
+
+    /// <summary>The queue message with its receive count set, nothing else changed: for an entry put back unread.</summary>
+    public static BinaryData WithReceives(BinaryData current, int receives) =>
+        new(JsonSerializer.SerializeToUtf8Bytes(Parse(current) with { Receives = receives }, s_json));
 
     public static Header Parse(BinaryData message) =>
         JsonSerializer.Deserialize<Header>(message.ToMemory().Span, s_json) ?? throw new JsonException("an empty retry entry");
 
     /// <summary>The entry from its queue message and, when the header says so, its blob.</summary>
-    public static async Task<RetryEntry> DecodeAsync(BinaryData message, Func<string, Task<BinaryData>> readBlob)
+    public static async Task<Decoded> DecodeAsync(BinaryData message, Func<string, Task<BinaryData>> readBlob)
     {
         var header = Parse(message);
         var body = header.Body ?? (header.InBlob
@@ -70,11 +85,14 @@ internal static class RetryEntryCodec
         var recipients = header.Recipients ?? body.Recipients ?? throw new JsonException($"retry entry {header.Id} has no recipients");
         if (header.Remaining is { } remaining)
         {
-            var left = remaining.ToHashSet(StringComparer.Ordinal);
-            recipients = [.. recipients.Where(r => left.Contains(r.Address))];
+            recipients = [.. recipients.Where((_, i) => i / 8 < remaining.Length && (remaining[i / 8] & (1 << (i % 8))) != 0)];
         }
-        return new RetryEntry(header.Id, header.Domain, body.Message, recipients, header.Attempts, header.LastReply, header.Receives, header.MovedAt, body.Content);
+        var entry = new RetryEntry(header.Id, header.Domain, body.Message, recipients, header.Attempts, header.LastReply, header.Receives, header.MovedAt, body.Content);
+        return new Decoded(entry, header.InBlob, header.Recipients is null ? body.Recipients : null);
     }
+
+    /// <summary>A decoded entry, whether its body is a blob, and the blob's whole recipient list when the recipients live there (a rewrite needs it).</summary>
+    public sealed record Decoded(RetryEntry Entry, bool InBlob, IReadOnlyList<EnvelopeRecipient>? BlobRecipients);
 
     /// <summary>The part of an entry that changes: everything but the envelope and content.</summary>
     internal sealed record Header(
@@ -86,11 +104,33 @@ internal static class RetryEntryCodec
         int Receives,
         DateTimeOffset MovedAt,
         bool InBlob = false,
-        IReadOnlyList<string>? Remaining = null,
+        byte[]? Remaining = null,
         Body? Body = null)
     {
         public static Header Of(RetryEntry entry) =>
-            new(entry.Id, entry.Domain, entry.Recipients, entry.Attempts, entry.LastReply, entry.Receives, entry.MovedAt);
+            new(entry.Id, entry.Domain, entry.Recipients, entry.Attempts, Bounded(entry.LastReply), entry.Receives, entry.MovedAt);
+
+        private static string? Bounded(string? reply) =>
+            reply is null || reply.Length <= StoredReplyLimit ? reply
+            : reply[..(char.IsHighSurrogate(reply[StoredReplyLimit - 1]) ? StoredReplyLimit - 1 : StoredReplyLimit)];
+    }
+
+    /// <summary>Which of the blob's recipients remain: bit i set for recipient i of the blob's list.</summary>
+    private static byte[] RemainingBits(IReadOnlyList<EnvelopeRecipient> all, IReadOnlyList<EnvelopeRecipient> remaining)
+    {
+        var places = new Dictionary<EnvelopeRecipient, Queue<int>>();
+        for (var i = 0; i < all.Count; i++)
+        {
+            (places.TryGetValue(all[i], out var queue) ? queue : places[all[i]] = new Queue<int>()).Enqueue(i);
+        }
+        var bits = new byte[(all.Count + 7) / 8];
+        foreach (var recipient in remaining)
+        {
+            // Equal recipients (the same RCPT twice) take one place each.
+            var i = places[recipient].Dequeue();
+            bits[i / 8] |= (byte)(1 << (i % 8));
+        }
+        return bits;
     }
 
     internal sealed record Body(SpoolMessage Message, IReadOnlyList<EnvelopeRecipient>? Recipients, byte[] Content);

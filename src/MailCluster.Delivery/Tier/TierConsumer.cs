@@ -39,13 +39,14 @@ internal sealed partial class TierConsumer : BackgroundService
     private readonly SemaphoreSlim _room = new(0);
     // Domains whose entries were just put back for suspension, until when: a partition that gives only those is polled as if empty.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _suspended = new(StringComparer.OrdinalIgnoreCase);
-    private IReadOnlyList<RetryTombstone> _tombstones = [];
-    private readonly OutageLog _outage;
+    private readonly TierReachability _calls;
+    private readonly TierTombstones _tombstones;
+    private readonly TierLeaseKeeper _leases;
     private readonly ClusterTimings _timings;
 
     public TierConsumer(
         IRetryTier tier, DomainActorDirectory directory, TierOutcomes outcomes, ShapingRules shaping, RetryTierOptions options, RetryTierMetrics metrics,
-        ClusterTimings timings, TimeProvider time, IHostApplicationLifetime lifetime, ILogger logger)
+        ClusterTimings timings, TimeSpan tombstoneLifetime, TimeProvider time, IHostApplicationLifetime lifetime, ILogger logger)
     {
         _timings = timings;
         _tier = tier;
@@ -57,7 +58,9 @@ internal sealed partial class TierConsumer : BackgroundService
         _time = time;
         _lifetime = lifetime;
         _logger = logger;
-        _outage = new OutageLog((kind, exception) => TierUnreachable(logger, kind, exception.Message), () => TierBack(logger));
+        _calls = new TierReachability(logger);
+        _tombstones = new TierTombstones(tier, _calls, metrics, timings, tombstoneLifetime, time);
+        _leases = new TierLeaseKeeper(tier, _calls, options, metrics, time);
         _outcomes.HeldForSuspension += domain => _suspended[domain] = _time.GetUtcNow() + _options.HoldInterval;
     }
 
@@ -81,7 +84,7 @@ internal sealed partial class TierConsumer : BackgroundService
     {
         // Receiving ends when shutdown begins; extending leases goes on until the actors have handed their entries back.
         using var receiving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _lifetime.ApplicationStopping);
-        await Task.WhenAll(ReceiveAsync(receiving.Token), RefreshAsync(receiving.Token), KeepLeasesAsync(stoppingToken));
+        await Task.WhenAll(ReceiveAsync(receiving.Token), _tombstones.RunAsync(receiving.Token), _leases.RunAsync(() => _held.Keys, stoppingToken));
     }
 
     private async Task ReceiveAsync(CancellationToken stopping)
@@ -93,7 +96,7 @@ internal sealed partial class TierConsumer : BackgroundService
             var now = _time.GetUtcNow();
             // Partitions appear when the first entry is written to them: looked for every poll while there are none.
             var listEvery = partitions.Count == 0 ? _options.IdlePollInterval : _timings.TierPartitionsRefresh;
-            if (now - listedAt >= listEvery && await TryAsync("list", () => _tier.PartitionsAsync(stopping)) is (true, var listed))
+            if (now - listedAt >= listEvery && await _calls.TryAsync("list", () => _tier.PartitionsAsync(stopping)) is (true, var listed))
             {
                 listedAt = now;
                 foreach (var name in listed.Where(n => !partitions.ContainsKey(n)))
@@ -108,7 +111,7 @@ internal sealed partial class TierConsumer : BackgroundService
                 {
                     continue;
                 }
-                var (ok, received) = await TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(_timings.TierReceiveBatch, room), _options.VisibilityLease, stopping));
+                var (ok, received) = await _calls.TryAsync("receive", () => _tier.ReceiveAsync(name, Math.Min(_timings.TierReceiveBatch, room), _options.VisibilityLease, stopping));
                 // Entries of suspended domains only (they go straight back) do not make a partition busy:
                 // without this, a suspended domain's backlog would cycle through receive and put-back nonstop.
                 var busy = ok && received.Count > 0 && !received.All(e => IsSuspended(e.Entry.Domain, now));
@@ -149,6 +152,12 @@ internal sealed partial class TierConsumer : BackgroundService
         var lease = new TierLease(received, now, Ended);
         _held.TryAdd(lease, 0);
         var entry = received.Entry;
+        if (entry.Recipients.Count == 0)
+        {
+            // Every recipient was finished by a holder whose rewrite did not go through.
+            Track(_outcomes.DeleteAsync(lease, "delivered"));
+            return;
+        }
         if (received.UnrecordedReceives >= _options.MaxUnrecordedReceives)
         {
             Poisoned(_logger, entry.Id, entry.Domain, entry.Message.QueueId, received.UnrecordedReceives);
@@ -156,7 +165,7 @@ internal sealed partial class TierConsumer : BackgroundService
             Track(PoisonAsync(lease));
             return;
         }
-        if (_tombstones.LastOrDefault(t => t.Matches(entry)) is { } tombstone)
+        if (_tombstones.Matching(entry) is { } tombstone)
         {
             Track(tombstone.Bounce
                 ? _outcomes.BounceAsync(lease, DeliveryOutcomeClassifier.BouncedByOperator(), "bounced")
@@ -182,66 +191,9 @@ internal sealed partial class TierConsumer : BackgroundService
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // The bounce still goes: it says why, and the log has the entry.
-            TierUnreachable(_logger, "deadletter", exception.Message);
+            DeadLetterFailed(_logger, lease.Entry.Id, exception.Message);
         }
         await _outcomes.BounceAsync(lease, DeliveryOutcomeClassifier.Poisoned(reason), "poison");
-    }
-
-    /// <summary>Tombstones every few seconds, and the partitions' approximate sizes for the metrics.</summary>
-    private async Task RefreshAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(_timings.TierTombstoneRefresh, _time);
-        var tick = 0;
-        do
-        {
-            if (await TryAsync("index", () => _tier.TombstonesAsync(stopping)) is (true, var tombstones))
-            {
-                _tombstones = tombstones;
-            }
-            if (tick++ % 6 == 0 && await TryAsync("count", () => _tier.ApproximateCountsAsync(stopping)) is (true, var counts))
-            {
-                _metrics.ApproximateEntries(counts);
-            }
-        }
-        while (await timer.TryWaitAsync(stopping));
-    }
-
-    /// <summary>Extends each held entry once half its lease has passed (an attempt may take the RFC's 10-minute DATA wait).</summary>
-    private async Task KeepLeasesAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(_options.VisibilityLease / 4, _time);
-        while (await timer.TryWaitAsync(stopping))
-        {
-            var now = _time.GetUtcNow();
-            foreach (var lease in _held.Keys.Where(l => !l.Finished && now - l.RenewedAt >= _options.VisibilityLease / 2))
-            {
-                // An entry being ended right now holds its gate: it needs no extension.
-                if (!await lease.Gate.WaitAsync(0, CancellationToken.None))
-                {
-                    continue;
-                }
-                try
-                {
-                    if (lease.Finished || lease.Lost)
-                    {
-                        continue;
-                    }
-                    if (await TryAsync("extend", () => _tier.ExtendAsync(lease.Received, _options.VisibilityLease, CancellationToken.None)) is (true, var kept))
-                    {
-                        lease.RenewedAt = now;
-                        lease.Lost = !kept;
-                        if (!kept)
-                        {
-                            _metrics.LostLease();
-                        }
-                    }
-                }
-                finally
-                {
-                    lease.Gate.Release();
-                }
-            }
-        }
     }
 
     private bool IsSuspended(string domain, DateTimeOffset now) => _suspended.TryGetValue(domain, out var until) && until > now;
@@ -261,33 +213,10 @@ internal sealed partial class TierConsumer : BackgroundService
         task.ContinueWith(t => _ending.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    /// <summary>A storage call whose failure is logged once per outage and answered with Ok false.</summary>
-    private async Task<(bool Ok, T Value)> TryAsync<T>(string kind, Func<Task<T>> call)
-    {
-        try
-        {
-            var result = await call();
-            _outage.Answered();
-            return (true, result);
-        }
-        catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
-        {
-            _outage.Failed(kind, exception);
-            return (false, default!);
-        }
-        catch (OperationCanceledException)
-        {
-            return (false, default!);
-        }
-    }
-
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    [LoggerMessage(2410, LogLevel.Warning, "The retry tier does not answer ({Kind}: {Reason}); deferred mail stays in the local spool until it does")]
-    private static partial void TierUnreachable(ILogger logger, string kind, string reason);
-
-    [LoggerMessage(2411, LogLevel.Information, "The retry tier answers again")]
-    private static partial void TierBack(ILogger logger);
+    [LoggerMessage(2413, LogLevel.Warning, "Retry tier entry {EntryId} could not be copied to the dead-letter queue (its bounce still goes): {Reason}")]
+    private static partial void DeadLetterFailed(ILogger logger, string entryId, string reason);
 
     [LoggerMessage(2412, LogLevel.Error, "Retry tier entry {EntryId} ({Domain}, message {QueueId}) is poison: {Unrecorded} receives without an attempt recorded; bounced and copied to the dead-letter queue")]
     private static partial void Poisoned(ILogger logger, string entryId, string domain, string queueId, long unrecorded);

@@ -8,7 +8,7 @@ namespace MailCluster.Delivery.Tier;
 
 /// <summary>
 /// Ends a received entry once every job of it came back: delivered and bounced recipients leave it
-/// (the DSN spooled here first, once per entry and attempt in the whole cluster), deferred ones stay
+/// (the DSN spooled here first: after a crash, a duplicate DSN rather than a lost one), deferred ones stay
 /// in it, rewritten with one more attempt and hidden until their next attempt time, in one call;
 /// an entry nothing was attempted of (suspension, shutdown) is put back, which is not an attempt.
 /// A storage failure is tried again for half a lease; after that the entry reappears on its own.
@@ -56,7 +56,7 @@ internal sealed partial class TierOutcomes
         var failed = lease.Entry.Recipients.Select((r, i) => (new DueRecipient(i, r, lease.Entry.Attempts, lease.Entry.Message), outcome)).ToList();
         await UnderGateAsync(lease, async () =>
         {
-            if (await DsnOnceAsync(lease, failed, endpoint: null))
+            if (await SpoolDsnAsync(lease, failed, endpoint: null))
             {
                 await EndAsync(lease, delete: true, null, default, reason);
             }
@@ -67,7 +67,7 @@ internal sealed partial class TierOutcomes
         });
     }
 
-    /// <summary>Deletes an entry without a DSN (an operator's delete).</summary>
+    /// <summary>Deletes an entry without a DSN (an operator's delete), or one with no recipient left.</summary>
     public Task DeleteAsync(TierLease lease, string reason) => UnderGateAsync(lease, () => EndAsync(lease, delete: true, null, default, reason));
 
     private Task FinishAsync(TierLease lease, IReadOnlyList<(DueRecipient Recipient, DeliveryOutcome? Outcome, DateTimeOffset? Next)> all, MxEndpoint? endpoint, string? hold) =>
@@ -82,13 +82,9 @@ internal sealed partial class TierOutcomes
             var now = _time.GetUtcNow();
             _metrics.Attempted(now - lease.ReceivedAt);
             var failed = attempted.Where(o => o.Outcome!.Verdict == DeliveryVerdict.Bounced).Select(o => (o.Recipient, o.Outcome!)).ToList();
-            if (failed.Count > 0 && !await DsnOnceAsync(lease, failed, endpoint))
-            {
-                // The DSN could not be spooled: nothing changes, and the attempt is made again after a hold.
-                await PutBackAsync(lease, "dsn_failed");
-                return;
-            }
-            var remaining = all.Where(o => o.Outcome is null || o.Outcome.Verdict == DeliveryVerdict.Deferred).ToList();
+            // A DSN that could not be spooled keeps its recipients in the entry, to bounce again after a hold.
+            var unbounced = failed.Count > 0 && !await SpoolDsnAsync(lease, failed, endpoint);
+            var remaining = all.Where(o => o.Outcome is null || o.Outcome.Verdict == DeliveryVerdict.Deferred || (unbounced && o.Outcome.Verdict == DeliveryVerdict.Bounced)).ToList();
             if (remaining.Count == 0)
             {
                 await EndAsync(lease, delete: true, null, default, failed.Count == attempted.Count ? "bounced" : "delivered");
@@ -102,7 +98,7 @@ internal sealed partial class TierOutcomes
                 LastReply = attempted.Select(o => o.Outcome!).FirstOrDefault(o => o.Verdict == DeliveryVerdict.Deferred)?.Reason ?? entry.LastReply,
                 Receives = (int)lease.Received.DequeueCount,
             };
-            var due = remaining.Select(o => o.Next ?? now).Min();
+            var due = remaining.Select(o => o.Outcome?.Verdict == DeliveryVerdict.Bounced ? now + _options.HoldInterval : o.Next ?? now).Min();
             await EndAsync(lease, delete: false, updated, due, "deferred");
         });
 
@@ -118,43 +114,53 @@ internal sealed partial class TierOutcomes
         return EndAsync(lease, delete: false, lease.Entry with { Receives = (int)lease.Received.DequeueCount }, due, reason: null);
     }
 
+    /// <summary>
+    /// Deletes or rewrites the entry. When that did not go through (another silo took it over, the
+    /// storage failed for half a lease, or the answer was lost), the recipients it finished are
+    /// noted, so whoever receives it next does not deliver or bounce them again.
+    /// </summary>
     private async Task EndAsync(TierLease lease, bool delete, RetryEntry? updated, DateTimeOffset due, string? reason)
     {
-        var kept = await PersistentlyAsync(lease, () => delete
+        var ended = await PersistentlyAsync(lease, () => delete
             ? _tier.DeleteAsync(lease.Received, CancellationToken.None)
             : _tier.RescheduleAsync(lease.Received, updated!, due, CancellationToken.None));
-        if (kept == false)
+        if (ended == Ending.Done)
+        {
+            if (delete)
+            {
+                _metrics.Moved("out", reason!, 1);
+            }
+            return;
+        }
+        if (ended == Ending.Lost)
         {
             lease.Lost = true;
             _metrics.LostLease();
             LostLease(_logger, lease.Entry.Id, lease.Entry.Domain);
         }
-        else if (kept == true && delete)
+        var kept = (updated?.Recipients ?? []).ToHashSet();
+        var finished = lease.Entry.Recipients.Where(r => !kept.Contains(r)).ToList();
+        if (finished.Count > 0)
         {
-            _metrics.Moved("out", reason!, 1);
+            try
+            {
+                await _tier.RecordFinishedAsync(lease.Received, finished, CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // The entry comes back with them: they may be delivered or bounced twice, never lost.
+                TierCallFailed(_logger, "finished", lease.Entry.Id, exception.Message);
+            }
         }
     }
 
     /// <summary>
-    /// Spools the DSN once per entry and attempt in the cluster: the claim comes first, so a crash
-    /// between the DSN and the entry's rewrite never makes a second one. False when it could not be
-    /// spooled (the claim is given back).
+    /// Spools the DSN of the entry's bounced recipients; false when it could not be. A crash before
+    /// the entry's rewrite sends it again with the next holder: a duplicate DSN, never a lost one.
     /// </summary>
-    private async Task<bool> DsnOnceAsync(TierLease lease, IReadOnlyList<(DueRecipient, DeliveryOutcome)> failed, MxEndpoint? endpoint)
+    private async Task<bool> SpoolDsnAsync(TierLease lease, IReadOnlyList<(DueRecipient, DeliveryOutcome)> failed, MxEndpoint? endpoint)
     {
         var entry = lease.Entry;
-        try
-        {
-            if (!await _tier.TryClaimDsnAsync(entry.Id, entry.Attempts, CancellationToken.None))
-            {
-                return true;
-            }
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            TierCallFailed(_logger, "dsn", entry.Id, exception.Message);
-            return false;
-        }
         try
         {
             await _bounces.SendAsync(entry.Message, [.. failed.Select(f => new FailedRecipient(f.Item1, f.Item2, endpoint))], _time.GetUtcNow(), CancellationToken.None, entry.Content);
@@ -163,15 +169,6 @@ internal sealed partial class TierOutcomes
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             TierCallFailed(_logger, "dsn", entry.Id, exception.Message);
-            try
-            {
-                await _tier.ReleaseDsnAsync(entry.Id, entry.Attempts, CancellationToken.None);
-            }
-            catch (Exception release) when (release is not OutOfMemoryException)
-            {
-                // The claim stays: this entry's DSN for this attempt is lost; said in the log.
-                TierCallFailed(_logger, "dsn-release", entry.Id, release.Message);
-            }
             return false;
         }
     }
@@ -196,26 +193,39 @@ internal sealed partial class TierOutcomes
         }
     }
 
-    /// <summary>A storage call tried again 1, 2, 4… s apart for half a lease; null when it never went through.</summary>
-    private async Task<bool?> PersistentlyAsync(TierLease lease, Func<Task<bool>> call)
+    /// <summary>A storage call tried again 1, 2, 4… s apart for half a lease, until it answers or its outcome is unknown.</summary>
+    private async Task<Ending> PersistentlyAsync(TierLease lease, Func<Task<bool>> call)
     {
         var giveUpAt = _time.GetUtcNow() + _options.VisibilityLease / 2;
         for (var pause = TimeSpan.FromSeconds(1); ; pause *= 2)
         {
             try
             {
-                return await call();
+                return await call() ? Ending.Done : Ending.Lost;
+            }
+            catch (RetryTierOutcomeUnknownException exception)
+            {
+                TierCallFailed(_logger, "end", lease.Entry.Id, exception.Message);
+                return Ending.Unknown;
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 if (_time.GetUtcNow() + pause > giveUpAt)
                 {
                     TierCallFailed(_logger, "end", lease.Entry.Id, exception.Message);
-                    return null;
+                    return Ending.Unknown;
                 }
                 await Task.Delay(pause, _time);
             }
         }
+    }
+
+    /// <summary>How ending an entry went: done, taken over by another silo, or not known to have gone through.</summary>
+    private enum Ending
+    {
+        Done,
+        Lost,
+        Unknown,
     }
 
     [LoggerMessage(2400, LogLevel.Warning, "Retry tier entry {EntryId} ({Domain}) was taken over by another silo while this one attempted it: the result stands, a delivery may be duplicated")]

@@ -14,7 +14,7 @@ public sealed class RetryEntryCodecTests
 
         Assert.Null(blob);
         Assert.True(message.ToMemory().Length <= RetryEntryCodec.InlineLimit);
-        AssertSame(entry, await RetryEntryCodec.DecodeAsync(message, _ => throw new InvalidOperationException("no blob expected")));
+        AssertSame(entry, (await RetryEntryCodec.DecodeAsync(message, _ => throw new InvalidOperationException("no blob expected"))).Entry);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class RetryEntryCodecTests
         Assert.NotNull(blob);
         Assert.True(message.ToMemory().Length < 2048);
         Assert.True(RetryEntryCodec.Parse(message).InBlob);
-        AssertSame(entry, await RetryEntryCodec.DecodeAsync(message, id => Task.FromResult(id == entry.Id ? blob : throw new InvalidOperationException(id))));
+        AssertSame(entry, (await RetryEntryCodec.DecodeAsync(message, id => Task.FromResult(id == entry.Id ? blob : throw new InvalidOperationException(id)))).Entry);
     }
 
     [Fact]
@@ -37,11 +37,14 @@ public sealed class RetryEntryCodecTests
         var (message, blob) = RetryEntryCodec.Encode(entry);
         Assert.Null(RetryEntryCodec.Parse(message).Recipients);
 
-        var remaining = entry with { Recipients = [entry.Recipients[3], entry.Recipients[999]], Attempts = 4, LastReply = "452 4.2.2 Mailbox full", Receives = 7 };
-        var rewritten = RetryEntryCodec.Rewrite(message, remaining);
+        var decoded = await RetryEntryCodec.DecodeAsync(message, _ => Task.FromResult(blob!));
+
+        // Out of order, as jobs come back: the rewrite keeps the blob's order.
+        var remaining = entry with { Recipients = [entry.Recipients[999], entry.Recipients[3]], Attempts = 4, LastReply = "452 4.2.2 Mailbox full", Receives = 7 };
+        var rewritten = RetryEntryCodec.Rewrite(message, remaining, decoded.BlobRecipients);
 
         Assert.True(rewritten.ToMemory().Length < 2048);
-        AssertSame(remaining, await RetryEntryCodec.DecodeAsync(rewritten, _ => Task.FromResult(blob!)));
+        AssertSame(remaining with { Recipients = [entry.Recipients[3], entry.Recipients[999]] }, (await RetryEntryCodec.DecodeAsync(rewritten, _ => Task.FromResult(blob!))).Entry);
     }
 
     [Fact]
@@ -51,7 +54,61 @@ public sealed class RetryEntryCodecTests
         var (message, _) = RetryEntryCodec.Encode(entry);
         var updated = entry with { Recipients = [entry.Recipients[1]], Attempts = 2, Receives = 1 };
 
-        AssertSame(updated, await RetryEntryCodec.DecodeAsync(RetryEntryCodec.Rewrite(message, updated), _ => throw new InvalidOperationException("inline")));
+        AssertSame(updated, (await RetryEntryCodec.DecodeAsync(RetryEntryCodec.Rewrite(message, updated, null), _ => throw new InvalidOperationException("inline"))).Entry);
+    }
+
+    [Fact]
+    public async Task AnInlineEntryAtTheLimitStillFitsAfterARewriteWithALongReply()
+    {
+        // Content that brings the inline message to just under the inline limit.
+        var probe = RetryTierConformance.Entry("dest.test", recipients: 2, contentBytes: 100);
+        var overhead = RetryEntryCodec.Encode(probe).Message.ToMemory().Length - 100 * 4 / 3;
+        var entry = RetryTierConformance.Entry("dest.test", recipients: 2, contentBytes: (RetryEntryCodec.InlineLimit - overhead) * 3 / 4 - 64);
+        var (message, blob) = RetryEntryCodec.Encode(entry);
+        Assert.Null(blob);
+
+        var updated = entry with { Attempts = 2, LastReply = "452-4.2.2 " + new string('z', 16 * 1024) };
+        var rewritten = RetryEntryCodec.Rewrite(message, updated, null);
+
+        Assert.True(rewritten.ToMemory().Length <= RetryEntryCodec.MessageLimit, $"{rewritten.ToMemory().Length} octets");
+        var back = (await RetryEntryCodec.DecodeAsync(rewritten, _ => throw new InvalidOperationException("inline"))).Entry;
+        Assert.Equal(updated.LastReply![..RetryEntryCodec.StoredReplyLimit], back.LastReply);
+    }
+
+    [Fact]
+    public async Task AHundredThousandRecipientsRewrittenWithALongReplyStayUnderTheMessageLimit()
+    {
+        var entry = RetryTierConformance.Entry("dest.test", recipients: 100_000, contentBytes: 100);
+        var (message, blob) = RetryEntryCodec.Encode(entry);
+        var decoded = await RetryEntryCodec.DecodeAsync(message, _ => Task.FromResult(blob!));
+        var updated = entry with { Recipients = [.. entry.Recipients.Where((_, i) => i % 3 != 0)], Attempts = 2, LastReply = "451 " + new string('y', 16 * 1024) };
+
+        var rewritten = RetryEntryCodec.Rewrite(message, updated, decoded.BlobRecipients);
+
+        Assert.True(rewritten.ToMemory().Length <= RetryEntryCodec.MessageLimit, $"{rewritten.ToMemory().Length} octets");
+        Assert.Equal(updated.Recipients, (await RetryEntryCodec.DecodeAsync(rewritten, _ => Task.FromResult(blob!))).Entry.Recipients);
+    }
+
+    [Fact]
+    public void AReplyIsCutAtACharacterNotInsideASurrogatePair()
+    {
+        var reply = new string('a', RetryEntryCodec.StoredReplyLimit - 1) + "\U0001F600";
+        var entry = RetryTierConformance.Entry("dest.test") with { LastReply = reply };
+
+        var stored = RetryEntryCodec.Parse(RetryEntryCodec.Encode(entry).Message).LastReply!;
+
+        Assert.Equal(RetryEntryCodec.StoredReplyLimit - 1, stored.Length);
+    }
+
+    [Fact]
+    public async Task PuttingBackUnreadChangesOnlyTheReceiveCount()
+    {
+        var entry = RetryTierConformance.Entry("dest.test", recipients: 2);
+        var (message, _) = RetryEntryCodec.Encode(entry);
+
+        var back = (await RetryEntryCodec.DecodeAsync(RetryEntryCodec.WithReceives(message, 4), _ => throw new InvalidOperationException("inline"))).Entry;
+
+        AssertSame(entry with { Receives = 4 }, back);
     }
 
     [Theory]

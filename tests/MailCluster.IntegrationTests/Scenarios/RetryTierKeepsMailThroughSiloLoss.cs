@@ -1,4 +1,5 @@
 using MailCluster.Cluster.RetryTier;
+using MailCluster.Cluster.RetryTier.AzureStorage;
 using MailCluster.IntegrationTests.Fixtures;
 using MailCluster.Testing.IO;
 using MailCluster.Testing.RetryTier;

@@ -128,15 +128,37 @@ public abstract class RetryTierConformance
     }
 
     [Fact]
-    public async Task ADsnIsClaimedOncePerEntryAndAttempt()
+    public async Task RecipientsNotedFinishedDoNotComeBackWhenTheRewriteWasLost()
     {
         var tier = Tier(NewService());
-        Assert.True(await tier.TryClaimDsnAsync("entry1", 3, default));
-        Assert.False(await tier.TryClaimDsnAsync("entry1", 3, default));
-        Assert.True(await tier.TryClaimDsnAsync("entry1", 4, default));
+        var entry = Entry("finished.test", recipients: 3);
+        await tier.AddAsync(entry, Now, default);
+        var first = Assert.Single(await ReceiveAllAsync(tier, 1, TimeSpan.FromSeconds(2)));
 
-        await tier.ReleaseDsnAsync("entry1", 3, default);
-        Assert.True(await tier.TryClaimDsnAsync("entry1", 3, default));
+        // The holder delivered r0 and r2, and its rewrite never went through.
+        await tier.RecordFinishedAsync(first, [entry.Recipients[0], entry.Recipients[2]], default);
+
+        var second = Assert.Single(await ReceiveAllAsync(tier, 1));
+        Assert.Equal(1, second.UnrecordedReceives);
+        Assert.Equal([entry.Recipients[1]], second.Entry.Recipients);
+    }
+
+    [Fact]
+    public async Task AnEntryRewrittenAfterItsRecipientsWereNotedComesBackWithTheRewrite()
+    {
+        var tier = Tier(NewService());
+        var entry = Entry("rewritten.test", recipients: 2);
+        await tier.AddAsync(entry, Now, default);
+        var first = Assert.Single(await ReceiveAllAsync(tier, 1, TimeSpan.FromSeconds(2)));
+        await tier.RecordFinishedAsync(first, [entry.Recipients[0]], default);
+        var second = Assert.Single(await ReceiveAllAsync(tier, 1));
+
+        // The second holder finishes nothing and defers r1: its rewrite is the entry now.
+        Assert.True(await tier.RescheduleAsync(second, second.Entry with { Attempts = 2, Receives = (int)second.DequeueCount }, Now, default));
+
+        var third = Assert.Single(await ReceiveAllAsync(tier, 1));
+        Assert.Equal(0, third.UnrecordedReceives);
+        Assert.Equal([entry.Recipients[1]], third.Entry.Recipients);
     }
 
     [Fact]
@@ -163,11 +185,25 @@ public abstract class RetryTierConformance
 
         await tier.AddTombstoneAsync(tombstone, default);
 
-        Assert.Equal(tombstone, Assert.Single(await tier.TombstonesAsync(default)));
+        Assert.Equal(tombstone, Assert.Single(await tier.TombstonesAsync(Now.AddMinutes(-1), default)));
         var received = Assert.Single(await ReceiveAllAsync(tier, 1));
         Assert.True(tombstone.Matches(received.Entry));
         Assert.False(tombstone.Matches(received.Entry with { Domain = "other.test" }));
         Assert.False(tombstone.Matches(received.Entry with { MovedAt = tombstone.At.AddSeconds(1) }));
+    }
+
+    [Fact]
+    public async Task TombstonesOlderThanAskedAreLeftOutAndPruned()
+    {
+        var tier = Tier(NewService());
+        var old = new RetryTombstone("old.test", null, Bounce: false, Now.AddDays(-9));
+        var recent = new RetryTombstone(null, "Q123", Bounce: true, Now);
+        await tier.AddTombstoneAsync(old, default);
+        await tier.AddTombstoneAsync(recent, default);
+
+        Assert.Equal([old, recent], await tier.TombstonesAsync(Now.AddDays(-10), default));
+        Assert.Equal([recent], await tier.TombstonesAsync(Now.AddDays(-6), default));
+        Assert.Equal([recent], await tier.TombstonesAsync(Now.AddDays(-10), default));
     }
 
     /// <summary>Receives from every partition until <paramref name="count"/> entries came (at most 15 s), each hidden for <paramref name="lease"/> (30 s by default).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using MailCluster.Cluster.RetryTier;
+using MailCluster.Cluster.RetryTier.AzureStorage;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 
