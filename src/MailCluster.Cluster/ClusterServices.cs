@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
@@ -27,14 +28,13 @@ public static class ClusterServices
     /// <summary>Returns the mode the other rooms wire themselves for (the settings are read once, here).</summary>
     public static ClusterMode AddCluster(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<ClusterSettings>(builder.Configuration, ClusterSettings.Section, o => o.Validate());
         builder.Services.AddValidatedOptions<ClusterTimings>(builder.Configuration, ClusterTimings.Section, o => o.Validate());
         var settings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
-        if (settings.Validate().Any())
+        if (settings.Validate().ToList() is { Count: > 0 } problems)
         {
-            // Start-up validation reports every bad key before any service starts; until then the
-            // defaults wire the silo, so that the rooms that need it can still be constructed.
-            settings = new ClusterSettings();
+            // The cluster's settings shape the wiring itself (the silo, its storage, the tier), so
+            // they are checked here, before anything is wired from them; never a silo on defaults.
+            throw new OptionsValidationException(ClusterSettings.Section, typeof(ClusterSettings), problems);
         }
         // Made when the host starts (the membership view exists from then on), observed at each scrape.
         builder.Services.AddHostedService<ClusterMetrics>();

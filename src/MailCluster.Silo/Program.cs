@@ -1,10 +1,20 @@
 using MailCluster.Silo;
 using MailCluster.Silo.Http;
+using Microsoft.Extensions.Options;
 
 // Settings come from appsettings.json beside the binary, then the environment (Smtp__Listen), then
 // the command line (--Smtp:Listen=...). Each room binds and validates its own sections.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddMailCluster();
+try
+{
+    builder.AddMailCluster();
+}
+catch (OptionsValidationException exception)
+{
+    // Settings the wiring depends on (Cluster:Mode, its storage) are checked while composing.
+    Console.Error.WriteLine($"The silo does not start: {string.Join("; ", exception.Failures)}");
+    return 1;
+}
 
 await using var app = builder.Build();
 app.MapSiloHttp();
