@@ -15,8 +15,8 @@ public sealed class SiteLedgerTests
     private static DomainShaping Limits(int connections = 6, string? rate = null, TimeSpan? backoff = null) =>
         new("dest.test", connections, 100, 100, rate is null ? null : ThrottleSpec.Parse(rate), null, TlsPolicy.Opportunistic, backoff ?? TimeSpan.FromMinutes(1));
 
-    private static SiteReport Report(string silo, int held, int wanted, bool wantsMessages = false, double unspent = 0, int clean = 0, bool slowedDown = false, Guid epoch = default) =>
-        new(silo, "dest.test", null, epoch, held, wanted, wantsMessages, unspent, 0, clean, slowedDown);
+    private static SiteReport Report(string silo, int held, int wanted, bool wantsMessages = false, double unspent = 0, int clean = 0, bool slowedDown = false, Guid epoch = default, long heldGrant = 0) =>
+        new(silo, "dest.test", null, epoch, held, wanted, wantsMessages, unspent, 0, clean, slowedDown, heldGrant);
 
     [Fact]
     public void ASiloAloneGetsWhatItWantsUpToTheLimitAtOnce()
@@ -31,15 +31,17 @@ public sealed class SiteLedgerTests
     {
         var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         var held = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0, ["c"] = 0 };
+        var acknowledged = new Dictionary<string, long>();
         var now = s_start;
         for (var round = 0; round < 6; round++)
         {
             foreach (var silo in held.Keys.ToList())
             {
                 now = now.AddMilliseconds(300);
-                var grant = ledger.Exchange(Report(silo, held[silo], 6), Limits(), now);
+                var grant = ledger.Exchange(Report(silo, held[silo], 6, epoch: ledger.Epoch, heldGrant: acknowledged.GetValueOrDefault(silo)), Limits(), now);
                 // A silo above its grant closes connections as their transactions end; below it, it opens up to it.
                 held[silo] = grant.Connections;
+                acknowledged[silo] = grant.Sequence;
                 Assert.InRange(ledger.ConnectionsLeased(now), 0, 6);
                 Assert.InRange(held.Values.Sum(), 0, 6);
             }
@@ -62,10 +64,11 @@ public sealed class SiteLedgerTests
         var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
         Assert.Equal(6, ledger.Exchange(Report("a", 0, 6), Limits(), s_start).Connections);
         Assert.Equal(0, ledger.Exchange(Report("b", 0, 6), Limits(), s_start.AddSeconds(1)).Connections);
-        // a is told to come down to its fair half; until it reports it has, its six still count.
-        Assert.Equal(3, ledger.Exchange(Report("a", 6, 6), Limits(), s_start.AddSeconds(2)).Connections);
+        // a is told to come down to its fair half; until it reports it has, under that grant, its six still count.
+        var half = ledger.Exchange(Report("a", 6, 6), Limits(), s_start.AddSeconds(2));
+        Assert.Equal(3, half.Connections);
         Assert.Equal(0, ledger.Exchange(Report("b", 0, 6), Limits(), s_start.AddSeconds(3)).Connections);
-        ledger.Exchange(Report("a", 3, 6), Limits(), s_start.AddSeconds(4));
+        ledger.Exchange(Report("a", 3, 6, epoch: ledger.Epoch, heldGrant: half.Sequence), Limits(), s_start.AddSeconds(4));
         Assert.Equal(3, ledger.Exchange(Report("b", 0, 6), Limits(), s_start.AddSeconds(5)).Connections);
     }
 
@@ -140,6 +143,7 @@ public sealed class SiteLedgerTests
         var first = new SiteLedger(Guid.NewGuid(), state, s_start, ClusterTimings.Defaults);
         Assert.Equal(6, first.Exchange(Report("a", 0, 6), Limits(), s_start).Connections);
         Assert.True(state.LeasesEndBy >= s_start + ClusterTimings.Defaults.SiteLeasePeriod);
+        var horizon = state.LeasesEndBy;
 
         // It dies; another silo activates the grain 2 s later from the stored state.
         var moved = s_start.AddSeconds(2);
@@ -149,8 +153,9 @@ public sealed class SiteLedgerTests
         Assert.Equal(0, second.Exchange(Report("b", 0, 6), Limits(), moved.AddSeconds(1)).Connections);
         Assert.Equal(4, second.Exchange(Report("a", 4, 6, epoch: second.Epoch), Limits(), moved.AddSeconds(2)).Connections);
 
-        // One lease period after the move, fair shares again.
-        var later = moved + ClusterTimings.Defaults.SiteLeasePeriod;
+        // At the horizon the first activation stored (it may have granted until then), fair shares again.
+        Assert.Equal(0, second.Exchange(Report("b", 0, 6), Limits(), horizon.AddSeconds(-1)).Connections);
+        var later = horizon;
         second.Exchange(Report("a", 4, 6, epoch: second.Epoch), Limits(), later);
         Assert.Equal(2, second.Exchange(Report("b", 0, 6), Limits(), later.AddMilliseconds(1)).Connections);
     }

@@ -31,7 +31,7 @@ public interface IDomainGrain : IGrainWithStringKey
 /// <summary>
 /// The grain around <see cref="SiteLedger"/>: the ledger decides, this persists. Whatever a grant
 /// depends on (the lease horizon, a backoff) is written, ETag-fenced, before the grant goes out;
-/// a stale ETag escapes so that Orleans deactivates the stale copy.
+/// a stale ETag escapes so that Orleans deactivates the stale copy. Activation writes first (a fence).
 /// </summary>
 internal sealed class DomainGrain(
     ShapingRules rules,
@@ -44,10 +44,12 @@ internal sealed class DomainGrain(
 
     private SiteLedger Ledger => _ledger ?? throw new InvalidOperationException("The site grain is not active.");
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Write before granting: an earlier activation still alive (a second one during a silo's
+        // failure detection) then fails its next write on the ETag and is deactivated.
+        await state.WriteStateAsync(cancellationToken);
         _ledger = new SiteLedger(Guid.NewGuid(), state.State, clock.Now, timings);
-        return Task.CompletedTask;
     }
 
     public async Task<SiteGrant> ExchangeAsync(SiteReport report, CancellationToken cancellationToken = default)

@@ -7,7 +7,8 @@ namespace MailCluster.Cluster.Sites;
 /// between silos with demand, shares of the message and new-connection rates, one adaptive backoff
 /// for the whole site, and operator suspension. Exactness across a grain move: leases carry the
 /// activation's epoch, and an activation that finds an earlier one's leases may still be out
-/// (<see cref="SiteState.LeasesEndBy"/>) renews what silos hold and grants nothing new until they have run out.
+/// (<see cref="SiteState.LeasesEndBy"/>) renews what silos hold and grants nothing new (no rate
+/// either) until that horizon: the earlier activation may grant until it next writes.
 /// </summary>
 internal sealed class SiteLedger
 {
@@ -16,12 +17,12 @@ internal sealed class SiteLedger
 
     private readonly Dictionary<string, SiloLease> _leases = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _renewOnlyUntil;
-    private readonly DateTimeOffset _noRatesUntil;
     private SharedRate? _messages;
     private SharedRate? _newConnections;
     private ThrottleSpec? _messageSpec;
     private ThrottleSpec? _connectionSpec;
     private int _cleanSinceStep;
+    private long _lastSequence;
 
     public SiteLedger(Guid epoch, SiteState state, DateTimeOffset now, ClusterTimings timings)
     {
@@ -29,10 +30,9 @@ internal sealed class SiteLedger
         RateSlice = timings.SiteRateSlice;
         Epoch = epoch;
         State = state;
-        // Leases of an earlier activation end by its horizon, and no later than one lease period from now.
-        var earlier = state.LeasesEndBy > now;
-        _renewOnlyUntil = earlier ? Min(state.LeasesEndBy, now + LeasePeriod) : now;
-        _noRatesUntil = earlier ? Min(state.LeasesEndBy, now + RateSlice) : now;
+        // An earlier activation may still be alive and granting until it next writes (and finds this
+        // one's fencing write): its grants end by the stored horizon, so this one renews only until then.
+        _renewOnlyUntil = state.LeasesEndBy > now ? state.LeasesEndBy : now;
     }
 
     public Guid Epoch { get; }
@@ -75,14 +75,17 @@ internal sealed class SiteLedger
     {
         ExtendHorizon(now);
         ApplyBackoffReports(report, limits, now);
+        var sequence = ++_lastSequence;
+        // A silo that works under one of this activation's grants no longer uses the ones it replaced.
+        var acknowledged = report.HeldEpoch == Epoch ? report.HeldGrant : 0;
         var paused = now < State.PausedUntil;
         var cap = Math.Min(State.Cap ?? limits.MaxConnections, limits.MaxConnections);
-        var connections = GrantConnections(report, paused ? 0 : cap, now);
-        var mayRate = !paused && now >= _noRatesUntil;
+        var connections = GrantConnections(report, paused ? 0 : cap, sequence, acknowledged, now);
+        var mayRate = !paused && now >= _renewOnlyUntil;
         var messages = Rate(ref _messages, ref _messageSpec, limits.MessageRate, now)
-            ?.Exchange(report.Silo, report.WantsMessages, report.UnspentMessages, mayRate, now, RateSlice);
+            ?.Exchange(report.Silo, report.WantsMessages, report.UnspentMessages, mayRate, now, RateSlice, sequence, acknowledged);
         var newConnections = Rate(ref _newConnections, ref _connectionSpec, limits.ConnectionRate, now)
-            ?.Exchange(report.Silo, report.WantedConnections > report.HeldConnections, report.UnspentConnections, mayRate, now, RateSlice);
+            ?.Exchange(report.Silo, report.WantedConnections > report.HeldConnections, report.UnspentConnections, mayRate, now, RateSlice, sequence, acknowledged);
         return new SiteGrant(
             Epoch,
             connections,
@@ -92,7 +95,8 @@ internal sealed class SiteLedger
             RateSlice,
             paused ? State.PausedUntil - now : TimeSpan.Zero,
             State.SiteSuspended,
-            [.. State.SuspendedDomains]);
+            [.. State.SuspendedDomains],
+            sequence);
     }
 
     /// <summary>Suspends a domain of the site, or the whole site when <paramref name="domain"/> is null; false when it already was.</summary>
@@ -161,7 +165,7 @@ internal sealed class SiteLedger
         }
     }
 
-    private int GrantConnections(SiteReport report, int budget, DateTimeOffset now)
+    private int GrantConnections(SiteReport report, int budget, long sequence, long acknowledged, DateTimeOffset now)
     {
         foreach (var gone in _leases.Where(l => l.Value.Gone(now)).Select(l => l.Key).ToList())
         {
@@ -172,14 +176,14 @@ internal sealed class SiteLedger
             lease = new SiloLease(LeasePeriod);
             _leases[report.Silo] = lease;
         }
-        lease.Report(report.HeldConnections, report.WantedConnections, now);
+        lease.Report(report.HeldConnections, report.WantedConnections, acknowledged, now);
         var others = _leases.Where(l => l.Key != report.Silo).Sum(l => l.Value.Outstanding(now));
         var room = Math.Max(0, budget - others);
         // Until an earlier activation's leases have run out, every silo renews only what it holds.
         var grant = now < _renewOnlyUntil
             ? Math.Min(report.HeldConnections, room)
             : Math.Min(FairShare(report.Silo, budget, now), room);
-        lease.Grant(grant, now + LeasePeriod);
+        lease.Grant(grant, sequence, now, now + LeasePeriod);
         return grant;
     }
 
@@ -216,11 +220,15 @@ internal sealed class SiteLedger
         return rate;
     }
 
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    /// <summary>One silo's account: what it was granted until when, and what it last said it holds and wants.</summary>
+    /// <summary>
+    /// One silo's account: what it was granted until when, and what it last said it holds and wants.
+    /// A grant replaced by a smaller one still counts until it expires or the silo reports working
+    /// under a later one: the answer carrying the smaller one may be lost (or its call timed out
+    /// after it was processed), and the silo then keeps using the larger one.
+    /// </summary>
     private sealed class SiloLease(TimeSpan leasePeriod)
     {
+        private readonly List<(int Granted, DateTimeOffset Until, long ReplacedBy)> _superseded = [];
         private int _granted;
         private DateTimeOffset _until;
         private int _held;
@@ -228,12 +236,25 @@ internal sealed class SiteLedger
 
         public int Wanted { get; private set; }
 
-        public void Report(int held, int wanted, DateTimeOffset now) => (_held, Wanted, _seen) = (held, Math.Max(held, wanted), now);
+        public void Report(int held, int wanted, long acknowledged, DateTimeOffset now)
+        {
+            (_held, Wanted, _seen) = (held, Math.Max(held, wanted), now);
+            _superseded.RemoveAll(g => g.Until <= now || g.ReplacedBy <= acknowledged);
+        }
 
-        public void Grant(int connections, DateTimeOffset until) => (_granted, _until) = (connections, until);
+        public void Grant(int connections, long sequence, DateTimeOffset now, DateTimeOffset until)
+        {
+            if (now < _until && _granted > connections)
+            {
+                _superseded.Add((_granted, _until, sequence));
+            }
+            (_granted, _until) = (connections, until);
+        }
 
-        /// <summary>What the silo may have open: its grant while unexpired, or more while it still closes connections above a reduced grant.</summary>
-        public int Outstanding(DateTimeOffset now) => now < _until ? Math.Max(_granted, _held) : 0;
+        /// <summary>What the silo may have open: its grants while unexpired, or more while it still closes connections above a reduced grant.</summary>
+        public int Outstanding(DateTimeOffset now) => Math.Max(
+            now < _until ? Math.Max(_granted, _held) : 0,
+            _superseded.Where(g => now < g.Until).Select(g => g.Granted).DefaultIfEmpty(0).Max());
 
         public bool Wanting(DateTimeOffset now) => Wanted > 0 && now < _seen + leasePeriod;
 

@@ -14,6 +14,7 @@ namespace MailCluster.Cluster.Sites;
 /// <param name="UnspentConnections">New-connection tokens left of the last grant, given back likewise.</param>
 /// <param name="CleanTransactions">Transactions since the last report in which every recipient was delivered.</param>
 /// <param name="SlowedDown">A 421, a 4.7.x or a site that took no connection since the last report.</param>
+/// <param name="HeldGrant">The <see cref="SiteGrant.Sequence"/> of the grant the silo works under (0: none): grants it replaced stop counting.</param>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteReport")]
 public sealed record SiteReport(
     string Silo,
@@ -26,7 +27,8 @@ public sealed record SiteReport(
     double UnspentMessages,
     double UnspentConnections,
     int CleanTransactions,
-    bool SlowedDown);
+    bool SlowedDown,
+    long HeldGrant = 0);
 
 /// <summary>
 /// A share of a rate for a time slice: <see cref="Tokens"/> to spend now, then <see cref="PerSecond"/>
@@ -39,7 +41,7 @@ public sealed record RateShare(double PerSecond, double Burst, double Tokens);
 /// What the site's grain allows one silo until the next exchange. Durations count from when the
 /// silo sent its report, on the silo's own clock, so a silo stops before the grain's own expiry.
 /// </summary>
-/// <param name="Epoch">The grain activation that granted it; a new activation renews what silos hold and grants nothing new for one lease period.</param>
+/// <param name="Epoch">The grain activation that granted it; a new activation renews what silos hold and grants nothing new until the stored horizon.</param>
 /// <param name="Connections">How many connections the silo may hold; above it, it closes connections as their transactions end.</param>
 /// <param name="LeaseFor">How long the connection lease lasts without renewal.</param>
 /// <param name="Messages">The silo's share of the message rate, or null when the site has none.</param>
@@ -48,6 +50,7 @@ public sealed record RateShare(double PerSecond, double Burst, double Tokens);
 /// <param name="PausedFor">Left of the site's backoff pause: no new transactions until it ends.</param>
 /// <param name="SiteSuspended">An operator suspended the whole site.</param>
 /// <param name="SuspendedDomains">Domains of the site an operator suspended.</param>
+/// <param name="Sequence">This grant among the activation's grants; the silo reports it back as <see cref="SiteReport.HeldGrant"/>.</param>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteGrant")]
 public sealed record SiteGrant(
     Guid Epoch,
@@ -58,7 +61,8 @@ public sealed record SiteGrant(
     TimeSpan RateFor,
     TimeSpan PausedFor,
     bool SiteSuspended,
-    IReadOnlyList<string> SuspendedDomains);
+    IReadOnlyList<string> SuspendedDomains,
+    long Sequence = 0);
 
 /// <summary>
 /// What a site's grain keeps in grain storage: operator suspension, backoff, and the horizon past
@@ -94,4 +98,5 @@ public sealed record SiteView(
     int? Cap,
     TimeSpan PausedFor,
     bool SiteSuspended,
-    IReadOnlyList<string> SuspendedDomains);
+    IReadOnlyList<string> SuspendedDomains,
+    long Sequence = 0);
