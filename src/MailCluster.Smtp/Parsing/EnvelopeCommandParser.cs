@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Smtp.Parsing;
@@ -31,15 +32,14 @@ internal static class EnvelopeCommandParser
     }
 
     /// <summary><c>TO:&lt;forward-path&gt; [parameters]</c>.</summary>
-    public static bool TryParseRcpt(string argument, out Mailbox recipient, out RcptParameters parameters, out SmtpReply error)
+    public static bool TryParseRcpt(string argument, [NotNullWhen(true)] out Mailbox? recipient, out RcptParameters parameters, out SmtpReply error)
     {
         parameters = RcptParameters.None;
-        if (!TryParsePath(argument, "TO:", allowNull: false, out var mailbox, out var rest))
+        if (!TryParsePath(argument, "TO:", allowNull: false, out recipient, out var rest))
         {
-            (recipient, error) = (null!, SmtpReplies.BadRecipientSyntax);
+            error = SmtpReplies.BadRecipientSyntax;
             return false;
         }
-        recipient = mailbox!;
         return EsmtpParameterParser.TryParseRcpt(rest, out parameters, out error);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using MailCluster.Smtp.Parsing;
 using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Smtp.Server;
@@ -36,7 +37,7 @@ internal sealed class SaslExchange(SmtpSessionInfo info, ISmtpSessionHost host)
         var refusal = !info.IsSubmission ? SmtpReplies.AuthNotOffered
             : info.AuthenticatedUser is not null ? SmtpReplies.AlreadyAuthenticated
             : info.TlsProtocol is null ? SmtpReplies.EncryptionRequired
-            : !SmtpStateTable.IsAllowed(state, Parsing.SmtpVerb.Auth) ? SmtpReplies.BadSequence
+            : !SmtpStateTable.IsAllowed(state, SmtpVerb.Auth) ? SmtpReplies.BadSequence
             : (SmtpReply?)null;
         if (refusal is not null)
         {

@@ -58,7 +58,7 @@ public sealed class SmtpServerSession
             Write(new SmtpReply(220, null, $"{Info.ServerName} ESMTP MailCluster"));
             while (!_closing)
             {
-                if (_draining && _transactions.Current is null && !_transactions.ReceivingContent && !_sasl.AwaitsResponse && !_discardingLongLine)
+                if (_draining && AtTransactionBoundary)
                 {
                     // Shutdown: between transactions the client is told to come back (RFC 5321 3.8).
                     Write(SmtpReplies.ShuttingDown);
@@ -146,6 +146,10 @@ public sealed class SmtpServerSession
         _draining = true;
         _connection.Input.CancelPendingRead();
     }
+
+    /// <summary>No transaction, and no content, AUTH answer or over-long line on its way: where a draining session may end.</summary>
+    private bool AtTransactionBoundary =>
+        _transactions.Current is null && !_transactions.ReceivingContent && !_sasl.AwaitsResponse && !_discardingLongLine;
 
     private SessionStep Advance(ref ReadOnlySequence<byte> buffer)
     {
