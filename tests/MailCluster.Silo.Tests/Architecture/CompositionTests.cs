@@ -1,5 +1,7 @@
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Delivery.Tier;
+using MailCluster.Silo.Ingress;
+using MailCluster.Smtp.Server;
 using MailCluster.Spool;
 using MailCluster.Testing.IO;
 using Microsoft.AspNetCore.Builder;
@@ -43,5 +45,7 @@ public sealed class CompositionTests : IDisposable
         Assert.Equal(inCluster, hosted.Contains(nameof(TierConsumer)));
         Assert.Equal(inCluster, app.Services.GetService<IRetryTier>() is not null);
         Assert.Equal(inCluster ? "TableSuppressionStore" : "FileSuppressionStore", app.Services.GetRequiredService<ISuppressionStore>().GetType().Name);
+        // Every session's host, built from its parts (admission, trace fields, signing, commit).
+        Assert.IsType<SpoolingSessionHost>(app.Services.GetRequiredService<ISmtpSessionHost>());
     }
 }

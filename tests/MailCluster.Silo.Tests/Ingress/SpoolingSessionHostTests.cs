@@ -1,46 +1,26 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
-using MailCluster.Cluster.Submission;
-using MailCluster.Delivery.Actors;
-using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress;
 using MailCluster.Silo.Ingress.Submission;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using MailCluster.Spool;
-using MailCluster.Spool.Sqlite;
 using MailCluster.Testing.Dkim;
-using MailCluster.Testing.IO;
-using MailCluster.Testing.Spool;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MailCluster.Silo.Tests.Ingress;
 
 public sealed class SpoolingSessionHostTests : IAsyncDisposable
 {
-    private const long MiB = 1 << 20;
+    private const long MiB = IngressTestBed.MiB;
 
-    private readonly TempDirectory _directory = new();
-    private readonly TestMeterFactory _meters = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero));
-    private readonly DeliveryTrigger _trigger = new();
+    private readonly IngressTestBed _bed = new();
     private readonly SmtpSessionInfo _session = new(new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 25), "silo.test");
-    private readonly ISpool _spool;
-    private readonly SuppressionList _suppressions;
     private SpoolingSessionHost _host;
-    private DiskSpace _disk = new(100 * MiB, 1000 * MiB);
 
-    public SpoolingSessionHostTests()
-    {
-        var options = new SpoolOptions { Path = _directory.Path, MinFreeBytes = 10 * MiB, BusyTimeout = TimeSpan.FromSeconds(1) };
-        _spool = TestSpool.Open(options, _meters, _time, _ => _disk);
-        _suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), _time, NullLogger.Instance);
-        _host = Host(new DkimOptions());
-    }
+    public SpoolingSessionHostTests() => _host = Host(new DkimOptions());
 
     [Fact]
     public async Task ASuppressedRecipientIsRefusedAtRcptWith550()
@@ -48,26 +28,14 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         var bob = new Mailbox("Bob", "Dest.test");
         Assert.Null(_host.AuthorizeRecipient(_session, bob, 0));
 
-        await _suppressions.AddAsync("bob@dest.test", "5.1.1 from mx.dest.test", CancellationToken.None);
+        await _bed.Suppressions.AddAsync("bob@dest.test", "5.1.1 from mx.dest.test", CancellationToken.None);
 
         Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, bob, 0));
         Assert.Null(_host.AuthorizeRecipient(_session, new Mailbox("carol", "dest.test"), 0));
     }
 
-    private SpoolingSessionHost Host(DkimOptions dkim, SubmissionUsers? users = null) => new(
-        _spool,
-        new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]),
-        _suppressions,
-        new MessageSigner(DkimKeyRing.From(dkim)),
-        dkim,
-        users ?? new SubmissionUsers(null),
-        new Authenticator(users ?? new SubmissionUsers(null), new AuthFailures(5, 10, TimeSpan.FromMinutes(10), _time), new AuthCheckGate(4), new IngressMetrics(_meters, () => 0), _time, NullLogger<Authenticator>.Instance),
-        new HourlyCounts(_time),
-        new QueueIdGenerator(_time, new Random(1)),
-        new IngressMetrics(_meters, () => 0),
-        _trigger,
-        _time,
-        NullLogger<SpoolingSessionHost>.Instance);
+    private SpoolingSessionHost Host(DkimOptions dkim, SubmissionUsers? users = null) =>
+        IngressParts.Host(_bed.Spool, _bed.Suppressions, dkim, users ?? new SubmissionUsers(null), new IngressMetrics(_bed.Meters, () => 0), _bed.Delivery, _bed.Time);
 
     [Fact]
     public async Task AnAuthenticatedUserIsHeldToItsRecipientsPerMessageAndMessagesPerHour()
@@ -85,7 +53,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
             transaction.Reservation?.Dispose();
         }
         Assert.Equal(SmtpReplies.UserHourlyLimit, Mail(session).Refusal);
-        _time.Advance(TimeSpan.FromHours(1));
+        _bed.Time.Advance(TimeSpan.FromHours(1));
         Assert.Null(Mail(session).Refusal);
     }
 
@@ -131,15 +99,15 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [InlineData("From: undisclosed\r\n")]
     public async Task AnAuthenticatedUserCannotSendOrBeSignedAsAnotherTenantsDomain(string authorFields)
     {
-        var client = DkimTestKey.Ed25519(_directory.Path, "client.test", "s1");
-        var bank = DkimTestKey.Ed25519(_directory.Path, "bank.test", "s1");
+        var client = DkimTestKey.Ed25519(_bed.Directory.Path, "client.test", "s1");
+        var bank = DkimTestKey.Ed25519(_bed.Directory.Path, "bank.test", "s1");
         var keys = new DkimOptions { Keys = [Key(client), Key(bank)] };
         var session = await SubmissionSessionAsync("alice:{0}:client.test", "alice", keys);
 
         var reply = await CommitAsync(authorFields + "Subject: hi\r\n\r\nbody\r\n", session);
 
         Assert.Equal(5, reply.Code / 100);
-        Assert.Equal(0, (await _spool.CountAsync(CancellationToken.None)).Messages);
+        Assert.Equal(0, (await _bed.Spool.CountAsync(CancellationToken.None)).Messages);
     }
 
     [Fact]
@@ -151,13 +119,13 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [Fact]
     public async Task TheSignatureIsMadeForTheDomainThatWasChecked()
     {
-        var client = DkimTestKey.Ed25519(_directory.Path, "client.test", "s1");
-        var bank = DkimTestKey.Ed25519(_directory.Path, "bank.test", "s1");
+        var client = DkimTestKey.Ed25519(_bed.Directory.Path, "client.test", "s1");
+        var bank = DkimTestKey.Ed25519(_bed.Directory.Path, "bank.test", "s1");
         var session = await SubmissionSessionAsync("alice:{0}:client.test", "alice", new DkimOptions { Keys = [Key(client), Key(bank)] });
 
         var reply = await CommitAsync("From: \"Alice (=?utf-8?q?ceo=40bank=2Etest?=)\" <a@client.test>\r\nSubject: hi\r\n\r\nbody\r\n", session);
 
-        var content = Encoding.ASCII.GetString((await _spool.ReadContentAsync(reply.Text.Split(' ')[^1], CancellationToken.None))!);
+        var content = Encoding.ASCII.GetString((await _bed.Spool.ReadContentAsync(reply.Text.Split(' ')[^1], CancellationToken.None))!);
         Assert.Contains("d=client.test", content, StringComparison.Ordinal);
         Assert.DoesNotContain("d=bank.test", content, StringComparison.Ordinal);
     }
@@ -167,7 +135,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     /// <summary>A submission session from an untrusted address, authenticated through the host as <paramref name="typed"/> (password "pw").</summary>
     private async Task<SmtpSessionInfo> SubmissionSessionAsync(string userLine, string typed, DkimOptions? dkim = null)
     {
-        var file = Path.Combine(_directory.Path, "users");
+        var file = Path.Combine(_bed.Directory.Path, "users");
         await File.WriteAllTextAsync(file, string.Format(System.Globalization.CultureInfo.InvariantCulture, userLine, MailCluster.Admin.PasswordHash.Create("pw", MailCluster.Admin.PasswordHash.MinimumIterations)) + "\n");
         _host = Host(dkim ?? new DkimOptions(), new SubmissionUsers(file));
         var session = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse("192.0.2.9"), 40000), new IPEndPoint(IPAddress.Loopback, 2587), "silo.test") { IsSubmission = true };
@@ -186,7 +154,7 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [Fact]
     public async Task WhenSigningIsRequiredMailWithoutAKeyGets550AndIsNotSpooled()
     {
-        var key = DkimTestKey.Ed25519(_directory.Path, "client.test", "s1");
+        var key = DkimTestKey.Ed25519(_bed.Directory.Path, "client.test", "s1");
         _host = Host(new DkimOptions { Keys = [new() { Domain = key.Domain, Selector = key.Selector, KeyFile = key.KeyFile, Algorithm = key.Algorithm }], Required = true });
 
         var refused = await CommitAsync("From: a@other.test\r\nSubject: hi\r\n\r\nbody\r\n");
@@ -194,9 +162,9 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
 
         Assert.Equal(SmtpReplies.UnsignedRefused, refused);
         Assert.StartsWith("250 2.0.0 Ok: queued as ", signed.ToString(), StringComparison.Ordinal);
-        Assert.Equal(1, (await _spool.CountAsync(CancellationToken.None)).Messages);
+        Assert.Equal(1, (await _bed.Spool.CountAsync(CancellationToken.None)).Messages);
         // Spooled signed: the signature fields, then the message as received (our Received field first).
-        var content = Encoding.ASCII.GetString((await _spool.ReadContentAsync(signed.Text.Split(' ')[^1], CancellationToken.None))!);
+        var content = Encoding.ASCII.GetString((await _bed.Spool.ReadContentAsync(signed.Text.Split(' ')[^1], CancellationToken.None))!);
         Assert.StartsWith("DKIM-Signature:", content, StringComparison.Ordinal);
         Assert.Contains("\r\nReceived: ", content, StringComparison.Ordinal);
         Assert.EndsWith("\r\nFrom: a@client.test\r\nSubject: hi\r\n\r\nbody\r\n", content, StringComparison.Ordinal);
@@ -209,8 +177,8 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         Assert.Null(Mail(_session, 90 * MiB).Refusal);
         Assert.Equal(SmtpReplies.SpoolFull, Mail(_session, (90 * MiB) + 1).Refusal);
 
-        _disk = new DiskSpace(9 * MiB, 1000 * MiB);
-        _time.Advance(TimeSpan.FromSeconds(1));
+        _bed.Disk = new DiskSpace(9 * MiB, 1000 * MiB);
+        _bed.Time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(SmtpReplies.SpoolFull, Mail(_session).Refusal);
     }
@@ -218,13 +186,13 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     [Fact]
     public async Task AMessageThatWouldCutIntoTheReserveGets452AndIsNotSpooled()
     {
-        _disk = new DiskSpace(10 * MiB + 100, 1000 * MiB);
-        _time.Advance(TimeSpan.FromSeconds(1));
+        _bed.Disk = new DiskSpace(10 * MiB + 100, 1000 * MiB);
+        _bed.Time.Advance(TimeSpan.FromSeconds(1));
 
         var reply = await CommitAsync("x\r\n".PadLeft(200, 'x'));
 
         Assert.Equal(SmtpReplies.SpoolFull, reply);
-        Assert.Equal(0, (await _spool.CountAsync(CancellationToken.None)).Messages);
+        Assert.Equal(0, (await _bed.Spool.CountAsync(CancellationToken.None)).Messages);
     }
 
     [Fact]
@@ -233,21 +201,21 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         var reply = await CommitAsync("Subject: hi\r\n\r\nbody\r\n");
 
         Assert.StartsWith("250 2.0.0 Ok: queued as ", reply.ToString(), StringComparison.Ordinal);
-        Assert.Equal(1, (await _spool.CountAsync(CancellationToken.None)).Messages);
-        Assert.True(_spool.Headroom.FreeBytes < 100 * MiB);
+        Assert.Equal(1, (await _bed.Spool.CountAsync(CancellationToken.None)).Messages);
+        Assert.True(_bed.Spool.Headroom.FreeBytes < 100 * MiB);
     }
 
     [Fact]
     public async Task ASpoolThatCannotCommitGets451AndTheRoomTakenIsGivenBack()
     {
-        await using var blocker = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False");
+        await using var blocker = new SqliteConnection($"Data Source={Path.Combine(_bed.Directory.Path, "spool.db")};Pooling=False");
         await blocker.OpenAsync();
         await using var transaction = blocker.BeginTransaction(deferred: false);
 
         var reply = await CommitAsync("Subject: hi\r\n\r\nbody\r\n");
 
         Assert.Equal(SmtpReplies.SpoolUnavailable, reply);
-        Assert.Equal(100 * MiB, _spool.Headroom.FreeBytes);
+        Assert.Equal(100 * MiB, _bed.Spool.Headroom.FreeBytes);
     }
 
     private async Task<SmtpReply> CommitAsync(string content, SmtpSessionInfo? session = null, SmtpTransaction? transaction = null)
@@ -260,13 +228,5 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         return await _host.CommitAsync(session, transaction, MessageContent.Of(new ReadOnlySequence<byte>(body.WrittenMemory)), CancellationToken.None);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _spool.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _trigger.Dispose();
-        _suppressions.Dispose();
-        _meters.Dispose();
-        _directory.Dispose();
-    }
+    public ValueTask DisposeAsync() => _bed.DisposeAsync();
 }

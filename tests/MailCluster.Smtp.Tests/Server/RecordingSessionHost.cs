@@ -41,13 +41,16 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
     /// <summary>The credentials AUTH was given, in order.</summary>
     public List<(string User, string Password)> Credentials { get; } = [];
 
+    /// <summary>The verdict the next AUTH gets whatever its credentials (an address blocked after failures), or null.</summary>
+    public AuthVerdict? NextAuthVerdict { get; set; }
+
     /// <summary>alice / s3cret is the one right pair; ALICE is the same user, whose canonical name is alice.</summary>
     public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken)
     {
         Credentials.Add((user, password));
-        return ValueTask.FromResult(user.Equals("alice", StringComparison.OrdinalIgnoreCase) && password == "s3cret"
+        return ValueTask.FromResult(NextAuthVerdict ?? (user.Equals("alice", StringComparison.OrdinalIgnoreCase) && password == "s3cret"
             ? AuthVerdict.Succeeded("alice")
-            : AuthVerdict.Refused(SmtpReplies.AuthFailed));
+            : AuthVerdict.Refused(SmtpReplies.AuthFailed)));
     }
 
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) =>

@@ -371,6 +371,24 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task AnAuthAnswerPastTheLineLimitOrWithABareLineFeedEndsTheExchange()
+    {
+        using var certificate = TestCertificate.Create("mx.test");
+        await using var harness = await SubmissionOverTlsAsync(certificate);
+
+        // RFC 4954 4: 12288 octets at most; the rest of the line is skipped, and what follows is a command again.
+        Assert.Equal("334 VXNlcm5hbWU6", await harness.CommandAsync("AUTH LOGIN"));
+        Assert.Equal("500 5.5.2 Command line too long (RFC 5321 4.5.3.1.4)", await harness.CommandAsync(new string('A', 13_000)));
+        Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+
+        Assert.Equal("334 ", await harness.CommandAsync("AUTH PLAIN"));
+        await harness.SendAsync(Base64("\0alice\0s3cret") + "\n");
+        Assert.Equal("501 5.5.2 Cannot decode the authentication response", await harness.ReadLineAsync());
+        Assert.Equal("250 2.0.0 Ok", await harness.CommandAsync("NOOP"));
+        Assert.Empty(harness.Host.Credentials);
+    }
+
+    [Fact]
     public async Task AuthIsNotOfferedOnTheRelayPort()
     {
         await using var harness = await ReadyAsync();

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Net;
+using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Suppression;
+using MailCluster.Mime.Dkim;
+using MailCluster.Silo.Ingress;
+using MailCluster.Silo.Ingress.Submission;
+using MailCluster.Smtp.Protocol;
+using MailCluster.Smtp.Server;
+using MailCluster.Spool;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MailCluster.Silo.Tests.Ingress;
+
+/// <summary>The session host's parts as <c>IngressServices</c> composes them, over what a test provides; 127.0.0.0/8 is the trusted network.</summary>
+internal static class IngressParts
+{
+    public static EnvelopeAdmission Admission(SuppressionList suppressions, SubmissionUsers users, IngressMetrics metrics, TimeProvider time) =>
+        new(new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]), suppressions, users, new HourlyCounts(time), metrics);
+
+    public static AuthorshipSigning Signing(DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics) =>
+        new(new MessageSigner(DkimKeyRing.From(dkim)), dkim, users, metrics);
+
+    public static TraceFields Trace(TimeProvider time) => new(new QueueIdGenerator(time, new Random(1)), time);
+
+    public static MessageCommit Commit(ISpoolIntake spool, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time) =>
+        new(spool, signing, metrics, delivery, time, NullLogger<MessageCommit>.Instance);
+
+    public static Authenticator Authenticator(SubmissionUsers users, IngressMetrics metrics, TimeProvider time) =>
+        new(users, new AuthFailures(5, 10, TimeSpan.FromMinutes(10), time), new AuthCheckGate(4), metrics, time, NullLogger<Authenticator>.Instance);
+
+    public static SpoolingSessionHost Host(ISpoolIntake spool, SuppressionList suppressions, DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time) => new(
+        Admission(suppressions, users, metrics, time),
+        Authenticator(users, metrics, time),
+        Trace(time),
+        Commit(spool, Signing(dkim, users, metrics), metrics, delivery, time),
+        metrics);
+
+    /// <summary>Users from one credentials line whose hash is written <c>{0}</c> (the password is "pw"), loaded as an AUTH loads them.</summary>
+    public static SubmissionUsers Users(string directory, string line)
+    {
+        var file = Path.Combine(directory, "users");
+        File.WriteAllText(file, string.Format(CultureInfo.InvariantCulture, line, MailCluster.Admin.PasswordHash.Create("pw", MailCluster.Admin.PasswordHash.MinimumIterations)) + "\n");
+        var users = new SubmissionUsers(file);
+        Assert.NotNull(users.Verify(line.Split(':')[0], "pw"));
+        return users;
+    }
+
+    public static SmtpSessionInfo Session(string remote, string? user = null) =>
+        new(new IPEndPoint(IPAddress.Parse(remote), 40000), new IPEndPoint(IPAddress.Loopback, 25), "silo.test") { AuthenticatedUser = user };
+
+    public static SmtpTransaction Transaction(string? sender = "a@client.test", params string[] recipients)
+    {
+        var transaction = new SmtpTransaction(new ReversePath(sender is null ? null : Mailbox(sender)), MailParameters.None);
+        foreach (var recipient in recipients)
+        {
+            transaction.Add(new Recipient(Mailbox(recipient), RcptParameters.None));
+        }
+        return transaction;
+    }
+
+    private static Mailbox Mailbox(string address) => new(address[..address.IndexOf('@', StringComparison.Ordinal)], address[(address.IndexOf('@', StringComparison.Ordinal) + 1)..]);
+}
