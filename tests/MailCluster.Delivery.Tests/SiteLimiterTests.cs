@@ -79,7 +79,7 @@ public sealed class SiteLimiterTests : IDisposable
     {
         var (limiter, _) = Join("600/min");
         var now = _time.GetUtcNow();
-        var held = new List<SiteLimiter.SiteConnectionLease>();
+        var held = new List<SiteConnectionLease>();
         while (limiter.TryAcquireConnection(now, out var lease, out _))
         {
             held.Add(lease);

@@ -32,7 +32,7 @@ internal sealed partial class DomainActor
     private DomainShaping? _shaping;
     private SiteLimiter? _limiter;
     // The site's grant as the last pump read it: what the snapshot publishes.
-    private SiteLimiter.SiteStanding _standing;
+    private SiteStanding _standing;
     private int _jobsInFlight;
     private bool _stopped;
     private DateTimeOffset _idleSince = DateTimeOffset.MaxValue;
