@@ -79,4 +79,11 @@ public sealed class SiteGrantStateTests
         Assert.True(state.Suspended("other.test"));
         Assert.Equal(DateTimeOffset.MinValue, state.PausedUntil);
     }
+
+    [Fact]
+    public void AStandingIsOverItsGrantWhenItHoldsMoreThanGranted()
+    {
+        Assert.False(new SiteStanding(false, DateTimeOffset.MinValue, Granted: 2, Held: 2).OverGrant);
+        Assert.True(new SiteStanding(false, DateTimeOffset.MinValue, Granted: 0, Held: 1).OverGrant);
+    }
 }
