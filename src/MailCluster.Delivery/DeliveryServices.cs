@@ -44,87 +44,50 @@ public static class DeliveryServices
         services.AddValidatedOptions<SmtpClientOptions>(configuration, "Delivery:Client", o => o.Validate())
             .PostConfigure<DeliveryOptions>((client, delivery) => client.HeloName = delivery.HeloName);
 
+        // The delivery options' parts, each a service of its own, so that their users are constructed by the container.
+        services.AddSingleton(sp => sp.GetRequiredService<DeliveryOptions>().Retry);
+        services.AddSingleton(sp => sp.GetRequiredService<DeliveryOptions>().MtaSts);
+        services.AddSingleton(sp => DsnOptionsOf(sp.GetRequiredService<DeliveryOptions>()));
+
         services.AddSingleton<DeliveryTrigger>();
-        services.AddSingleton(sp => new DeliveryMetrics(sp.GetRequiredService<IMeterFactory>(), new DomainLabel(DomainLabel.DefaultLimit)));
-        services.AddSingleton<IAbandonedClaimsListener>(sp => new PossibleDuplicatesCounter(sp.GetRequiredService<DeliveryMetrics>()));
-        services.AddSingleton(sp => new RetryPolicy(sp.GetRequiredService<DeliveryOptions>().Retry, sp.GetRequiredService<Random>()));
+        services.AddSingleton(new DomainLabel(DomainLabel.DefaultLimit));
+        services.AddSingleton<DeliveryMetrics>();
+        services.AddSingleton<IAbandonedClaimsListener, PossibleDuplicatesCounter>();
+        services.AddSingleton<RetryPolicy>();
         services.AddSingleton<MessageIdGenerator>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<DeliveryOptions>();
-            return new DsnBuilder(
-                new DsnOptions { ReportingMta = options.HeloName, PostmasterAddress = options.PostmasterAddress, MaxReturnedContent = options.Dsn.MaxReturnedContent },
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<MessageIdGenerator>());
-        });
+        services.AddSingleton<DsnBuilder>();
         // DKIM (section Dkim): ingress signs what it accepts, and the DSNs this room writes are signed the same way.
         services.AddValidatedOptions<DkimOptions>(configuration, DkimOptions.Section, o => o.Validate());
-        services.AddSingleton(sp => new MessageSigner(DkimKeyRing.From(sp.GetRequiredService<DkimOptions>())));
+        services.AddSingleton(sp => DkimKeyRing.From(sp.GetRequiredService<DkimOptions>()));
+        services.AddSingleton<MessageSigner>();
         services.AddSingleton<BounceFactory>();
-        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<DeliveryOptions>().LogPath, sp.GetRequiredService<DeliveryMetrics>()));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryLog>(sp, sp.GetRequiredService<DeliveryOptions>().LogPath));
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddValidatedOptions<SuppressionOptions>(configuration, SuppressionOptions.Section, o => o.Validate());
         services.AddSingleton(sp => new SuppressionList(
-            sp.GetRequiredService<ISuppressionStore>(),
-            sp.GetRequiredService<SuppressionOptions>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Suppression")));
+            sp.GetRequiredService<ISuppressionStore>(), sp.GetRequiredService<SuppressionOptions>(), sp.GetRequiredService<TimeProvider>(), Logger(sp, "Suppression")));
         // Loaded before the listeners open (hosted services start in order; Kestrel starts last).
         services.AddHostedService(sp => sp.GetRequiredService<SuppressionList>());
         services.AddSingleton<AttemptRecorder>();
+
         services.AddSingleton(sp => DnsResolver.CreateMxResolver(
             sp.GetRequiredService<DnsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Random>(), sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => MxAddressPolicy.FromOptions(sp.GetRequiredService<DeliveryOptions>()));
         services.AddSingleton(sp => TrustedRoots.Load(sp.GetRequiredService<DeliveryOptions>().TrustedRootsFile));
-        services.AddSingleton<IMtaStsSource>(sp => new HttpsMtaStsSource(
-            sp.GetRequiredService<MxResolver>(), sp.GetRequiredService<MxAddressPolicy>(), sp.GetRequiredService<TrustedRoots>(), sp.GetRequiredService<DeliveryOptions>().MtaSts));
-        services.AddSingleton(sp => new MtaStsPolicies(
-            sp.GetRequiredService<IMtaStsSource>(),
-            sp.GetRequiredService<DeliveryOptions>().MtaSts,
-            sp.GetRequiredService<DeliveryMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.MtaSts")));
+        services.AddSingleton<IMtaStsSource, HttpsMtaStsSource>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<MtaStsPolicies>(sp, Logger(sp, "MtaSts")));
         services.AddSingleton<IMxConnector, MxConnector>();
-        services.AddSingleton(sp => new ShapingRules(sp.GetRequiredService<ShapingOptions>()));
-        services.AddSingleton(sp => new SiteClock(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ISiteAuthority>(sp => new GrainSiteAuthority(
-            sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>()));
-        services.AddSingleton(sp => new SiteLimiterRegistry(
-            sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<ClusterTimings>()));
-        services.AddSingleton(sp => new DeliveryRuntime(
-            sp.GetRequiredService<IDeliveryQueue>(),
-            sp.GetRequiredService<IMxConnector>(),
-            sp.GetRequiredService<ShapingRules>(),
-            sp.GetRequiredService<SiteLimiterRegistry>(),
-            sp.GetRequiredService<AttemptRecorder>(),
-            sp.GetRequiredService<DeliveryOptions>(),
-            sp.GetRequiredService<DeliveryMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery")));
-        services.AddSingleton(sp =>
-        {
-            var directory = new DomainActorDirectory(sp.GetRequiredService<DeliveryRuntime>());
-            var time = sp.GetRequiredService<TimeProvider>();
-            sp.GetRequiredService<DeliveryMetrics>().ObserveDomains(() =>
-            {
-                var now = time.GetUtcNow();
-                return directory.Active.Select(a => a.Snapshot).Select(s => (s.Domain, s.Connections, s.IsBackingOff(now)));
-            });
-            return directory;
-        });
+
+        services.AddSingleton<ShapingRules>();
+        services.AddSingleton<SiteClock>();
+        services.AddSingleton<ISiteAuthority, GrainSiteAuthority>();
+        services.AddSingleton<SiteLimiterRegistry>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryRuntime>(sp, Logger(sp)));
+        services.AddSingleton(sp => ObservedDirectory(sp.GetRequiredService<DeliveryRuntime>()));
         services.AddSingleton(sp => new QueueOperations(
-            sp.GetRequiredService<ISpoolOperations>(),
-            sp.GetRequiredService<IDeliveryQueue>(),
-            sp.GetRequiredService<DomainActorDirectory>(),
-            sp.GetRequiredService<ShapingRules>(),
-            sp.GetRequiredService<IMxConnector>(),
-            sp.GetRequiredService<ISiteAuthority>(),
-            sp.GetRequiredService<AttemptRecorder>(),
-            sp.GetRequiredService<DeliveryTrigger>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery"),
-            sp.GetService<TierOperations>()));
+            sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<ShapingRules>(),
+            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
+            sp.GetRequiredService<TimeProvider>(), Logger(sp), sp.GetService<TierOperations>()));
         // In AzureStorage mode the retry tier's consumer and mover are registered before the scheduler, so
         // they stop after it: entries the actors hand back are written, then the hand-off runs.
         if (mode == ClusterMode.AzureStorage)
@@ -147,15 +110,29 @@ public static class DeliveryServices
         }
         services.AddHostedService<DeliveryScheduler>();
         services.AddSingleton(sp => new ClusterShaping(
-            sp.GetRequiredService<IConfiguration>(),
-            sp.GetRequiredService<QueueOperations>(),
-            sp.GetRequiredService<IGrainFactory>(),
-            sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name,
-            sp.GetRequiredService<ClusterTimings>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Shaping")));
+            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<QueueOperations>(), sp.GetRequiredService<IGrainFactory>(),
+            sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name, sp.GetRequiredService<ClusterTimings>(), sp.GetRequiredService<TimeProvider>(), Logger(sp, "Shaping")));
         services.AddHostedService(sp => sp.GetRequiredService<ClusterShaping>());
         return services;
+    }
+
+    /// <summary>This room's logger, under <c>MailCluster.Delivery</c> or one of its parts.</summary>
+    private static ILogger Logger(IServiceProvider services, string? part = null) =>
+        services.GetRequiredService<ILoggerFactory>().CreateLogger(part is null ? "MailCluster.Delivery" : $"MailCluster.Delivery.{part}");
+
+    private static DsnOptions DsnOptionsOf(DeliveryOptions options) =>
+        new() { ReportingMta = options.HeloName, PostmasterAddress = options.PostmasterAddress, MaxReturnedContent = options.Dsn.MaxReturnedContent };
+
+    /// <summary>The directory's active domains feed the per-domain gauges (connections, backing off).</summary>
+    private static DomainActorDirectory ObservedDirectory(DeliveryRuntime runtime)
+    {
+        var directory = new DomainActorDirectory(runtime);
+        runtime.Metrics.ObserveDomains(() =>
+        {
+            var now = runtime.Time.GetUtcNow();
+            return directory.Active.Select(a => a.Snapshot).Select(s => (s.Domain, s.Connections, s.IsBackingOff(now)));
+        });
+        return directory;
     }
 
     /// <summary>Recipients a crashed run left claimed are retried; the MX may have had some: count them as possible duplicates.</summary>

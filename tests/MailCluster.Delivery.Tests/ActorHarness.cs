@@ -58,8 +58,8 @@ internal sealed class ActorHarness : IAsyncDisposable
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         Sites = new LedgerSiteAuthority(rules, Time);
-        var runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Recorder, options, metrics, Time, NullLogger.Instance);
-        Directory = new DomainActorDirectory(runtime);
+        Runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Recorder, options, metrics, Time, NullLogger.Instance);
+        Directory = new DomainActorDirectory(Runtime);
         Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time, NullLogger.Instance);
     }
 
@@ -70,6 +70,9 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     /// <summary>Writes DSNs into the harness's spool.</summary>
     public BounceFactory Bounces { get; }
+
+    /// <summary>What the harness's actors share, for tests of an actor's parts on their own.</summary>
+    public DeliveryRuntime Runtime { get; }
 
     /// <summary>The suppression list hard bounces go to (its file in the harness's spool directory).</summary>
     public SuppressionList Suppressions { get; }

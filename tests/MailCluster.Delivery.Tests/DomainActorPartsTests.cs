@@ -101,7 +101,9 @@ public sealed class DomainActorPartsTests
         var job = Jobs(1)[0];
         pool.HandOut(job);
         Assert.Same(job, await reply.Task);
-        Assert.Equal(0, pool.Idle);
+        Assert.Equal((0, 1), (pool.Idle, pool.JobsInFlight));
+        pool.JobFinished();
+        Assert.Equal(0, pool.JobsInFlight);
 
         var again = new TaskCompletionSource<DeliveryJob?>();
         pool.Waiting(again, connected: false);

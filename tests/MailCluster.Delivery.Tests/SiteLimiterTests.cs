@@ -79,7 +79,7 @@ public sealed class SiteLimiterTests : IDisposable
     {
         var (limiter, _) = Join("600/min");
         var now = _time.GetUtcNow();
-        var held = new List<SiteLimiter.SiteConnectionLease>();
+        var held = new List<SiteConnectionLease>();
         while (limiter.TryAcquireConnection(now, out var lease, out _))
         {
             held.Add(lease);
@@ -93,5 +93,46 @@ public sealed class SiteLimiterTests : IDisposable
         Assert.False(limiter.TryAcquireConnection(now, out _, out _));
         again.Dispose();
         held.ForEach(l => l.Dispose());
+    }
+
+    [Fact]
+    public void DemandPastWhatTheLastReportAskedForAsksTheGrainAtOnceAndOnlyThen()
+    {
+        var (limiter, authority) = Join("600/min");
+        var asked = authority.Exchanges;
+
+        limiter.Want("dest.test", 1, messages: true);
+        Assert.Equal(asked, authority.Exchanges);
+
+        limiter.Want("dest.test", 50, messages: true);
+        Assert.Equal(asked + 1, authority.Exchanges);
+        limiter.Want("dest.test", 50, messages: true);
+        Assert.Equal(asked + 1, authority.Exchanges);
+    }
+
+    [Fact]
+    public void ASlowDownPausesTheSiteAndIsReportedAtOnce()
+    {
+        var (limiter, authority) = Join("600/min");
+        var asked = authority.Exchanges;
+        var now = _time.GetUtcNow();
+
+        limiter.SlowedDown(now, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(asked + 1, authority.Exchanges);
+        var standing = limiter.Standing("dest.test", now);
+        Assert.True(standing.PausedUntil > now, $"paused until {standing.PausedUntil}");
+    }
+
+    [Fact]
+    public void IdleOnlyOnceNoDomainTakesPartAndNoSlotIsHeld()
+    {
+        var (limiter, _) = Join("600/min");
+        Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out var lease, out _));
+
+        limiter.Unregister("dest.test");
+        Assert.False(limiter.IsIdle);
+        lease.Dispose();
+        Assert.True(limiter.IsIdle);
     }
 }

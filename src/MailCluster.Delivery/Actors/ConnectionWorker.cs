@@ -13,7 +13,7 @@ namespace MailCluster.Delivery.Actors;
 /// stop, the per-connection message limit is reached or the connection breaks. Each outcome goes
 /// to the recorder (the durable part) before the actor hears of it (the bookkeeping part).
 /// </summary>
-internal sealed class ConnectionWorker(DomainActor actor, DeliveryRuntime runtime, DomainShaping shaping, SiteLimiter.SiteConnectionLease lease)
+internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime runtime, DomainShaping shaping, SiteConnectionLease lease)
 {
     // One buffer per connection, reused for every message it sends.
     private readonly ArrayBufferWriter<byte> _content = new();

@@ -1,22 +1,19 @@
 using System.Threading.Channels;
-using MailCluster.Cluster.Shaping;
-using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
-using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
-using MailCluster.Spool;
 
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// The one owner of a destination domain's delivery in this silo. It takes its limits (connections,
-/// rates, backoff, suspension) from its site's <see cref="SiteLimiter"/>, which holds the grant of
-/// the site's grain. Its parts — the ready window, the worker pool and the wake timer — are touched only by its loop, one
-/// command at a time, so they need no locks; connection workers and background lookups talk to it
-/// through the bounded mailbox, and other threads read the <see cref="Snapshot"/> it publishes.
+/// The one owner of a destination domain's delivery in this silo: a bounded mailbox and one loop
+/// that handles a command, lets its <see cref="DomainPump"/> decide what follows, and publishes a
+/// <see cref="Snapshot"/> for other threads. Its parts — the <see cref="SiteSeat"/> (limits from the
+/// site's <see cref="SiteLimiter"/>), the ready window, the worker pool and the wake timer — are
+/// touched only by the loop, one command at a time, so they need no locks; connection workers,
+/// spool claims and lookups talk to it through the mailbox.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop token has no timer; workers may still observe it after the loop ends, so it is not disposed.")]
-internal sealed partial class DomainActor
+internal sealed class DomainActor : IDomainMailbox
 {
     private const int MailboxCapacity = 1024;
 
@@ -26,17 +23,12 @@ internal sealed partial class DomainActor
     private readonly ReadyWindow _ready;
     private readonly WorkerPool _workers = new();
     private readonly WakeTimer _timer;
+    private readonly SiteSeat _seat;
+    private readonly DomainPump _pump;
     private readonly CancellationTokenSource _stopping = new();
     // Shaping lookups and spool claims in progress: the loop awaits them before it completes.
     private readonly List<Task> _background = [];
-    private DomainShaping? _shaping;
-    private SiteLimiter? _limiter;
-    // The site's grant as the last pump read it: what the snapshot publishes.
-    private SiteLimiter.SiteStanding _standing;
-    private int _jobsInFlight;
     private bool _stopped;
-    private DateTimeOffset _idleSince = DateTimeOffset.MaxValue;
-    private DateTimeOffset _lastHandOut;
     private DomainSnapshot _snapshot;
     private Task _completion = Task.CompletedTask;
 
@@ -48,6 +40,9 @@ internal sealed partial class DomainActor
         _ready = new ReadyWindow(runtime.Options.ReadyWindow);
         _timer = new WakeTimer(runtime.Time, () => TryPost(new DomainCommand.Tick()));
         _mailbox = Channel.CreateBounded<DomainCommand>(new BoundedChannelOptions(MailboxCapacity) { SingleReader = true });
+        _seat = new SiteSeat(this, runtime);
+        var claims = new SpoolClaims(this, runtime.Spool, runtime.Recorder.Release);
+        _pump = new DomainPump(this, runtime, _seat, _ready, _workers, _timer, claims, Track, _stopping.Token);
         _snapshot = new DomainSnapshot(domain, 0, 0, 0, 0, 0, false, DateTimeOffset.MinValue, false);
     }
 
@@ -62,10 +57,8 @@ internal sealed partial class DomainActor
     /// <summary>Starts the loop; called once, by the directory that owns the actor and awaits its completion.</summary>
     public void Start() => _completion = Task.Run(RunAsync);
 
-    /// <summary>Posts without waiting; false when the mailbox is full or the actor has stopped.</summary>
     public bool TryPost(DomainCommand command) => _mailbox.Writer.TryWrite(command);
 
-    /// <summary>Posts, waiting for room; false when the actor has stopped.</summary>
     public async ValueTask<bool> PostAsync(DomainCommand command)
     {
         try
@@ -100,9 +93,10 @@ internal sealed partial class DomainActor
                     {
                         Guarded(Pump);
                     }
+                    var standing = _seat.Standing;
                     Volatile.Write(ref _snapshot, new DomainSnapshot(
-                        Domain, _workers.Open, _workers.Idle, _standing.Granted, _ready.Recipients, _jobsInFlight, _ready.ClaimPending,
-                        _standing.PausedUntil, _standing.Suspended ?? false));
+                        Domain, _workers.Open, _workers.Idle, standing.Granted, _ready.Recipients, _workers.JobsInFlight, _ready.ClaimPending,
+                        standing.PausedUntil, standing.Suspended ?? false));
                 }
                 finally
                 {
@@ -140,53 +134,32 @@ internal sealed partial class DomainActor
     {
         if (_stopped)
         {
-            // Draining the mailbox after Stop or deactivation: nothing may be left hanging.
-            switch (command)
-            {
-                case DomainCommand.JobRequested request:
-                    request.Reply.TrySetResult(null);
-                    break;
-                case DomainCommand.Claimed claimed:
-                    _runtime.Recorder.Release(claimed.Recipients);
-                    break;
-                case DomainCommand.Received received:
-                    _runtime.Recorder.Release([received.Job], "stopping");
-                    break;
-                case DomainCommand.WorkerExited:
-                    _workers.Exited();
-                    break;
-            }
+            Drain(command);
             return;
         }
         switch (command)
         {
             case DomainCommand.ShapingResolved resolved:
-                // Workers already open keep their old site's slot until they close.
-                _shaping = resolved.Shaping;
-                if (_limiter is not null)
-                {
-                    _runtime.Sites.Leave(_limiter, Domain);
-                }
-                _limiter = _runtime.Sites.Join(resolved.Shaping.SiteKey, Domain, resolved.PrimaryMx, () => TryPost(new DomainCommand.Tick()));
+                _seat.Take(resolved.Shaping, resolved.PrimaryMx);
                 break;
             case DomainCommand.Reshape:
                 StartShaping();
                 break;
             case DomainCommand.RecipientsDue:
                 _ready.SpoolHasMore();
-                if (_standing.Suspended == true)
+                if (_seat.Standing.Suspended == true)
                 {
                     _runtime.Metrics.SuspendedHold(Domain);
                 }
                 break;
             case DomainCommand.SuspensionChanged:
-                _limiter?.Refresh();
+                _seat.Refresh();
                 break;
             case DomainCommand.Tick:
                 _timer.Fired();
                 break;
             case DomainCommand.Claimed claimed:
-                _ready.Claimed(DeliveryJob.Batch(claimed.Recipients, _shaping!.MaxRecipientsPerTransaction), claimed.Requested);
+                _ready.Claimed(DeliveryJob.Batch(claimed.Recipients, _seat.Shaping!.MaxRecipientsPerTransaction), claimed.Requested);
                 break;
             case DomainCommand.Received received:
                 _ready.Add(received.Job);
@@ -199,12 +172,12 @@ internal sealed partial class DomainActor
                 _workers.Waiting(request.Reply, connected: request.First);
                 break;
             case DomainCommand.AttemptFinished finished:
-                _jobsInFlight--;
-                OnAttemptFinished(finished.Result);
+                _workers.JobFinished();
+                _seat.Finished(finished.Result);
                 break;
             case DomainCommand.ConnectFailed failed:
                 _workers.ConnectFailed();
-                OnConnectFailed(failed.Failure);
+                _pump.ConnectFailed(failed.Failure);
                 break;
             case DomainCommand.WorkerExited:
                 _workers.Exited();
@@ -215,30 +188,45 @@ internal sealed partial class DomainActor
         }
     }
 
+    /// <summary>Draining the mailbox after Stop or deactivation: nothing may be left hanging.</summary>
+    private void Drain(DomainCommand command)
+    {
+        switch (command)
+        {
+            case DomainCommand.JobRequested request:
+                request.Reply.TrySetResult(null);
+                break;
+            case DomainCommand.Claimed claimed:
+                _runtime.Recorder.Release(claimed.Recipients);
+                break;
+            case DomainCommand.Received received:
+                _runtime.Recorder.Release([received.Job], "stopping");
+                break;
+            case DomainCommand.WorkerExited:
+                _workers.Exited();
+                break;
+        }
+    }
+
+    private void Pump()
+    {
+        if (_pump.Run())
+        {
+            // Idle long enough: the directory forgets this actor; the next due mail activates a new one.
+            _stopped = true;
+            _seat.Leave();
+            _deactivate(this);
+            _mailbox.Writer.TryComplete();
+        }
+    }
+
     /// <summary>Resolves the domain's limits: at once, or after looking up its primary MX when MX-suffix rules exist.</summary>
     private void StartShaping()
     {
-        if (_runtime.Shaping.HasMxRules)
+        if (_seat.Resolve(_stopping.Token) is { } lookup)
         {
-            Track(ResolveShapingAsync());
-            return;
+            Track(lookup);
         }
-        Handle(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, primaryMx: null), PrimaryMx: null));
-    }
-
-    private async Task ResolveShapingAsync()
-    {
-        string? mx = null;
-        try
-        {
-            mx = await _runtime.Connector.PrimaryMxAsync(Domain, _stopping.Token);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Without the MX name the domain still gets its exact, wildcard or default limits.
-            Log.ActorFault(_runtime.Logger, Domain, exception);
-        }
-        await PostAsync(new DomainCommand.ShapingResolved(_runtime.Shaping.Resolve(Domain, mx), mx));
     }
 
     private void Track(Task task)
@@ -251,18 +239,9 @@ internal sealed partial class DomainActor
     {
         _stopped = true;
         _stopping.Cancel();
-        ReleaseReady();
+        _pump.ReleaseReady("stopping");
         _workers.CloseIdle();
-        LeaveSite();
+        _seat.Leave();
         _mailbox.Writer.TryComplete();
-    }
-
-    private void LeaveSite()
-    {
-        if (_limiter is not null)
-        {
-            _runtime.Sites.Leave(_limiter, Domain);
-            _limiter = null;
-        }
     }
 }

@@ -5,7 +5,7 @@ namespace MailCluster.Delivery.Actors;
 /// <summary>
 /// A domain actor's connection workers: how many are open (counted from start until the actor
 /// hears they exited, so the count never undershoots the sockets), how many are still connecting,
-/// and which wait idle for a job.
+/// which wait idle for a job, and how many jobs they are attempting.
 /// </summary>
 internal sealed class WorkerPool
 {
@@ -17,6 +17,9 @@ internal sealed class WorkerPool
     public int Connecting { get; private set; }
 
     public int Idle => _idle.Count;
+
+    /// <summary>Jobs handed out whose attempt the owner has not yet heard finish.</summary>
+    public int JobsInFlight { get; private set; }
 
     /// <summary>Every worker task started and not yet seen exiting; the owner awaits them all before it ends.</summary>
     public Task AllExited => Task.WhenAll(_running);
@@ -44,7 +47,13 @@ internal sealed class WorkerPool
     }
 
     /// <summary>Gives the job to the longest-idle worker; only while <see cref="Idle"/> is above zero.</summary>
-    public void HandOut(DeliveryJob job) => _idle.Dequeue().SetResult(job);
+    public void HandOut(DeliveryJob job)
+    {
+        JobsInFlight++;
+        _idle.Dequeue().SetResult(job);
+    }
+
+    public void JobFinished() => JobsInFlight--;
 
     /// <summary>Tells every idle worker to QUIT.</summary>
     public void CloseIdle()

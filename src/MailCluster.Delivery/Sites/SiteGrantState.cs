@@ -1,0 +1,57 @@
+using MailCluster.Cluster.Sites;
+
+namespace MailCluster.Delivery.Sites;
+
+/// <summary>
+/// The last grant of a site's grain and the rate shares it brought. Every duration counts from
+/// when its report was sent, on this silo's clock, so a lease here ends before the grain's.
+/// Not thread-safe: its <see cref="SiteLimiter"/> guards it.
+/// </summary>
+internal sealed class SiteGrantState
+{
+    private SiteGrant? _grant;
+    private DateTimeOffset _from;
+    private RateShareBucket? _messages;
+    private RateShareBucket? _newConnections;
+
+    /// <summary>The epoch of the grant held; <see cref="Guid.Empty"/> before the first.</summary>
+    public Guid Epoch => _grant?.Epoch ?? Guid.Empty;
+
+    /// <summary>Until when the grain pauses the site; <see cref="DateTimeOffset.MinValue"/> when it does not.</summary>
+    public DateTimeOffset PausedUntil => _grant is { PausedFor: var p } && p > TimeSpan.Zero ? _from + p : DateTimeOffset.MinValue;
+
+    public void Apply(SiteGrant grant, DateTimeOffset sentAt)
+    {
+        (_grant, _from) = (grant, sentAt);
+        _messages = grant.Messages is { } m ? new RateShareBucket(m, sentAt, sentAt + grant.RateFor) : null;
+        _newConnections = grant.NewConnections is { } c ? new RateShareBucket(c, sentAt, sentAt + grant.RateFor) : null;
+    }
+
+    /// <summary>When the lease of the grant held ends unless renewed; null before the first.</summary>
+    public DateTimeOffset? LeaseEnds => _grant is null ? null : _from + _grant.LeaseFor;
+
+    /// <summary>Connections this silo may hold now: none before the first grant or once its lease ended.</summary>
+    public int Connections(DateTimeOffset now) => now < LeaseEnds ? _grant!.Connections : 0;
+
+    /// <summary>Null until the first grant.</summary>
+    public bool? Suspended(string domain) =>
+        _grant is null ? null : _grant.SiteSuspended || _grant.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A message token of this silo's share; otherwise false and when one accrues (null: wait for the next grant).</summary>
+    public bool TryTakeMessage(DateTimeOffset now, out TimeSpan? wait)
+    {
+        wait = null;
+        return _grant is not null && (_grant.Messages is null || (_messages is not null && _messages.TryTake(now, out wait)));
+    }
+
+    /// <summary>A new-connection token, when the site limits how fast connections open; otherwise like <see cref="TryTakeMessage"/>.</summary>
+    public bool TryTakeNewConnection(DateTimeOffset now, out TimeSpan? retryIn)
+    {
+        retryIn = null;
+        return _grant is not null && (_grant.NewConnections is null || (_newConnections is not null && _newConnections.TryTake(now, out retryIn)));
+    }
+
+    /// <summary>The tokens left, given back with a report; the shares are empty afterwards.</summary>
+    public (double Messages, double NewConnections) GiveBack(DateTimeOffset now) =>
+        (_messages?.GiveBack(now) ?? 0, _newConnections?.GiveBack(now) ?? 0);
+}
