@@ -183,6 +183,10 @@ internal sealed class SiteLedger
         var grant = now < _renewOnlyUntil
             ? Math.Min(report.HeldConnections, room)
             : Math.Min(FairShare(report.Silo, budget, now), room);
+        // Connections beyond what the silo's lease already allows are written for first: a stale
+        // activation (another took over while this one still ran) then fails on the fence and is
+        // deactivated before it hands out room the new one may have renewed to someone else.
+        StateChanged |= grant > lease.Granted(now);
         lease.Grant(grant, sequence, now, now + LeasePeriod);
         return grant;
     }
@@ -250,6 +254,9 @@ internal sealed class SiteLedger
             }
             (_granted, _until) = (connections, until);
         }
+
+        /// <summary>The current grant while unexpired.</summary>
+        public int Granted(DateTimeOffset now) => now < _until ? _granted : 0;
 
         /// <summary>What the silo may have open: its grants while unexpired, or more while it still closes connections above a reduced grant.</summary>
         public int Outstanding(DateTimeOffset now) => Math.Max(

@@ -17,6 +17,9 @@ internal sealed class SiteGrantState
     /// <summary>The epoch of the grant held; <see cref="Guid.Empty"/> before the first.</summary>
     public Guid Epoch => _grant?.Epoch ?? Guid.Empty;
 
+    /// <summary>The grant held among its activation's, reported back so the grain stops counting the ones it replaced; 0 before the first.</summary>
+    public long Sequence => _grant?.Sequence ?? 0;
+
     /// <summary>Until when the grain pauses the site; <see cref="DateTimeOffset.MinValue"/> when it does not.</summary>
     public DateTimeOffset PausedUntil => _grant is { PausedFor: var p } && p > TimeSpan.Zero ? _from + p : DateTimeOffset.MinValue;
 

@@ -166,7 +166,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
             var held = _slots.Held;
             var report = new SiteReport(
                 _authority.SiloName, domain ?? Site, primaryMx, _grant.Epoch, held, Math.Max(held, _demand.Connections), _demand.Messages,
-                messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown);
+                messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown, _grant.Sequence);
             _demand.Asked(report.WantedConnections, report.WantsMessages);
             return report;
         }
