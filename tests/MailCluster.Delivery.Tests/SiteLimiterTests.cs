@@ -13,17 +13,18 @@ namespace MailCluster.Delivery.Tests;
 /// <summary>A silo's side of a site's limits over the site rules answered in process, on a stepped clock.</summary>
 public sealed class SiteLimiterTests : IDisposable
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+    private readonly SteppingClock _time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
     private readonly TestMeterFactory _meters = new();
 
     public void Dispose() => _meters.Dispose();
 
-    private (SiteLimiter Limiter, LedgerSiteAuthority Authority) Join(string rate)
+    private (SiteLimiter Limiter, LedgerSiteAuthority Authority) Join(string rate, Action? wake = null)
     {
         var rules = new ShapingRules(new ShapingOptions { Rules = [new ShapingRule { Match = "dest.test", MessageRate = rate }] });
-        var authority = new LedgerSiteAuthority(rules, _time);
+        // The grain runs on another silo: its clock is not this silo's stepped one.
+        var authority = new LedgerSiteAuthority(rules, _time.Elsewhere);
         var registry = new SiteLimiterRegistry(authority, _time, new DeliveryMetrics(_meters, new DomainLabel(10)), NullLoggerFactory.Instance, ClusterTimings.Defaults);
-        return (registry.Join("dest.test", "dest.test", null, () => { }), authority);
+        return (registry.Join("dest.test", "dest.test", null, wake ?? (() => { })), authority);
     }
 
     [Fact]
@@ -45,27 +46,37 @@ public sealed class SiteLimiterTests : IDisposable
         Assert.False(limiter.TryTakeMessage(_time.GetUtcNow(), out _));
     }
 
-    [Fact]
-    public void WithoutAnAnswerAGrantHoldsUntilItsLeaseEndsThenOpenConnectionsAreCutAndNothingNewIsAllowed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WithoutAnAnswerAGrantHoldsUntilItsLeaseEndsThenNothingNewStartsAndTheActorsCloseWhatIsOpen(bool clockSteppedBack)
     {
-        var (limiter, authority) = Join("600/min");
+        var wakes = 0;
+        var (limiter, authority) = Join("600/min", () => wakes++);
         var start = _time.GetUtcNow();
         Assert.True(limiter.TryAcquireConnection(start, out var lease, out _));
         authority.Unreachable = true;
+        if (clockSteppedBack)
+        {
+            // NTP steps the wall clock back an hour: the lease still ends on time (it runs on the monotonic clock).
+            _time.StepBack(TimeSpan.FromHours(1));
+        }
 
         // The grain stops answering: for the rest of the lease, what was granted still holds.
         for (var i = 0; i < ClusterTimings.Defaults.SiteLeasePeriod.TotalSeconds - 1; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(1));
         }
-        Assert.False(lease.Lapsed.IsCancellationRequested);
         Assert.Equal(1, limiter.Standing("dest.test", _time.GetUtcNow()).Granted);
+        Assert.False(limiter.Standing("dest.test", _time.GetUtcNow()).OverGrant);
+        var woken = wakes;
 
+        // It lapses: the open connection is over the grant (its actor has it QUIT after its transaction), nothing new is allowed.
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(lease.Lapsed.IsCancellationRequested);
         Assert.Equal(0, limiter.Standing("dest.test", _time.GetUtcNow()).Granted);
-        Assert.False(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
         Assert.True(limiter.Standing("dest.test", _time.GetUtcNow()).OverGrant);
+        Assert.True(wakes > woken);
+        Assert.False(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
 
         // Answers again: the next renewal brings a grant back.
         lease.Dispose();
@@ -134,5 +145,36 @@ public sealed class SiteLimiterTests : IDisposable
         Assert.False(limiter.IsIdle);
         lease.Dispose();
         Assert.True(limiter.IsIdle);
+    }
+}
+
+/// <summary>A fake clock whose wall time can be stepped back, as NTP does; its monotonic time and timers run on.</summary>
+internal sealed class SteppingClock(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private TimeSpan _back;
+
+    public void StepBack(TimeSpan by) => _back += by;
+
+    /// <summary>Another machine's clock that moves with this one but was never stepped.</summary>
+    public TimeProvider Elsewhere => new Unstepped(this);
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() - _back;
+
+    // The fake's timestamp would follow the stepped wall time; a monotonic clock does not.
+    public override long GetTimestamp() => base.GetUtcNow().UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    private DateTimeOffset TrueUtcNow => base.GetUtcNow();
+
+    private sealed class Unstepped(SteppingClock clock) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => clock.TrueUtcNow;
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override long TimestampFrequency => clock.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => clock.CreateTimer(callback, state, dueTime, period);
     }
 }

@@ -39,8 +39,8 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
                 return;
             }
             connection = connect.Connection;
-            // A lease that lapses unrenewed cuts the connection, even mid-transaction: never above the site's limit.
-            using var lapse = lease.Lapsed.Register(connection.Abort);
+            // A site lease that lapses unrenewed lets the transaction in flight finish (cut after the
+            // final dot, its mail would be delivered twice); the actor then has this connection QUIT.
             for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
             {
                 var job = await RequestJobAsync(first: sent == 0);

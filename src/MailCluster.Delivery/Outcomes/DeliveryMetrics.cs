@@ -38,7 +38,7 @@ internal sealed class DeliveryMetrics : IDisposable
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
         _siteExchanges = _meter.CreateCounter<long>("mailcluster.site.exchanges", "{call}", "Calls to site grains (one per silo, site and period), by outcome: ok, failed (timeout, unreachable).");
         _siteExchangeDuration = _meter.CreateHistogram<double>("mailcluster.site.exchange.duration", "s", "Latency of calls to site grains.");
-        _siteLapses = _meter.CreateCounter<long>("mailcluster.site.lease_lapses", "{lapse}", "Site leases that ran out unrenewed (no answer from the grain) while connections were open; those connections were cut.");
+        _siteLapses = _meter.CreateCounter<long>("mailcluster.site.lease_lapses", "{lapse}", "Site leases that ran out unrenewed (no answer from the grain) while connections were open; no new transaction starts on them, the one in flight finishes, then they close.");
         _siteLeases = _meter.CreateCounter<long>("mailcluster.site.connection_leases", "{lease}", "Connection slots asked of this silo's site grants, by outcome: granted, denied (no room or no token).");
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
         _connections = _meter.CreateCounter<long>("mailcluster.delivery.connections", "{connection}", "SMTP sessions opened to MX hosts, by domain and TLS: verified (certificate and name checked), encrypted (unverified), none (plaintext).");

@@ -11,8 +11,8 @@ internal interface ISiteGrantHolder
     /// <summary>The report to send now; what it gives back and asks for counts as sent.</summary>
     SiteReport Report(DateTimeOffset now);
 
-    /// <summary>The grain answered <paramref name="report"/>, sent at <paramref name="sentAt"/>.</summary>
-    void Granted(SiteReport report, SiteGrant grant, DateTimeOffset sentAt);
+    /// <summary>The grain answered <paramref name="report"/>, sent at <paramref name="sentAt"/> (wall clock) and <paramref name="sentStamp"/> (monotonic).</summary>
+    void Granted(SiteReport report, SiteGrant grant, DateTimeOffset sentAt, long sentStamp);
 
     /// <summary>An exchange ended, answered or not: whoever waits for a grant looks again.</summary>
     void ExchangeEnded();

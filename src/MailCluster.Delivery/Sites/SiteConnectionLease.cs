@@ -1,12 +1,9 @@
 namespace MailCluster.Delivery.Sites;
 
 /// <summary>One connection slot of a site; disposing it (after the socket closed) returns it, once however often it is disposed.</summary>
-/// <param name="lapsed">Cancelled when the silo's lease of the site ran out unrenewed: cut the connection.</param>
-internal sealed class SiteConnectionLease(SiteConnectionSlots slots, CancellationToken lapsed) : IDisposable
+internal sealed class SiteConnectionLease(SiteConnectionSlots slots) : IDisposable
 {
     private int _released;
-
-    public CancellationToken Lapsed => lapsed;
 
     public void Dispose()
     {

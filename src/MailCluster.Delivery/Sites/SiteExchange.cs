@@ -58,6 +58,7 @@ internal sealed partial class SiteExchange : IDisposable
     {
         SiteReport report;
         DateTimeOffset now;
+        long stamp;
         lock (_lock)
         {
             if (_exchanging)
@@ -65,15 +66,15 @@ internal sealed partial class SiteExchange : IDisposable
                 _followUp |= followUp;
                 return;
             }
-            now = _time.GetUtcNow();
+            (now, stamp) = (_time.GetUtcNow(), _time.GetTimestamp());
             report = _holder.Report(now);
             (_exchanging, _followUp) = (true, false);
         }
         // Outside the lock: an authority that answers at once runs the whole exchange right here.
-        _inFlight = ExchangeAsync(report, now);
+        _inFlight = ExchangeAsync(report, now, stamp);
     }
 
-    private async Task ExchangeAsync(SiteReport report, DateTimeOffset sentAt)
+    private async Task ExchangeAsync(SiteReport report, DateTimeOffset sentAt, long sentStamp)
     {
         var started = _time.GetTimestamp();
         try
@@ -81,7 +82,7 @@ internal sealed partial class SiteExchange : IDisposable
             using var timeout = new CancellationTokenSource(_callTimeout, _time);
             var grant = await _authority.ExchangeAsync(_site, report, timeout.Token);
             _metrics.SiteExchanged(ok: true, _time.GetElapsedTime(started));
-            _holder.Granted(report, grant, sentAt);
+            _holder.Granted(report, grant, sentAt, sentStamp);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

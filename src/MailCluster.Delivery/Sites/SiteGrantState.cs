@@ -4,13 +4,15 @@ namespace MailCluster.Delivery.Sites;
 
 /// <summary>
 /// The last grant of a site's grain and the rate shares it brought. Every duration counts from
-/// when its report was sent, on this silo's clock, so a lease here ends before the grain's.
+/// when its report was sent, on this silo's clock, so a lease here ends before the grain's; the
+/// connection lease on the monotonic clock, so a wall clock stepped back never stretches it.
 /// Not thread-safe: its <see cref="SiteLimiter"/> guards it.
 /// </summary>
-internal sealed class SiteGrantState
+internal sealed class SiteGrantState(TimeProvider time)
 {
     private SiteGrant? _grant;
     private DateTimeOffset _from;
+    private long _fromStamp;
     private RateShareBucket? _messages;
     private RateShareBucket? _newConnections;
 
@@ -23,18 +25,18 @@ internal sealed class SiteGrantState
     /// <summary>Until when the grain pauses the site; <see cref="DateTimeOffset.MinValue"/> when it does not.</summary>
     public DateTimeOffset PausedUntil => _grant is { PausedFor: var p } && p > TimeSpan.Zero ? _from + p : DateTimeOffset.MinValue;
 
-    public void Apply(SiteGrant grant, DateTimeOffset sentAt)
+    public void Apply(SiteGrant grant, DateTimeOffset sentAt, long sentStamp)
     {
-        (_grant, _from) = (grant, sentAt);
+        (_grant, _from, _fromStamp) = (grant, sentAt, sentStamp);
         _messages = grant.Messages is { } m ? new RateShareBucket(m, sentAt, sentAt + grant.RateFor) : null;
         _newConnections = grant.NewConnections is { } c ? new RateShareBucket(c, sentAt, sentAt + grant.RateFor) : null;
     }
 
-    /// <summary>When the lease of the grant held ends unless renewed; null before the first.</summary>
-    public DateTimeOffset? LeaseEnds => _grant is null ? null : _from + _grant.LeaseFor;
+    /// <summary>What is left of the lease of the grant held (zero or less once it ended); null before the first.</summary>
+    public TimeSpan? LeaseLeft => _grant is null ? null : _grant.LeaseFor - time.GetElapsedTime(_fromStamp);
 
     /// <summary>Connections this silo may hold now: none before the first grant or once its lease ended.</summary>
-    public int Connections(DateTimeOffset now) => now < LeaseEnds ? _grant!.Connections : 0;
+    public int Connections => LeaseLeft > TimeSpan.Zero ? _grant!.Connections : 0;
 
     /// <summary>Null until the first grant.</summary>
     public bool? Suspended(string domain) =>

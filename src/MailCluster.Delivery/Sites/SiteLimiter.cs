@@ -21,7 +21,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     private readonly TimeProvider _time;
     private readonly DeliveryMetrics _metrics;
     private readonly SiteDemand _demand = new();
-    private readonly SiteGrantState _grant = new();
+    private readonly SiteGrantState _grant;
     private readonly SiteFeedback _feedback = new();
     private readonly SiteConnectionSlots _slots = new();
     private readonly SiteExchange _exchange;
@@ -33,6 +33,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         _authority = authority;
         _time = time;
         _metrics = metrics;
+        _grant = new SiteGrantState(time);
         _exchange = new SiteExchange(site, this, authority, time, metrics, logger, timings);
     }
 
@@ -76,7 +77,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         bool outgrown;
         lock (_lock)
         {
-            outgrown = _demand.Update(domain, connections, messages, _grant.Connections(_time.GetUtcNow()));
+            outgrown = _demand.Update(domain, connections, messages, _grant.Connections);
         }
         if (outgrown)
         {
@@ -90,7 +91,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         lock (_lock)
         {
             var paused = _grant.PausedUntil > _feedback.PausedUntil ? _grant.PausedUntil : _feedback.PausedUntil;
-            return new SiteStanding(_grant.Suspended(domain), paused, _grant.Connections(now), _slots.Held);
+            return new SiteStanding(_grant.Suspended(domain), paused, _grant.Connections, _slots.Held);
         }
     }
 
@@ -100,7 +101,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         TimeSpan? wait = null;
         lock (_lock)
         {
-            lease = _slots.TryTake(_grant.Connections(now), () => _grant.TryTakeNewConnection(now, out wait));
+            lease = _slots.TryTake(_grant.Connections, () => _grant.TryTakeNewConnection(now, out wait));
         }
         retryIn = wait;
         _metrics.SiteLease(granted: lease is not null);
@@ -142,7 +143,6 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     {
         _exchange.Dispose();
         _lapseTimer?.Dispose();
-        _slots.Dispose();
     }
 
     bool ISiteGrantHolder.RenewalDue
@@ -152,7 +152,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
             lock (_lock)
             {
                 // Renew while connections are open or mail waits; and keep asking while actors wait for a first grant.
-                return _slots.Held > 0 || (_grant.LeaseEnds is null && !_demand.IsEmpty) || _demand.Active;
+                return _slots.Held > 0 || (_grant.LeaseLeft is null && !_demand.IsEmpty) || _demand.Active;
             }
         }
     }
@@ -172,16 +172,20 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         }
     }
 
-    void ISiteGrantHolder.Granted(SiteReport report, SiteGrant grant, DateTimeOffset sentAt)
+    void ISiteGrantHolder.Granted(SiteReport report, SiteGrant grant, DateTimeOffset sentAt, long sentStamp)
     {
         lock (_lock)
         {
-            _grant.Apply(grant, sentAt);
+            _grant.Apply(grant, sentAt, sentStamp);
             _feedback.Counted(report.CleanTransactions, report.SlowedDown);
-            _lapseTimer?.Dispose();
-            var left = sentAt + grant.LeaseFor - _time.GetUtcNow();
-            _lapseTimer = _time.CreateTimer(_ => Lapse(), null, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            ArmLapse(_grant.LeaseLeft!.Value);
         }
+    }
+
+    private void ArmLapse(TimeSpan left)
+    {
+        _lapseTimer?.Dispose();
+        _lapseTimer = _time.CreateTimer(_ => Lapse(), null, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     void ISiteGrantHolder.ExchangeEnded()
@@ -194,19 +198,33 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         wakes.ForEach(w => w());
     }
 
-    /// <summary>The lease ran out without a renewal (the grain did not answer): connections still open are cut.</summary>
+    /// <summary>
+    /// The lease ran out without a renewal (the grain did not answer): no new transaction starts,
+    /// and the actors are woken so that idle connections say QUIT; a transaction in flight finishes
+    /// (cutting it after the final dot would deliver its mail twice, RFC 5321 6.1).
+    /// </summary>
     private void Lapse()
     {
+        List<Action> wakes;
         lock (_lock)
         {
-            if (_grant.LeaseEnds is not { } ends || _time.GetUtcNow() < ends)
+            if (_grant.LeaseLeft is not { } left)
             {
                 return;
             }
+            if (left > TimeSpan.Zero)
+            {
+                // Renewed meanwhile, or fired early: wait for the rest.
+                ArmLapse(left);
+                return;
+            }
+            if (_slots.Held == 0)
+            {
+                return;
+            }
+            wakes = _demand.Wakes();
         }
-        if (_slots.Lapse())
-        {
-            _metrics.SiteLeasesLapsed();
-        }
+        _metrics.SiteLeasesLapsed();
+        wakes.ForEach(w => w());
     }
 }

@@ -107,7 +107,7 @@ public sealed class SiteExchangeTests : IDisposable
 
         public SiteReport Report(DateTimeOffset now) => new("test-silo", "dest.test", null, Guid.Empty, 0, 1, true, 0, 0, 0, false);
 
-        public void Granted(SiteReport report, SiteGrant grant, DateTimeOffset sentAt) => Grants.Add((grant, sentAt));
+        public void Granted(SiteReport report, SiteGrant grant, DateTimeOffset sentAt, long sentStamp) => Grants.Add((grant, sentAt));
 
         public void ExchangeEnded() => Ended++;
     }
