@@ -32,6 +32,7 @@ public sealed class SiteGrantModelTests
         var now = s_start;
         var lostAnswers = 0;
         var moves = 0;
+        var grantsWhileTwoLive = 0;
         for (var step = 0; step < 3000; step++)
         {
             now = now.AddMilliseconds(250);
@@ -45,6 +46,7 @@ public sealed class SiteGrantModelTests
             silo.Wanted = random.Next(10) == 0 ? random.Next(0, Cap + 1) : silo.Wanted;
             var live = activations.Where(a => a.Alive).ToList();
             var grant = live[random.Next(live.Count)].Exchange(silo.Report(now), now);
+            grantsWhileTwoLive += live.Count > 1 && grant is not null ? 1 : 0;
             if (grant is not null && random.Next(4) != 0)
             {
                 silo.Receive(grant, now);
@@ -56,7 +58,7 @@ public sealed class SiteGrantModelTests
             var mayHold = silos.Sum(s => s.MayHold(now));
             Assert.True(mayHold <= Cap, $"step {step}: silos may hold {mayHold} connections, the cap is {Cap}");
         }
-        Assert.True(moves > 0 && lostAnswers > 0, $"{moves} moves, {lostAnswers} lost answers");
+        Assert.True(moves > 0 && lostAnswers > 0 && grantsWhileTwoLive > 0, $"{moves} moves, {lostAnswers} lost answers, {grantsWhileTwoLive} grants while two activations were alive");
         // Not stuck at zero: the model still hands out the site.
         Assert.True(silos.Sum(s => s.MayHold(now)) > 0);
     }
@@ -69,7 +71,7 @@ public sealed class SiteGrantModelTests
 
         public Activation Activate(DateTimeOffset now)
         {
-            var activation = new Activation(this, Copy(_state), now);
+            var activation = new Activation(this, Copy(_state), now) { Version = _version };
             // The fencing write at activation.
             Write(activation);
             return activation;

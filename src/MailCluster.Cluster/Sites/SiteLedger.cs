@@ -23,6 +23,7 @@ internal sealed class SiteLedger
     private ThrottleSpec? _connectionSpec;
     private int _cleanSinceStep;
     private long _lastSequence;
+    private bool _deserterSinceWrite;
 
     public SiteLedger(Guid epoch, SiteState state, DateTimeOffset now, ClusterTimings timings)
     {
@@ -67,8 +68,8 @@ internal sealed class SiteLedger
         State.SiteSuspended,
         [.. State.SuspendedDomains]);
 
-    /// <summary>The written state is in storage now.</summary>
-    public void StateWritten() => StateChanged = false;
+    /// <summary>The written state is in storage now (and no other activation had written since this one).</summary>
+    public void StateWritten() => (StateChanged, _deserterSinceWrite) = (false, false);
 
     /// <summary>One silo's exchange: applies its report, then decides its grant under <paramref name="limits"/>.</summary>
     public SiteGrant Exchange(SiteReport report, DomainShaping limits, DateTimeOffset now)
@@ -167,6 +168,9 @@ internal sealed class SiteLedger
 
     private int GrantConnections(SiteReport report, int budget, long sequence, long acknowledged, DateTimeOffset now)
     {
+        // A silo that stopped reporting while granted connections may be talking to another
+        // activation of this grain (it moved, and this one has not learnt it yet at its next write).
+        _deserterSinceWrite |= _leases.Values.Any(l => l.DesertedHolding(now));
         foreach (var gone in _leases.Where(l => l.Value.Gone(now)).Select(l => l.Key).ToList())
         {
             _leases.Remove(gone);
@@ -183,10 +187,9 @@ internal sealed class SiteLedger
         var grant = now < _renewOnlyUntil
             ? Math.Min(report.HeldConnections, room)
             : Math.Min(FairShare(report.Silo, budget, now), room);
-        // Connections beyond what the silo's lease already allows are written for first: a stale
-        // activation (another took over while this one still ran) then fails on the fence and is
-        // deactivated before it hands out room the new one may have renewed to someone else.
-        StateChanged |= grant > lease.Granted(now);
+        // Room such a silo left is handed out only after a write: a stale activation then fails on
+        // the fence and is deactivated before it gives away room the new one renewed to that silo.
+        StateChanged |= _deserterSinceWrite && grant > lease.Granted(now);
         lease.Grant(grant, sequence, now, now + LeasePeriod);
         return grant;
     }
@@ -237,12 +240,13 @@ internal sealed class SiteLedger
         private DateTimeOffset _until;
         private int _held;
         private DateTimeOffset _seen;
+        private bool _deserted;
 
         public int Wanted { get; private set; }
 
         public void Report(int held, int wanted, long acknowledged, DateTimeOffset now)
         {
-            (_held, Wanted, _seen) = (held, Math.Max(held, wanted), now);
+            (_held, Wanted, _seen, _deserted) = (held, Math.Max(held, wanted), now, false);
             _superseded.RemoveAll(g => g.Until <= now || g.ReplacedBy <= acknowledged);
         }
 
@@ -268,5 +272,16 @@ internal sealed class SiteLedger
         public int Held(DateTimeOffset now) => now < _seen + leasePeriod ? _held : 0;
 
         public bool Gone(DateTimeOffset now) => now >= _until && now >= _seen + leasePeriod;
+
+        /// <summary>Its lease of some connections ran out unrenewed (a silo done with the site reports once more and is granted none); true once.</summary>
+        public bool DesertedHolding(DateTimeOffset now)
+        {
+            if (_deserted || _granted == 0 || now < _until || now < _seen + leasePeriod)
+            {
+                return false;
+            }
+            _deserted = true;
+            return true;
+        }
     }
 }

@@ -26,6 +26,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     private readonly SiteConnectionSlots _slots = new();
     private readonly SiteExchange _exchange;
     private ITimer? _lapseTimer;
+    private int _reportedHeld;
 
     public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger, ClusterTimings timings)
     {
@@ -151,8 +152,10 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         {
             lock (_lock)
             {
-                // Renew while connections are open or mail waits; and keep asking while actors wait for a first grant.
-                return _slots.Held > 0 || (_grant.LeaseLeft is null && !_demand.IsEmpty) || _demand.Active;
+                // Renew while connections are open or mail waits; and keep asking while actors wait for a
+                // first grant. Once more after the last connection closed: the grain then knows this
+                // silo holds none (one that goes quiet holding some may be talking to another activation).
+                return _slots.Held > 0 || _reportedHeld > 0 || (_grant.LeaseLeft is null && !_demand.IsEmpty) || _demand.Active;
             }
         }
     }
@@ -163,7 +166,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         {
             var (domain, primaryMx) = _demand.Representative;
             var (messages, newConnections) = _grant.GiveBack(now);
-            var held = _slots.Held;
+            var held = _reportedHeld = _slots.Held;
             var report = new SiteReport(
                 _authority.SiloName, domain ?? Site, primaryMx, _grant.Epoch, held, Math.Max(held, _demand.Connections), _demand.Messages,
                 messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown, _grant.Sequence);
