@@ -11,6 +11,7 @@ using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Hosting;
 using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Dsn;
 using MailCluster.Mime.Headers;
@@ -43,6 +44,7 @@ internal sealed class ActorHarness : IAsyncDisposable
     /// <param name="dsnWindow">How long a message's failures gather into one DSN; none by default, so a test sees its DSN at once.</param>
     public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null)
     {
+        Drain = new DrainDeadline(TimeSpan.FromSeconds(30), Time);
         Spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, Time);
         var options = new DeliveryOptions
         {
@@ -58,7 +60,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         Sites = new LedgerSiteAuthority(rules, Time);
-        Runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Recorder, options, metrics, Time, NullLogger.Instance);
+        Runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Recorder, options, metrics, Time, NullLogger.Instance, Drain);
         Directory = new DomainActorDirectory(Runtime);
         Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time, NullLogger.Instance);
     }
@@ -67,6 +69,9 @@ internal sealed class ActorHarness : IAsyncDisposable
     public const long MaxReturnedContent = 64 * 1024;
 
     public AttemptRecorder Recorder { get; }
+
+    /// <summary>The SIGTERM deadline (30 s once started) after which transactions in flight are cut.</summary>
+    public DrainDeadline Drain { get; }
 
     /// <summary>Writes DSNs into the harness's spool.</summary>
     public BounceFactory Bounces { get; }
@@ -171,8 +176,17 @@ internal sealed class ScriptedConnector : IMxConnector
 
     public int Sends => Volatile.Read(ref _sends);
 
-    /// <summary>Connections cut because their site lease lapsed.</summary>
-    public int Aborts { get; set; }
+    /// <summary>Connections cut (at the SIGTERM deadline); a cut fails the sends waiting on the gate.</summary>
+    public int Aborts { get; private set; }
+
+    private void Abort()
+    {
+        Aborts++;
+        while (_gates.TryDequeue(out var gate))
+        {
+            gate.TrySetException(new IOException("connection aborted"));
+        }
+    }
 
     /// <summary>Lets every waiting and future send complete.</summary>
     public void OpenAll()
@@ -231,7 +245,7 @@ internal sealed class ScriptedConnector : IMxConnector
 
         public Task CloseAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public void Abort() => owner.Aborts++;
+        public void Abort() => owner.Abort();
 
         public ValueTask DisposeAsync()
         {

@@ -36,6 +36,27 @@ public sealed class DomainActorTests
     }
 
     [Fact]
+    public async Task AtSigtermATransactionStillInFlightAtTheDrainDeadlineIsCutAndDeferredNotLost()
+    {
+        await using var harness = new ActorHarness(Shaping(r => r.MaxConnections = 1));
+        await harness.EnqueueAsync("r0@dest.test");
+        harness.Directory.Wake("dest.test");
+        Assert.True(await harness.Connector.SendStarted.WaitAsync(s_wait));
+
+        // SIGTERM while the MX sits on the final dot: stopping waits for the transaction, up to the deadline.
+        harness.Drain.Start();
+        var stopping = harness.Directory.StopAsync();
+        Assert.False(stopping.IsCompleted);
+        harness.Time.Advance(harness.Drain.Timeout);
+        await stopping.WaitAsync(s_wait);
+
+        Assert.Equal(1, harness.Connector.Aborts);
+        // Deferred, in the spool: the hand-off moves it on, nothing is lost.
+        var counts = await harness.Spool.CountAsync(CancellationToken.None);
+        Assert.Equal((1, 1), (counts.Messages, counts.QueuedRecipients));
+    }
+
+    [Fact]
     public async Task MessageRateIsNeverExceeded()
     {
         await using var harness = new ActorHarness(Shaping(r => r.MessageRate = "2/min"));

@@ -41,6 +41,9 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             connection = connect.Connection;
             // A site lease that lapses unrenewed lets the transaction in flight finish (cut after the
             // final dot, its mail would be delivered twice); the actor then has this connection QUIT.
+            // At SIGTERM, one still in flight when the drain deadline passes is cut: its recipients are
+            // deferred (never lost), so the hand-off to the retry tier runs within the pod's grace.
+            using var cut = runtime.DrainPassed.Register(connection.Abort);
             for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
             {
                 var job = await RequestJobAsync(first: sent == 0);

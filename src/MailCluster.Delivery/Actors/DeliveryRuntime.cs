@@ -4,12 +4,13 @@ using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
+using MailCluster.Hosting;
 using MailCluster.Spool;
 using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery.Actors;
 
-/// <summary>What every domain actor of a silo shares.</summary>
+/// <summary>What every domain actor of a silo shares; <paramref name="Drain"/> when ingress sets a SIGTERM deadline.</summary>
 internal sealed record DeliveryRuntime(
     IDeliveryQueue Spool,
     IMxConnector Connector,
@@ -19,4 +20,9 @@ internal sealed record DeliveryRuntime(
     DeliveryOptions Options,
     DeliveryMetrics Metrics,
     TimeProvider Time,
-    ILogger Logger);
+    ILogger Logger,
+    DrainDeadline? Drain = null)
+{
+    /// <summary>Cancelled when the SIGTERM deadline passed: transactions still in flight are cut then.</summary>
+    public CancellationToken DrainPassed => Drain?.Passed ?? CancellationToken.None;
+}

@@ -1,3 +1,4 @@
+using MailCluster.Hosting;
 using MailCluster.Smtp.Server;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace MailCluster.Silo.Ingress;
 /// (sessions between transactions get 421 now, the others when their transaction ends).
 /// </summary>
 internal sealed partial class IngressLifecycle(
-    SessionHeartbeat heartbeat, IngressOptions options, IOptions<SmtpServerLimits> limits, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<IngressLifecycle> logger)
+    SessionHeartbeat heartbeat, IngressOptions options, IOptions<SmtpServerLimits> limits, DrainDeadline drain, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<IngressLifecycle> logger)
     : IHostedService, IDisposable
 {
     private static readonly TimeSpan s_heartbeatPeriod = TimeSpan.FromSeconds(1);
@@ -23,6 +24,7 @@ internal sealed partial class IngressLifecycle(
         lifetime.ApplicationStarted.Register(() => Listening(logger, options.Listen, options.TlsCertificatePath is null ? "off" : "on"));
         // Before Kestrel waits for connections to close: it stops first, and waits up to Smtp:DrainTimeout.
         lifetime.ApplicationStopping.Register(heartbeat.DrainAll);
+        lifetime.ApplicationStopping.Register(drain.Start);
         return Task.CompletedTask;
     }
 

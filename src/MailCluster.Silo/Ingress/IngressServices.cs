@@ -25,6 +25,7 @@ internal static class IngressServices
         // validation reports every bad key at once.
         services.Configure<HostOptions>(host =>
             host.ShutdownTimeout = (configuration.GetSection(Section).Get<IngressOptions>() ?? new IngressOptions()).DrainTimeout);
+        services.AddSingleton(sp => new DrainDeadline(sp.GetRequiredService<IngressOptions>().DrainTimeout, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IngressOptions>();
