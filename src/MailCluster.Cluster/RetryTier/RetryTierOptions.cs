@@ -22,6 +22,9 @@ public sealed class RetryTierOptions
     /// <summary>Entries a silo holds received at once (attempting or waiting in its domains' windows). Default 256.</summary>
     public int MaxInFlight { get; set; } = 256;
 
+    /// <summary>Of those, entries of one site (a site in backoff cannot fill the silo's whole share and stall the tier); more are put back at once. Default 64.</summary>
+    public int MaxInFlightPerSite { get; set; } = 64;
+
     /// <summary>The longest wait between receives from an empty partition (polling speeds up as soon as entries come). Default 10 s.</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -52,6 +55,10 @@ public sealed class RetryTierOptions
         if (MaxInFlight is < 1 or > 10_000)
         {
             yield return $"{section}:MaxInFlight is {MaxInFlight}; must be between 1 and 10000";
+        }
+        if (MaxInFlightPerSite < 1 || MaxInFlightPerSite > MaxInFlight)
+        {
+            yield return $"{section}:MaxInFlightPerSite is {MaxInFlightPerSite}; must be between 1 and RetryTier:MaxInFlight ({MaxInFlight})";
         }
         if (IdlePollInterval < TimeSpan.FromMilliseconds(100) || MoveInterval < TimeSpan.FromMilliseconds(100))
         {

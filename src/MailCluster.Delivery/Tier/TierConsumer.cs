@@ -34,7 +34,9 @@ internal sealed partial class TierConsumer : BackgroundService
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<TierLease, byte> _held = new();
+    // Each held entry with the site it counts against.
+    private readonly ConcurrentDictionary<TierLease, string> _held = new();
+    private readonly SiteHoldings _perSite;
     private readonly ConcurrentDictionary<Task, byte> _ending = new();
     private readonly SemaphoreSlim _room = new(0);
     // Domains whose entries were just put back for suspension, until when: a partition that gives only those is polled as if empty.
@@ -59,6 +61,7 @@ internal sealed partial class TierConsumer : BackgroundService
         _lifetime = lifetime;
         _logger = logger;
         _calls = new TierReachability(logger);
+        _perSite = new SiteHoldings(options.MaxInFlightPerSite);
         _tombstones = new TierTombstones(tier, _calls, metrics, timings, tombstoneLifetime, time);
         _leases = new TierLeaseKeeper(tier, _calls, options, metrics, time);
         _outcomes.HeldForSuspension += domain => _suspended[domain] = _time.GetUtcNow() + _options.HoldInterval;
@@ -150,8 +153,16 @@ internal sealed partial class TierConsumer : BackgroundService
     private void Admit(ReceivedEntry received, DateTimeOffset now)
     {
         var lease = new TierLease(received, now, Ended);
-        _held.TryAdd(lease, 0);
         var entry = received.Entry;
+        var shaping = _shaping.Resolve(entry.Domain, primaryMx: null);
+        var counted = _perSite.TryHold(shaping.SiteKey);
+        _held.TryAdd(lease, counted ? shaping.SiteKey : "");
+        if (!counted)
+        {
+            // The site holds its bound already (backoff, suspension, a slow MX): back for a hold, for whoever has room.
+            Track(_outcomes.ReleaseAsync(lease, lease.Jobs(int.MaxValue).Single().Recipients, "site_full"));
+            return;
+        }
         if (entry.Recipients.Count == 0)
         {
             // Every recipient was finished by a holder whose rewrite did not go through.
@@ -172,7 +183,7 @@ internal sealed partial class TierConsumer : BackgroundService
                 : _outcomes.DeleteAsync(lease, "deleted"));
             return;
         }
-        foreach (var job in lease.Jobs(_shaping.Resolve(entry.Domain, primaryMx: null).MaxRecipientsPerTransaction))
+        foreach (var job in lease.Jobs(shaping.MaxRecipientsPerTransaction))
         {
             if (!_directory.Offer(entry.Domain, job))
             {
@@ -200,7 +211,10 @@ internal sealed partial class TierConsumer : BackgroundService
 
     private void Ended(TierLease lease)
     {
-        _held.TryRemove(lease, out _);
+        if (_held.TryRemove(lease, out var site) && site.Length > 0)
+        {
+            _perSite.Release(site);
+        }
         if (_room.CurrentCount == 0)
         {
             _room.Release();
