@@ -198,7 +198,11 @@ internal sealed class ScriptedConnector : IMxConnector
         }
     }
 
-    public Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) => Task.FromResult<string?>($"mx.{domain}");
+    /// <summary>MX lookups that fail as a SERVFAIL does before they answer.</summary>
+    public int FailingMxLookups { get; set; }
+
+    public Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) =>
+        FailingMxLookups-- > 0 ? Task.FromException<string?>(new MxLookupFailedException($"SERVFAIL for {domain}")) : Task.FromResult<string?>($"mx.{domain}");
 
     public Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
     {
@@ -270,11 +274,21 @@ internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time)
 
     public int Exchanges { get; private set; }
 
+    /// <summary>The sites asked for grants, in the order first asked.</summary>
+    public List<string> SitesAsked { get; } = [];
+
     /// <summary>While set, every exchange fails as a call to an unreachable grain does.</summary>
     public bool Unreachable { get; set; }
 
     public Task<SiteGrant> ExchangeAsync(string site, SiteReport report, CancellationToken cancellationToken)
     {
+        lock (SitesAsked)
+        {
+            if (!SitesAsked.Contains(site))
+            {
+                SitesAsked.Add(site);
+            }
+        }
         lock (_lock)
         {
             Exchanges++;

@@ -56,6 +56,29 @@ public sealed class DomainActorTests
         Assert.Equal((1, 1), (counts.Messages, counts.QueuedRecipients));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task AnActorWhoseMxLookupFailsAtFirstEndsUpAtItsMxRollupSite(int failures)
+    {
+        var shaping = new ShapingOptions { Rules = [new ShapingRule { Match = "mx:.dest.test", MaxConnections = 2 }] };
+        await using var harness = new ActorHarness(shaping);
+        harness.Connector.FailingMxLookups = failures;
+        harness.Connector.OpenAll();
+        await harness.EnqueueAsync("r0@dest.test");
+
+        harness.Directory.Wake("dest.test");
+        // Lookups 5, 10, 20 s apart: after three failures the domain's own limits let its mail be attempted meanwhile.
+        await harness.WaitUntilAsync(() =>
+        {
+            harness.Time.Advance(TimeSpan.FromSeconds(1));
+            return Task.FromResult(harness.Sites.SitesAsked.Contains("mx:.dest.test"));
+        });
+
+        Assert.Equal(failures >= 3 ? ["dest.test", "mx:.dest.test"] : ["mx:.dest.test"], harness.Sites.SitesAsked);
+        await harness.WaitForAsync(c => c.Messages == 0);
+    }
+
     [Fact]
     public async Task MessageRateIsNeverExceeded()
     {

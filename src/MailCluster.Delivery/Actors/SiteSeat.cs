@@ -14,6 +14,10 @@ namespace MailCluster.Delivery.Actors;
 /// </summary>
 internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
 {
+    private const int LookupsBeforeOwnLimits = 3;
+    private static readonly TimeSpan s_firstLookupRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_longestLookupRetry = TimeSpan.FromMinutes(5);
+
     private SiteLimiter? _limiter;
 
     public DomainShaping? Shaping { get; private set; }
@@ -36,9 +40,13 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         return null;
     }
 
-    /// <summary>Takes a seat under <paramref name="shaping"/>; workers already open keep their old site's slot until they close.</summary>
+    /// <summary>Takes a seat under <paramref name="shaping"/> (or moves to it); workers already open keep their old site's slot until they close.</summary>
     public void Take(DomainShaping shaping, string? primaryMx)
     {
+        if (Seated && Shaping == shaping)
+        {
+            return;
+        }
         Shaping = shaping;
         Leave();
         _limiter = runtime.Sites.Join(shaping.SiteKey, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()));
@@ -86,18 +94,40 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         Log.BackingOff(runtime.Logger, mailbox.Domain, Shaping!.BackoffPeriod, reason);
     }
 
+    /// <summary>
+    /// Looks the primary MX up until DNS answers, since the site may be an MX rollup other silos
+    /// already use (joining the domain's own site instead would add its budget to the rollup's).
+    /// After a few failures the actor takes the domain's own limits, so its mail is attempted (and
+    /// deferred, or expired, as DNS fails); the lookups go on, and the actor moves when the site is known.
+    /// </summary>
     private async Task ResolveByMxAsync(CancellationToken stopping)
     {
-        string? mx = null;
-        try
+        var wait = s_firstLookupRetry;
+        for (var failures = 1; !stopping.IsCancellationRequested; failures++)
         {
-            mx = await runtime.Connector.PrimaryMxAsync(mailbox.Domain, stopping);
+            try
+            {
+                var mx = await runtime.Connector.PrimaryMxAsync(mailbox.Domain, stopping);
+                await mailbox.PostAsync(new DomainCommand.ShapingResolved(runtime.Shaping.Resolve(mailbox.Domain, mx), mx));
+                return;
+            }
+            catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
+            {
+                Log.ActorFault(runtime.Logger, mailbox.Domain, exception);
+                if (failures == LookupsBeforeOwnLimits)
+                {
+                    await mailbox.PostAsync(new DomainCommand.ShapingResolved(runtime.Shaping.Resolve(mailbox.Domain, primaryMx: null), null));
+                }
+            }
+            try
+            {
+                await Task.Delay(wait, runtime.Time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            wait = wait * 2 < s_longestLookupRetry ? wait * 2 : s_longestLookupRetry;
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Without the MX name the domain still gets its exact, wildcard or default limits.
-            Log.ActorFault(runtime.Logger, mailbox.Domain, exception);
-        }
-        await mailbox.PostAsync(new DomainCommand.ShapingResolved(runtime.Shaping.Resolve(mailbox.Domain, mx), mx));
     }
 }

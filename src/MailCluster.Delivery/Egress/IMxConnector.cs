@@ -31,9 +31,15 @@ internal interface IMxConnector
     /// </summary>
     Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken);
 
-    /// <summary>The primary MX host name of a domain, for MX-suffix shaping rules; null when unknown.</summary>
+    /// <summary>
+    /// The primary MX host name of a domain, for MX-suffix shaping rules; null when the domain has
+    /// none (it bounces anyway). Throws <see cref="MxLookupFailedException"/> when DNS cannot say now.
+    /// </summary>
     Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken);
 }
+
+/// <summary>A temporary DNS failure (SERVFAIL, timeout): the domain's MX host is not known yet.</summary>
+internal sealed class MxLookupFailedException(string message) : Exception(message);
 
 /// <summary>Either a connection or the reason there is none.</summary>
 internal sealed record ConnectResult(IMxConnection? Connection, DeliveryOutcome? Failure);

@@ -46,8 +46,13 @@ internal sealed class MxConnector : IMxConnector
         _time = time;
     }
 
-    public async Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) =>
-        (await ResolveAsync(domain, cancellationToken)).Hosts is [var first, ..] ? first.Name : null;
+    public async Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken)
+    {
+        var resolution = await ResolveAsync(domain, cancellationToken);
+        return resolution.IsTemporaryFailure
+            ? throw new MxLookupFailedException($"the MX lookup of {domain} failed for now: {resolution.Reason}")
+            : resolution.Hosts is [var first, ..] ? first.Name : null;
+    }
 
     public async Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
     {
