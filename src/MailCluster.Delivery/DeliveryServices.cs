@@ -98,13 +98,14 @@ public static class DeliveryServices
             services.AddSingleton(sp => new TierConsumer(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<TierOutcomes>(), sp.GetRequiredService<ShapingRules>(),
                 sp.GetRequiredService<RetryTierOptions>(), sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<ClusterTimings>(),
-                sp.GetRequiredService<DeliveryOptions>().Retry.MaxQueueLifetime + TimeSpan.FromDays(1), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<DeliveryOptions>().Retry.MaxQueueLifetime + TimeSpan.FromDays(1),
+                new LocalOperatorActions(sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<AttemptRecorder>()), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
             services.AddSingleton(sp => new TierMover(
                 sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<RetryTierOptions>(),
                 sp.GetRequiredService<RetryTierMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IHostApplicationLifetime>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Delivery.Tier")));
-            services.AddSingleton(sp => new TierOperations(sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<TierMover>(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(sp => new TierOperations(sp.GetRequiredService<IRetryTier>(), sp.GetRequiredService<TierMover>(), sp.GetRequiredService<ClusterTimings>(), sp.GetRequiredService<TimeProvider>()));
             services.AddHostedService(sp => sp.GetRequiredService<TierMover>());
             services.AddHostedService(sp => sp.GetRequiredService<TierConsumer>());
         }

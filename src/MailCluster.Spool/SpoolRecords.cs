@@ -81,7 +81,8 @@ public sealed record RecipientOutcome(long RecipientId, OutcomeAction Action, Da
 public sealed record DomainQueueSummary(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset OldestArrival);
 
 /// <summary>Recipients an operator acts on: all of a domain's, or all of one message's.</summary>
-public sealed record RecipientSelector(string? Domain, string? QueueId)
+/// <param name="AcceptedBy">Only recipients of messages accepted at or before this moment (an operator's action as other silos apply it later).</param>
+public sealed record RecipientSelector(string? Domain, string? QueueId, DateTimeOffset? AcceptedBy = null)
 {
     public static RecipientSelector ForDomain(string domain) => new(domain, null);
 

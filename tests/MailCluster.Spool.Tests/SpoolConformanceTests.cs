@@ -171,6 +171,23 @@ public abstract class SpoolConformanceTests
     }
 
     [Fact]
+    public async Task AnActionTakenAtAMomentSelectsOnlyMailAcceptedByThen()
+    {
+        await using var spool = Open();
+        var before = Envelope("a@one.test");
+        var after = Envelope("b@one.test");
+        after = after with { Message = after.Message with { ReceivedAt = before.Message.ReceivedAt.AddMinutes(1) } };
+        await spool.EnqueueAsync(before, Content("x\r\n"), CancellationToken.None);
+        await spool.EnqueueAsync(after, Content("y\r\n"), CancellationToken.None);
+        var at = before.Message.ReceivedAt.AddSeconds(30);
+
+        // Another silo's bounce, taken at 'at', applied here later: mail accepted since is not its.
+        Assert.Equal(1, await spool.RescheduleAsync(new RecipientSelector("one.test", null, at), s_received, CancellationToken.None));
+        Assert.Equal(["a@one.test"], (await spool.ClaimSelectedAsync(new RecipientSelector("one.test", null, at), CancellationToken.None)).Select(r => r.Address));
+        Assert.Equal(["b@one.test"], (await spool.ClaimSelectedAsync(RecipientSelector.ForDomain("one.test"), CancellationToken.None)).Select(r => r.Address));
+    }
+
+    [Fact]
     public async Task StatisticsReportCountsOldestArrivalAndStorage()
     {
         await using var spool = Open();

@@ -58,8 +58,11 @@ public interface IRetryTier
     /// <summary>Approximate entries per partition, as the storage reports them.</summary>
     Task<IReadOnlyDictionary<string, long>> ApproximateCountsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Records an operator's bounce or delete, and makes the matching entries due now where the index allows.</summary>
-    Task AddTombstoneAsync(RetryTombstone tombstone, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records an operator's bounce or delete, and makes the matching entries the index knows due
+    /// after <paramref name="dueIn"/> (by then every consumer has read the tombstone).
+    /// </summary>
+    Task AddTombstoneAsync(RetryTombstone tombstone, TimeSpan dueIn, CancellationToken cancellationToken);
 
     /// <summary>The tombstones recorded at or after <paramref name="since"/>, newest last; older ones are pruned.</summary>
     Task<IReadOnlyList<RetryTombstone>> TombstonesAsync(DateTimeOffset since, CancellationToken cancellationToken);

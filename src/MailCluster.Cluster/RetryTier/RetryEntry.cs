@@ -48,12 +48,15 @@ public class ReceivedEntry(RetryEntry entry, string partition, string messageId,
     public long UnrecordedReceives => DequeueCount - 1 - Entry.Receives;
 }
 
-/// <summary>An operator's bounce or delete, applied to matching entries the next time they are received.</summary>
+/// <summary>
+/// An operator's bounce or delete, applied by every silo: to matching entries the next time they
+/// are received, and to its own spool's matching recipients.
+/// </summary>
 public sealed record RetryTombstone(string? Domain, string? QueueId, bool Bounce, DateTimeOffset At)
 {
-    /// <summary>Entries moved into the tier before the operator acted, of that domain or message.</summary>
+    /// <summary>Entries of mail accepted before the operator acted (whenever they moved into the tier), of that domain or message.</summary>
     public bool Matches(RetryEntry entry) =>
-        entry.MovedAt <= At
+        entry.Message.ReceivedAt <= At
         && (Domain is null || string.Equals(entry.Domain, Domain, StringComparison.OrdinalIgnoreCase))
         && (QueueId is null || entry.Message.QueueId == QueueId);
 }

@@ -30,6 +30,7 @@ public sealed class QueueOperations
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly LocalOperatorActions _actions;
 
     internal QueueOperations(
         ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, AttemptRecorder recorder,
@@ -46,6 +47,7 @@ public sealed class QueueOperations
         _recorder = recorder;
         _trigger = trigger;
         _time = time;
+        _actions = new LocalOperatorActions(operations, queue, recorder);
     }
 
     /// <summary>The retry tier's operations in cluster mode; null on a single silo.</summary>
@@ -137,7 +139,7 @@ public sealed class QueueOperations
     /// <summary>Fails the selected recipients permanently; their senders get a DSN (RFC 3464) unless NOTIFY said otherwise.</summary>
     public async Task<int> BounceAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {
-        var count = await FinishAsync(selector, DeliveryOutcomeClassifier.BouncedByOperator(), cancellationToken);
+        var count = await _actions.BounceAsync(selector, cancellationToken);
         await TombstoneAsync(selector, bounce: true, cancellationToken);
         return count;
     }
@@ -145,23 +147,14 @@ public sealed class QueueOperations
     /// <summary>Removes the selected recipients silently (no DSN): for spam runs and test mail.</summary>
     public async Task<int> DeleteAsync(RecipientSelector selector, CancellationToken cancellationToken)
     {
-        var claimed = await _operations.ClaimSelectedAsync(selector, cancellationToken);
-        await _queue.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Deleted, LastReply: "deleted by operator")).ToList(), cancellationToken);
+        var count = await _actions.DeleteAsync(selector, cancellationToken);
         await TombstoneAsync(selector, bounce: false, cancellationToken);
-        return claimed.Count;
+        return count;
     }
 
-    /// <summary>In cluster mode the same goes for the retry tier's entries, when each is next received.</summary>
+    /// <summary>In cluster mode the same goes for the retry tier's entries and every other silo's spool.</summary>
     private Task TombstoneAsync(RecipientSelector selector, bool bounce, CancellationToken cancellationToken) =>
         Tier?.TombstoneAsync(selector, bounce, cancellationToken) ?? Task.CompletedTask;
-
-    private async Task<int> FinishAsync(RecipientSelector selector, DeliveryOutcome outcome, CancellationToken cancellationToken)
-    {
-        var claimed = await _operations.ClaimSelectedAsync(selector, cancellationToken);
-        await Task.WhenAll(claimed.GroupBy(r => (r.Message, r.Domain))
-            .Select(group => _recorder.RecordUnattemptedAsync(group.Key.Domain, new DeliveryJob(group.Key.Message, group.ToList()), outcome)));
-        return claimed.Count;
-    }
 
     private async Task<DomainStatus> StatusAsync(string domain, DomainQueueSummary? summary, CancellationToken cancellationToken)
     {

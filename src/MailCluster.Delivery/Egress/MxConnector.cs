@@ -241,12 +241,4 @@ internal sealed class MxConnector : IMxConnector
         }
         socket?.Dispose();
     }
-
-    /// <summary>A socket stream as the duplex pipe the SMTP client speaks over.</summary>
-    private sealed class StreamPipe(Stream stream) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = PipeReader.Create(stream);
-
-        public PipeWriter Output { get; } = PipeWriter.Create(stream);
-    }
 }

@@ -1,3 +1,4 @@
+using MailCluster.Cluster;
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Spool;
 
@@ -5,9 +6,9 @@ namespace MailCluster.Delivery.Tier;
 
 /// <summary>
 /// What operators do to the retry tier: count its entries per domain (from the index, approximate,
-/// read at most every 10 s), bounce or delete by domain or message (tombstones, applied when a
-/// matching entry is next received; entries the index has a current receipt for come due at once),
-/// and drain this silo's local queue into it.
+/// read at most every 10 s), bounce or delete by domain or message (tombstones, applied by every
+/// silo to its spool and to matching entries when next received; entries the index has a current
+/// receipt for come due once every consumer has read the tombstone), and drain this silo's local queue into it.
 /// </summary>
 public sealed class TierOperations
 {
@@ -16,13 +17,16 @@ public sealed class TierOperations
     private readonly IRetryTier _tier;
     private readonly TierMover _mover;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _dueIn;
     private volatile Tuple<IReadOnlyDictionary<string, int>, DateTimeOffset>? _counts;
 
-    internal TierOperations(IRetryTier tier, TierMover mover, TimeProvider time)
+    internal TierOperations(IRetryTier tier, TierMover mover, ClusterTimings timings, TimeProvider time)
     {
         _tier = tier;
         _mover = mover;
         _time = time;
+        // Matching entries come due once every consumer has read the tombstone (two of its refreshes).
+        _dueIn = timings.TierTombstoneRefresh * 2;
     }
 
     /// <summary>Entries per domain, or null when the index cannot be read now.</summary>
@@ -46,7 +50,7 @@ public sealed class TierOperations
 
     /// <summary>Records a bounce or delete of the selected entries.</summary>
     public Task TombstoneAsync(RecipientSelector selector, bool bounce, CancellationToken cancellationToken) =>
-        _tier.AddTombstoneAsync(new RetryTombstone(selector.Domain?.ToLowerInvariant(), selector.QueueId, bounce, _time.GetUtcNow()), cancellationToken);
+        _tier.AddTombstoneAsync(new RetryTombstone(selector.Domain?.ToLowerInvariant(), selector.QueueId, bounce, _time.GetUtcNow()), _dueIn, cancellationToken);
 
     /// <summary>Hands this silo's whole local queue to the tier now (maintenance); how many recipients moved and how many are left.</summary>
     public Task<(int Moved, int Left)> DrainAsync(CancellationToken cancellationToken) => _mover.HandOffAsync(cancellationToken);

@@ -5,12 +5,15 @@ using MailCluster.Hosting;
 namespace MailCluster.Delivery.Tier;
 
 /// <summary>
-/// The operators' tombstones as this silo last read them (every few seconds), and the partitions'
-/// approximate sizes for the metrics. Tombstones older than <paramref name="lifetime"/> (the queue
-/// lifetime and a day: no entry they could match is left) are pruned.
+/// The operators' tombstones as this silo last read them (every few seconds), each new one also
+/// applied to this silo's own spool (the operator asked one silo; the action is the cluster's), and
+/// the partitions' approximate sizes for the metrics. Tombstones older than <paramref name="lifetime"/>
+/// (the queue lifetime and a day: no entry they could match is left) are pruned.
 /// </summary>
-internal sealed class TierTombstones(IRetryTier tier, TierReachability calls, RetryTierMetrics metrics, ClusterTimings timings, TimeSpan lifetime, TimeProvider time)
+internal sealed class TierTombstones(
+    IRetryTier tier, TierReachability calls, Func<RetryTombstone, Task> applyLocally, RetryTierMetrics metrics, ClusterTimings timings, TimeSpan lifetime, TimeProvider time)
 {
+    private readonly HashSet<RetryTombstone> _applied = [];
     private volatile IReadOnlyList<RetryTombstone> _current = [];
 
     /// <summary>The newest tombstone that matches <paramref name="entry"/>, or null.</summary>
@@ -25,6 +28,7 @@ internal sealed class TierTombstones(IRetryTier tier, TierReachability calls, Re
             if (await calls.TryAsync("index", () => tier.TombstonesAsync(time.GetUtcNow() - lifetime, stopping)) is (true, var tombstones))
             {
                 _current = tombstones;
+                await ApplyNewAsync(tombstones);
             }
             if (tick++ % 6 == 0 && await calls.TryAsync("count", () => tier.ApproximateCountsAsync(stopping)) is (true, var counts))
             {
@@ -32,5 +36,18 @@ internal sealed class TierTombstones(IRetryTier tier, TierReachability calls, Re
             }
         }
         while (await timer.TryWaitAsync(stopping));
+    }
+
+    /// <summary>Applies each tombstone to the spool once; one that fails is tried again at the next refresh.</summary>
+    private async Task ApplyNewAsync(IReadOnlyList<RetryTombstone> tombstones)
+    {
+        _applied.IntersectWith(tombstones);
+        foreach (var tombstone in tombstones.Where(t => !_applied.Contains(t)))
+        {
+            if (await calls.TryAsync("spool", async () => { await applyLocally(tombstone); return true; }) is (true, _))
+            {
+                _applied.Add(tombstone);
+            }
+        }
     }
 }

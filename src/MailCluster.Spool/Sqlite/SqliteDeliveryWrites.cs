@@ -31,6 +31,7 @@ internal sealed class SqliteDeliveryWrites
             """);
         _selectChosen = Command(connection, DueColumns + "\n" + """
             WHERE r.state = 0 AND ($domain IS NULL OR r.domain = $domain) AND ($queue_id IS NULL OR m.queue_id = $queue_id)
+              AND ($accepted_by IS NULL OR m.received_at <= $accepted_by)
             ORDER BY r.message_id, r.id
             """);
         _selectHandOff = Command(connection, $"""
@@ -45,6 +46,7 @@ internal sealed class SqliteDeliveryWrites
             UPDATE recipients SET next_attempt_at = $at
             WHERE state = 0 AND ($domain IS NULL OR domain = $domain)
               AND ($queue_id IS NULL OR message_id = (SELECT id FROM messages WHERE queue_id = $queue_id))
+              AND ($accepted_by IS NULL OR message_id IN (SELECT id FROM messages WHERE received_at <= $accepted_by))
             """);
         _claim = Command(connection, "UPDATE recipients SET state = 1 WHERE id = $id");
         _remove = Command(connection, "DELETE FROM recipients WHERE id = $id RETURNING message_id");
@@ -94,6 +96,7 @@ internal sealed class SqliteDeliveryWrites
         command.Parameters.Clear();
         command.Parameters.AddWithValue("$domain", (object?)selector.Domain?.ToLowerInvariant() ?? DBNull.Value);
         command.Parameters.AddWithValue("$queue_id", (object?)selector.QueueId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$accepted_by", (object?)selector.AcceptedBy?.ToUnixTimeMilliseconds() ?? DBNull.Value);
     }
 
     private List<DueRecipient> ClaimRows(SqliteCommand select, Action<SqliteDataReader>? more = null)

@@ -152,18 +152,22 @@ public sealed class InMemoryRetryTier : IRetryTier
     public Task<IReadOnlyDictionary<string, long>> ApproximateCountsAsync(CancellationToken cancellationToken) => Call(() =>
         (IReadOnlyDictionary<string, long>)_storage.Queues.ToDictionary(q => q.Key, q => (long)q.Value.Count, StringComparer.Ordinal));
 
-    public Task AddTombstoneAsync(RetryTombstone tombstone, CancellationToken cancellationToken) => Call(() =>
+    public Task AddTombstoneAsync(RetryTombstone tombstone, TimeSpan dueIn, CancellationToken cancellationToken) => Call(() =>
     {
         _storage.Tombstones.Add(tombstone);
         foreach (var message in _storage.Queues.Values.SelectMany(q => q).Where(m => tombstone.Matches(m.Entry)))
         {
-            message.VisibleAt = _time.GetUtcNow();
+            message.VisibleAt = _time.GetUtcNow() + dueIn;
         }
         return true;
     });
 
+    /// <summary>How often the tombstones were read.</summary>
+    public int TombstoneReads { get; private set; }
+
     public Task<IReadOnlyList<RetryTombstone>> TombstonesAsync(DateTimeOffset since, CancellationToken cancellationToken) => Call(() =>
     {
+        TombstoneReads++;
         _storage.Tombstones.RemoveAll(t => t.At < since);
         return (IReadOnlyList<RetryTombstone>)[.. _storage.Tombstones.OrderBy(t => t.At)];
     });

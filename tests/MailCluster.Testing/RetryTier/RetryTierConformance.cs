@@ -183,13 +183,15 @@ public abstract class RetryTierConformance
         await tier.AddAsync(entry, Now.AddHours(1), default);
         var tombstone = new RetryTombstone("gone.test", null, Bounce: true, Now.AddSeconds(1));
 
-        await tier.AddTombstoneAsync(tombstone, default);
+        await tier.AddTombstoneAsync(tombstone, TimeSpan.Zero, default);
 
         Assert.Equal(tombstone, Assert.Single(await tier.TombstonesAsync(Now.AddMinutes(-1), default)));
         var received = Assert.Single(await ReceiveAllAsync(tier, 1));
         Assert.True(tombstone.Matches(received.Entry));
         Assert.False(tombstone.Matches(received.Entry with { Domain = "other.test" }));
-        Assert.False(tombstone.Matches(received.Entry with { MovedAt = tombstone.At.AddSeconds(1) }));
+        // Moved in after the action, accepted before it: it matches; accepted after it: it does not.
+        Assert.True(tombstone.Matches(received.Entry with { MovedAt = tombstone.At.AddSeconds(1) }));
+        Assert.False(tombstone.Matches(received.Entry with { Message = received.Entry.Message with { ReceivedAt = tombstone.At.AddSeconds(1) } }));
     }
 
     [Fact]
@@ -198,8 +200,8 @@ public abstract class RetryTierConformance
         var tier = Tier(NewService());
         var old = new RetryTombstone("old.test", null, Bounce: false, Now.AddDays(-9));
         var recent = new RetryTombstone(null, "Q123", Bounce: true, Now);
-        await tier.AddTombstoneAsync(old, default);
-        await tier.AddTombstoneAsync(recent, default);
+        await tier.AddTombstoneAsync(old, TimeSpan.Zero, default);
+        await tier.AddTombstoneAsync(recent, TimeSpan.Zero, default);
 
         Assert.Equal([old, recent], await tier.TombstonesAsync(Now.AddDays(-10), default));
         Assert.Equal([recent], await tier.TombstonesAsync(Now.AddDays(-6), default));

@@ -142,15 +142,15 @@ internal sealed class AzureRetryTier : IRetryTier
 
     public Task<IReadOnlyDictionary<string, long>> ApproximateCountsAsync(CancellationToken cancellationToken) => _queues.ApproximateCountsAsync(cancellationToken);
 
-    public async Task AddTombstoneAsync(RetryTombstone tombstone, CancellationToken cancellationToken)
+    public async Task AddTombstoneAsync(RetryTombstone tombstone, TimeSpan dueIn, CancellationToken cancellationToken)
     {
         await _index.AddTombstoneAsync(tombstone, cancellationToken);
-        // Where the index has a current pop receipt, the entry comes due now; elsewhere at its next receive.
+        // Where the index has a current pop receipt, the entry comes due soon; elsewhere at its next receive.
         foreach (var (queue, messageId, popReceipt) in await _index.LocateAsync(tombstone, cancellationToken))
         {
             try
             {
-                await _calls.CallAsync("index", () => _queues.Queue(queue).UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken));
+                await _calls.CallAsync("index", () => _queues.Queue(queue).UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: dueIn, cancellationToken: cancellationToken));
             }
             catch (StorageVerdictException)
             {
