@@ -115,12 +115,13 @@ internal sealed class AckedLoad(IReadOnlyList<SiloProcess> silos, string domain,
         }
     }
 
-    private static string Cue(Random random) => random.Next(100) switch
+    // Per mille. A 421 backs the whole site off and halves its connection budget, so it stays rare.
+    private static string Cue(Random random) => random.Next(1000) switch
     {
-        < 6 => "bounce+",
-        < 16 => "defer-once+",
-        < 17 => "ratelimit-once+",
-        < 19 => "stall2+",
+        < 60 => "bounce+",
+        < 160 => "defer-once+",
+        < 163 => "ratelimit-once+",
+        < 173 => "stall2+",
         _ => "r",
     };
 }

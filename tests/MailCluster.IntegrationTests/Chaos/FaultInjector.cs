@@ -17,10 +17,14 @@ internal sealed class FaultInjector(ClusterWorld world, AzuriteServer storage, A
     private static readonly TimeSpan s_progressTimeout = TimeSpan.FromSeconds(120);
 
     private readonly Dictionary<FaultKind, int> _counts = Enum.GetValues<FaultKind>().ToDictionary(k => k, _ => 0);
+    private string _moment = "before the first fault";
 
     public IReadOnlyDictionary<FaultKind, int> Counts => _counts;
 
     public int Total => _counts.Values.Sum();
+
+    /// <summary>The fault in progress, or the last one.</summary>
+    public string Moment => Volatile.Read(ref _moment);
 
     public async Task InflictAsync(IReadOnlyList<Fault> faults)
     {
@@ -29,9 +33,11 @@ internal sealed class FaultInjector(ClusterWorld world, AzuriteServer storage, A
             await RestartExitedSilosAsync();
             await WaitForProgressAsync(fault);
             var started = TimeProvider.System.GetTimestamp();
+            Volatile.Write(ref _moment, $"during {fault}");
             await InflictAsync(fault);
+            Volatile.Write(ref _moment, $"after {fault}");
             _counts[fault.Kind]++;
-            log($"{fault} done in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0}s; acked messages {load.AckedMessages}");
+            log($"{TimeProvider.System.GetUtcNow():HH:mm:ss} {fault} done in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0}s; acked messages {load.AckedMessages}");
         }
         await RestartExitedSilosAsync();
     }
@@ -115,7 +121,8 @@ internal sealed class FaultInjector(ClusterWorld world, AzuriteServer storage, A
             TimeSpan.FromMilliseconds(200));
         await Polling.UntilAsync(
             () => Task.FromResult(mx.Stalled().Contains(recipient)),
-            TimeSpan.FromSeconds(60),
+            // Behind the load's backlog for the site, and a site held after the fault before.
+            TimeSpan.FromSeconds(120),
             () => $"{fault}: the sink never held {recipient}\n{world.Context()}",
             TimeSpan.FromMilliseconds(20));
         var exit = await silo.TerminateAsync(TimeSpan.FromSeconds(90));

@@ -61,15 +61,18 @@ public sealed class ChaosKeepsEveryPromise(ITestOutputHelper output)
         var injector = new FaultInjector(world, storage, mx, load, Log);
         ChaosOutcome outcome;
         int highest, highestAtSender, samples;
-        await using (var sampler = new ConnectionSampler(mx))
-        await using (var senderSampler = new ConnectionSampler(senderMx))
+        string highestSeen;
+        IReadOnlyList<string> overLimit;
+        await using (var sampler = new ConnectionSampler(mx, SiteConnections, () => injector.Moment))
+        await using (var senderSampler = new ConnectionSampler(senderMx, SenderSiteConnections, () => injector.Moment))
         {
-            load.Start(clients: 3, pace: TimeSpan.FromMilliseconds(250));
+            load.Start(clients: 3, pace: TimeSpan.FromMilliseconds(400));
             await injector.InflictAsync(faults);
             await load.StopAsync();
             Log($"faults over after {Elapsed(started)}; waiting for every acked recipient's outcome");
             outcome = await SettledAsync(world, mx, senderMx, injector, load.AckedRecipients);
-            (highest, highestAtSender, samples) = (sampler.Highest, senderSampler.Highest, sampler.Samples);
+            (highest, highestAtSender, samples, highestSeen) = (sampler.Highest, senderSampler.Highest, sampler.Samples, sampler.HighestSeen);
+            overLimit = [.. sampler.OverLimit.Select(m => $"dest.test: {m}"), .. senderSampler.OverLimit.Select(m => $"source.test: {m}")];
         }
 
         var lost = outcome.Unaccounted();
@@ -81,14 +84,18 @@ public sealed class ChaosKeepsEveryPromise(ITestOutputHelper output)
         Log($"no acked recipient lost: {(lost.Count == 0 ? "ok" : $"FAILED, {lost.Count} lost: {string.Join(' ', lost.Take(20))}")}");
         Log($"no wrongful bounce: {(wrongful.Count == 0 ? "ok" : $"FAILED, {wrongful.Count}: {string.Join(' ', wrongful.Take(20))}")}");
         Log($"DSNs one or two per bounced recipient: {(badDsns.Count == 0 ? "ok" : $"FAILED, {badDsns.Count}: {string.Join(' ', badDsns.Take(20).Select(r => $"{r}={outcome.DsnsPerRecipient.GetValueOrDefault(r)}"))}")} ({outcome.AckedBounces} bounced, {outcome.DsnCount} DSN recipients)");
-        Log($"limits: dest.test at most {mostAtSink} connections (sink's count; {highest} in {samples} samples every 20 ms), limit {SiteConnections}; source.test at most {mostAtSenderSink} ({highestAtSender} sampled), limit {SenderSiteConnections}");
+        Log($"limits: dest.test at most {mostAtSink} connections (sink's count; {highest} in {samples} samples every 20 ms, first {highestSeen}), limit {SiteConnections}; source.test at most {mostAtSenderSink} ({highestAtSender} sampled), limit {SenderSiteConnections}");
+        foreach (var moment in overLimit)
+        {
+            Log($"  over the limit: {moment}");
+        }
         Log($"duplicates: {outcome.Duplicates}, bound {inFlightBound} (faults {injector.Total} x MaxConnections {SiteConnections} x recipients per transaction {AckedLoad.RecipientsPerMessage})");
         Log($"faults: {injector.Total} ({string.Join(", ", injector.Counts.Select(c => $"{c.Key} {c.Value}"))})");
 
         Assert.True(lost.Count == 0, $"{lost.Count} acked recipients lost (seed {seed}): {string.Join(' ', lost.Take(50))}\n{world.Context()}");
         Assert.True(wrongful.Count == 0, $"wrongful bounces (seed {seed}): {string.Join(' ', wrongful.Take(50))}");
         Assert.True(badDsns.Count == 0, $"DSN counts outside 1-2 (seed {seed}): {string.Join(' ', badDsns.Take(50))}");
-        Assert.True(mostAtSink <= SiteConnections && highest <= SiteConnections, $"dest.test saw {mostAtSink} connections at once (sampled {highest}); its limit is {SiteConnections} (seed {seed})");
+        Assert.True(mostAtSink <= SiteConnections && highest <= SiteConnections, $"dest.test saw {mostAtSink} connections at once (sampled {highest}, first {highestSeen}); its limit is {SiteConnections} (seed {seed})");
         Assert.True(mostAtSenderSink <= SenderSiteConnections, $"source.test saw {mostAtSenderSink} connections at once; its limit is {SenderSiteConnections} (seed {seed})");
         Assert.True(outcome.Duplicates <= inFlightBound, $"{outcome.Duplicates} duplicates, more than the {inFlightBound} recipients that could be in flight at the faults (seed {seed})");
         Assert.Equal(faults.Count, injector.Total);
