@@ -60,23 +60,49 @@ public sealed class AiosmtpdSink : IAsyncDisposable
         return new AiosmtpdSink(await PythonServer.StartAsync("sink.py", arguments, $"sink on {host}:{port}"), output, host, port);
     }
 
-    public IReadOnlyList<SinkMessage> Messages()
+    public IReadOnlyList<SinkMessage> Messages() => [.. EndedLines("messages.jsonl").Select(Parse)];
+
+    public int MaxConcurrentConnections() => Stat("max_concurrent");
+
+    /// <summary>Connections open now.</summary>
+    public int CurrentConnections() => Stat("current");
+
+    /// <summary>Every <c>bounce+</c> recipient the sink answered 550, once per RCPT.</summary>
+    public IReadOnlyList<string> Bounced() =>
+        [.. EndedLines("bounced.jsonl").Select(line =>
+        {
+            using var json = JsonDocument.Parse(line);
+            return json.RootElement.GetProperty("rcpt").GetString()!;
+        })];
+
+    /// <summary>The recipients of every message whose DATA the sink began to hold (a <c>stallN+</c> recipient), once per hold.</summary>
+    public IReadOnlyList<string> Stalled() =>
+        [.. EndedLines("stalled.jsonl").SelectMany(line =>
+        {
+            using var json = JsonDocument.Parse(line);
+            return json.RootElement.GetProperty("rcpt_tos").EnumerateArray().Select(e => e.GetString()!).ToList();
+        })];
+
+    /// <summary>
+    /// The lines of one of the sink's files. The sink may be writing a line right now (a large
+    /// message takes several writes): only the lines it has ended count.
+    /// </summary>
+    private string[] EndedLines(string name)
     {
-        var path = Path.Combine(_out.Path, "messages.jsonl");
+        var path = Path.Combine(_out.Path, name);
         if (!File.Exists(path))
         {
             return [];
         }
-        // The sink may be writing a line right now (a large message takes several writes): only
-        // the lines it has ended count.
         var text = File.ReadAllText(path);
-        return text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Parse).ToList();
+        return text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public int MaxConcurrentConnections()
+    private int Stat(string name)
     {
+        // The sink replaces stats.json whole (write, then rename), so a read never sees half of it.
         using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.Path, "stats.json")));
-        return stats.RootElement.GetProperty("max_concurrent").GetInt32();
+        return stats.RootElement.GetProperty(name).GetInt32();
     }
 
     /// <summary>Waits (bounded) until the sink holds at least <paramref name="count"/> messages.</summary>

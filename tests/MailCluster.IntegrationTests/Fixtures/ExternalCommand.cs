@@ -52,6 +52,16 @@ public static class ExternalCommand
         return new CommandResult(command, process.ExitCode, Snapshot(output));
     }
 
+    /// <summary>Sends a signal (<c>-STOP</c>, <c>-CONT</c>, <c>-TERM</c>) to a process of ours with kill(1); fails if kill does.</summary>
+    public static async Task SignalAsync(int processId, string signal)
+    {
+        var sent = await RunAsync("kill", [signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        if (sent.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {processId}: {sent}");
+        }
+    }
+
     private static void Append(StringBuilder output, string? line)
     {
         if (line is not null)

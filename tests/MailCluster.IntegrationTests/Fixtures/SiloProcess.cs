@@ -109,6 +109,8 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(argument);
         }
+        // A restart on the same spool and ports (after a kill or an exit) replaces the process.
+        _process?.Dispose();
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -148,13 +150,15 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Kubernetes stops a pod; returns the exit code once the silo has exited (bounded).</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        var term = await ExternalCommand.RunAsync("kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-        if (term.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -TERM: {term}");
-        }
+        await ExternalCommand.SignalAsync(ProcessId, "-TERM");
         return await WaitForExitAsync(timeout);
     }
+
+    /// <summary>SIGSTOP: the silo stops, its sockets stay open and nothing answers (a long GC pause, a frozen VM).</summary>
+    public Task PauseAsync() => ExternalCommand.SignalAsync(ProcessId, "-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync() => ExternalCommand.SignalAsync(ProcessId, "-CONT");
 
     /// <summary>Waits for the process to exit by itself (e.g. failed validation); returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

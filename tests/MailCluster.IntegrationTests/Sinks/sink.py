@@ -5,6 +5,10 @@
   tempfail+...@     always 451 4.3.0
   reject+...@       550 5.1.1 (permanent)
   ratelimit-once+...@  first RCPT of that address gets 421 4.7.0 and the connection is closed
+  bounce+...@       550 5.1.1 like reject+, and the address is written to OUT/bounced.jsonl
+  stallN+...@       accepted; a message with such a recipient waits N seconds before its DATA
+                    is answered (on top of --delay), every time it is sent; each such wait
+                    starts with a line (its recipients) in OUT/stalled.jsonl
   anything else     accepted
 
 With --tls-cert and --tls-key it offers STARTTLS with that certificate (PEM files).
@@ -13,13 +17,16 @@ With --broken-tls it offers STARTTLS, answers 220 to it, then sends a TLS alert 
 handshake and closes: the client's handshake fails (a plaintext session afterwards works).
 
 Each accepted message is one JSON line in OUT/messages.jsonl (time, peer, envelope, content as
-latin-1 text); OUT/stats.json holds the highest number of simultaneous connections seen.
+latin-1 text); OUT/stats.json holds the number of connections open now ("current"), the
+highest number of simultaneous connections seen ("max_concurrent") and the number of messages
+stalling after DATA now ("stalling").
 Prints READY when listening. Loopback only; stops on SIGTERM or when stdin closes.
 """
 import argparse
 import asyncio
 import json
 import os
+import re
 import ssl
 import sys
 import threading
@@ -44,7 +51,17 @@ if not args.host.startswith("127.") and args.host != "::1":
 
 lock = threading.Lock()
 seen = set()
-stats = {"current": 0, "max_concurrent": 0, "connections": 0}
+stats = {"current": 0, "max_concurrent": 0, "connections": 0, "stalling": 0}
+STALL = re.compile(r"^stall(\d+)\+")
+
+
+def stall_seconds(rcpt_tos):
+    return max([int(m.group(1)) for m in (STALL.match(r.split("@", 1)[0].lower()) for r in rcpt_tos) if m], default=0)
+
+
+def append_line(name, record):
+    with lock, open(os.path.join(args.out, name), "a") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 def write_stats():
@@ -93,6 +110,9 @@ class Handler:
             seen.add(address)
         if local.startswith("reject+"):
             return "550 5.1.1 No such user here"
+        if local.startswith("bounce+"):
+            append_line("bounced.jsonl", {"time": time.time(), "peer": session.peer[0], "rcpt": address})
+            return "550 5.1.1 No such user here"
         if local.startswith("tempfail+") or (local.startswith("defer-once+") and first):
             return "451 4.3.0 Try again later"
         if local.startswith("ratelimit-once+") and first:
@@ -102,8 +122,20 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if args.delay:
-            await asyncio.sleep(args.delay)
+        stall = stall_seconds(envelope.rcpt_tos)
+        if stall:
+            append_line("stalled.jsonl", {"time": time.time(), "peer": session.peer[0], "rcpt_tos": envelope.rcpt_tos})
+            with lock:
+                stats["stalling"] += 1
+                write_stats()
+        try:
+            if args.delay or stall:
+                await asyncio.sleep(args.delay + stall)
+        finally:
+            if stall:
+                with lock:
+                    stats["stalling"] -= 1
+                    write_stats()
         record = {
             "time": time.time(),
             "peer": session.peer[0],
@@ -111,8 +143,7 @@ class Handler:
             "rcpt_tos": envelope.rcpt_tos,
             "content": envelope.original_content.decode("latin-1"),
         }
-        with lock, open(os.path.join(args.out, "messages.jsonl"), "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_line("messages.jsonl", record)
         return "250 2.0.0 Queued"
 
 
