@@ -170,7 +170,11 @@ internal sealed class SiteLedger
     {
         // A silo that stopped reporting while granted connections may be talking to another
         // activation of this grain (it moved, and this one has not learnt it yet at its next write).
-        _deserterSinceWrite |= _leases.Values.Any(l => l.DesertedHolding(now));
+        foreach (var account in _leases.Values)
+        {
+            // Every lease is looked at (no short circuit): each marks itself deserted once.
+            _deserterSinceWrite |= account.DesertedHolding(now);
+        }
         foreach (var gone in _leases.Where(l => l.Value.Gone(now)).Select(l => l.Key).ToList())
         {
             _leases.Remove(gone);

@@ -62,7 +62,7 @@ internal sealed partial class TierConsumer : BackgroundService
         _logger = logger;
         _calls = new TierReachability(logger);
         _perSite = new SiteHoldings(options.MaxInFlightPerSite);
-        _tombstones = new TierTombstones(tier, _calls, t => spool.ApplyAsync(t, CancellationToken.None), metrics, timings, tombstoneLifetime, time);
+        _tombstones = new TierTombstones(tier, _calls, t => spool.ApplyAsync(t, CancellationToken.None), metrics, timings, tombstoneLifetime, time, logger);
         _leases = new TierLeaseKeeper(tier, _calls, options, metrics, time);
         _outcomes.HeldForSuspension += domain => _suspended[domain] = _time.GetUtcNow() + _options.HoldInterval;
     }

@@ -1,6 +1,7 @@
 using MailCluster.Cluster;
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery.Tier;
 
@@ -10,8 +11,8 @@ namespace MailCluster.Delivery.Tier;
 /// the partitions' approximate sizes for the metrics. Tombstones older than <paramref name="lifetime"/>
 /// (the queue lifetime and a day: no entry they could match is left) are pruned.
 /// </summary>
-internal sealed class TierTombstones(
-    IRetryTier tier, TierReachability calls, Func<RetryTombstone, Task> applyLocally, RetryTierMetrics metrics, ClusterTimings timings, TimeSpan lifetime, TimeProvider time)
+internal sealed partial class TierTombstones(
+    IRetryTier tier, TierReachability calls, Func<RetryTombstone, Task> applyLocally, RetryTierMetrics metrics, ClusterTimings timings, TimeSpan lifetime, TimeProvider time, ILogger logger)
 {
     private readonly HashSet<RetryTombstone> _applied = [];
     private volatile IReadOnlyList<RetryTombstone> _current = [];
@@ -44,10 +45,19 @@ internal sealed class TierTombstones(
         _applied.IntersectWith(tombstones);
         foreach (var tombstone in tombstones.Where(t => !_applied.Contains(t)))
         {
-            if (await calls.TryAsync("spool", async () => { await applyLocally(tombstone); return true; }) is (true, _))
+            try
             {
+                await applyLocally(tombstone);
                 _applied.Add(tombstone);
+            }
+            catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
+            {
+                // A spool failure, not the tier's: said here, and tried again at the next refresh.
+                ApplyFailed(logger, tombstone.Domain ?? tombstone.QueueId ?? "", exception.Message);
             }
         }
     }
+
+    [LoggerMessage(2414, LogLevel.Warning, "An operator's action on {Selector}, recorded by another silo, could not be applied to this silo's spool yet: {Reason}")]
+    private static partial void ApplyFailed(ILogger logger, string selector, string reason);
 }

@@ -37,7 +37,8 @@ public sealed class TierTombstonesTests : IDisposable
             new RetryTierMetrics(_meters),
             ClusterTimings.Defaults,
             TimeSpan.FromDays(6),
-            _time);
+            _time,
+            NullLogger.Instance);
         var bounce = new RetryTombstone("dest.test", null, Bounce: true, _time.GetUtcNow());
         await tier.AddTombstoneAsync(bounce, TimeSpan.Zero, default);
         using var stop = new CancellationTokenSource();

@@ -68,6 +68,7 @@ internal sealed class FaultInjector(ClusterWorld world, AzuriteServer storage, A
     private async Task InflictAsync(Fault fault)
     {
         var silo = world.Silos[fault.Silo];
+        // fault.Length is how long a fault lasts, drawn from the seed: a duration to inflict, not a state to wait for.
         switch (fault.Kind)
         {
             case FaultKind.KillRestart:

@@ -39,15 +39,28 @@ internal sealed class ReceivedMessages(TierQueues queues, TierBlobs blobs, Retry
         }
         catch (Exception e) when (e is JsonException or EntryContentGoneException)
         {
-            await DeadLetterAsync(message.MessageId, message.Body, new { message.MessageId }, $"undecodable: {e.Message}", cancellationToken);
-            await queues.DeleteAsync(partition, message.MessageId, message.PopReceipt, cancellationToken);
-            metrics.Moved("out", "undecodable", 1);
+            await DeadLetterUndecodableAsync(partition, message, e.Message, cancellationToken);
             return null;
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             await PutBackUnreadAsync(partition, message, cancellationToken);
             return null;
+        }
+    }
+
+    /// <summary>Moves a message that can never be decoded to the dead-letter store; if storage fails, it reappears after its lease and is tried again.</summary>
+    private async Task DeadLetterUndecodableAsync(string partition, QueueMessage message, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeadLetterAsync(message.MessageId, message.Body, new { message.MessageId }, $"undecodable: {reason}", cancellationToken);
+            await queues.DeleteAsync(partition, message.MessageId, message.PopReceipt, cancellationToken);
+            metrics.Moved("out", "undecodable", 1);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // Its batch mates still come; this one is dead-lettered at a later receive.
         }
     }
 
