@@ -16,6 +16,14 @@ public sealed class ClusterTimings
     /// <summary>How long a site's connection lease lasts without renewal. Default 10 s.</summary>
     public TimeSpan SiteLeasePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// After a silo's connection lease lapses unrenewed, how long its transactions in flight may
+    /// still finish before it cuts them (their recipients are deferred); the grain counts a silent
+    /// silo's connections as long, so their room goes to others only once they are closed. Longer
+    /// than failure detection takes to move a grain, so a grain's move cuts nothing. Default 20 s.
+    /// </summary>
+    public TimeSpan SiteLapseGrace { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How long a share of a site's message or connection rate lasts without renewal. Default 5 s.</summary>
     public TimeSpan SiteRateSlice { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -53,7 +61,7 @@ public sealed class ClusterTimings
     {
         foreach (var (name, value) in new[]
         {
-            (nameof(SiteLeasePeriod), SiteLeasePeriod), (nameof(SiteRateSlice), SiteRateSlice), (nameof(SiteExchangePeriod), SiteExchangePeriod),
+            (nameof(SiteLeasePeriod), SiteLeasePeriod), (nameof(SiteLapseGrace), SiteLapseGrace), (nameof(SiteRateSlice), SiteRateSlice), (nameof(SiteExchangePeriod), SiteExchangePeriod),
             (nameof(SiteCallTimeout), SiteCallTimeout), (nameof(ShapingExchangePeriod), ShapingExchangePeriod), (nameof(ShapingCallTimeout), ShapingCallTimeout),
             (nameof(SubmissionExchangePeriod), SubmissionExchangePeriod), (nameof(SubmissionStaleAfter), SubmissionStaleAfter),
             (nameof(SubmissionCallTimeout), SubmissionCallTimeout), (nameof(TierTombstoneRefresh), TierTombstoneRefresh), (nameof(TierPartitionsRefresh), TierPartitionsRefresh),

@@ -8,8 +8,10 @@ namespace MailCluster.Delivery.Tests;
 /// A model of one site under the faults of a real cluster (issue 21, items 5 and 6): silos exchange
 /// with whichever activation of the site's grain they reach; during a move two activations are
 /// alive, the old one until its next state write meets the new one's fencing write; answers are
-/// lost after the grain processed the call. A silo works under the last grant it received until
-/// that expires. At every step, the connections silos may hold sum to at most the site's cap.
+/// lost after the grain processed the call; a silo pauses (SIGSTOP) for up to four leases. A silo
+/// works under the last grant it received until that expires, and its transactions in flight run on
+/// for the grant's lapse grace (a paused one's sockets stay open as long). At every step, the
+/// connections silos may hold sum to at most the site's cap.
 /// </summary>
 public sealed class SiteGrantModelTests
 {
@@ -33,6 +35,7 @@ public sealed class SiteGrantModelTests
         var lostAnswers = 0;
         var moves = 0;
         var grantsWhileTwoLive = 0;
+        var pauses = 0;
         for (var step = 0; step < 3000; step++)
         {
             now = now.AddMilliseconds(250);
@@ -42,7 +45,16 @@ public sealed class SiteGrantModelTests
                 activations.Add(stored.Activate(now));
                 moves++;
             }
+            if (random.Next(300) == 0)
+            {
+                silos[random.Next(silos.Count)].PausedUntil = now.AddSeconds(random.Next(5, 40));
+                pauses++;
+            }
             var silo = silos[random.Next(silos.Count)];
+            if (now < silo.PausedUntil)
+            {
+                continue;
+            }
             silo.Wanted = random.Next(10) == 0 ? random.Next(0, Cap + 1) : silo.Wanted;
             var live = activations.Where(a => a.Alive).ToList();
             var grant = live[random.Next(live.Count)].Exchange(silo.Report(now), now);
@@ -58,7 +70,7 @@ public sealed class SiteGrantModelTests
             var mayHold = silos.Sum(s => s.MayHold(now));
             Assert.True(mayHold <= Cap, $"step {step}: silos may hold {mayHold} connections, the cap is {Cap}");
         }
-        Assert.True(moves > 0 && lostAnswers > 0 && grantsWhileTwoLive > 0, $"{moves} moves, {lostAnswers} lost answers, {grantsWhileTwoLive} grants while two activations were alive");
+        Assert.True(moves > 0 && lostAnswers > 0 && grantsWhileTwoLive > 0 && pauses > 0, $"{moves} moves, {lostAnswers} lost answers, {grantsWhileTwoLive} grants while two activations were alive, {pauses} pauses");
         // Not stuck at zero: the model still hands out the site.
         Assert.True(silos.Sum(s => s.MayHold(now)) > 0);
     }
@@ -131,11 +143,13 @@ public sealed class SiteGrantModelTests
 
         public int Wanted { get; set; } = wanted;
 
-        /// <summary>Connections the silo may hold now, under the last grant it received.</summary>
-        public int MayHold(DateTimeOffset now) => _grant is not null && now < _until ? _grant.Connections : 0;
+        public DateTimeOffset PausedUntil { get; set; }
+
+        /// <summary>Connections the silo may have open now: the last grant it received, through its lease and the grace after it.</summary>
+        public int MayHold(DateTimeOffset now) => _grant is not null && now < _until + _grant.LapseGrace ? _grant.Connections : 0;
 
         public SiteReport Report(DateTimeOffset now) =>
-            new(name, "dest.test", null, _grant?.Epoch ?? Guid.Empty, Math.Min(MayHold(now), Wanted), Wanted, false, 0, 0, 0, false, _grant?.Sequence ?? 0);
+            new(name, "dest.test", null, _grant?.Epoch ?? Guid.Empty, Math.Min(_grant is not null && now < _until ? _grant.Connections : 0, Wanted), Wanted, false, 0, 0, 0, false, _grant?.Sequence ?? 0);
 
         public void Receive(SiteGrant grant, DateTimeOffset sentAt) => (_grant, _until) = (grant, sentAt + grant.LeaseFor);
     }

@@ -73,13 +73,21 @@ public sealed class SiteLedgerTests
     }
 
     [Fact]
-    public void ASiloThatStopsRenewingLosesItsShareWithinOneLeasePeriod()
+    public void ASiloThatStopsRenewingLosesItsShareOnceItsLeaseAndTheLapseGraceRanOut()
     {
-        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, ClusterTimings.Defaults);
-        ledger.Exchange(Report("dies", 0, 6), Limits(), s_start);
-        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start.AddSeconds(1)).Connections);
-        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start + ClusterTimings.Defaults.SiteLeasePeriod - TimeSpan.FromMilliseconds(1)).Connections);
-        Assert.Equal(6, ledger.Exchange(Report("lives", 0, 6), Limits(), s_start + ClusterTimings.Defaults.SiteLeasePeriod).Connections);
+        // A silo that goes silent may be paused with its sockets open, or finishing transactions
+        // after its lease lapsed: its room stays counted until it has cut them.
+        var timings = ClusterTimings.Defaults;
+        var ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), s_start, timings);
+        ledger.Exchange(Report("silent", 0, 6), Limits(), s_start);
+        ledger.Exchange(Report("silent", 4, 6), Limits(), s_start.AddSeconds(1));
+        var lapsed = s_start.AddSeconds(1) + timings.SiteLeasePeriod;
+        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), lapsed - TimeSpan.FromMilliseconds(1)).Connections);
+        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), lapsed.AddMilliseconds(1)).Connections);
+        Assert.Equal(0, ledger.Exchange(Report("lives", 0, 6), Limits(), lapsed + timings.SiteLapseGrace - TimeSpan.FromMilliseconds(1)).Connections);
+        var freed = ledger.Exchange(Report("lives", 0, 6), Limits(), lapsed + timings.SiteLapseGrace);
+        Assert.Equal(6, freed.Connections);
+        Assert.Equal(timings.SiteLapseGrace, freed.LapseGrace);
     }
 
     [Fact]

@@ -85,6 +85,44 @@ public sealed class SiteLimiterTests : IDisposable
         Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out _, out _));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ATransactionStillInFlightWhenTheLapseGraceRunsOutIsCutUnlessARenewalCameFirst(bool renewedInTheGrace)
+    {
+        var (limiter, authority) = Join("600/min");
+        Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out var lease, out _));
+        authority.Unreachable = true;
+        for (var i = 0; i < ClusterTimings.Defaults.SiteLeasePeriod.TotalSeconds; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        // Lapsed: the transaction in flight may finish for the grace (the grain counts it that long).
+        Assert.Equal(0, limiter.Standing("dest.test", _time.GetUtcNow()).Granted);
+        Assert.False(lease.Cut.IsCancellationRequested);
+        if (renewedInTheGrace)
+        {
+            authority.Unreachable = false;
+        }
+        for (var i = 0; i < ClusterTimings.Defaults.SiteLapseGrace.TotalSeconds - 1; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.False(lease.Cut.IsCancellationRequested);
+
+        // The grace is over: the grain hands the room out now, so what is still open is cut (unless renewed).
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(!renewedInTheGrace, lease.Cut.IsCancellationRequested);
+        lease.Dispose();
+
+        // A slot taken afterwards starts with a fresh signal.
+        authority.Unreachable = false;
+        _time.Advance(ClusterTimings.Defaults.SiteExchangePeriod);
+        Assert.True(limiter.TryAcquireConnection(_time.GetUtcNow(), out var next, out _));
+        Assert.False(next.Cut.IsCancellationRequested);
+        next.Dispose();
+    }
+
     [Fact]
     public void ALeaseDisposedTwiceReleasesItsSlotOnce()
     {

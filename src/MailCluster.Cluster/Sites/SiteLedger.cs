@@ -28,6 +28,7 @@ internal sealed class SiteLedger
     public SiteLedger(Guid epoch, SiteState state, DateTimeOffset now, ClusterTimings timings)
     {
         LeasePeriod = timings.SiteLeasePeriod;
+        LapseGrace = timings.SiteLapseGrace;
         RateSlice = timings.SiteRateSlice;
         Epoch = epoch;
         State = state;
@@ -40,6 +41,9 @@ internal sealed class SiteLedger
 
     /// <summary>How long a connection lease lasts without renewal (<see cref="ClusterTimings.SiteLeasePeriod"/>).</summary>
     public TimeSpan LeasePeriod { get; }
+
+    /// <summary>How long a silo whose lease lapsed may still finish transactions in flight (<see cref="ClusterTimings.SiteLapseGrace"/>).</summary>
+    public TimeSpan LapseGrace { get; }
 
     /// <summary>How long a rate share lasts without renewal (<see cref="ClusterTimings.SiteRateSlice"/>).</summary>
     public TimeSpan RateSlice { get; }
@@ -97,7 +101,8 @@ internal sealed class SiteLedger
             paused ? State.PausedUntil - now : TimeSpan.Zero,
             State.SiteSuspended,
             [.. State.SuspendedDomains],
-            sequence);
+            sequence,
+            LapseGrace);
     }
 
     /// <summary>Suspends a domain of the site, or the whole site when <paramref name="domain"/> is null; false when it already was.</summary>
@@ -128,12 +133,15 @@ internal sealed class SiteLedger
         return changed;
     }
 
-    /// <summary>Before a lease can outlive the stored horizon, the horizon moves (three periods ahead, so it is written rarely).</summary>
+    /// <summary>
+    /// Before a lease (and the grace in which its transactions may finish) can outlive the stored
+    /// horizon, the horizon moves (three periods ahead, so it is written rarely).
+    /// </summary>
     private void ExtendHorizon(DateTimeOffset now)
     {
-        if (now + LeasePeriod > State.LeasesEndBy)
+        if (now + LeasePeriod + LapseGrace > State.LeasesEndBy)
         {
-            State.LeasesEndBy = now + (3 * LeasePeriod);
+            State.LeasesEndBy = now + (3 * LeasePeriod) + LapseGrace;
             StateChanged = true;
         }
     }
@@ -181,7 +189,7 @@ internal sealed class SiteLedger
         }
         if (!_leases.TryGetValue(report.Silo, out var lease))
         {
-            lease = new SiloLease(LeasePeriod);
+            lease = new SiloLease(LeasePeriod, LapseGrace);
             _leases[report.Silo] = lease;
         }
         lease.Report(report.HeldConnections, report.WantedConnections, acknowledged, now);

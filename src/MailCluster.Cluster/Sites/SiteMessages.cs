@@ -51,6 +51,7 @@ public sealed record RateShare(double PerSecond, double Burst, double Tokens);
 /// <param name="SiteSuspended">An operator suspended the whole site.</param>
 /// <param name="SuspendedDomains">Domains of the site an operator suspended.</param>
 /// <param name="Sequence">This grant among the activation's grants; the silo reports it back as <see cref="SiteReport.HeldGrant"/>.</param>
+/// <param name="LapseGrace">After the lease lapses unrenewed, how long transactions in flight may finish before the silo cuts them: the grain counts the silo's connections until then.</param>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteGrant")]
 public sealed record SiteGrant(
     Guid Epoch,
@@ -62,7 +63,8 @@ public sealed record SiteGrant(
     TimeSpan PausedFor,
     bool SiteSuspended,
     IReadOnlyList<string> SuspendedDomains,
-    long Sequence = 0);
+    long Sequence = 0,
+    TimeSpan LapseGrace = default);
 
 /// <summary>
 /// What a site's grain keeps in grain storage: operator suspension, backoff, and the horizon past
@@ -99,4 +101,5 @@ public sealed record SiteView(
     TimeSpan PausedFor,
     bool SiteSuspended,
     IReadOnlyList<string> SuspendedDomains,
-    long Sequence = 0);
+    long Sequence = 0,
+    TimeSpan LapseGrace = default);

@@ -41,8 +41,10 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             connection = connect.Connection;
             // A site lease that lapses unrenewed lets the transaction in flight finish (cut after the
             // final dot, its mail would be delivered twice); the actor then has this connection QUIT.
+            // Still unrenewed after the grant's grace, the grain gives this room away: cut at once.
             // At SIGTERM, one still in flight when the drain deadline passes is cut: its recipients are
             // deferred (never lost), so the hand-off to the retry tier runs within the pod's grace.
+            using var lapsed = lease.Cut.Register(connection.Abort);
             using var cut = runtime.DrainPassed.Register(connection.Abort);
             for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
             {

@@ -18,6 +18,7 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Histogram<double> _siteExchangeDuration;
     private readonly Counter<long> _siteLeases;
     private readonly Counter<long> _siteLapses;
+    private readonly Counter<long> _siteCuts;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _dsnBytes;
     private readonly Counter<long> _tlsFallbacks;
@@ -38,7 +39,8 @@ internal sealed class DeliveryMetrics : IDisposable
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
         _siteExchanges = _meter.CreateCounter<long>("mailcluster.site.exchanges", "{call}", "Calls to site grains (one per silo, site and period), by outcome: ok, failed (timeout, unreachable).");
         _siteExchangeDuration = _meter.CreateHistogram<double>("mailcluster.site.exchange.duration", "s", "Latency of calls to site grains.");
-        _siteLapses = _meter.CreateCounter<long>("mailcluster.site.lease_lapses", "{lapse}", "Site leases that ran out unrenewed (no answer from the grain) while connections were open; no new transaction starts on them, the one in flight finishes, then they close.");
+        _siteLapses = _meter.CreateCounter<long>("mailcluster.site.lease_lapses", "{lapse}", "Site leases that ran out unrenewed (no answer from the grain) while connections were open; no new transaction starts on them, the one in flight finishes within the lapse grace, then they close.");
+        _siteCuts = _meter.CreateCounter<long>("mailcluster.site.lapse_cuts", "{connection}", "Connections cut mid-transaction because their site's lease stayed unrenewed past the lapse grace (the grain gives their room to other silos then); their recipients are deferred.");
         _siteLeases = _meter.CreateCounter<long>("mailcluster.site.connection_leases", "{lease}", "Connection slots asked of this silo's site grants, by outcome: granted, denied (no room or no token).");
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
         _connections = _meter.CreateCounter<long>("mailcluster.delivery.connections", "{connection}", "SMTP sessions opened to MX hosts, by domain and TLS: verified (certificate and name checked), encrypted (unverified), none (plaintext).");
@@ -85,6 +87,8 @@ internal sealed class DeliveryMetrics : IDisposable
     public void SiteLease(bool granted) => _siteLeases.Add(1, new KeyValuePair<string, object?>("outcome", granted ? "granted" : "denied"));
 
     public void SiteLeasesLapsed() => _siteLapses.Add(1);
+
+    public void SiteConnectionsCut(int connections) => _siteCuts.Add(connections);
 
     public void SuspendedHold(string domain) => _suspendedHolds.Add(1, Tag(_label.For(domain)));
 

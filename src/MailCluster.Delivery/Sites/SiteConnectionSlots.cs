@@ -1,12 +1,13 @@
 namespace MailCluster.Delivery.Sites;
 
 /// <summary>
-/// The site's connection slots this silo holds, each a <see cref="SiteConnectionLease"/>.
-/// Thread-safe: leases are disposed on their workers' threads.
+/// The site's connection slots this silo holds, each a <see cref="SiteConnectionLease"/>, and the
+/// signal that cuts them all. Thread-safe: leases are disposed on their workers' threads.
 /// </summary>
-internal sealed class SiteConnectionSlots
+internal sealed class SiteConnectionSlots : IDisposable
 {
     private readonly Lock _lock = new();
+    private CancellationTokenSource _cut = new();
     private int _held;
 
     public int Held
@@ -30,7 +31,27 @@ internal sealed class SiteConnectionSlots
                 return null;
             }
             _held++;
-            return new SiteConnectionLease(this);
+            return new SiteConnectionLease(this, _cut.Token);
+        }
+    }
+
+    /// <summary>Fires <see cref="SiteConnectionLease.Cut"/> of every slot held now; slots taken later get a fresh signal.</summary>
+    public void CutAll()
+    {
+        CancellationTokenSource cut;
+        lock (_lock)
+        {
+            (cut, _cut) = (_cut, new CancellationTokenSource());
+        }
+        // Outside the lock: the registrations abort sockets. Not disposed: a worker may register on it still.
+        cut.Cancel();
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _cut.Dispose();
         }
     }
 

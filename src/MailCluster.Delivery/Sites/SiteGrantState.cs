@@ -35,6 +35,9 @@ internal sealed class SiteGrantState(TimeProvider time)
     /// <summary>What is left of the lease of the grant held (zero or less once it ended); null before the first.</summary>
     public TimeSpan? LeaseLeft => _grant is null ? null : _grant.LeaseFor - time.GetElapsedTime(_fromStamp);
 
+    /// <summary>What is left until transactions still in flight on a lapsed lease are cut (the grain counts them until then); null before the first grant.</summary>
+    public TimeSpan? CutLeft => LeaseLeft + _grant?.LapseGrace;
+
     /// <summary>Connections this silo may hold now: none before the first grant or once its lease ended.</summary>
     public int Connections => LeaseLeft > TimeSpan.Zero ? _grant!.Connections : 0;
 

@@ -26,6 +26,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     private readonly SiteConnectionSlots _slots = new();
     private readonly SiteExchange _exchange;
     private ITimer? _lapseTimer;
+    private ITimer? _cutTimer;
     private int _reportedHeld;
 
     public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger, ClusterTimings timings)
@@ -144,6 +145,8 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     {
         _exchange.Dispose();
         _lapseTimer?.Dispose();
+        _cutTimer?.Dispose();
+        _slots.Dispose();
     }
 
     bool ISiteGrantHolder.RenewalDue
@@ -185,10 +188,14 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         }
     }
 
-    private void ArmLapse(TimeSpan left)
+    private void ArmLapse(TimeSpan left) => Arm(ref _lapseTimer, left, Lapse);
+
+    private void ArmCut(TimeSpan left) => Arm(ref _cutTimer, left, Cut);
+
+    private void Arm(ref ITimer? timer, TimeSpan left, Action fire)
     {
-        _lapseTimer?.Dispose();
-        _lapseTimer = _time.CreateTimer(_ => Lapse(), null, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        timer?.Dispose();
+        timer = _time.CreateTimer(_ => fire(), null, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     void ISiteGrantHolder.ExchangeEnded()
@@ -204,7 +211,8 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     /// <summary>
     /// The lease ran out without a renewal (the grain did not answer): no new transaction starts,
     /// and the actors are woken so that idle connections say QUIT; a transaction in flight finishes
-    /// (cutting it after the final dot would deliver its mail twice, RFC 5321 6.1).
+    /// (cutting it after the final dot would deliver its mail twice, RFC 5321 6.1) within the
+    /// grant's grace, the time the grain keeps counting this silo's connections.
     /// </summary>
     private void Lapse()
     {
@@ -226,8 +234,36 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
                 return;
             }
             wakes = _demand.Wakes();
+            ArmCut(_grant.CutLeft!.Value);
         }
         _metrics.SiteLeasesLapsed();
         wakes.ForEach(w => w());
+    }
+
+    /// <summary>
+    /// Still unrenewed when the grace ran out: the grain now gives this silo's room to others, so
+    /// whatever is still open is cut at once (its recipients are deferred, never lost).
+    /// </summary>
+    private void Cut()
+    {
+        int cut;
+        lock (_lock)
+        {
+            if (_grant.LeaseLeft > TimeSpan.Zero || _grant.CutLeft is not { } left)
+            {
+                return;
+            }
+            if (left > TimeSpan.Zero)
+            {
+                ArmCut(left);
+                return;
+            }
+            cut = _slots.Held;
+        }
+        if (cut > 0)
+        {
+            _metrics.SiteConnectionsCut(cut);
+            _slots.CutAll();
+        }
     }
 }

@@ -41,6 +41,8 @@ public sealed class ChaosKeepsEveryPromise(ITestOutputHelper output)
         "--Shaping:Rules:1:Match=source.test", $"--Shaping:Rules:1:MaxConnections={SenderSiteConnections}",
         $"--Cluster:Timings:SiteLeasePeriod={s_siteLease}", "--Cluster:Timings:SiteExchangePeriod=00:00:01",
         "--Cluster:Timings:SiteCallTimeout=00:00:01", "--Cluster:Timings:SiteRateSlice=00:00:02",
+        // Longer than a pause goes past the lease (1-3 s): a paused silo's open sockets stay counted.
+        "--Cluster:Timings:SiteLapseGrace=00:00:05",
         "--RetryTier:VisibilityLease=00:00:10", "--RetryTier:HoldInterval=00:00:05", "--RetryTier:IdlePollInterval=00:00:01",
         "--RetryTier:MoveInterval=00:00:01", "--RetryTier:Partitions=4", "--RetryTier:HandOffTimeout=00:00:15",
         "--Delivery:Retry:Schedule=00:00:02", "--Delivery:Retry:Jitter=0", "--Smtp:DrainTimeout=00:00:03",
