@@ -5,6 +5,7 @@ using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
@@ -77,6 +78,9 @@ public static class DeliveryServices
         services.AddSingleton<IMtaStsSource, HttpsMtaStsSource>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<MtaStsPolicies>(sp, Logger(sp, "MtaSts")));
         services.AddSingleton<IMxConnector, MxConnector>();
+        // Egress sources and pools (section Egress): without any, one implicit source on the default address.
+        services.AddValidatedOptions<EgressOptions>(configuration, EgressOptions.Section, o => o.Validate());
+        services.AddSingleton(sp => EgressPlan.From(sp.GetRequiredService<EgressOptions>(), sp.GetRequiredService<DeliveryOptions>().HeloName));
 
         services.AddSingleton<ShapingRules>();
         services.AddSingleton<SiteClock>();
@@ -86,7 +90,7 @@ public static class DeliveryServices
         services.AddSingleton(sp => ObservedDirectory(sp.GetRequiredService<DeliveryRuntime>()));
         services.AddSingleton(sp => new QueueOperations(
             sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<ShapingRules>(),
-            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
+            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<EgressPlan>(), sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>(), Logger(sp), sp.GetService<TierOperations>()));
         // In AzureStorage mode the retry tier's consumer and mover are registered before the scheduler, so
         // they stop after it: entries the actors hand back are written, then the hand-off runs.

@@ -17,8 +17,11 @@ internal static partial class Log
     [LoggerMessage(2003, LogLevel.Information, "Domain {Domain} resumed by an operator")]
     public static partial void Resumed(ILogger logger, string domain);
 
-    [LoggerMessage(2004, LogLevel.Warning, "Domain {Domain} backing off for {Period} (its site's grain halves the connection budget): {Reason}")]
-    public static partial void BackingOff(ILogger logger, string domain, TimeSpan period, string reason);
+    [LoggerMessage(2004, LogLevel.Warning, "Domain {Domain} backing off from source {Source} for {Period} (its site's grain halves the connection budget): {Reason}")]
+    public static partial void BackingOff(ILogger logger, string domain, string source, TimeSpan period, string reason);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Source {Source} could not connect ({Stage}): {Reason}; the other sources of its pool carry its share")]
+    public static partial void SourceFailed(ILogger logger, string source, string stage, string reason);
 
     [LoggerMessage(2100, LogLevel.Error, "Attempt for {QueueId} at {Domain} failed unexpectedly; recipients deferred")]
     public static partial void AttemptFault(ILogger logger, string domain, string queueId, Exception exception);

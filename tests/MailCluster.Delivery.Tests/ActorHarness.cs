@@ -6,6 +6,7 @@ using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
@@ -42,7 +43,8 @@ internal sealed class ActorHarness : IAsyncDisposable
     /// <param name="shaping">The shaping rules.</param>
     /// <param name="signer">DKIM for the DSNs the harness writes (none by default).</param>
     /// <param name="dsnWindow">How long a message's failures gather into one DSN; none by default, so a test sees its DSN at once.</param>
-    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null)
+    /// <param name="egress">Sources and pools; by default the implicit source alone.</param>
+    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null)
     {
         Drain = new DrainDeadline(TimeSpan.FromSeconds(30), Time);
         Spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, Time);
@@ -60,15 +62,19 @@ internal sealed class ActorHarness : IAsyncDisposable
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         Sites = new LedgerSiteAuthority(rules, Time);
-        Runtime = new DeliveryRuntime(Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Recorder, options, metrics, Time, NullLogger.Instance, Drain);
+        Egress = EgressPlan.From(egress ?? new EgressOptions(), options.HeloName);
+        Runtime = new DeliveryRuntime(
+            Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Egress, Recorder, options, metrics, Time, NullLogger.Instance, Drain);
         Directory = new DomainActorDirectory(Runtime);
-        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Recorder, Trigger, Time, NullLogger.Instance);
+        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Egress, Recorder, Trigger, Time, NullLogger.Instance);
     }
 
     /// <summary>The largest original a DSN returns whole (Delivery:Dsn:MaxReturnedContent).</summary>
     public const long MaxReturnedContent = 64 * 1024;
 
     public AttemptRecorder Recorder { get; }
+
+    public EgressPlan Egress { get; }
 
     /// <summary>The SIGTERM deadline (30 s once started) after which transactions in flight are cut.</summary>
     public DrainDeadline Drain { get; }
@@ -204,20 +210,36 @@ internal sealed class ScriptedConnector : IMxConnector
     public Task<string?> PrimaryMxAsync(string domain, CancellationToken cancellationToken) =>
         FailingMxLookups-- > 0 ? Task.FromException<string?>(new MxLookupFailedException($"SERVFAIL for {domain}")) : Task.FromResult<string?>($"mx.{domain}");
 
-    public Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
+    /// <summary>Sources whose every connection fails as a host answering 421 at the greeting does.</summary>
+    public ConcurrentDictionary<string, bool> BlockedSources { get; } = new();
+
+    /// <summary>Transactions sent, by source.</summary>
+    public ConcurrentDictionary<string, int> SendsBySource { get; } = new();
+
+    /// <summary>Connections tried, by source.</summary>
+    public ConcurrentDictionary<string, int> ConnectsBySource { get; } = new();
+
+    public Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, EgressSource source, CancellationToken cancellationToken)
     {
+        ConnectsBySource.AddOrUpdate(source.Name, 1, (_, n) => n + 1);
+        if (BlockedSources.ContainsKey(source.Name))
+        {
+            Changed.Release();
+            return Task.FromResult(new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed($"mx.test[192.0.2.1]: greeting 421 4.7.0 {source.Name} is blocked")));
+        }
         Interlocked.Increment(ref _connects);
         var now = Interlocked.Increment(ref _current);
         int seen;
         while ((seen = Volatile.Read(ref _max)) < now && Interlocked.CompareExchange(ref _max, now, seen) != seen)
         {
         }
-        return Task.FromResult(new ConnectResult(new Connection(this), null));
+        return Task.FromResult(new ConnectResult(new Connection(this, source.Name), null));
     }
 
-    private async Task<JobResult> SendAsync(DeliveryJob job)
+    private async Task<JobResult> SendAsync(DeliveryJob job, string source)
     {
         Interlocked.Increment(ref _sends);
+        SendsBySource.AddOrUpdate(source, 1, (_, n) => n + 1);
         SendStarted.Release();
         if (!_open)
         {
@@ -231,7 +253,7 @@ internal sealed class ScriptedConnector : IMxConnector
         }
         var outcomes = job.Recipients.Select(r => DeliveryOutcomeClassifier.FromReply(Reply(r.Address), SmtpPhase.Rcpt)).ToArray();
         Changed.Release();
-        return new JobResult(job, outcomes, new MxEndpoint("mx.test", "192.0.2.1", null), TimeSpan.FromMilliseconds(1), ConnectionUsable: true);
+        return new JobResult(job, outcomes, new MxEndpoint("mx.test", "192.0.2.1", null, source), TimeSpan.FromMilliseconds(1), ConnectionUsable: true);
     }
 
     private SmtpReply Reply(string address) => address.Split('@')[0] switch
@@ -241,11 +263,11 @@ internal sealed class ScriptedConnector : IMxConnector
         _ => new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok"),
     };
 
-    private sealed class Connection(ScriptedConnector owner) : IMxConnection
+    private sealed class Connection(ScriptedConnector owner, string source) : IMxConnection
     {
-        public MxEndpoint Endpoint { get; } = new("mx.test", "192.0.2.1", null);
+        public MxEndpoint Endpoint { get; } = new("mx.test", "192.0.2.1", null, source);
 
-        public Task<JobResult> SendAsync(DeliveryJob job, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => owner.SendAsync(job);
+        public Task<JobResult> SendAsync(DeliveryJob job, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => owner.SendAsync(job, source);
 
         public Task CloseAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,5 +1,6 @@
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.Extensions.Time.Testing;
@@ -9,6 +10,8 @@ namespace MailCluster.Delivery.Tests;
 /// <summary>The parts a domain actor is made of, each on its own: the ready window, the worker pool, the wake timer and transaction batching.</summary>
 public sealed class DomainActorPartsTests
 {
+    private static readonly EgressSource s_source = new(EgressSource.ImplicitName, null, "silo.test", null, Implicit: true);
+
     private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
     private static SpoolMessage Message(string queueId) => new(queueId, "s@client.test", s_now, 10, null, DsnReturn.Unspecified, false, false);
@@ -92,28 +95,28 @@ public sealed class DomainActorPartsTests
     {
         var pool = new WorkerPool();
         var worker = new TaskCompletionSource();
-        pool.Started(worker.Task);
+        pool.Started(s_source, worker.Task);
         Assert.Equal((1, 1, 0), (pool.Open, pool.Connecting, pool.Idle));
 
         var reply = new TaskCompletionSource<DeliveryJob?>();
-        pool.Waiting(reply, connected: true);
+        pool.Waiting(s_source, reply, connected: true);
         Assert.Equal((1, 0, 1), (pool.Open, pool.Connecting, pool.Idle));
         var job = Jobs(1)[0];
-        pool.HandOut(job);
+        pool.HandOut(s_source, job);
         Assert.Same(job, await reply.Task);
         Assert.Equal((0, 1), (pool.Idle, pool.JobsInFlight));
         pool.JobFinished();
         Assert.Equal(0, pool.JobsInFlight);
 
         var again = new TaskCompletionSource<DeliveryJob?>();
-        pool.Waiting(again, connected: false);
+        pool.Waiting(s_source, again, connected: false);
         pool.CloseIdle();
         Assert.Null(await again.Task);
 
         // The worker finished; until the pool hears it exited it still counts, and AllExited waits for it.
         Assert.False(pool.AllExited.IsCompleted);
         worker.SetResult();
-        pool.Exited();
+        pool.Exited(s_source);
         Assert.Equal(0, pool.Open);
         await pool.AllExited;
     }
@@ -122,7 +125,7 @@ public sealed class DomainActorPartsTests
     public void AFailedConnectStopsCountingAsConnecting()
     {
         var pool = new WorkerPool();
-        pool.Started(Task.CompletedTask);
+        pool.Started(s_source, Task.CompletedTask);
         pool.ConnectFailed();
         Assert.Equal((1, 0), (pool.Open, pool.Connecting));
     }

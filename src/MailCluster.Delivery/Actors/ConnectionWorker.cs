@@ -2,6 +2,7 @@ using System.Buffers;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
@@ -13,7 +14,7 @@ namespace MailCluster.Delivery.Actors;
 /// stop, the per-connection message limit is reached or the connection breaks. Each outcome goes
 /// to the recorder (the durable part) before the actor hears of it (the bookkeeping part).
 /// </summary>
-internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime runtime, DomainShaping shaping, SiteConnectionLease lease)
+internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime runtime, DomainShaping shaping, SiteConnectionLease lease, EgressSource source)
 {
     // One buffer per connection, reused for every message it sends.
     private readonly ArrayBufferWriter<byte> _content = new();
@@ -26,7 +27,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             ConnectResult connect;
             try
             {
-                connect = await runtime.Connector.ConnectAsync(actor.Domain, shaping, stopping);
+                connect = await runtime.Connector.ConnectAsync(actor.Domain, shaping, source, stopping);
             }
             catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
             {
@@ -35,7 +36,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             }
             if (connect.Connection is null)
             {
-                await actor.PostAsync(new DomainCommand.ConnectFailed(connect.Failure!));
+                await actor.PostAsync(new DomainCommand.ConnectFailed(source, connect.Failure!));
                 return;
             }
             connection = connect.Connection;
@@ -56,7 +57,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
                 var result = await AttemptAsync(connection, job);
                 // Durable in the background; the recorder owns the write until done (shutdown waits for it).
                 runtime.Recorder.Submit(actor.Domain, result);
-                await actor.PostAsync(new DomainCommand.AttemptFinished(result));
+                await actor.PostAsync(new DomainCommand.AttemptFinished(source, result));
                 if (!result.ConnectionUsable)
                 {
                     break;
@@ -81,7 +82,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             {
                 lease.Dispose();
                 // After the socket closed and the slot returned: the actor counts this worker until it hears this.
-                await actor.PostAsync(new DomainCommand.WorkerExited());
+                await actor.PostAsync(new DomainCommand.WorkerExited(source));
             }
         }
     }
@@ -113,6 +114,6 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
     private async Task<DeliveryJob?> RequestJobAsync(bool first)
     {
         var reply = new TaskCompletionSource<DeliveryJob?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return await actor.PostAsync(new DomainCommand.JobRequested(reply, first)) ? await reply.Task : null;
+        return await actor.PostAsync(new DomainCommand.JobRequested(source, reply, first)) ? await reply.Task : null;
     }
 }

@@ -1,6 +1,7 @@
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
@@ -16,6 +17,7 @@ internal sealed record DeliveryRuntime(
     IMxConnector Connector,
     ShapingRules Shaping,
     SiteLimiterRegistry Sites,
+    EgressPlan Egress,
     AttemptRecorder Recorder,
     DeliveryOptions Options,
     DeliveryMetrics Metrics,

@@ -169,18 +169,18 @@ internal sealed class DomainActor : IDomainMailbox
                 Log.ClaimFailed(_runtime.Logger, Domain, failed.Reason);
                 break;
             case DomainCommand.JobRequested request:
-                _workers.Waiting(request.Reply, connected: request.First);
+                _workers.Waiting(request.Source, request.Reply, connected: request.First);
                 break;
             case DomainCommand.AttemptFinished finished:
                 _workers.JobFinished();
-                _seat.Finished(finished.Result);
+                _seat.Finished(finished.Result, finished.Source);
                 break;
             case DomainCommand.ConnectFailed failed:
                 _workers.ConnectFailed();
-                _pump.ConnectFailed(failed.Failure);
+                _pump.ConnectFailed(failed.Source, failed.Failure);
                 break;
-            case DomainCommand.WorkerExited:
-                _workers.Exited();
+            case DomainCommand.WorkerExited exited:
+                _workers.Exited(exited.Source);
                 break;
             case DomainCommand.Stop:
                 StopNow();
@@ -202,8 +202,8 @@ internal sealed class DomainActor : IDomainMailbox
             case DomainCommand.Received received:
                 _runtime.Recorder.Release([received.Job], "stopping");
                 break;
-            case DomainCommand.WorkerExited:
-                _workers.Exited();
+            case DomainCommand.WorkerExited exited:
+                _workers.Exited(exited.Source);
                 break;
         }
     }

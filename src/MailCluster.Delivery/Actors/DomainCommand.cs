@@ -1,5 +1,6 @@
 using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
 
@@ -23,16 +24,16 @@ internal abstract record DomainCommand
     /// <summary>A job of a retry-tier entry this silo received: it joins the ready window.</summary>
     public sealed record Received(DeliveryJob Job) : DomainCommand;
 
-    /// <summary>A connection worker asks for its next job (<paramref name="First"/>: it just connected); null in reply tells it to close.</summary>
-    public sealed record JobRequested(TaskCompletionSource<DeliveryJob?> Reply, bool First) : DomainCommand;
+    /// <summary>A connection worker of <paramref name="Source"/> asks for its next job (<paramref name="First"/>: it just connected); null in reply tells it to close.</summary>
+    public sealed record JobRequested(EgressSource Source, TaskCompletionSource<DeliveryJob?> Reply, bool First) : DomainCommand;
 
-    public sealed record AttemptFinished(JobResult Result) : DomainCommand;
+    public sealed record AttemptFinished(EgressSource Source, JobResult Result) : DomainCommand;
 
-    /// <summary>A worker found no usable MX host; the failure applies to the domain's whole ready window.</summary>
-    public sealed record ConnectFailed(Outcomes.DeliveryOutcome Failure) : DomainCommand;
+    /// <summary>A worker found no usable MX host from its source; unless another source can go on, the failure applies to the domain's whole ready window.</summary>
+    public sealed record ConnectFailed(EgressSource Source, Outcomes.DeliveryOutcome Failure) : DomainCommand;
 
     /// <summary>A worker ended (its socket closed, its site slot returned).</summary>
-    public sealed record WorkerExited : DomainCommand;
+    public sealed record WorkerExited(EgressSource Source) : DomainCommand;
 
     /// <summary>A timer the actor set has fired (throttle wait, backoff end, idle check), or its site's grant arrived.</summary>
     public sealed record Tick : DomainCommand;

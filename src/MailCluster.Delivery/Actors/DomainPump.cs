@@ -1,3 +1,4 @@
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Sites;
 
@@ -39,11 +40,7 @@ internal sealed class DomainPump(
                 timer.At(standing.PausedUntil, now);
                 break;
             case false:
-                if (standing.OverGrant)
-                {
-                    // The grant shrank (another silo's fair share, a backoff) or lapsed: idle connections above it say QUIT.
-                    workers.CloseIdle();
-                }
+                CloseHeldBack(now);
                 HandOutJobs(now);
                 OpenConnections(now);
                 if (claims.Refill(ready, now) is { } claim)
@@ -53,18 +50,19 @@ internal sealed class DomainPump(
                 CloseLingeringWorkers(now);
                 break;
         }
-        seat.Want(WantedConnections(), messages: ready.Jobs > 0);
+        seat.Want(WantedConnections(), messages: ready.Jobs > 0, now);
         return IdleLongEnough(now, standing);
     }
 
-    /// <summary>A worker found no usable MX host.</summary>
-    public void ConnectFailed(DeliveryOutcome failure)
+    /// <summary>A worker of <paramref name="source"/> found no usable MX host.</summary>
+    public void ConnectFailed(EgressSource source, DeliveryOutcome failure)
     {
-        // Other connections still deliver (the host refused just one more): back off, keep the work.
+        // Other connections still deliver (the host refused just one more), or another source may
+        // (this one is blocked or cannot send): back this source off, keep the work.
         var othersConnected = workers.Open - workers.Connecting - 1;
-        if (othersConnected > 0 && failure.Verdict == DeliveryVerdict.Deferred)
+        if (failure.Verdict == DeliveryVerdict.Deferred && (othersConnected > 0 || (failure.SlowDown && seat.OthersUsable(source, runtime.Time.GetUtcNow()))))
         {
-            seat.BackOff(failure.Reason);
+            seat.BackOff(failure.Reason, source);
             return;
         }
         // No MX host took a session: the verdict holds for the whole ready window, not just one job.
@@ -74,7 +72,7 @@ internal sealed class DomainPump(
         }
         if (failure.SlowDown)
         {
-            seat.BackOff(failure.Reason);
+            seat.BackOff(failure.Reason, source);
         }
     }
 
@@ -90,34 +88,68 @@ internal sealed class DomainPump(
 
     /// <summary>Connections this domain could use now: those open, and one for each job no open or opening connection will take.</summary>
     private int WantedConnections() =>
-        Math.Min(seat.Shaping!.MaxConnections, workers.Open + Math.Max(0, ready.Jobs - workers.Idle - workers.Connecting));
+        Math.Min(seat.Shaping!.MaxConnections * seat.Sources.Count, workers.Open + Math.Max(0, ready.Jobs - workers.Idle - workers.Connecting));
 
+    /// <summary>
+    /// Idle connections of a source whose grant shrank (another silo's fair share, a backoff) or
+    /// lapsed say QUIT, and so do those of a source held back (suspended, backed off).
+    /// </summary>
+    private void CloseHeldBack(DateTimeOffset now)
+    {
+        foreach (var source in seat.Sources.Where(s => s.Standing.OverGrant || !s.Usable(now)))
+        {
+            workers.CloseIdle(source.Source);
+        }
+    }
+
+    /// <summary>Each job goes to an idle connection of a source allowed by <see cref="MessageShares"/> that has a message token, the one furthest behind first.</summary>
     private void HandOutJobs(DateTimeOffset now)
     {
         while (workers.Idle > 0 && ready.Jobs > 0)
         {
-            if (!seat.TryTakeMessage(now, out var wait))
+            TimeSpan? soonest = null;
+            var paid = MessageShares.Allowed(seat.Sources, s => Carrying(s, now))
+                .Where(s => workers.IdleOf(s.Source) > 0)
+                .FirstOrDefault(s => TryTakeMessage(s, now, ref soonest));
+            if (paid is null)
             {
-                runtime.Metrics.ThrottleWait(mailbox.Domain);
-                if (wait is { } w)
+                if (soonest is { } w)
                 {
+                    runtime.Metrics.ThrottleWait(mailbox.Domain);
                     timer.At(now + w, now);
                 }
                 return;
             }
             ready.TryTake(out var job);
             _lastHandOut = now;
-            workers.HandOut(job);
+            paid.Sent();
+            workers.HandOut(paid.Source, job);
         }
     }
 
+    /// <summary>The source can take mail now: granted, not held back, with a connection open or room for one.</summary>
+    private bool Carrying(SourceSeat source, DateTimeOffset now) =>
+        source.Usable(now) && (workers.OpenOf(source.Source) > 0 || source.Standing.Granted > source.Standing.Held);
+
+    private static bool TryTakeMessage(SourceSeat source, DateTimeOffset now, ref TimeSpan? soonest)
+    {
+        if (source.Limiter.TryTakeMessage(now, out var wait))
+        {
+            return true;
+        }
+        soonest = wait is { } w && (soonest is null || w < soonest) ? w : soonest;
+        return false;
+    }
+
+    /// <summary>For work that no open or opening connection will take: a connection of an allowed source without an idle one, never above the site's limit per source.</summary>
     private void OpenConnections(DateTimeOffset now)
     {
         var shaping = seat.Shaping!;
-        // Only for work that no open or opening connection will take, and never above the domain's own limit.
-        while (ready.Jobs > workers.Idle + workers.Connecting && workers.Open < shaping.MaxConnections)
+        while (ready.Jobs > workers.Idle + workers.Connecting)
         {
-            if (!seat.TryAcquireConnection(now, out var lease, out var retryIn))
+            var wanting = MessageShares.Allowed(seat.Sources, s => Carrying(s, now))
+                .Where(s => workers.IdleOf(s.Source) == 0 && workers.OpenOf(s.Source) < shaping.MaxConnections);
+            if (TryAcquireConnection(now, wanting, out var lease, out var retryIn) is not { } source)
             {
                 if (retryIn is { } r)
                 {
@@ -126,9 +158,25 @@ internal sealed class DomainPump(
                 }
                 return;
             }
-            var worker = new ConnectionWorker(mailbox, runtime, shaping, lease);
-            workers.Started(Task.Run(() => worker.RunAsync(stopping)));
+            var worker = new ConnectionWorker(mailbox, runtime, shaping, lease!, source.Source);
+            workers.Started(source.Source, Task.Run(() => worker.RunAsync(stopping)));
         }
+    }
+
+    /// <summary>A connection slot from the first of <paramref name="candidates"/> with room; otherwise the soonest a new-connection token accrues at any of them.</summary>
+    private static SourceSeat? TryAcquireConnection(DateTimeOffset now, IEnumerable<SourceSeat> candidates, out SiteConnectionLease? lease, out TimeSpan? retryIn)
+    {
+        retryIn = null;
+        foreach (var seat in candidates)
+        {
+            if (seat.Limiter.TryAcquireConnection(now, out lease, out var wait))
+            {
+                return seat;
+            }
+            retryIn = wait is { } w && (retryIn is null || w < retryIn) ? w : retryIn;
+        }
+        lease = null;
+        return null;
     }
 
     /// <summary>Idle connections wait a little for new mail (reuse saves a TCP and TLS setup); then they QUIT.</summary>

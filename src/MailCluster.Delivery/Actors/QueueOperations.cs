@@ -1,6 +1,7 @@
 using MailCluster.Cluster.Shaping;
 using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
@@ -26,6 +27,7 @@ public sealed class QueueOperations
     private readonly ShapingRules _shaping;
     private readonly IMxConnector _connector;
     private readonly ISiteAuthority _sites;
+    private readonly EgressPlan _egress;
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
     private readonly TimeProvider _time;
@@ -33,7 +35,7 @@ public sealed class QueueOperations
     private readonly LocalOperatorActions _actions;
 
     internal QueueOperations(
-        ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, AttemptRecorder recorder,
+        ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, EgressPlan egress, AttemptRecorder recorder,
         DeliveryTrigger trigger, TimeProvider time, ILogger logger, Tier.TierOperations? tier = null)
     {
         _logger = logger;
@@ -44,6 +46,7 @@ public sealed class QueueOperations
         _shaping = shaping;
         _connector = connector;
         _sites = sites;
+        _egress = egress;
         _recorder = recorder;
         _trigger = trigger;
         _time = time;
@@ -83,10 +86,11 @@ public sealed class QueueOperations
         return status.Suspended || status.Connections > 0 || status.BackingOff ? status : null;
     }
 
-    /// <summary>Suspends the domain at its site's grain: every silo holds its mail within one exchange period. False when it already was.</summary>
+    /// <summary>Suspends the domain at its site's grain for every source: every silo holds its mail within one exchange period. False when it already was.</summary>
     public async Task<bool> SuspendAsync(string domain, CancellationToken cancellationToken)
     {
-        var changed = await _sites.SuspendAsync(await SiteOfAsync(domain, cancellationToken), domain.ToLowerInvariant());
+        var site = await SiteOfAsync(domain, cancellationToken);
+        var changed = (await Task.WhenAll(_egress.Sources.Select(s => _sites.SuspendAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
         _directory.SuspensionChanged(domain);
         if (changed)
         {
@@ -97,7 +101,8 @@ public sealed class QueueOperations
 
     public async Task<bool> ResumeAsync(string domain, CancellationToken cancellationToken)
     {
-        var changed = await _sites.ResumeAsync(await SiteOfAsync(domain, cancellationToken), domain.ToLowerInvariant());
+        var site = await SiteOfAsync(domain, cancellationToken);
+        var changed = (await Task.WhenAll(_egress.Sources.Select(s => _sites.ResumeAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
         _directory.SuspensionChanged(domain);
         _trigger.Notify();
         if (changed)
@@ -158,16 +163,17 @@ public sealed class QueueOperations
 
     private async Task<DomainStatus> StatusAsync(string domain, DomainQueueSummary? summary, CancellationToken cancellationToken)
     {
-        var site = await _sites.ViewAsync(await SiteOfAsync(domain, cancellationToken));
+        var site = await SiteOfAsync(domain, cancellationToken);
+        var views = await Task.WhenAll(_egress.Sources.Select(s => _sites.ViewAsync(s.LimitsKey(site))));
         return new DomainStatus(
             domain,
             summary?.Due ?? 0,
             summary?.Deferred ?? 0,
             summary?.InFlight ?? 0,
             summary?.OldestArrival,
-            site.ConnectionsHeld,
-            site.PausedFor > TimeSpan.Zero,
-            site.SiteSuspended || site.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase));
+            views.Sum(v => v.ConnectionsHeld),
+            views.Any(v => v.PausedFor > TimeSpan.Zero),
+            views.All(v => v.SiteSuspended || v.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase)));
     }
 
     /// <summary>The domain's shaping site: the domain itself, or the MX-suffix rule its primary MX falls under.</summary>

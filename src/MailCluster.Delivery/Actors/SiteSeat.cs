@@ -1,16 +1,19 @@
 using System.Diagnostics.CodeAnalysis;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Sites;
 
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// A domain actor's limits and its seat at their site: resolving the domain's shaping (after a
-/// lookup of its primary MX when rules match by MX suffix), joining and leaving the site's
-/// <see cref="SiteLimiter"/>, and what the domain asks of it and tells it. Touched only by the
-/// actor's loop.
+/// A domain actor's limits and its seats at their site, one per source of its pool: resolving the
+/// domain's shaping (after a lookup of its primary MX when rules match by MX suffix), joining and
+/// leaving each (source, site)'s <see cref="SiteLimiter"/>, choosing the source of each new
+/// connection and transaction by weight among those usable (so a blocked source's share moves to
+/// the others, and back when it recovers), and telling each source's site what happened on it.
+/// Touched only by the actor's loop.
 /// </summary>
 internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
 {
@@ -18,16 +21,18 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     private static readonly TimeSpan s_firstLookupRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_longestLookupRetry = TimeSpan.FromMinutes(5);
 
-    private SiteLimiter? _limiter;
+    private List<SourceSeat> _sources = [];
 
     public DomainShaping? Shaping { get; private set; }
 
-    /// <summary>The site's grant as last read: what the actor's snapshot publishes.</summary>
+    /// <summary>The sources' grants as last read, summed: what the actor's snapshot publishes.</summary>
     public SiteStanding Standing { get; private set; }
 
-    /// <summary>The domain has its limits and a site to ask; until then nothing is allowed.</summary>
+    public IReadOnlyList<SourceSeat> Sources => _sources;
+
+    /// <summary>The domain has its limits and sites to ask; until then nothing is allowed.</summary>
     [MemberNotNullWhen(true, nameof(Shaping))]
-    public bool Seated => Shaping is not null && _limiter is not null;
+    public bool Seated => Shaping is not null && _sources.Count > 0;
 
     /// <summary>Resolves the domain's limits: at once (null), or by an MX lookup whose task posts <see cref="DomainCommand.ShapingResolved"/>.</summary>
     public Task? Resolve(CancellationToken stopping)
@@ -40,7 +45,7 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         return null;
     }
 
-    /// <summary>Takes a seat under <paramref name="shaping"/> (or moves to it); workers already open keep their old site's slot until they close.</summary>
+    /// <summary>Takes seats under <paramref name="shaping"/> (or moves to it); workers already open keep their old site's slot until they close.</summary>
     public void Take(DomainShaping shaping, string? primaryMx)
     {
         if (Seated && Shaping == shaping)
@@ -49,50 +54,81 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         }
         Shaping = shaping;
         Leave();
-        _limiter = runtime.Sites.Join(shaping.SiteKey, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()));
+        _sources = [.. runtime.Egress.DefaultPool.Members.Select(member => new SourceSeat(
+            member,
+            runtime.Sites.Join(member.Source.LimitsKey(shaping.SiteKey), mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()))))];
     }
 
     public void Leave()
     {
-        if (_limiter is not null)
+        foreach (var seat in _sources)
         {
-            runtime.Sites.Leave(_limiter, mailbox.Domain);
-            _limiter = null;
+            runtime.Sites.Leave(seat.Limiter, mailbox.Domain);
+        }
+        _sources = [];
+    }
+
+    /// <summary>
+    /// Reads where each source's site stands for the domain now; the sum is <see cref="Standing"/>:
+    /// suspended when every source is, paused until the first source's pause ends, no grant yet
+    /// (null) while no source has one.
+    /// </summary>
+    public SiteStanding Read(DateTimeOffset now)
+    {
+        foreach (var seat in _sources)
+        {
+            seat.Standing = seat.Limiter.Standing(mailbox.Domain, now);
+        }
+        var known = _sources.Where(s => s.Standing.Suspended is not null).ToList();
+        var open = known.Where(s => s.Standing.Suspended == false).ToList();
+        var paused = open.Count > 0 && open.All(s => now < s.Standing.PausedUntil) ? open.Min(s => s.Standing.PausedUntil) : DateTimeOffset.MinValue;
+        return Standing = new SiteStanding(
+            known.Count == 0 ? null : open.Count == 0,
+            paused,
+            _sources.Sum(s => s.Standing.Granted),
+            _sources.Sum(s => s.Standing.Held));
+    }
+
+    /// <summary>Spreads what the domain could use over the sources not held back, by weight, each at most the site's limit.</summary>
+    public void Want(int connections, bool messages, DateTimeOffset now)
+    {
+        var asking = _sources.Where(s => s.Asking(now)).ToList();
+        var weights = asking.Sum(s => s.Weight);
+        foreach (var seat in _sources)
+        {
+            var share = seat.Asking(now) ? (int)Math.Ceiling((double)connections * seat.Weight / weights) : 0;
+            seat.Limiter.Want(mailbox.Domain, Math.Min(share, Shaping!.MaxConnections), messages && share > 0);
         }
     }
 
-    /// <summary>Reads where the site stands for the domain now, and keeps it as <see cref="Standing"/>.</summary>
-    public SiteStanding Read(DateTimeOffset now) => Standing = _limiter!.Standing(mailbox.Domain, now);
+    /// <summary>An operator changed a suspension at the sites' grains: ask them again now.</summary>
+    public void Refresh() => _sources.ForEach(s => s.Limiter.Refresh());
 
-    public void Want(int connections, bool messages) => _limiter!.Want(mailbox.Domain, connections, messages);
-
-    public bool TryTakeMessage(DateTimeOffset now, out TimeSpan? wait) => _limiter!.TryTakeMessage(now, out wait);
-
-    public bool TryAcquireConnection(DateTimeOffset now, [NotNullWhen(true)] out SiteConnectionLease? lease, out TimeSpan? retryIn) =>
-        _limiter!.TryAcquireConnection(now, out lease, out retryIn);
-
-    /// <summary>An operator changed the suspension at the site's grain: ask it again now.</summary>
-    public void Refresh() => _limiter?.Refresh();
-
-    /// <summary>How a transaction went, for the site: a slow-down backs it off, a clean one helps its budget recover.</summary>
-    public void Finished(JobResult result)
+    /// <summary>How a transaction went, for its source's site: a slow-down backs it off, a clean one helps its budget recover.</summary>
+    public void Finished(JobResult result, EgressSource source)
     {
         if (result.Outcomes.FirstOrDefault(o => o.SlowDown) is { } signal)
         {
-            BackOff(signal.Reason);
+            BackOff(signal.Reason, source);
         }
         else if (result.Outcomes.All(o => o.Verdict == DeliveryVerdict.Delivered))
         {
-            _limiter?.Clean();
+            SeatOf(source)?.Limiter.Clean();
         }
     }
 
-    public void BackOff(string reason)
+    /// <summary>Backs off the (source, site): the pool's other sources carry its share meanwhile.</summary>
+    public void BackOff(string reason, EgressSource source)
     {
-        _limiter?.SlowedDown(runtime.Time.GetUtcNow(), Shaping!.BackoffPeriod);
+        SeatOf(source)?.Limiter.SlowedDown(runtime.Time.GetUtcNow(), Shaping!.BackoffPeriod);
         runtime.Metrics.BackedOff(mailbox.Domain);
-        Log.BackingOff(runtime.Logger, mailbox.Domain, Shaping!.BackoffPeriod, reason);
+        Log.BackingOff(runtime.Logger, mailbox.Domain, source.Name, Shaping!.BackoffPeriod, reason);
     }
+
+    /// <summary>Another source than <paramref name="source"/> may still open connections.</summary>
+    public bool OthersUsable(EgressSource source, DateTimeOffset now) => _sources.Any(s => s.Source != source && s.Usable(now));
+
+    private SourceSeat? SeatOf(EgressSource source) => _sources.Find(s => s.Source == source);
 
     /// <summary>
     /// Looks the primary MX up until DNS answers, since the site may be an MX rollup other silos

@@ -31,8 +31,8 @@ internal sealed record DeliveryJob(SpoolMessage Message, IReadOnlyList<DueRecipi
     }
 }
 
-/// <summary>Which MX host and address an attempt used, and over what TLS, for the delivery log.</summary>
-internal sealed record MxEndpoint(string Host, string Address, string? TlsProtocol);
+/// <summary>Which MX host and address an attempt used, over what TLS, and from which source, for the delivery log.</summary>
+internal sealed record MxEndpoint(string Host, string Address, string? TlsProtocol, string? Source = null);
 
 /// <summary>What one attempt produced: an outcome per recipient (same order as the job's), and whether the connection can carry another transaction.</summary>
 internal sealed record JobResult(DeliveryJob Job, IReadOnlyList<DeliveryOutcome> Outcomes, MxEndpoint? Endpoint, TimeSpan Latency, bool ConnectionUsable, bool PossibleDuplicate = false)

@@ -1,4 +1,5 @@
 using MailCluster.Cluster.Shaping;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 
@@ -26,10 +27,11 @@ internal interface IMxConnection : IAsyncDisposable
 internal interface IMxConnector
 {
     /// <summary>
-    /// The first MX host (in preference order) that accepts a session, or the failure that applies
-    /// to every recipient of the domain right now (DNS verdict, nobody answering, TLS policy).
+    /// The first MX host (in preference order) that accepts a session from <paramref name="source"/>,
+    /// or the failure that applies to every recipient of the domain from it right now (DNS verdict,
+    /// nobody answering, TLS policy, the source's address not bindable).
     /// </summary>
-    Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken);
+    Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, EgressSource source, CancellationToken cancellationToken);
 
     /// <summary>
     /// The primary MX host name of a domain, for MX-suffix shaping rules; null when the domain has
@@ -42,4 +44,5 @@ internal interface IMxConnector
 internal sealed class MxLookupFailedException(string message) : Exception(message);
 
 /// <summary>Either a connection or the reason there is none.</summary>
-internal sealed record ConnectResult(IMxConnection? Connection, DeliveryOutcome? Failure);
+/// <summary>A session, or why none: <paramref name="SourceFailed"/> when the source itself could not send (its address, its proxy), whatever the host.</summary>
+internal sealed record ConnectResult(IMxConnection? Connection, DeliveryOutcome? Failure, bool SourceFailed = false);

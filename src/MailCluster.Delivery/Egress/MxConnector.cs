@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using MailCluster.Cluster.Shaping;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Dns.Mx;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery.Egress;
 
@@ -32,10 +34,13 @@ internal sealed class MxConnector : IMxConnector
     private readonly TimeProvider _time;
     private readonly MtaStsPolicies _mtaSts;
     private readonly TrustedRoots _roots;
+    private readonly ILogger _logger;
 
     public MxConnector(
-        MxResolver resolver, MxAddressPolicy policy, MtaStsPolicies mtaSts, TrustedRoots roots, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics, TimeProvider time)
+        MxResolver resolver, MxAddressPolicy policy, MtaStsPolicies mtaSts, TrustedRoots roots, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics,
+        TimeProvider time, ILoggerFactory loggers)
     {
+        _logger = loggers.CreateLogger("MailCluster.Delivery.Egress");
         _mtaSts = mtaSts;
         _roots = roots;
         _metrics = metrics;
@@ -54,7 +59,7 @@ internal sealed class MxConnector : IMxConnector
             : resolution.Hosts is [var first, ..] ? first.Name : null;
     }
 
-    public async Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, CancellationToken cancellationToken)
+    public async Task<ConnectResult> ConnectAsync(string domain, DomainShaping shaping, EgressSource source, CancellationToken cancellationToken)
     {
         var resolution = await ResolveAsync(domain, cancellationToken);
         if (resolution.Kind != MxResolutionKind.Resolved)
@@ -86,8 +91,13 @@ internal sealed class MxConnector : IMxConnector
                     failures.Add($"{host.Name}[{address}] is in a range delivery may not connect to");
                     continue;
                 }
-                var attempt = await TryHostAsync(domain, host.Name, address, tls, check, afterTlsFallback: false, cancellationToken);
-                if (attempt.Connection is not null)
+                if (source.Address is { } local && local.AddressFamily != address.AddressFamily)
+                {
+                    failures.Add($"{host.Name}[{address}] is not reachable from source {source.Name}'s address {local}");
+                    continue;
+                }
+                var attempt = await TryHostAsync(domain, source, host.Name, address, tls, check, afterTlsFallback: false, cancellationToken);
+                if (attempt.Connection is not null || attempt.SourceFailed)
                 {
                     return attempt;
                 }
@@ -102,7 +112,7 @@ internal sealed class MxConnector : IMxConnector
     }
 
     private async Task<ConnectResult> TryHostAsync(
-        string domain, string host, IPAddress address, TlsPolicy tls, MtaStsPolicy? sts, bool afterTlsFallback, CancellationToken cancellationToken)
+        string domain, EgressSource source, string host, IPAddress address, TlsPolicy tls, MtaStsPolicy? sts, bool afterTlsFallback, CancellationToken cancellationToken)
     {
         var name = $"{host}[{address}]";
         Socket? socket = null;
@@ -110,13 +120,18 @@ internal sealed class MxConnector : IMxConnector
         try
         {
             socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            if (BindSource(socket, source) is { } unbindable)
+            {
+                socket.Dispose();
+                return unbindable;
+            }
             using (var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time))
             using (var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
             {
                 await socket.ConnectAsync(new IPEndPoint(address, _options.SmtpPort), either.Token);
             }
             var stream = new NetworkStream(socket, ownsSocket: false);
-            client = new SmtpClientConnection(new StreamPipe(stream), _client, _time);
+            client = new SmtpClientConnection(new StreamPipe(stream), _client, _time, source.EhloName);
             var verification = new TlsVerification();
             var refusal = await OpenAsync(client, host, tls, TlsOptions(host, tls, sts, verification), cancellationToken);
             CountMtaSts(domain, sts, refusal, client, verification);
@@ -125,8 +140,8 @@ internal sealed class MxConnector : IMxConnector
                 await DisposeAsync(client, socket);
                 return new ConnectResult(null, refusal with { Reason = $"{name}: {refusal.Reason}" });
             }
-            var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null);
-            _metrics.Connected(domain, client.TlsProtocol is null ? "none" : tls == TlsPolicy.Verify ? "verified" : "encrypted");
+            var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null, source.Name);
+            _metrics.Connected(domain, source.Name, client.TlsProtocol is null ? "none" : tls == TlsPolicy.Verify ? "verified" : "encrypted");
             return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time, afterTlsFallback), null);
         }
         catch (OpportunisticTlsFailedException)
@@ -138,7 +153,7 @@ internal sealed class MxConnector : IMxConnector
             {
                 _metrics.MtaStsCheck(domain, ModeLabel(sts), "tls_failed");
             }
-            return await TryHostAsync(domain, host, address, TlsPolicy.Disabled, sts: null, afterTlsFallback: true, cancellationToken);
+            return await TryHostAsync(domain, source, host, address, TlsPolicy.Disabled, sts: null, afterTlsFallback: true, cancellationToken);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException
             && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -148,6 +163,32 @@ internal sealed class MxConnector : IMxConnector
             var reason = exception is OperationCanceledException ? $"no connection within {_options.ConnectTimeout.TotalSeconds:0}s" : exception.Message;
             return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed($"{name}: {reason}"));
         }
+    }
+
+    /// <summary>
+    /// Binds the socket to the source's address (port chosen by the system); null when bound, or
+    /// when the source has no address of its own. A source whose address this host cannot bind (not
+    /// configured here) fails for every host alike.
+    /// </summary>
+    private ConnectResult? BindSource(Socket socket, EgressSource source)
+    {
+        if (source.Address is not { } local)
+        {
+            return null;
+        }
+        string reason;
+        try
+        {
+            socket.Bind(new IPEndPoint(local, 0));
+            return null;
+        }
+        catch (SocketException exception)
+        {
+            reason = $"source {source.Name} cannot bind {local}: {exception.Message}";
+        }
+        Log.SourceFailed(_logger, source.Name, "bind", reason);
+        _metrics.SourceFailed(source.Name, "bind");
+        return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed(reason), SourceFailed: true);
     }
 
     /// <summary>RFC 5321 5.1: an address literal is the host itself, no DNS; any other domain goes through MX resolution.</summary>

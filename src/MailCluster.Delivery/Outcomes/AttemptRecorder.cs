@@ -130,7 +130,7 @@ internal sealed class AttemptRecorder
             logged.Add((new DeliveryLogRecord(
                 now, type, job.Message.QueueId, recipient.Address, domain, result.Endpoint?.Host, result.Endpoint?.Address, result.Endpoint?.TlsProtocol,
                 outcome.Status.ToString(), outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds,
-                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null), outcome.Verdict == DeliveryVerdict.Bounced));
+                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null, result.Endpoint?.Source), outcome.Verdict == DeliveryVerdict.Bounced));
         }
         if (result.PossibleDuplicate)
         {

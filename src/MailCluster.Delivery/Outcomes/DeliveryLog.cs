@@ -22,7 +22,8 @@ internal sealed record DeliveryLogRecord(
     [property: JsonPropertyName("latency_ms")] double LatencyMs,
     [property: JsonPropertyName("queue_seconds")] double QueueSeconds,
     [property: JsonPropertyName("next_attempt")] DateTimeOffset? NextAttempt,
-    [property: JsonPropertyName("dsn_queue_id")] string? DsnQueueId);
+    [property: JsonPropertyName("dsn_queue_id")] string? DsnQueueId,
+    [property: JsonPropertyName("source")] string? Source = null);
 
 [JsonSerializable(typeof(DeliveryLogRecord))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

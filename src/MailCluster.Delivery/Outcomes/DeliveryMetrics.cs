@@ -19,6 +19,7 @@ internal sealed class DeliveryMetrics : IDisposable
     private readonly Counter<long> _siteLeases;
     private readonly Counter<long> _siteLapses;
     private readonly Counter<long> _siteCuts;
+    private readonly Counter<long> _sourceFailures;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _dsnBytes;
     private readonly Counter<long> _tlsFallbacks;
@@ -43,7 +44,8 @@ internal sealed class DeliveryMetrics : IDisposable
         _siteCuts = _meter.CreateCounter<long>("mailcluster.site.lapse_cuts", "{connection}", "Connections cut mid-transaction because their site's lease stayed unrenewed past the lapse grace (the grain gives their room to other silos then); their recipients are deferred.");
         _siteLeases = _meter.CreateCounter<long>("mailcluster.site.connection_leases", "{lease}", "Connection slots asked of this silo's site grants, by outcome: granted, denied (no room or no token).");
         _suspendedHolds = _meter.CreateCounter<long>("mailcluster.delivery.suspended.holds", "{wake}", "Times a suspended domain's actor was told of due mail and held it.");
-        _connections = _meter.CreateCounter<long>("mailcluster.delivery.connections", "{connection}", "SMTP sessions opened to MX hosts, by domain and TLS: verified (certificate and name checked), encrypted (unverified), none (plaintext).");
+        _connections = _meter.CreateCounter<long>("mailcluster.delivery.connections", "{connection}", "SMTP sessions opened to MX hosts, by domain, source and TLS: verified (certificate and name checked), encrypted (unverified), none (plaintext).");
+        _sourceFailures = _meter.CreateCounter<long>("mailcluster.delivery.source_failures", "{connection}", "Connections a source could not make at all, by source and stage: bind (its address is not on this host), proxy (its SOCKS5 proxy failed).");
         _tlsFallbacks = _meter.CreateCounter<long>("mailcluster.delivery.tls.fallbacks", "{connection}", "Opportunistic STARTTLS handshakes that failed, after which the host was retried in plaintext.");
         _mtaStsFetches = _meter.CreateCounter<long>("mailcluster.delivery.mta_sts.fetches", "{fetch}", "MTA-STS policy fetches by domain and result: fetched, failed (no host, TLS, HTTP status, media type, size, syntax).");
         _mtaStsChecks = _meter.CreateCounter<long>("mailcluster.delivery.mta_sts.checks", "{host}", "MX hosts checked against a domain's MTA-STS policy, by mode (enforce, testing) and result: valid, mx_mismatch (not in the policy), tls_failed (no STARTTLS or no verified certificate). In testing mode failures are delivered anyway.");
@@ -98,7 +100,12 @@ internal sealed class DeliveryMetrics : IDisposable
         _dsnBytes.Add(bytes);
     }
 
-    public void Connected(string domain, string tls) => _connections.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("tls", tls));
+    public void Connected(string domain, string source, string tls) =>
+        _connections.Add(1, Tag(_label.For(domain)), new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("tls", tls));
+
+    /// <summary>A source could not send at all (<paramref name="stage"/>: bind, proxy): its connection failed before reaching a host.</summary>
+    public void SourceFailed(string source, string stage) =>
+        _sourceFailures.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("stage", stage));
 
     public void TlsFallback(string domain) => _tlsFallbacks.Add(1, Tag(_label.For(domain)));
 

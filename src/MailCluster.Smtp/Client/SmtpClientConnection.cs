@@ -17,6 +17,7 @@ public sealed partial class SmtpClientConnection : IAsyncDisposable
 {
     private readonly IDuplexPipe _transport;
     private readonly TimeProvider _time;
+    private readonly string _heloName;
     private PipeReader _input;
     private PipeWriter _output;
     private ReplyReader _replies;
@@ -24,8 +25,10 @@ public sealed partial class SmtpClientConnection : IAsyncDisposable
     private bool _broken;
     private bool _closed;
 
-    public SmtpClientConnection(IDuplexPipe transport, SmtpClientOptions options, TimeProvider timeProvider)
+    /// <param name="heloName">The name this connection sends with EHLO/HELO (its source's); default <see cref="SmtpClientOptions.HeloName"/>.</param>
+    public SmtpClientConnection(IDuplexPipe transport, SmtpClientOptions options, TimeProvider timeProvider, string? heloName = null)
     {
+        _heloName = heloName ?? options.HeloName;
         _transport = transport;
         _input = transport.Input;
         _output = transport.Output;
@@ -55,7 +58,7 @@ public sealed partial class SmtpClientConnection : IAsyncDisposable
     public async ValueTask<SmtpReply> EhloAsync(CancellationToken cancellationToken)
     {
         Extensions = SmtpExtensions.None;
-        var reply = await CommandAsync($"EHLO {Options.HeloName}", Options.Timeouts.Ehlo, "EHLO", cancellationToken);
+        var reply = await CommandAsync($"EHLO {_heloName}", Options.Timeouts.Ehlo, "EHLO", cancellationToken);
         if (reply.IsPositive)
         {
             Extensions = SmtpExtensions.Parse(reply);
@@ -63,7 +66,7 @@ public sealed partial class SmtpClientConnection : IAsyncDisposable
         }
         // RFC 5321 3.2: an old server that does not know EHLO answers 5xx; HELO gets no extensions.
         return reply.IsPermanent
-            ? await CommandAsync($"HELO {Options.HeloName}", Options.Timeouts.Ehlo, "HELO", cancellationToken)
+            ? await CommandAsync($"HELO {_heloName}", Options.Timeouts.Ehlo, "HELO", cancellationToken)
             : reply;
     }
 

@@ -64,7 +64,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
         Assert.Null(_seat.Resolve(CancellationToken.None));
         _ready.Add(await ClaimOneAsync());
         var worker = new TaskCompletionSource<DeliveryJob?>();
-        _workers.Waiting(worker, connected: true);
+        _workers.Waiting(_harness.Egress.DefaultPool.Members[0].Source, worker, connected: true);
 
         Assert.False(_pump.Run());
 
@@ -78,7 +78,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
         Assert.Null(_seat.Resolve(CancellationToken.None));
         _ready.Add(await ClaimOneAsync());
 
-        _pump.ConnectFailed(DeliveryOutcomeClassifier.ConnectionFailed("connection refused"));
+        _pump.ConnectFailed(_harness.Egress.DefaultPool.Members[0].Source, DeliveryOutcomeClassifier.ConnectionFailed("connection refused"));
 
         Assert.Equal(0, _ready.Jobs);
         // Recorded as an attempt that was deferred: the recipient waits in the queue again.

@@ -54,10 +54,11 @@ public sealed class SiteSeatTests
         Assert.Null(seat.Resolve(CancellationToken.None));
         var now = harness.Time.GetUtcNow();
 
-        seat.Finished(Result(new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok")));
+        var source = harness.Egress.DefaultPool.Members[0].Source;
+        seat.Finished(Result(new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "ok")), source);
         Assert.True(seat.Read(now).PausedUntil <= now);
 
-        seat.Finished(Result(new SmtpReply(421, new EnhancedStatusCode(4, 7, 0), "slow down")));
+        seat.Finished(Result(new SmtpReply(421, new EnhancedStatusCode(4, 7, 0), "slow down")), source);
         Assert.True(seat.Read(now).PausedUntil > now);
     }
 

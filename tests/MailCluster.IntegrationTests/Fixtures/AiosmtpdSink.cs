@@ -45,7 +45,9 @@ public sealed class AiosmtpdSink : IAsyncDisposable
     /// <param name="delaySeconds">How long the sink waits before answering DATA.</param>
     /// <param name="brokenTls">The sink offers STARTTLS and fails every handshake.</param>
     /// <param name="tls">PEM certificate and key: the sink offers STARTTLS with them.</param>
-    public static async Task<AiosmtpdSink> StartAsync(string host, int port, double delaySeconds = 0, bool brokenTls = false, (string Certificate, string Key)? tls = null)
+    /// <param name="refusePeers">Client addresses greeted with 421 4.7.0 [TSS04] and disconnected.</param>
+    public static async Task<AiosmtpdSink> StartAsync(
+        string host, int port, double delaySeconds = 0, bool brokenTls = false, (string Certificate, string Key)? tls = null, IReadOnlyList<string>? refusePeers = null)
     {
         var output = new TempDirectory("mailcluster-sink-");
         string[] arguments = ["--host", host, "--port", $"{port}", "--out", output.Path, "--delay", $"{delaySeconds:0.###}"];
@@ -57,6 +59,10 @@ public sealed class AiosmtpdSink : IAsyncDisposable
         {
             arguments = [.. arguments, "--tls-cert", certificate, "--tls-key", key];
         }
+        foreach (var peer in refusePeers ?? [])
+        {
+            arguments = [.. arguments, "--refuse-peer", peer];
+        }
         return new AiosmtpdSink(await PythonServer.StartAsync("sink.py", arguments, $"sink on {host}:{port}"), output, host, port);
     }
 
@@ -66,6 +72,15 @@ public sealed class AiosmtpdSink : IAsyncDisposable
 
     /// <summary>Connections open now.</summary>
     public int CurrentConnections() => Stat("current");
+
+    /// <summary>The most connections from one client address open at once, by address.</summary>
+    public IReadOnlyDictionary<string, int> MaxConnectionsByPeer() => StatsByPeer("max_by_peer");
+
+    /// <summary>Connections open now, by client address.</summary>
+    public IReadOnlyDictionary<string, int> CurrentConnectionsByPeer() => StatsByPeer("current_by_peer");
+
+    /// <summary>Connections greeted with 421 because of their client address, by address.</summary>
+    public IReadOnlyDictionary<string, int> RefusedByPeer() => StatsByPeer("refused");
 
     /// <summary>Every <c>bounce+</c> recipient the sink answered 550, once per RCPT.</summary>
     public IReadOnlyList<string> Bounced() =>
@@ -96,6 +111,12 @@ public sealed class AiosmtpdSink : IAsyncDisposable
         }
         var text = File.ReadAllText(path);
         return text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private Dictionary<string, int> StatsByPeer(string name)
+    {
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.Path, "stats.json")));
+        return stats.RootElement.GetProperty(name).EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
     }
 
     private int Stat(string name)

@@ -47,12 +47,19 @@ public sealed partial class MailWorld : IAsyncDisposable
 
     public AiosmtpdSink Sink(string host) => _sinks[host];
 
+    /// <summary>As below, with sinks that greet connections from <paramref name="refusePeers"/> with 421 and close.</summary>
+    public static Task<MailWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, IReadOnlyList<string> refusePeers, params string[] siloArguments) =>
+        StartAsync(zone, port => Task.WhenAll(sinkHosts.Select(host => AiosmtpdSink.StartAsync(host, port, refusePeers: refusePeers))), siloArguments);
+
     /// <summary>Starts dnsmasq with <paramref name="zone"/>, a sink on each host in <paramref name="sinkHosts"/>, then the silo.</summary>
-    public static async Task<MailWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds = 0, params string[] siloArguments)
+    public static Task<MailWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds = 0, params string[] siloArguments) =>
+        StartAsync(zone, async port => [.. (await AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds)).Values], siloArguments);
+
+    private static async Task<MailWorld> StartAsync(IEnumerable<string> zone, Func<int, Task<AiosmtpdSink[]>> startSinks, string[] siloArguments)
     {
         var directory = new TempDirectory("mailcluster-world-");
         var port = LoopbackPorts.Next();
-        var sinks = await AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds);
+        var sinks = (await startSinks(port)).ToDictionary(s => s.Host);
         var world = new MailWorld(directory, await Dnsmasq.StartAsync(zone), sinks, port);
         await world.StartSiloAsync(siloArguments);
         return world;

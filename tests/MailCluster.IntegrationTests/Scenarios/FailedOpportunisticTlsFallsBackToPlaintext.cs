@@ -28,7 +28,7 @@ public sealed class FailedOpportunisticTlsFallsBackToPlaintext
         var delivered = Assert.Single(await broken.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context));
         Assert.Equal(["bob@lenient.test"], delivered.RcptTos);
         await world.Silo.WaitForMetricAsync("mailcluster_delivery_tls_fallbacks_total{domain=\"lenient.test\"}", 1, world.Context);
-        await world.Silo.WaitForMetricAsync("mailcluster_delivery_connections_total{domain=\"lenient.test\",tls=\"none\"}", 1, world.Context);
+        await world.Silo.WaitForMetricAsync("mailcluster_delivery_connections_total{domain=\"lenient.test\",source=\"default\",tls=\"none\"}", 1, world.Context);
         await world.Silo.WaitForMetricAsync("mailcluster_delivery_attempts_total{domain=\"strict.test\",outcome=\"deferred\"}", 1, world.Context);
         Assert.Single(broken.Messages());
         Assert.Contains("4.7.5", await File.ReadAllTextAsync(world.DeliveryLogPath), StringComparison.Ordinal);

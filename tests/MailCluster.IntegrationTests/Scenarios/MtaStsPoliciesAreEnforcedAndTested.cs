@@ -72,7 +72,7 @@ public sealed class MtaStsPoliciesAreEnforcedAndTested
         Assert.Equal(["bob@enforce.test", "bob@testingok.test"], delivered);
         Assert.Equal(["bob@testing.test", "bob@testingbadcert.test"], (await bad.WaitForMessagesAsync(2, TimeSpan.FromSeconds(60), world.Context)).SelectMany(m => m.RcptTos).Order());
 
-        await world.WaitForMetricAsync("mailcluster_delivery_connections_total{domain=\"enforce.test\",tls=\"verified\"}", 1);
+        await world.WaitForMetricAsync("mailcluster_delivery_connections_total{domain=\"enforce.test\",source=\"default\",tls=\"verified\"}", 1);
         await world.WaitForMetricAsync("mailcluster_delivery_mta_sts_checks_total{domain=\"enforce.test\",mode=\"enforce\",result=\"valid\"}", 1);
         await world.WaitForMetricAsync("mailcluster_delivery_mta_sts_checks_total{domain=\"unlisted.test\",mode=\"enforce\",result=\"mx_mismatch\"}", 1);
         await world.WaitForMetricAsync("mailcluster_delivery_mta_sts_checks_total{domain=\"wrongname.test\",mode=\"enforce\",result=\"tls_failed\"}", 1);

@@ -13,13 +13,17 @@
 
 With --tls-cert and --tls-key it offers STARTTLS with that certificate (PEM files).
 
+With --refuse-peer ADDR (repeatable) a connection from that client address is greeted with
+"421 4.7.0 [TSS04] ..." and closed, as a provider does with a sending IP it defers.
+
 With --broken-tls it offers STARTTLS, answers 220 to it, then sends a TLS alert instead of a
 handshake and closes: the client's handshake fails (a plaintext session afterwards works).
 
 Each accepted message is one JSON line in OUT/messages.jsonl (time, peer, envelope, content as
 latin-1 text); OUT/stats.json holds the number of connections open now ("current"), the
-highest number of simultaneous connections seen ("max_concurrent") and the number of messages
-stalling after DATA now ("stalling").
+highest number of simultaneous connections seen ("max_concurrent"), both also by client address
+("current_by_peer", "max_by_peer"), connections refused by --refuse-peer ("refused", by peer) and
+the number of messages stalling after DATA now ("stalling").
 Prints READY when listening. Loopback only; stops on SIGTERM or when stdin closes.
 """
 import argparse
@@ -45,13 +49,14 @@ parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait be
 parser.add_argument("--tls-cert", help="PEM certificate chain for STARTTLS")
 parser.add_argument("--tls-key", help="PEM private key for STARTTLS")
 parser.add_argument("--broken-tls", action="store_true", help="offer STARTTLS and fail every handshake")
+parser.add_argument("--refuse-peer", action="append", default=[], help="greet connections from this client address with 421 and close")
 args = parser.parse_args()
 if not args.host.startswith("127.") and args.host != "::1":
     sys.exit("sink: loopback addresses only")
 
 lock = threading.Lock()
 seen = set()
-stats = {"current": 0, "max_concurrent": 0, "connections": 0, "stalling": 0}
+stats = {"current": 0, "max_concurrent": 0, "connections": 0, "stalling": 0, "current_by_peer": {}, "max_by_peer": {}, "refused": {}}
 STALL = re.compile(r"^stall(\d+)\+")
 
 
@@ -72,18 +77,34 @@ def write_stats():
 
 class CountingSMTP(SMTP):
     def connection_made(self, transport):
+        peer = transport.get_extra_info("peername")[0]
+        self._counted_peer = peer
         with lock:
             stats["current"] += 1
             stats["connections"] += 1
             stats["max_concurrent"] = max(stats["max_concurrent"], stats["current"])
+            by_peer = stats["current_by_peer"]
+            by_peer[peer] = by_peer.get(peer, 0) + 1
+            stats["max_by_peer"][peer] = max(stats["max_by_peer"].get(peer, 0), by_peer[peer])
+            if peer in args.refuse_peer:
+                stats["refused"][peer] = stats["refused"].get(peer, 0) + 1
             write_stats()
+        if peer in args.refuse_peer:
+            # No SMTP session: the greeting is the refusal (RFC 5321 3.1 allows 421 there).
+            self._refused = True
+            transport.write(b"421 4.7.0 [TSS04] Messages from " + peer.encode() + b" temporarily deferred\r\n")
+            transport.close()
+            return
+        self._refused = False
         super().connection_made(transport)
 
     def connection_lost(self, exc):
         with lock:
             stats["current"] -= 1
+            stats["current_by_peer"][self._counted_peer] -= 1
             write_stats()
-        super().connection_lost(exc)
+        if not self._refused:
+            super().connection_lost(exc)
 
     async def smtp_STARTTLS(self, arg):
         if not args.broken_tls:

@@ -1,0 +1,143 @@
+using System.Net;
+
+namespace MailCluster.Delivery.Egress.Sources;
+
+/// <summary>
+/// The addresses delivery sends from, bound from <c>Egress</c>: named sources (a local address to
+/// bind, or a SOCKS5 proxy that sends from it) and weighted pools of them. Without a source the
+/// silo sends from its default address under <c>Delivery:HeloName</c>, as one implicit source.
+/// </summary>
+internal sealed class EgressOptions
+{
+    public const string Section = "Egress";
+
+    public List<EgressSourceOptions> Sources { get; set; } = [];
+
+    public List<EgressPoolOptions> Pools { get; set; } = [];
+
+    /// <summary>The pool mail goes through when nothing chose another. Default: the only pool, when there is one.</summary>
+    public string? DefaultPool { get; set; }
+
+    public IEnumerable<string> Validate(string section = Section)
+    {
+        var sources = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < Sources.Count; i++)
+        {
+            foreach (var error in Sources[i].Validate($"{section}:Sources:{i}"))
+            {
+                yield return error;
+            }
+            if (!string.IsNullOrWhiteSpace(Sources[i].Name) && !sources.Add(Sources[i].Name))
+            {
+                yield return $"{section}:Sources:{i}:Name '{Sources[i].Name}' is used by an earlier source";
+            }
+        }
+        var pools = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < Pools.Count; i++)
+        {
+            foreach (var error in Pools[i].Validate($"{section}:Pools:{i}", sources))
+            {
+                yield return error;
+            }
+            if (!string.IsNullOrWhiteSpace(Pools[i].Name) && !pools.Add(Pools[i].Name))
+            {
+                yield return $"{section}:Pools:{i}:Name '{Pools[i].Name}' is used by an earlier pool";
+            }
+        }
+        if (Sources.Count > 0 && Pools.Count == 0)
+        {
+            yield return $"{section}:Pools is empty; sources are used through pools (e.g. {section}:Pools:0:Name=default, :Sources:0:Name={Sources[0].Name})";
+        }
+        if (DefaultPool is not null && !pools.Contains(DefaultPool))
+        {
+            yield return $"{section}:DefaultPool '{DefaultPool}' is not a pool of {section}:Pools";
+        }
+        if (DefaultPool is null && Pools.Count > 1)
+        {
+            yield return $"{section}:DefaultPool is not set; with several pools it must name one";
+        }
+    }
+}
+
+/// <summary>One address mail is sent from.</summary>
+internal sealed class EgressSourceOptions
+{
+    /// <summary>The source's name in pools, metrics, logs and the site grains' keys: letters, digits, '-', '_' and '.'.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The local address connections bind to (IPv4 or IPv6); with <see cref="Socks5"/>, the proxy's external address, for logs.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>The name sent with EHLO: forward and reverse DNS of <see cref="Address"/> should match it. Default <c>Delivery:HeloName</c>.</summary>
+    public string? EhloName { get; set; }
+
+    /// <summary><c>host:port</c> of a SOCKS5 proxy (RFC 1928) that sends from the source's address, for addresses that live on another host.</summary>
+    public string? Socks5 { get; set; }
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (!EgressSource.IsValidName(Name))
+        {
+            yield return $"{section}:Name '{Name}' must be 1-64 letters, digits, '-', '_' or '.'";
+        }
+        if (Address is not null && !IPAddress.TryParse(Address, out _))
+        {
+            yield return $"{section}:Address '{Address}' is not an IPv4 or IPv6 address";
+        }
+        if (Address is null && Socks5 is null)
+        {
+            yield return $"{section}: a source needs an Address to bind, or a Socks5 proxy";
+        }
+        if (Socks5 is not null && !EgressSource.TryParseProxy(Socks5, out _))
+        {
+            yield return $"{section}:Socks5 '{Socks5}' is not host:port";
+        }
+        if (EhloName is not null && string.IsNullOrWhiteSpace(EhloName))
+        {
+            yield return $"{section}:EhloName is empty; RFC 5321 4.1.1.1 requires a domain";
+        }
+    }
+}
+
+/// <summary>A weighted set of sources that mail is spread over.</summary>
+internal sealed class EgressPoolOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public List<EgressPoolMemberOptions> Sources { get; set; } = [];
+
+    public IEnumerable<string> Validate(string section, IReadOnlySet<string> sources)
+    {
+        if (!EgressSource.IsValidName(Name))
+        {
+            yield return $"{section}:Name '{Name}' must be 1-64 letters, digits, '-', '_' or '.'";
+        }
+        if (Sources.Count == 0)
+        {
+            yield return $"{section}:Sources is empty; a pool needs at least one source";
+        }
+        for (var i = 0; i < Sources.Count; i++)
+        {
+            if (!sources.Contains(Sources[i].Name))
+            {
+                yield return $"{section}:Sources:{i}:Name '{Sources[i].Name}' is not a source of Egress:Sources";
+            }
+            if (Sources[i].Weight is < 1 or > 1000)
+            {
+                yield return $"{section}:Sources:{i}:Weight is {Sources[i].Weight}; must be between 1 and 1000";
+            }
+        }
+        if (Sources.Select(s => s.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() < Sources.Count)
+        {
+            yield return $"{section}:Sources names a source twice";
+        }
+    }
+}
+
+internal sealed class EgressPoolMemberOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The source's share of the pool's messages, relative to the others'. Default 1.</summary>
+    public int Weight { get; set; } = 1;
+}

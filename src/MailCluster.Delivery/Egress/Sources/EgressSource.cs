@@ -1,0 +1,49 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace MailCluster.Delivery.Egress.Sources;
+
+/// <summary>
+/// One address mail is sent from: bound locally (<see cref="Address"/>) or through a SOCKS5 proxy
+/// (<see cref="Socks5"/>), with its own EHLO name. A site's limits hold per source and site, so
+/// each source has its own site grains: <see cref="LimitsKey"/>. The implicit source (no
+/// <c>Egress</c> section) binds nothing and keeps the site's own key, as before sources existed.
+/// </summary>
+internal sealed partial record EgressSource(string Name, IPAddress? Address, string EhloName, DnsEndPoint? Socks5, bool Implicit = false)
+{
+    public const string ImplicitName = "default";
+
+    /// <summary>The key of the site grain that keeps <paramref name="site"/>'s limits for this source.</summary>
+    public string LimitsKey(string site) => Implicit ? site : $"{site}@{Name}";
+
+    public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name);
+
+    public static bool TryParseProxy(string text, [NotNullWhen(true)] out DnsEndPoint? proxy)
+    {
+        proxy = null;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+        var host = text[..colon].Trim('[', ']');
+        if (host.Length == 0)
+        {
+            return false;
+        }
+        proxy = new DnsEndPoint(host, port);
+        return true;
+    }
+
+    public override string ToString() => Socks5 is null ? $"{Name} ({Address?.ToString() ?? "default address"})" : $"{Name} ({Address} via SOCKS5 {Socks5.Host}:{Socks5.Port})";
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+}
+
+/// <summary>A pool's member and its weight: its share of the pool's messages, relative to the others'.</summary>
+internal sealed record PoolMember(EgressSource Source, int Weight);
+
+/// <summary>A named, weighted set of sources.</summary>
+internal sealed record EgressPool(string Name, IReadOnlyList<PoolMember> Members);

@@ -1,0 +1,78 @@
+using System.Net;
+using MailCluster.Delivery.Egress.Sources;
+
+namespace MailCluster.Delivery.Tests;
+
+/// <summary>The <c>Egress</c> section: what a silo refuses to start with, and the plan it resolves to.</summary>
+public sealed class EgressOptionsTests
+{
+    private static EgressOptions Valid() => new()
+    {
+        Sources =
+        [
+            new EgressSourceOptions { Name = "ip1", Address = "127.0.0.51", EhloName = "mta1.example.test" },
+            new EgressSourceOptions { Name = "ip2", Address = "::1" },
+            new EgressSourceOptions { Name = "far", Address = "192.0.2.7", Socks5 = "127.0.0.1:1080" },
+        ],
+        Pools =
+        [
+            new EgressPoolOptions { Name = "bulk", Sources = [new() { Name = "ip1", Weight = 1 }, new() { Name = "far", Weight = 3 }] },
+            new EgressPoolOptions { Name = "transactional", Sources = [new() { Name = "ip2" }] },
+        ],
+        DefaultPool = "bulk",
+    };
+
+    [Fact]
+    public void AValidSectionResolvesToItsSourcesAndPools()
+    {
+        Assert.Empty(Valid().Validate());
+        var plan = EgressPlan.From(Valid(), "silo.test");
+        Assert.Equal("bulk", plan.DefaultPool.Name);
+        Assert.Equal([("ip1", 1), ("far", 3)], plan.DefaultPool.Members.Select(m => (m.Source.Name, m.Weight)));
+        var ip1 = plan.Sources.Single(s => s.Name == "ip1");
+        Assert.Equal((IPAddress.Parse("127.0.0.51"), "mta1.example.test", "dest.test@ip1"), (ip1.Address, ip1.EhloName, ip1.LimitsKey("dest.test")));
+        var far = plan.Sources.Single(s => s.Name == "far");
+        Assert.Equal(("127.0.0.1", 1080, "silo.test"), (far.Socks5!.Host, far.Socks5.Port, far.EhloName));
+        Assert.Equal("ip2", Assert.Single(plan.Pool("TRANSACTIONAL")!.Members).Source.Name);
+        Assert.Null(plan.Pool("missing"));
+    }
+
+    [Fact]
+    public void WithoutSourcesOneImplicitSourceSendsFromTheDefaultAddressUnderTheSitesOwnKey()
+    {
+        var plan = EgressPlan.From(new EgressOptions(), "silo.test");
+        var source = Assert.Single(plan.Sources);
+        Assert.Equal((EgressSource.ImplicitName, null, "silo.test", "mx:.google.com"), (source.Name, source.Address, source.EhloName, source.LimitsKey("mx:.google.com")));
+        Assert.Same(source, Assert.Single(plan.DefaultPool.Members).Source);
+    }
+
+    private static readonly Dictionary<string, Action<EgressOptions>> s_breaks = new()
+    {
+        { "Egress:Sources:0:Name 'ip 1' must be 1-64 letters", o => o.Sources[0].Name = "ip 1" },
+        { "Egress:Sources:1:Name 'IP1' is used by an earlier source", o => o.Sources[1].Name = "IP1" },
+        { "Egress:Sources:0:Address '127.0.0.256' is not an IPv4 or IPv6 address", o => o.Sources[0].Address = "127.0.0.256" },
+        { "Egress:Sources:0: a source needs an Address to bind, or a Socks5 proxy", o => o.Sources[0].Address = null },
+        { "Egress:Sources:2:Socks5 '127.0.0.1' is not host:port", o => o.Sources[2].Socks5 = "127.0.0.1" },
+        { "Egress:Sources:2:Socks5 '127.0.0.1:0' is not host:port", o => o.Sources[2].Socks5 = "127.0.0.1:0" },
+        { "Egress:Sources:0:EhloName is empty", o => o.Sources[0].EhloName = " " },
+        { "Egress:Pools:0:Sources:1:Name 'nowhere' is not a source of Egress:Sources", o => o.Pools[0].Sources[1].Name = "nowhere" },
+        { "Egress:Pools:0:Sources:0:Weight is 0; must be between 1 and 1000", o => o.Pools[0].Sources[0].Weight = 0 },
+        { "Egress:Pools:0:Sources names a source twice", o => o.Pools[0].Sources[1].Name = "ip1" },
+        { "Egress:Pools:1:Sources is empty", o => o.Pools[1].Sources.Clear() },
+        { "Egress:Pools:1:Name 'bulk' is used by an earlier pool", o => o.Pools[1].Name = "bulk" },
+        { "Egress:DefaultPool 'missing' is not a pool of Egress:Pools", o => o.DefaultPool = "missing" },
+        { "Egress:DefaultPool is not set; with several pools it must name one", o => o.DefaultPool = null },
+        { "Egress:Pools is empty; sources are used through pools", o => (o.Pools, o.DefaultPool) = ([], null) },
+    };
+
+    public static TheoryData<string> Broken => [.. s_breaks.Keys];
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void ABrokenSectionNamesTheKeyAndTheValue(string expected)
+    {
+        var options = Valid();
+        s_breaks[expected](options);
+        Assert.Contains(options.Validate(), e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,103 @@
+using MailCluster.Cluster.Shaping;
+using MailCluster.Delivery.Egress.Sources;
+
+namespace MailCluster.Delivery.Tests;
+
+/// <summary>A domain actor spreading its mail over a pool's sources: by weight, around a blocked source, with limits per (source, site).</summary>
+public sealed class EgressSourceChoiceTests
+{
+    private static ShapingOptions Shaping(int connections = 2) =>
+        new() { Rules = [new ShapingRule { Match = "dest.test", MaxConnections = connections, BackoffPeriod = TimeSpan.FromMinutes(1) }] };
+
+    private static EgressOptions Pool(params (string Name, int Weight)[] members) => new()
+    {
+        Sources = [.. members.Select((m, i) => new EgressSourceOptions { Name = m.Name, Address = $"127.0.0.{51 + i}" })],
+        Pools = [new EgressPoolOptions { Name = "bulk", Sources = [.. members.Select(m => new EgressPoolMemberOptions { Name = m.Name, Weight = m.Weight })] }],
+    };
+
+    private static async Task EnqueueAsync(ActorHarness harness, int count, string prefix = "r")
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await harness.EnqueueAsync($"{prefix}{i}@dest.test");
+        }
+    }
+
+    [Fact]
+    public async Task MessagesGoToTheSourcesInProportionToTheirWeightsEachUnderItsOwnSiteLimits()
+    {
+        await using var harness = new ActorHarness(Shaping(), egress: Pool(("a", 1), ("b", 1), ("c", 2)));
+        harness.Connector.OpenAll();
+        await EnqueueAsync(harness, 400);
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+
+        var sends = harness.Connector.SendsBySource;
+        Assert.Equal(400, sends.Values.Sum());
+        Assert.InRange(sends["a"], 85, 115);
+        Assert.InRange(sends["b"], 85, 115);
+        Assert.InRange(sends["c"], 170, 230);
+        // Each source has its own grain for the site, whose limit holds for it alone: 2 connections each.
+        Assert.Equal(["dest.test@a", "dest.test@b", "dest.test@c"], harness.Sites.SitesAsked.Order());
+        Assert.InRange(harness.Connector.MaxConcurrent, 3, 6);
+    }
+
+    [Fact]
+    public async Task ABlockedSourceIsBackedOffWhileTheOthersCarryItsShareAndItComesBackWhenItRecovers()
+    {
+        await using var harness = new ActorHarness(Shaping(), egress: Pool(("a", 1), ("b", 1), ("c", 2)));
+        harness.Connector.OpenAll();
+        harness.Connector.BlockedSources["c"] = true;
+        await EnqueueAsync(harness, 200);
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+
+        // Every recipient went out on its first attempt through a or b; c was tried, then left alone.
+        Assert.Equal(200, harness.Connector.Sends);
+        Assert.False(harness.Connector.SendsBySource.ContainsKey("c"));
+        Assert.InRange(harness.Connector.ConnectsBySource["c"], 1, 2);
+
+        // c recovers; once its backoff is over it takes its share again.
+        harness.Connector.BlockedSources.Clear();
+        harness.AdvanceBySeconds(61);
+        await EnqueueAsync(harness, 100, "later");
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.InRange(harness.Connector.SendsBySource.GetValueOrDefault("c"), 30, 70);
+    }
+
+    [Fact]
+    public async Task WithoutSourcesTheImplicitSourceKeepsTheSitesOwnGrain()
+    {
+        await using var harness = new ActorHarness(Shaping());
+        harness.Connector.OpenAll();
+        await EnqueueAsync(harness, 5);
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+
+        Assert.Equal(["dest.test"], harness.Sites.SitesAsked);
+        Assert.Equal(5, harness.Connector.SendsBySource[EgressSource.ImplicitName]);
+    }
+
+    [Fact]
+    public async Task SuspendingADomainSuspendsItForEverySourceAndResumingBringsThemAllBack()
+    {
+        await using var harness = new ActorHarness(Shaping(), egress: Pool(("a", 1), ("b", 1)));
+        harness.Connector.OpenAll();
+        Assert.True(await harness.Queue.SuspendAsync("dest.test", CancellationToken.None));
+        await EnqueueAsync(harness, 4);
+        harness.Directory.Wake("dest.test");
+        var actor = Assert.Single(harness.Directory.Active);
+        await harness.WaitUntilAsync(async () => (await actor.InspectAsync()).Suspended);
+        Assert.Equal(0, harness.Connector.Sends);
+
+        Assert.True(await harness.Queue.ResumeAsync("dest.test", CancellationToken.None));
+        harness.AdvanceBySeconds(3);
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(4, harness.Connector.Sends);
+    }
+}

@@ -1,0 +1,70 @@
+using MailCluster.IntegrationTests.Fixtures;
+
+namespace MailCluster.IntegrationTests.Scenarios;
+
+/// <summary>
+/// A pool of three sources on 127.0.0.51-53 (weights 1/1/2) delivering to a sink that records each
+/// message's client address: the messages follow the weights; a source the MX refuses (421 at the
+/// greeting, as Yahoo's TSS04) is backed off while the other two carry its share.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class EgressPoolSpreadsMailByWeight
+{
+    private const string Mx = "127.0.15.2";
+    private static readonly string[] s_zone = ["mx-host=dest.test,mx.dest.test,10", $"host-record=mx.dest.test,{Mx}"];
+
+    private static readonly string[] s_pool =
+    [
+        "--Egress:Sources:0:Name=ip51", "--Egress:Sources:0:Address=127.0.0.51", "--Egress:Sources:0:EhloName=mta51.source.test",
+        "--Egress:Sources:1:Name=ip52", "--Egress:Sources:1:Address=127.0.0.52", "--Egress:Sources:1:EhloName=mta52.source.test",
+        "--Egress:Sources:2:Name=ip53", "--Egress:Sources:2:Address=127.0.0.53", "--Egress:Sources:2:EhloName=mta53.source.test",
+        "--Egress:Pools:0:Name=bulk",
+        "--Egress:Pools:0:Sources:0:Name=ip51", "--Egress:Pools:0:Sources:0:Weight=1",
+        "--Egress:Pools:0:Sources:1:Name=ip52", "--Egress:Pools:0:Sources:1:Weight=1",
+        "--Egress:Pools:0:Sources:2:Name=ip53", "--Egress:Pools:0:Sources:2:Weight=2",
+        "--Shaping:Rules:0:Match=dest.test", "--Shaping:Rules:0:MaxConnections=3", "--Shaping:Rules:0:BackoffPeriod=00:05:00",
+    ];
+
+    [Fact]
+    public async Task TwoThousandMessagesFollowTheWeightsAndEachSourceStaysWithinItsLimit()
+    {
+        await using var world = await MailWorld.StartAsync(s_zone, [Mx], sinkDelaySeconds: 0, s_pool);
+
+        var sent = await SmtpSource.SendAsync(world.Silo.SmtpAddress, sessions: 10, messages: 2000, sizeBytes: 1024, recipient: "bob@dest.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+
+        var sink = world.Sink(Mx);
+        var messages = await sink.WaitForMessagesAsync(2000, TimeSpan.FromSeconds(180), world.Context);
+        var byPeer = messages.GroupBy(m => m.Peer).ToDictionary(g => g.Key, g => g.Count());
+        var shares = $"messages by client address: {string.Join(", ", byPeer.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}";
+        Assert.True(byPeer.Keys.Order().SequenceEqual(["127.0.0.51", "127.0.0.52", "127.0.0.53"]), shares);
+        // Shares of 1/4, 1/4 and 1/2, each within 10% of itself.
+        Assert.True(byPeer["127.0.0.51"] is >= 450 and <= 550, shares);
+        Assert.True(byPeer["127.0.0.52"] is >= 450 and <= 550, shares);
+        Assert.True(byPeer["127.0.0.53"] is >= 900 and <= 1100, shares);
+        Assert.All(sink.MaxConnectionsByPeer().Values, max => Assert.InRange(max, 1, 3));
+        // Each attempt names its source in the delivery log.
+        Assert.Contains(world.DeliveryLog(), line => line.Contains("\"source\":\"ip53\"", StringComparison.Ordinal));
+        await world.WaitForEmptySpoolAsync();
+    }
+
+    [Fact]
+    public async Task ASourceTheMxRefusesGetsNoNewConnectionsWhileTheOtherTwoCarryItsShare()
+    {
+        await using var world = await MailWorld.StartAsync(s_zone, [Mx], ["127.0.0.53"], s_pool);
+
+        var sent = await SmtpSource.SendAsync(world.Silo.SmtpAddress, sessions: 5, messages: 400, sizeBytes: 1024, recipient: "bob@dest.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+
+        var sink = world.Sink(Mx);
+        var messages = await sink.WaitForMessagesAsync(400, TimeSpan.FromSeconds(120), world.Context);
+        await world.WaitForEmptySpoolAsync();
+        var refused = sink.RefusedByPeer().GetValueOrDefault("127.0.0.53");
+        Assert.DoesNotContain(messages, m => m.Peer == "127.0.0.53");
+        Assert.Equal(400, messages.Count(m => m.Peer is "127.0.0.51" or "127.0.0.52"));
+        // The refusals that backed ip53 off: at most the connections it had opened at once (3).
+        Assert.InRange(refused, 1, 3);
+        // Nothing was deferred: the refusal moved the work, it did not fail it.
+        Assert.DoesNotContain(world.DeliveryLog(), line => line.Contains("\"type\":\"Deferred\"", StringComparison.Ordinal));
+    }
+}
