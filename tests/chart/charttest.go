@@ -74,6 +74,16 @@ networkPolicy:
 	{"azurite on, metrics from a Prometheus in any namespace", `azurite: {enabled: true}
 replicas: 2
 networkPolicy: {allowedPodLabels: {app.kubernetes.io/name: prometheus}}`},
+	{"egress sources through SOCKS5 proxies and a bound address, two pools", `cluster: {storage: {existingSecret: azure-storage}}
+egress:
+  sources:
+    - {name: ip1, address: "203.0.113.10", ehloName: mta1.example.com, socks5: "10.0.0.5:1080"}
+    - {name: ip2, address: "203.0.113.11", ehloName: mta2.example.com, socks5: "10.0.0.6:1080"}
+    - {name: local, address: "2001:db8::25"}
+  pools:
+    - {name: bulk, sources: [{name: ip1, weight: 1}, {name: ip2, weight: 2}]}
+    - {name: transactional, sources: [{name: local}]}
+  defaultPool: bulk`},
 }
 
 // Value sets the schema must refuse, with the reason.
@@ -92,6 +102,9 @@ var badValueSets = []valueSet{
 	{"networkPolicy.enabled not a boolean", `networkPolicy: {enabled: "yes"}`},
 	{"a label value that is not a string", `networkPolicy: {allowedNamespaceLabels: {team: {name: monitoring}}}`},
 	{"an extraFrom entry that is not a NetworkPolicyPeer", `networkPolicy: {extraFrom: [{cidr: 192.0.2.0/24}]}`},
+	{"an egress source name with a space", `egress: {sources: [{name: "ip 1", address: "203.0.113.10"}]}`},
+	{"an egress pool weight of zero", `egress: {sources: [{name: ip1, address: "203.0.113.10"}], pools: [{name: bulk, sources: [{name: ip1, weight: 0}]}]}`},
+	{"a SOCKS5 proxy without a port", `egress: {sources: [{name: ip1, socks5: "10.0.0.5"}]}`},
 }
 
 // Environment variables the pod sets that are not configuration keys of the silo.
