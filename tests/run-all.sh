@@ -3,7 +3,7 @@
 # "N passed, N failed, N skipped".
 # Installs the Debian packages the integration tests use when they are missing (needs root) and
 # Azurite from npm, builds once in Release, then runs the suites; each integration fixture starts
-# and stops its own peers (silos, swaks, smtp-source, dnsmasq, sinks, Azurite) on loopback only.
+# and stops its own peers (silos, swaks, smtp-source, dnsmasq, danted, sinks, Azurite) on loopback only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STARTED=$SECONDS
@@ -14,6 +14,8 @@ ensure_packages() {
   command -v swaks >/dev/null || missing+=(swaks)
   perl -MIO::Socket::SSL -e1 2>/dev/null || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
   [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+  # A real SOCKS5 proxy for the egress handshake; the fixture runs its own danted on loopback.
+  [ -x /usr/sbin/danted ] || missing+=(dante-server)
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
   # dkimpy verifies our DKIM signatures independently; Ed25519 needs nacl, its key lookups dnspython.
   /usr/bin/python3 -c 'import dkim, nacl, dns.resolver' 2>/dev/null || missing+=(python3-dkim python3-nacl python3-dnspython)

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using MailCluster.Testing;
 using MailCluster.Dns;
 using MailCluster.Dns.Mx;
 
@@ -17,13 +14,12 @@ public sealed class Dnsmasq : IAsyncDisposable
     private const string Executable = "/usr/sbin/dnsmasq";
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Process _process;
+    private readonly PeerProcess _peer;
     private readonly string _configPath;
-    private readonly StringBuilder _output = new();
 
-    private Dnsmasq(Process process, string configPath, int port)
+    private Dnsmasq(PeerProcess peer, string configPath, int port)
     {
-        _process = process;
+        _peer = peer;
         _configPath = configPath;
         Port = port;
     }
@@ -33,43 +29,20 @@ public sealed class Dnsmasq : IAsyncDisposable
     /// <summary>"127.0.0.1:port", the form DnsOptions.Nameservers takes.</summary>
     public string Address => $"127.0.0.1:{Port}";
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _peer.Output;
 
     public static async Task<Dnsmasq> StartAsync(IEnumerable<string> zoneLines)
     {
         var port = FreeLoopbackPort();
         var configPath = Path.Combine(Path.GetTempPath(), $"mailcluster-dnsmasq-{Guid.NewGuid():N}.conf");
         await File.WriteAllLinesAsync(configPath, zoneLines);
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
+        var peer = PeerProcess.Start(Executable,
+        [
             "--no-daemon", "--no-resolv", "--no-hosts", "--listen-address=127.0.0.1", $"--port={port}",
             "--bind-interfaces", "--pid-file=", "--cache-size=0", $"--conf-file={configPath}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var dnsmasq = new Dnsmasq(Process.Start(start) ?? throw new InvalidOperationException($"could not start {Executable}"), configPath, port);
-        dnsmasq._process.ErrorDataReceived += (_, e) => dnsmasq.Append(e.Data);
-        dnsmasq._process.OutputDataReceived += (_, e) => dnsmasq.Append(e.Data);
-        dnsmasq._process.BeginErrorReadLine();
-        dnsmasq._process.BeginOutputReadLine();
-        await dnsmasq.WaitUntilListeningAsync();
+        ]);
+        var dnsmasq = new Dnsmasq(peer, configPath, port);
+        await peer.WaitUntilAcceptingAsync(new IPEndPoint(IPAddress.Loopback, port), s_startTimeout, () => dnsmasq.Output);
         return dnsmasq;
     }
 
@@ -91,13 +64,13 @@ public sealed class Dnsmasq : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (!_peer.Process.HasExited)
         {
-            _process.Kill();
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            _peer.Process.Kill();
+            await _peer.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
         }
 
-        _process.Dispose();
+        _peer.Dispose();
         File.Delete(_configPath);
     }
 
@@ -119,42 +92,6 @@ public sealed class Dnsmasq : IAsyncDisposable
             {
                 // taken for TCP; try another
             }
-        }
-    }
-
-    private Task WaitUntilListeningAsync() => Polling.UntilAsync(
-        async () =>
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"dnsmasq exited with {_process.ExitCode} before listening on {Address}:\n{Output}");
-            }
-            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-                await probe.ConnectAsync(IPAddress.Loopback, Port, attempt.Token);
-                return true;
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-            {
-                return false;
-            }
-        },
-        s_startTimeout,
-        () => $"dnsmasq did not listen on {Address} within {s_startTimeout.TotalSeconds}s:\n{Output}",
-        TimeSpan.FromMilliseconds(50));
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
         }
     }
 }

@@ -20,5 +20,8 @@ public sealed class InMemoryConnection
     /// <summary>The client's end: reads the server's replies.</summary>
     public IDuplexPipe Client { get; }
 
+    /// <summary>The client's end as one Stream, as code that runs on a socket's stream sees it.</summary>
+    public Stream ClientStream() => new MailCluster.Smtp.PipeDuplexStream(Client);
+
     private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }
