@@ -77,6 +77,8 @@ public static class DeliveryServices
         services.AddSingleton(sp => TrustedRoots.Load(sp.GetRequiredService<DeliveryOptions>().TrustedRootsFile));
         services.AddSingleton<IMtaStsSource, HttpsMtaStsSource>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<MtaStsPolicies>(sp, Logger(sp, "MtaSts")));
+        services.AddSingleton(sp => new SourceDialer(
+            sp.GetRequiredService<DeliveryOptions>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>(), Logger(sp, "Egress")));
         services.AddSingleton<IMxConnector, MxConnector>();
         // Egress sources and pools (section Egress): without any, one implicit source on the default address.
         services.AddValidatedOptions<EgressOptions>(configuration, EgressOptions.Section, o => o.Validate());

@@ -33,7 +33,7 @@ public sealed class Socks5HandshakeTests
 
     [Theory]
     [MemberData(nameof(SuccessReplies))]
-    public async Task A_successful_reply_of_any_address_type_is_read_to_its_last_byte_and_no_further(string kind, byte[] reply)
+    public async Task ASuccessfulReplyOfAnyAddressTypeIsReadToItsLastByteAndNoFurther(string kind, byte[] reply)
     {
         var stream = _connection.ClientStream();
         var handshake = Socks5Handshake.ConnectAsync(stream, IPAddress.Parse("192.0.2.25"), 25, CancellationToken.None);
@@ -54,7 +54,7 @@ public sealed class Socks5HandshakeTests
     [InlineData("203.0.113.7", 0xABCD, "05010001CB007107ABCD")]
     [InlineData("2001:db8::25", 587, "0501000420010DB8000000000000000000000025024B")]
     [InlineData("::ffff:192.0.2.25", 65535, "05010001C0000219FFFF")]
-    public async Task Connect_names_the_target_by_address_type_with_the_port_in_network_order(string target, int port, string request)
+    public async Task ConnectNamesTheTargetByAddressTypeWithThePortInNetworkOrder(string target, int port, string request)
     {
         var handshake = Socks5Handshake.ConnectAsync(_connection.ClientStream(), IPAddress.Parse(target), port, CancellationToken.None);
 
@@ -67,7 +67,7 @@ public sealed class Socks5HandshakeTests
     }
 
     [Fact]
-    public async Task A_proxy_that_answers_ahead_of_the_client_a_byte_at_a_time_still_connects_and_leaves_the_session_unread()
+    public async Task AProxyThatAnswersAheadOfTheClientAByteAtATimeStillConnectsAndLeavesTheSessionUnread()
     {
         var stream = _connection.ClientStream();
         var handshake = Socks5Handshake.ConnectAsync(stream, IPAddress.Parse("192.0.2.25"), 25, CancellationToken.None);
@@ -91,7 +91,7 @@ public sealed class Socks5HandshakeTests
     [InlineData(8, "address type not supported")]
     [InlineData(9, "unassigned reply code")]
     [InlineData(255, "unassigned reply code")]
-    public async Task Each_refusal_is_named_in_words_with_its_code(byte code, string words)
+    public async Task EachRefusalIsNamedInWordsWithItsCode(byte code, string words)
     {
         var error = await FailsAsync([.. s_noAuthentication, 5, code, 0, 1, 0, 0, 0, 0, 0, 0]);
 
@@ -99,7 +99,7 @@ public sealed class Socks5HandshakeTests
     }
 
     [Fact]
-    public async Task A_refusal_cut_short_after_its_code_is_still_the_refusal()
+    public async Task ARefusalCutShortAfterItsCodeIsStillTheRefusal()
     {
         var error = await FailsAsync([.. s_noAuthentication, 5, 5]);
 
@@ -107,7 +107,7 @@ public sealed class Socks5HandshakeTests
     }
 
     [Fact]
-    public async Task A_refusal_to_an_IPv6_target_shows_the_address_in_brackets()
+    public async Task ARefusalToAnIPv6TargetShowsTheAddressInBrackets()
     {
         var handshake = Socks5Handshake.ConnectAsync(_connection.ClientStream(), IPAddress.Parse("2001:db8::25"), 25, CancellationToken.None);
         await SendAsync([.. s_noAuthentication, 5, 3]);
@@ -126,7 +126,7 @@ public sealed class Socks5HandshakeTests
     [InlineData("05000400000100000000000000", "SOCKS5 proxy answered CONNECT to 192.0.2.25:25 with version 4, not 5")]
     [InlineData("050005000002", "SOCKS5 proxy answered CONNECT to 192.0.2.25:25 with unknown address type 2 (ATYP)")]
     [InlineData("050005000000", "SOCKS5 proxy answered CONNECT to 192.0.2.25:25 with unknown address type 0 (ATYP)")]
-    public async Task A_proxy_that_breaks_the_protocol_is_named_for_what_it_did(string answers, string message)
+    public async Task AProxyThatBreaksTheProtocolIsNamedForWhatItDid(string answers, string message)
     {
         var error = await FailsAsync(Convert.FromHexString(answers));
 
@@ -144,7 +144,7 @@ public sealed class Socks5HandshakeTests
     [InlineData("0500050000017F00003600", "its reply to CONNECT to 192.0.2.25:25")]
     [InlineData("0500050000030A7072", "its reply to CONNECT to 192.0.2.25:25")]
     [InlineData("050005000003", "its reply to CONNECT to 192.0.2.25:25")]
-    public async Task A_proxy_that_closes_early_is_named_with_the_reply_it_cut_short(string answers, string what)
+    public async Task AProxyThatClosesEarlyIsNamedWithTheReplyItCutShort(string answers, string what)
     {
         var error = await FailsAsync(Convert.FromHexString(answers));
 
@@ -153,7 +153,7 @@ public sealed class Socks5HandshakeTests
     }
 
     [Fact]
-    public async Task A_reset_connection_is_a_socks5_failure_that_keeps_the_cause()
+    public async Task AResetConnectionIsASocks5FailureThatKeepsTheCause()
     {
         var handshake = Socks5Handshake.ConnectAsync(_connection.ClientStream(), IPAddress.Parse("192.0.2.25"), 25, CancellationToken.None);
         await ExpectAsync(s_greeting);
@@ -164,7 +164,7 @@ public sealed class Socks5HandshakeTests
     }
 
     [Fact]
-    public async Task A_silent_proxy_is_left_when_the_caller_cancels()
+    public async Task ASilentProxyIsLeftWhenTheCallerCancels()
     {
         using var cancel = new CancellationTokenSource();
         var handshake = Socks5Handshake.ConnectAsync(_connection.ClientStream(), IPAddress.Parse("192.0.2.25"), 25, cancel.Token);
@@ -177,7 +177,7 @@ public sealed class Socks5HandshakeTests
     [Theory]
     [InlineData(-1)]
     [InlineData(65536)]
-    public async Task A_port_outside_0_to_65535_is_the_callers_mistake(int port)
+    public async Task APortOutside0To65535IsTheCallersMistake(int port)
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             Socks5Handshake.ConnectAsync(_connection.ClientStream(), IPAddress.Loopback, port, CancellationToken.None));

@@ -10,7 +10,6 @@ using MailCluster.Delivery.Shaping;
 using MailCluster.Dns.Mx;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery.Egress;
 
@@ -34,13 +33,13 @@ internal sealed class MxConnector : IMxConnector
     private readonly TimeProvider _time;
     private readonly MtaStsPolicies _mtaSts;
     private readonly TrustedRoots _roots;
-    private readonly ILogger _logger;
+    private readonly SourceDialer _dialer;
 
     public MxConnector(
         MxResolver resolver, MxAddressPolicy policy, MtaStsPolicies mtaSts, TrustedRoots roots, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics,
-        TimeProvider time, ILoggerFactory loggers)
+        TimeProvider time, SourceDialer dialer)
     {
-        _logger = loggers.CreateLogger("MailCluster.Delivery.Egress");
+        _dialer = dialer;
         _mtaSts = mtaSts;
         _roots = roots;
         _metrics = metrics;
@@ -119,17 +118,12 @@ internal sealed class MxConnector : IMxConnector
         SmtpClientConnection? client = null;
         try
         {
-            socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            if (BindSource(socket, source) is { } unbindable)
+            var dialed = await _dialer.DialAsync(source, address, name, cancellationToken);
+            if (dialed.Socket is not { } connected)
             {
-                socket.Dispose();
-                return unbindable;
+                return dialed.Failed!;
             }
-            using (var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time))
-            using (var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, _options.SmtpPort), either.Token);
-            }
+            socket = connected;
             var stream = new NetworkStream(socket, ownsSocket: false);
             client = new SmtpClientConnection(new StreamPipe(stream), _client, _time, source.EhloName);
             var verification = new TlsVerification();
@@ -163,32 +157,6 @@ internal sealed class MxConnector : IMxConnector
             var reason = exception is OperationCanceledException ? $"no connection within {_options.ConnectTimeout.TotalSeconds:0}s" : exception.Message;
             return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed($"{name}: {reason}"));
         }
-    }
-
-    /// <summary>
-    /// Binds the socket to the source's address (port chosen by the system); null when bound, or
-    /// when the source has no address of its own. A source whose address this host cannot bind (not
-    /// configured here) fails for every host alike.
-    /// </summary>
-    private ConnectResult? BindSource(Socket socket, EgressSource source)
-    {
-        if (source.Address is not { } local)
-        {
-            return null;
-        }
-        string reason;
-        try
-        {
-            socket.Bind(new IPEndPoint(local, 0));
-            return null;
-        }
-        catch (SocketException exception)
-        {
-            reason = $"source {source.Name} cannot bind {local}: {exception.Message}";
-        }
-        Log.SourceFailed(_logger, source.Name, "bind", reason);
-        _metrics.SourceFailed(source.Name, "bind");
-        return new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed(reason), SourceFailed: true);
     }
 
     /// <summary>RFC 5321 5.1: an address literal is the host itself, no DNS; any other domain goes through MX resolution.</summary>

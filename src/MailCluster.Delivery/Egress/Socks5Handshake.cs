@@ -67,7 +67,7 @@ internal static class Socks5Handshake
         }
         if (reply[1] != 0)
         {
-            throw new Socks5Exception($"SOCKS5 proxy refused CONNECT to {destination}: {(reply[1] < s_replies.Length ? s_replies[reply[1]] : "unassigned reply code")} (REP {reply[1]})");
+            throw new Socks5Exception($"SOCKS5 proxy refused CONNECT to {destination}: {(reply[1] < s_replies.Length ? s_replies[reply[1]] : "unassigned reply code")} (REP {reply[1]})", reply: reply[1]);
         }
         var type = (await ReceiveAsync(proxy, 2, what, cancellationToken))[1];
         var length = type switch

@@ -17,7 +17,7 @@ public sealed class Socks5ProxySendsFromItsExternalAddress
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task The_target_sees_the_proxys_external_address_and_both_directions_carry_lines()
+    public async Task TheTargetSeesTheProxysExternalAddressAndBothDirectionsCarryLines()
     {
         await using var dante = await DanteProxy.StartAsync(s_external);
         using var target = new TcpListener(IPAddress.Loopback, 0);
@@ -44,7 +44,7 @@ public sealed class Socks5ProxySendsFromItsExternalAddress
     }
 
     [Fact]
-    public async Task A_target_port_with_nothing_listening_is_a_refusal_named_by_the_proxy()
+    public async Task ATargetPortWithNothingListeningIsARefusalNamedByTheProxy()
     {
         await using var dante = await DanteProxy.StartAsync(s_external);
         // A loopback port nobody listens on: the proxy's connection to it is refused.
