@@ -318,7 +318,7 @@ internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time)
             {
                 return Task.FromException<SiteGrant>(new TimeoutException("the site grain did not answer"));
             }
-            return Task.FromResult(Ledger(site).Exchange(report, rules.Resolve(report.Domain, report.PrimaryMx), time.GetUtcNow()));
+            return Task.FromResult(Ledger(site).Exchange(report, rules.ForGrain(site, report.Domain, report.PrimaryMx), time.GetUtcNow()));
         }
     }
 

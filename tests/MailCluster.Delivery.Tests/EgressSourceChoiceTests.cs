@@ -69,6 +69,30 @@ public sealed class EgressSourceChoiceTests
     }
 
     [Fact]
+    public async Task ASiteTotalCapsTheConnectionsOfAllSourcesTogether()
+    {
+        var shaping = new ShapingOptions { Rules = [new ShapingRule { Match = "dest.test", MaxConnections = 2, SiteMaxConnections = 3 }] };
+        await using var harness = new ActorHarness(shaping, egress: Pool(("a", 1), ("b", 1), ("c", 1)));
+        await EnqueueAsync(harness, 30);
+
+        harness.Directory.Wake("dest.test");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await harness.Connector.SendStarted.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        // Three sources of two connections each would make six; the site's total allows three.
+        var actor = Assert.Single(harness.Directory.Active);
+        await actor.InspectAsync();
+        Assert.Equal(3, harness.Connector.MaxConcurrent);
+        Assert.Contains("dest.test@*", harness.Sites.SitesAsked);
+
+        harness.Connector.OpenAll();
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(30, harness.Connector.Sends);
+        Assert.InRange(harness.Connector.MaxConcurrent, 1, 3);
+    }
+
+    [Fact]
     public async Task WithoutSourcesTheImplicitSourceKeepsTheSitesOwnGrain()
     {
         await using var harness = new ActorHarness(Shaping());

@@ -84,13 +84,33 @@ public sealed class ShapingRulesTests
     [Fact]
     public void InvalidRulesAreNamed()
     {
-        var options = new ShapingOptions { Rules = [new ShapingRule { Match = "", MaxConnections = 0, MessageRate = "lots" }] };
+        var options = new ShapingOptions { Rules = [new ShapingRule { Match = "", MaxConnections = 0, MessageRate = "lots", SiteMaxConnections = 0, SiteMessageRate = "1/fortnight" }] };
         Assert.Equal(
             [
                 "Shaping:Rules:0:Match is empty; use a domain, *.domain or mx:.suffix",
                 "Shaping:Rules:0:MaxConnections is 0; must be at least 1",
+                "Shaping:Rules:0:SiteMaxConnections is 0; must be at least 1",
                 "Shaping:Rules:0:MessageRate is 'lots'; expected e.g. 100/min, 10/s, 5000/hour",
+                "Shaping:Rules:0:SiteMessageRate is '1/fortnight'; expected e.g. 100/min, 10/s, 5000/hour",
             ],
             options.Validate());
+    }
+
+    [Fact]
+    public void ASiteTotalIsTheTotalGrainsOnlyLimitAndEachSourceGrainKeepsTheRule()
+    {
+        var rules = new ShapingRules(new ShapingOptions
+        {
+            Rules = [new ShapingRule { Match = "mx:.google.com", MaxConnections = 5, MessageRate = "100/min", ConnectionRate = "10/min", SiteMaxConnections = 12, SiteMessageRate = "250/min" }],
+        });
+        var perSource = rules.ForGrain("mx:.google.com@ip1", "gmail.com", "gmail-smtp-in.l.google.com");
+        Assert.Equal((5, ThrottleSpec.Parse("100/min"), ThrottleSpec.Parse("10/min")), (perSource.MaxConnections, perSource.MessageRate, perSource.ConnectionRate));
+        Assert.Equal(new SiteTotal(12, ThrottleSpec.Parse("250/min")), perSource.SiteTotal);
+        Assert.Equal("mx:.google.com@*", perSource.SiteTotalKey);
+
+        var total = rules.ForGrain("mx:.google.com@*", "gmail.com", "gmail-smtp-in.l.google.com");
+        Assert.Equal((12, ThrottleSpec.Parse("250/min"), (ThrottleSpec?)null, (SiteTotal?)null), (total.MaxConnections, total.MessageRate, total.ConnectionRate, total.SiteTotal));
+        // Without totals a rule has no total grain.
+        Assert.Null(s_rules.Resolve("gmail.com", null).SiteTotal);
     }
 }

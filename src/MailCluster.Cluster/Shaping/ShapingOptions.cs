@@ -45,6 +45,12 @@ internal sealed class ShapingRule
 
     /// <summary>Pause after a 421 or 4.7.x reply or a failed connection (adaptive backoff).</summary>
     public TimeSpan? BackoffPeriod { get; set; }
+
+    /// <summary>Concurrent connections to the site summed over all egress sources (the limits above hold per source).</summary>
+    public int? SiteMaxConnections { get; set; }
+
+    /// <summary>Messages per period to the site summed over all egress sources, e.g. <c>6000/min</c>.</summary>
+    public string? SiteMessageRate { get; set; }
 }
 
 /// <summary>Per-domain delivery shaping, bound from <c>Shaping</c>.</summary>
@@ -83,7 +89,11 @@ internal sealed class ShapingOptions
             {
                 yield return $"{name}:MaxRecipientsPerTransaction is {rule.MaxRecipientsPerTransaction}; must be at least 1";
             }
-            foreach (var (field, value) in new[] { ("MessageRate", rule.MessageRate), ("ConnectionRate", rule.ConnectionRate) })
+            if (rule.SiteMaxConnections is < 1)
+            {
+                yield return $"{name}:SiteMaxConnections is {rule.SiteMaxConnections}; must be at least 1";
+            }
+            foreach (var (field, value) in new[] { ("MessageRate", rule.MessageRate), ("ConnectionRate", rule.ConnectionRate), ("SiteMessageRate", rule.SiteMessageRate) })
             {
                 if (value is not null && !ThrottleSpec.TryParse(value, out _))
                 {

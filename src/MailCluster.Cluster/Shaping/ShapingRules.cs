@@ -42,8 +42,19 @@ internal sealed class ShapingRules
             Rate(rule?.MessageRate ?? d.MessageRate),
             Rate(rule?.ConnectionRate ?? d.ConnectionRate),
             rule?.Tls ?? d.Tls ?? TlsPolicy.Opportunistic,
-            rule?.BackoffPeriod ?? d.BackoffPeriod ?? TimeSpan.FromMinutes(1));
+            rule?.BackoffPeriod ?? d.BackoffPeriod ?? TimeSpan.FromMinutes(1),
+            Total(rule?.SiteMaxConnections ?? d.SiteMaxConnections, rule?.SiteMessageRate ?? d.SiteMessageRate));
     }
+
+    /// <summary>The limits the site grain keyed <paramref name="grainKey"/> applies: a source's (site@source, or the site's own key), or the site's total across sources (site@*).</summary>
+    public DomainShaping ForGrain(string grainKey, string domain, string? primaryMx)
+    {
+        var limits = Resolve(domain, primaryMx);
+        return grainKey.EndsWith(DomainShaping.TotalSuffix, StringComparison.Ordinal) ? limits.AsSiteTotal() : limits;
+    }
+
+    private static SiteTotal? Total(int? connections, string? rate) =>
+        connections is null && rate is null ? null : new SiteTotal(connections, Rate(rate));
 
     private static ThrottleSpec? Rate(string? text) => text is null ? null : ThrottleSpec.Parse(text);
 }

@@ -54,7 +54,7 @@ internal sealed class DomainGrain(
 
     public async Task<SiteGrant> ExchangeAsync(SiteReport report, CancellationToken cancellationToken = default)
     {
-        var grant = Ledger.Exchange(report, rules.Resolve(report.Domain, report.PrimaryMx), clock.Now);
+        var grant = Ledger.Exchange(report, rules.ForGrain(this.GetPrimaryKeyString(), report.Domain, report.PrimaryMx), clock.Now);
         await PersistAsync();
         return grant;
     }

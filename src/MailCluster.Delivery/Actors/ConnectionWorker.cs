@@ -14,7 +14,7 @@ namespace MailCluster.Delivery.Actors;
 /// stop, the per-connection message limit is reached or the connection breaks. Each outcome goes
 /// to the recorder (the durable part) before the actor hears of it (the bookkeeping part).
 /// </summary>
-internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime runtime, DomainShaping shaping, SiteConnectionLease lease, EgressSource source)
+internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime runtime, DomainShaping shaping, ConnectionSlot slot, EgressSource source)
 {
     // One buffer per connection, reused for every message it sends.
     private readonly ArrayBufferWriter<byte> _content = new();
@@ -45,7 +45,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             // Still unrenewed after the grant's grace, the grain gives this room away: cut at once.
             // At SIGTERM, one still in flight when the drain deadline passes is cut: its recipients are
             // deferred (never lost), so the hand-off to the retry tier runs within the pod's grace.
-            using var lapsed = lease.Cut.Register(connection.Abort);
+            using var lapsed = slot.OnCut(connection.Abort);
             using var cut = runtime.DrainPassed.Register(connection.Abort);
             for (var sent = 0; sent < shaping.MaxMessagesPerConnection; sent++)
             {
@@ -80,7 +80,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
             }
             finally
             {
-                lease.Dispose();
+                slot.Dispose();
                 // After the socket closed and the slot returned: the actor counts this worker until it hears this.
                 await actor.PostAsync(new DomainCommand.WorkerExited(source));
             }

@@ -127,13 +127,14 @@ internal sealed class DomainPump(
         }
     }
 
-    /// <summary>The source can take mail now: granted, not held back, with a connection open or room for one.</summary>
+    /// <summary>The source can take mail now: granted, not held back, with a connection open or room for one (at the site's total too).</summary>
     private bool Carrying(SourceSeat source, DateTimeOffset now) =>
-        source.Usable(now) && (workers.OpenOf(source.Source) > 0 || source.Standing.Granted > source.Standing.Held);
+        source.Usable(now) && (workers.OpenOf(source.Source) > 0 || (source.Standing.Granted > source.Standing.Held && seat.TotalRoom(now)));
 
-    private static bool TryTakeMessage(SourceSeat source, DateTimeOffset now, ref TimeSpan? soonest)
+    /// <summary>A message token of the source's share, then of the site total's (a source token spent when the total has none errs on the side of sending less).</summary>
+    private bool TryTakeMessage(SourceSeat source, DateTimeOffset now, ref TimeSpan? soonest)
     {
-        if (source.Limiter.TryTakeMessage(now, out var wait))
+        if (source.Limiter.TryTakeMessage(now, out var wait) && (seat.Total is not { } total || total.TryTakeMessage(now, out wait)))
         {
             return true;
         }
@@ -149,7 +150,7 @@ internal sealed class DomainPump(
         {
             var wanting = MessageShares.Allowed(seat.Sources, s => Carrying(s, now))
                 .Where(s => workers.IdleOf(s.Source) == 0 && workers.OpenOf(s.Source) < shaping.MaxConnections);
-            if (TryAcquireConnection(now, wanting, out var lease, out var retryIn) is not { } source)
+            if (TryAcquireConnection(now, wanting, out var slot, out var retryIn) is not { } source)
             {
                 if (retryIn is { } r)
                 {
@@ -158,24 +159,34 @@ internal sealed class DomainPump(
                 }
                 return;
             }
-            var worker = new ConnectionWorker(mailbox, runtime, shaping, lease!, source.Source);
+            var worker = new ConnectionWorker(mailbox, runtime, shaping, slot!, source.Source);
             workers.Started(source.Source, Task.Run(() => worker.RunAsync(stopping)));
         }
     }
 
-    /// <summary>A connection slot from the first of <paramref name="candidates"/> with room; otherwise the soonest a new-connection token accrues at any of them.</summary>
-    private static SourceSeat? TryAcquireConnection(DateTimeOffset now, IEnumerable<SourceSeat> candidates, out SiteConnectionLease? lease, out TimeSpan? retryIn)
+    /// <summary>
+    /// Slots for a connection from the first of <paramref name="candidates"/> with room, at the site's
+    /// total too when a rule caps it; otherwise the soonest a new-connection token accrues.
+    /// </summary>
+    private SourceSeat? TryAcquireConnection(DateTimeOffset now, IEnumerable<SourceSeat> candidates, out ConnectionSlot? slot, out TimeSpan? retryIn)
     {
-        retryIn = null;
-        foreach (var seat in candidates)
+        (slot, retryIn) = (null, null);
+        foreach (var source in candidates)
         {
-            if (seat.Limiter.TryAcquireConnection(now, out lease, out var wait))
+            SiteConnectionLease? total = null;
+            if (seat.Total is { } site && !site.TryAcquireConnection(now, out total, out var totalWait))
             {
-                return seat;
+                retryIn = totalWait;
+                return null;
             }
+            if (source.Limiter.TryAcquireConnection(now, out var lease, out var wait))
+            {
+                slot = new ConnectionSlot(lease, total);
+                return source;
+            }
+            total?.Dispose();
             retryIn = wait is { } w && (retryIn is null || w < retryIn) ? w : retryIn;
         }
-        lease = null;
         return null;
     }
 

@@ -22,6 +22,7 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     private static readonly TimeSpan s_longestLookupRetry = TimeSpan.FromMinutes(5);
 
     private List<SourceSeat> _sources = [];
+    private SiteLimiter? _total;
 
     public DomainShaping? Shaping { get; private set; }
 
@@ -29,6 +30,9 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     public SiteStanding Standing { get; private set; }
 
     public IReadOnlyList<SourceSeat> Sources => _sources;
+
+    /// <summary>The site's total across sources, when its rule caps it (<see cref="DomainShaping.SiteTotal"/>).</summary>
+    public SiteLimiter? Total => _total;
 
     /// <summary>The domain has its limits and sites to ask; until then nothing is allowed.</summary>
     [MemberNotNullWhen(true, nameof(Shaping))]
@@ -54,19 +58,21 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         }
         Shaping = shaping;
         Leave();
-        _sources = [.. runtime.Egress.DefaultPool.Members.Select(member => new SourceSeat(
-            member,
-            runtime.Sites.Join(member.Source.LimitsKey(shaping.SiteKey), mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()))))];
+        _sources = [.. runtime.Egress.DefaultPool.Members.Select(member => new SourceSeat(member, Join(member.Source.LimitsKey(shaping.SiteKey), primaryMx)))];
+        _total = shaping.SiteTotal is null ? null : Join(shaping.SiteTotalKey, primaryMx);
     }
 
     public void Leave()
     {
-        foreach (var seat in _sources)
+        foreach (var limiter in _sources.Select(s => s.Limiter).Append(_total).OfType<SiteLimiter>())
         {
-            runtime.Sites.Leave(seat.Limiter, mailbox.Domain);
+            runtime.Sites.Leave(limiter, mailbox.Domain);
         }
-        _sources = [];
+        (_sources, _total) = ([], null);
     }
+
+    /// <summary>The site's total has room for another connection (or caps nothing).</summary>
+    public bool TotalRoom(DateTimeOffset now) => _total is null || _total.Standing(mailbox.Domain, now) is { Granted: var granted, Held: var held } && granted > held;
 
     /// <summary>
     /// Reads where each source's site stands for the domain now; the sum is <see cref="Standing"/>:
@@ -99,10 +105,17 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
             var share = seat.Asking(now) ? (int)Math.Ceiling((double)connections * seat.Weight / weights) : 0;
             seat.Limiter.Want(mailbox.Domain, Math.Min(share, Shaping!.MaxConnections), messages && share > 0);
         }
+        _total?.Want(mailbox.Domain, Math.Min(connections, Shaping!.SiteTotal!.MaxConnections ?? connections), messages);
     }
 
     /// <summary>An operator changed a suspension at the sites' grains: ask them again now.</summary>
-    public void Refresh() => _sources.ForEach(s => s.Limiter.Refresh());
+    public void Refresh()
+    {
+        _sources.ForEach(s => s.Limiter.Refresh());
+        _total?.Refresh();
+    }
+
+    private SiteLimiter Join(string key, string? primaryMx) => runtime.Sites.Join(key, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()));
 
     /// <summary>How a transaction went, for its source's site: a slow-down backs it off, a clean one helps its budget recover.</summary>
     public void Finished(JobResult result, EgressSource source)

@@ -5,7 +5,8 @@ namespace MailCluster.IntegrationTests.Scenarios;
 /// <summary>
 /// Three silos sending from the same three sources to one site: each (source, site) has its own
 /// grain, so each source's connections stay within the site's limit across the cluster, as the
-/// site's do without sources (<see cref="ClusterOfThreeSharesOneSite"/>).
+/// site's do without sources (<see cref="ClusterOfThreeSharesOneSite"/>); the site's total across
+/// sources (<c>SiteMaxConnections</c>, a grain of its own) holds too.
 /// </summary>
 [Collection("Cluster")]
 [Trait("Category", "Integration")]
@@ -15,7 +16,7 @@ public sealed class ClusterOfThreeLimitsEachSource
     private static readonly string[] s_zone = ["mx-host=dest.test,mx.dest.test,10", $"host-record=mx.dest.test,{Mx}"];
 
     [Fact]
-    public async Task EachSourcesConnectionsStayWithinTheSitesLimitAcrossThreeSilos()
+    public async Task EachSourcesConnectionsAndTheSitesTotalStayWithinTheirLimitsAcrossThreeSilos()
     {
         // Every message takes the sink 0.2 s, so each silo would open its own two connections per source if it decided alone.
         await using var world = await ClusterWorld.StartAsync(
@@ -24,7 +25,7 @@ public sealed class ClusterOfThreeLimitsEachSource
             "--Egress:Sources:1:Name=ip62", "--Egress:Sources:1:Address=127.0.0.62",
             "--Egress:Sources:2:Name=ip63", "--Egress:Sources:2:Address=127.0.0.63",
             "--Egress:Pools:0:Name=all", "--Egress:Pools:0:Sources:0:Name=ip61", "--Egress:Pools:0:Sources:1:Name=ip62", "--Egress:Pools:0:Sources:2:Name=ip63",
-            "--Shaping:Rules:0:Match=dest.test", "--Shaping:Rules:0:MaxConnections=2");
+            "--Shaping:Rules:0:Match=dest.test", "--Shaping:Rules:0:MaxConnections=2", "--Shaping:Rules:0:SiteMaxConnections=4");
         const int PerSilo = 40;
         var sends = world.Silos.Select(s => SmtpSource.SendAsync(s.SmtpAddress, sessions: 4, messages: PerSilo, sizeBytes: 512, recipient: "bob@dest.test"));
         foreach (var sent in await Task.WhenAll(sends))
@@ -40,5 +41,7 @@ public sealed class ClusterOfThreeLimitsEachSource
         var most = sink.MaxConnectionsByPeer().Where(p => p.Key.StartsWith("127.0.0.6", StringComparison.Ordinal)).ToList();
         var seen = string.Join(", ", most.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
         Assert.True(most.Count == 3 && most.All(p => p.Value is >= 1 and <= 2), $"most connections at once by source: {seen}\n{world.Context()}");
+        // Three sources of two would be six: the site's total across sources allows four.
+        Assert.InRange(sink.MaxConcurrentConnections(), 1, 4);
     }
 }
