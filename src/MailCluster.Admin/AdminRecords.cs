@@ -4,7 +4,18 @@ namespace MailCluster.Admin;
 /// One destination domain: its queue on this silo, its entries in the retry tier (cluster mode,
 /// approximate; null without a tier) and its delivery state (<c>GET /api/domains[/{domain}]</c>).
 /// </summary>
-public sealed record DomainView(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null);
+public sealed record DomainView(
+    string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null,
+    IReadOnlyList<DomainSourceView>? Sources = null);
+
+/// <summary>One egress source's part of a domain's delivery, cluster-wide (<see cref="DomainView.Sources"/>).</summary>
+public sealed record DomainSourceView(string Source, int Connections, bool BackingOff, bool Suspended);
+
+/// <summary>An egress source of the answering silo (<c>GET /api/sources</c>): address, SOCKS5 proxy, EHLO name, and its pools with its weight in each.</summary>
+public sealed record SourceView(string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<SourcePoolView> Pools);
+
+/// <summary>A pool a source is in, and its weight there.</summary>
+public sealed record SourcePoolView(string Pool, int Weight);
 
 /// <summary>
 /// A queued message's envelope and recipients (<c>GET /api/messages/{queueId}</c>); the RFC 3461
@@ -24,8 +35,8 @@ public sealed record MessageView(
 /// <summary>One recipient of a queued message; <see cref="State"/> is <c>Queued</c> or <c>InFlight</c>; RFC 3461 NOTIFY and ORCPT as given.</summary>
 public sealed record RecipientView(string Address, string Domain, string State, int Attempts, DateTimeOffset NextAttemptAt, string? LastReply, string? Notify, string? OriginalRecipient);
 
-/// <summary>The answer to suspend and resume.</summary>
-public sealed record SuspensionChanged(string Domain, bool Suspended);
+/// <summary>The answer to suspend and resume: for every source, or the one named.</summary>
+public sealed record SuspensionChanged(string Domain, bool Suspended, string? Source = null);
 
 /// <summary>
 /// The answer to retry, bounce and delete: how many recipients they touched on this silo, and

@@ -12,6 +12,7 @@ public static class Mailctl
         new MessageVerb(),
         new SuspensionVerb(suspend: true),
         new SuspensionVerb(suspend: false),
+        new SourcesVerb(),
         new RecipientActionVerb("retry", "scheduled for now"),
         new RecipientActionVerb("bounce", "bounced"),
         new RecipientActionVerb("delete", "deleted"),

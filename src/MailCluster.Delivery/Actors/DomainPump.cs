@@ -15,6 +15,7 @@ internal sealed class DomainPump(
     Action<Task> track, CancellationToken stopping)
 {
     private readonly IdleWatch _idle = new(runtime.Options.ActorIdleTimeout);
+    private Func<SourceSeat, DateTimeOffset, bool>? _carrying;
     private DateTimeOffset _lastHandOut;
 
     /// <summary>Decides what to do now; true when the actor has been idle long enough to deactivate.</summary>
@@ -96,11 +97,17 @@ internal sealed class DomainPump(
     /// </summary>
     private void CloseHeldBack(DateTimeOffset now)
     {
-        foreach (var source in seat.Sources.Where(s => s.Standing.OverGrant || !s.Usable(now)))
+        foreach (var source in seat.Sources)
         {
-            workers.CloseIdle(source.Source);
+            if (source.Standing.OverGrant || !source.Usable(now))
+            {
+                workers.CloseIdle(source.Source);
+            }
         }
     }
+
+    /// <summary>The sources that may take the next message (<see cref="MessageShares"/>).</summary>
+    private IReadOnlyList<SourceSeat> Allowed(DateTimeOffset now) => MessageShares.Allowed(seat.Sources, _carrying ??= Carrying, now);
 
     /// <summary>Each job goes to an idle connection of a source allowed by <see cref="MessageShares"/> that has a message token, the one furthest behind first.</summary>
     private void HandOutJobs(DateTimeOffset now)
@@ -108,9 +115,15 @@ internal sealed class DomainPump(
         while (workers.Idle > 0 && ready.Jobs > 0)
         {
             TimeSpan? soonest = null;
-            var paid = MessageShares.Allowed(seat.Sources, s => Carrying(s, now))
-                .Where(s => workers.IdleOf(s.Source) > 0)
-                .FirstOrDefault(s => TryTakeMessage(s, now, ref soonest));
+            SourceSeat? paid = null;
+            foreach (var source in Allowed(now))
+            {
+                if (workers.IdleOf(source.Source) > 0 && TryTakeMessage(source, now, ref soonest))
+                {
+                    paid = source;
+                    break;
+                }
+            }
             if (paid is null)
             {
                 if (soonest is { } w)
@@ -148,8 +161,7 @@ internal sealed class DomainPump(
         var shaping = seat.Shaping!;
         while (ready.Jobs > workers.Idle + workers.Connecting)
         {
-            var wanting = MessageShares.Allowed(seat.Sources, s => Carrying(s, now))
-                .Where(s => workers.IdleOf(s.Source) == 0 && workers.OpenOf(s.Source) < shaping.MaxConnections);
+            var wanting = Allowed(now).Where(s => workers.IdleOf(s.Source) == 0 && workers.OpenOf(s.Source) < shaping.MaxConnections);
             if (TryAcquireConnection(now, wanting, out var slot, out var retryIn) is not { } source)
             {
                 if (retryIn is { } r)

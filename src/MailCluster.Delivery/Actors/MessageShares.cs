@@ -13,9 +13,14 @@ internal static class MessageShares
     public const double Slack = 10;
 
     /// <summary>The sources that may take the next message, the one furthest behind first.</summary>
-    public static List<SourceSeat> Allowed(IReadOnlyList<SourceSeat> sources, Func<SourceSeat, bool> carrying)
+    public static IReadOnlyList<SourceSeat> Allowed(IReadOnlyList<SourceSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, DateTimeOffset now)
     {
-        var carriers = sources.Where(carrying).ToList();
+        if (sources.Count == 1)
+        {
+            // One source (the implicit one, or a pool of one): nothing to share, nothing to allocate per message.
+            return carrying(sources[0], now) ? sources : [];
+        }
+        var carriers = sources.Where(s => carrying(s, now)).ToList();
         if (carriers.Count == 0)
         {
             return [];

@@ -13,7 +13,15 @@ namespace MailCluster.Delivery.Actors;
 
 /// <summary>A domain's queue and actor state, for the admin API.</summary>
 /// <param name="InTier">Entries of the domain in the retry tier (cluster mode, approximate); null without a tier or when its index cannot be read.</param>
-public sealed record DomainStatus(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null);
+public sealed record DomainStatus(
+    string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null,
+    IReadOnlyList<SourceStatus>? Sources = null);
+
+/// <summary>One egress source's part of a domain's delivery, as its (source, site) grain sees it cluster-wide.</summary>
+public sealed record SourceStatus(string Source, int Connections, bool BackingOff, bool Suspended);
+
+/// <summary>An egress source of this silo: its address (bound, or the proxy's external one), proxy, EHLO name, and the pools it is in with its weight.</summary>
+public sealed record SourceInfo(string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<(string Pool, int Weight)> Pools);
 
 /// <summary>
 /// What an operator can do to the queue without a restart: look, suspend and resume a domain,
@@ -86,11 +94,23 @@ public sealed class QueueOperations
         return status.Suspended || status.Connections > 0 || status.BackingOff ? status : null;
     }
 
-    /// <summary>Suspends the domain at its site's grain for every source: every silo holds its mail within one exchange period. False when it already was.</summary>
-    public async Task<bool> SuspendAsync(string domain, CancellationToken cancellationToken)
+    /// <summary>This silo's egress sources (the implicit one alone without an <c>Egress</c> section).</summary>
+    public IReadOnlyList<SourceInfo> Sources() =>
+    [
+        .. _egress.Sources.Select(s => new SourceInfo(
+            s.Name, s.Address?.ToString(), s.Socks5 is { } proxy ? $"{proxy.Host}:{proxy.Port}" : null, s.EhloName,
+            [.. _egress.Pools.SelectMany(p => p.Members.Where(m => m.Source == s).Select(m => (p.Name, m.Weight)))])),
+    ];
+
+    /// <summary>
+    /// Suspends the domain at its site's grain for every source, or for <paramref name="source"/>
+    /// only (its mail then goes through the pool's other sources): every silo follows within one
+    /// exchange period. False when it already was.
+    /// </summary>
+    public async Task<bool> SuspendAsync(string domain, CancellationToken cancellationToken, string? source = null)
     {
         var site = await SiteOfAsync(domain, cancellationToken);
-        var changed = (await Task.WhenAll(_egress.Sources.Select(s => _sites.SuspendAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
+        var changed = (await Task.WhenAll(Selected(source).Select(s => _sites.SuspendAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
         _directory.SuspensionChanged(domain);
         if (changed)
         {
@@ -99,10 +119,10 @@ public sealed class QueueOperations
         return changed;
     }
 
-    public async Task<bool> ResumeAsync(string domain, CancellationToken cancellationToken)
+    public async Task<bool> ResumeAsync(string domain, CancellationToken cancellationToken, string? source = null)
     {
         var site = await SiteOfAsync(domain, cancellationToken);
-        var changed = (await Task.WhenAll(_egress.Sources.Select(s => _sites.ResumeAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
+        var changed = (await Task.WhenAll(Selected(source).Select(s => _sites.ResumeAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
         _directory.SuspensionChanged(domain);
         _trigger.Notify();
         if (changed)
@@ -165,6 +185,7 @@ public sealed class QueueOperations
     {
         var site = await SiteOfAsync(domain, cancellationToken);
         var views = await Task.WhenAll(_egress.Sources.Select(s => _sites.ViewAsync(s.LimitsKey(site))));
+        var sources = _egress.Sources.Zip(views, (s, v) => new SourceStatus(s.Name, v.ConnectionsHeld, v.PausedFor > TimeSpan.Zero, Suspended(v, domain))).ToList();
         return new DomainStatus(
             domain,
             summary?.Due ?? 0,
@@ -173,8 +194,15 @@ public sealed class QueueOperations
             summary?.OldestArrival,
             views.Sum(v => v.ConnectionsHeld),
             views.Any(v => v.PausedFor > TimeSpan.Zero),
-            views.All(v => v.SiteSuspended || v.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase)));
+            sources.TrueForAll(s => s.Suspended),
+            Sources: sources);
     }
+
+    private static bool Suspended(SiteView view, string domain) => view.SiteSuspended || view.SuspendedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every source, or the one named (an unknown name is the caller's to refuse: <see cref="Sources"/>).</summary>
+    private IEnumerable<EgressSource> Selected(string? source) =>
+        source is null ? _egress.Sources : _egress.Sources.Where(s => s.Name.Equals(source, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The domain's shaping site: the domain itself, or the MX-suffix rule its primary MX falls under.</summary>
     private async Task<string> SiteOfAsync(string domain, CancellationToken cancellationToken) =>

@@ -49,6 +49,32 @@ public sealed class EgressPoolSpreadsMailByWeight
     }
 
     [Fact]
+    public async Task AnOperatorSuspendsOneSourceForADomainAndTheOthersCarryItsShare()
+    {
+        await using var world = await MailWorld.StartAsync(s_zone, [Mx], sinkDelaySeconds: 0, s_pool);
+        var sources = await world.MailctlAsync(["sources"]);
+        Assert.True(sources.ExitCode == 0, sources.ToString());
+        Assert.Matches(@"(?m)^ip53\s+127\.0\.0\.53\s+-\s+mta53\.source\.test\s+bulk \(weight 2\)\s*$", sources.Output);
+        var unknown = await world.MailctlAsync(["suspend", "dest.test", "--source", "ip99"]);
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("no egress source 'ip99' (sources: ip51, ip52, ip53)", unknown.ToString(), StringComparison.Ordinal);
+
+        var suspend = await world.MailctlAsync(["suspend", "dest.test", "--source", "ip53"]);
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
+        Assert.Contains("dest.test: delivery suspended from source ip53", suspend.Output, StringComparison.Ordinal);
+        var sent = await SmtpSource.SendAsync(world.Silo.SmtpAddress, sessions: 4, messages: 200, sizeBytes: 1024, recipient: "bob@dest.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var messages = await world.Sink(Mx).WaitForMessagesAsync(200, TimeSpan.FromSeconds(90), world.Context);
+        Assert.DoesNotContain(messages, m => m.Peer == "127.0.0.53");
+
+        var status = await world.MailctlAsync(["domains", "dest.test"]);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Matches(@"(?m)^ip53\s+0\s+no\s+yes\s*$", status.Output);
+        Assert.Matches(@"(?m)^ip51\s+\d+\s+no\s+no\s*$", status.Output);
+        await world.WaitForEmptySpoolAsync();
+    }
+
+    [Fact]
     public async Task ASourceTheMxRefusesGetsNoNewConnectionsWhileTheOtherTwoCarryItsShare()
     {
         await using var world = await MailWorld.StartAsync(s_zone, [Mx], ["127.0.0.53"], s_pool);

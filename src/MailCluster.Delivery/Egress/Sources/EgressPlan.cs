@@ -18,6 +18,8 @@ internal sealed class EgressPlan
 
     public EgressPool DefaultPool { get; }
 
+    public IEnumerable<EgressPool> Pools => _pools.Values;
+
     /// <summary>Without sources: one implicit source on the default address, alone in the default pool.</summary>
     public static EgressPlan From(EgressOptions options, string heloName)
     {

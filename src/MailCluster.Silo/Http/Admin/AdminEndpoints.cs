@@ -69,15 +69,26 @@ internal static class AdminEndpoints
         api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Json((await queue.DomainsAsync(ct)).Select(View).ToList()));
         api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
             await queue.DomainAsync(domain, ct) is { } status ? Json(View(status)) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
-        api.MapPost("/domains/{domain}/suspend", async (string domain, QueueOperations queue, CancellationToken ct) =>
+        api.MapGet("/sources", (QueueOperations queue) =>
+            Json(queue.Sources().Select(s => new SourceView(s.Name, s.Address, s.Socks5, s.EhloName, [.. s.Pools.Select(p => new SourcePoolView(p.Pool, p.Weight))])).ToList()));
+        // Suspending what already is suspended (or resuming what is not) is no error: the answer says the state.
+        api.MapPost("/domains/{domain}/suspend", async (string domain, string? source, QueueOperations queue, CancellationToken ct) =>
         {
-            await queue.SuspendAsync(domain, ct);
-            return Json(new SuspensionChanged(domain, Suspended: true));
+            if (UnknownSource(queue, source) is { } unknown)
+            {
+                return unknown;
+            }
+            await queue.SuspendAsync(domain, ct, source);
+            return Json(new SuspensionChanged(domain, Suspended: true, source));
         });
-        api.MapPost("/domains/{domain}/resume", async (string domain, QueueOperations queue, CancellationToken ct) =>
+        api.MapPost("/domains/{domain}/resume", async (string domain, string? source, QueueOperations queue, CancellationToken ct) =>
         {
-            await queue.ResumeAsync(domain, ct);
-            return Json(new SuspensionChanged(domain, Suspended: false));
+            if (UnknownSource(queue, source) is { } unknown)
+            {
+                return unknown;
+            }
+            await queue.ResumeAsync(domain, ct, source);
+            return Json(new SuspensionChanged(domain, Suspended: false, source));
         });
         api.MapPost("/domains/{domain}/retry", (string domain, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.RetryNowAsync(RecipientSelector.ForDomain(domain), ct), $"domain '{domain}' has no queued recipients"));
@@ -139,6 +150,11 @@ internal static class AdminEndpoints
 
     private static IResult Json<T>(T body, int status = StatusCodes.Status200OK) => Results.Json(body, AdminApi.Json, statusCode: status);
 
+    private static IResult? UnknownSource(QueueOperations queue, string? source) =>
+        source is null || queue.Sources().Any(s => s.Name.Equals(source, StringComparison.OrdinalIgnoreCase))
+            ? null
+            : NotFound($"no egress source '{source}' (sources: {string.Join(", ", queue.Sources().Select(s => s.Name))})");
+
     private static SuppressionView View(Spool.SuppressionEntry entry) => new(entry.Address, entry.Reason, entry.At);
 
     private static bool IsAddress(string text) =>
@@ -154,7 +170,8 @@ internal static class AdminEndpoints
     }
 
     private static DomainView View(DomainStatus status) =>
-        new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended, status.InTier);
+        new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended, status.InTier,
+            status.Sources?.Select(s => new DomainSourceView(s.Source, s.Connections, s.BackingOff, s.Suspended)).ToList());
 
     private static MessageView View(QueuedMessage queued)
     {
