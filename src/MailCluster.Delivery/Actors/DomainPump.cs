@@ -97,11 +97,12 @@ internal sealed class DomainPump(
     /// </summary>
     private void CloseHeldBack(DateTimeOffset now)
     {
-        foreach (var source in seat.Sources)
+        var sources = seat.Sources;
+        for (var i = 0; i < sources.Count; i++)
         {
-            if (source.Standing.OverGrant || !source.Usable(now))
+            if (sources[i].Standing.OverGrant || !sources[i].Usable(now))
             {
-                workers.CloseIdle(source.Source);
+                workers.CloseIdle(sources[i].Source);
             }
         }
     }
@@ -116,12 +117,12 @@ internal sealed class DomainPump(
         {
             TimeSpan? soonest = null;
             SourceSeat? paid = null;
-            foreach (var source in Allowed(now))
+            var allowed = Allowed(now);
+            for (var i = 0; i < allowed.Count && paid is null; i++)
             {
-                if (workers.IdleOf(source.Source) > 0 && TryTakeMessage(source, now, ref soonest))
+                if (workers.IdleOf(allowed[i].Source) > 0 && TryTakeMessage(allowed[i], now, ref soonest))
                 {
-                    paid = source;
-                    break;
+                    paid = allowed[i];
                 }
             }
             if (paid is null)

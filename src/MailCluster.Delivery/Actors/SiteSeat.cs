@@ -81,25 +81,32 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     /// </summary>
     public SiteStanding Read(DateTimeOffset now)
     {
+        // Runs after every command the actor handles: plain loops, nothing allocated.
+        var (granted, held, known, open, running) = (0, 0, false, false, false);
+        var pausedUntil = DateTimeOffset.MaxValue;
         foreach (var seat in _sources)
         {
-            seat.Standing = seat.Limiter.Standing(mailbox.Domain, now);
+            var standing = seat.Standing = seat.Limiter.Standing(mailbox.Domain, now);
+            (granted, held) = (granted + standing.Granted, held + standing.Held);
+            known |= standing.Suspended is not null;
+            if (standing.Suspended == false)
+            {
+                open = true;
+                running |= now >= standing.PausedUntil;
+                pausedUntil = standing.PausedUntil < pausedUntil ? standing.PausedUntil : pausedUntil;
+            }
         }
-        var known = _sources.Where(s => s.Standing.Suspended is not null).ToList();
-        var open = known.Where(s => s.Standing.Suspended == false).ToList();
-        var paused = open.Count > 0 && open.All(s => now < s.Standing.PausedUntil) ? open.Min(s => s.Standing.PausedUntil) : DateTimeOffset.MinValue;
-        return Standing = new SiteStanding(
-            known.Count == 0 ? null : open.Count == 0,
-            paused,
-            _sources.Sum(s => s.Standing.Granted),
-            _sources.Sum(s => s.Standing.Held));
+        return Standing = new SiteStanding(known ? !open : null, open && !running ? pausedUntil : DateTimeOffset.MinValue, granted, held);
     }
 
     /// <summary>Spreads what the domain could use over the sources not held back, by weight, each at most the site's limit.</summary>
     public void Want(int connections, bool messages, DateTimeOffset now)
     {
-        var asking = _sources.Where(s => s.Asking(now)).ToList();
-        var weights = asking.Sum(s => s.Weight);
+        var weights = 0;
+        foreach (var seat in _sources)
+        {
+            weights += seat.Asking(now) ? seat.Weight : 0;
+        }
         foreach (var seat in _sources)
         {
             var share = seat.Asking(now) ? (int)Math.Ceiling((double)connections * seat.Weight / weights) : 0;
@@ -139,9 +146,19 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     }
 
     /// <summary>Another source than <paramref name="source"/> may still open connections.</summary>
-    public bool OthersUsable(EgressSource source, DateTimeOffset now) => _sources.Any(s => s.Source != source && s.Usable(now));
+    public bool OthersUsable(EgressSource source, DateTimeOffset now) => _sources.Exists(s => !ReferenceEquals(s.Source, source) && s.Usable(now));
 
-    private SourceSeat? SeatOf(EgressSource source) => _sources.Find(s => s.Source == source);
+    private SourceSeat? SeatOf(EgressSource source)
+    {
+        foreach (var seat in _sources)
+        {
+            if (ReferenceEquals(seat.Source, source))
+            {
+                return seat;
+            }
+        }
+        return null;
+    }
 
     /// <summary>
     /// Looks the primary MX up until DNS answers, since the site may be an MX rollup other silos
