@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Sites;
@@ -160,10 +161,10 @@ internal sealed class DomainPump(
     private void OpenConnections(DateTimeOffset now)
     {
         var shaping = seat.Shaping!;
-        while (ready.Jobs > workers.Idle + workers.Connecting)
+        // At every source's limit (the steady state under load) this returns at once: it runs after every command.
+        while (ready.Jobs > workers.Idle + workers.Connecting && workers.Open < shaping.MaxConnections * seat.Sources.Count)
         {
-            var wanting = Allowed(now).Where(s => workers.IdleOf(s.Source) == 0 && workers.OpenOf(s.Source) < shaping.MaxConnections);
-            if (TryAcquireConnection(now, wanting, out var slot, out var retryIn) is not { } source)
+            if (TryAcquireConnection(now, shaping, out var slot, out var retryIn) is not { } source)
             {
                 if (retryIn is { } r)
                 {
@@ -178,14 +179,21 @@ internal sealed class DomainPump(
     }
 
     /// <summary>
-    /// Slots for a connection from the first of <paramref name="candidates"/> with room, at the site's
-    /// total too when a rule caps it; otherwise the soonest a new-connection token accrues.
+    /// Slots for a connection from the first allowed source without an idle connection and below
+    /// the site's limit that has room, at the site's total too when a rule caps it; otherwise the
+    /// soonest a new-connection token accrues.
     /// </summary>
-    private SourceSeat? TryAcquireConnection(DateTimeOffset now, IEnumerable<SourceSeat> candidates, out ConnectionSlot? slot, out TimeSpan? retryIn)
+    private SourceSeat? TryAcquireConnection(DateTimeOffset now, DomainShaping shaping, out ConnectionSlot? slot, out TimeSpan? retryIn)
     {
         (slot, retryIn) = (null, null);
-        foreach (var source in candidates)
+        var allowed = Allowed(now);
+        for (var i = 0; i < allowed.Count; i++)
         {
+            var source = allowed[i];
+            if (workers.IdleOf(source.Source) > 0 || workers.OpenOf(source.Source) >= shaping.MaxConnections)
+            {
+                continue;
+            }
             SiteConnectionLease? total = null;
             if (seat.Total is { } site && !site.TryAcquireConnection(now, out total, out var totalWait))
             {
