@@ -84,6 +84,13 @@ egress:
     - {name: bulk, sources: [{name: ip1, weight: 1}, {name: ip2, weight: 2}]}
     - {name: transactional, sources: [{name: local}]}
   defaultPool: bulk`},
+	{"egress through the chart's Dante DaemonSet on the sending nodes", `cluster: {storage: {existingSecret: azure-storage}}
+egress:
+  sources:
+    - {name: node-a, address: "203.0.113.20", socks5: "10.0.1.4:1080"}
+    - {name: node-b, address: "203.0.113.21", socks5: "10.0.1.5:1080"}
+  pools: [{name: all, sources: [{name: node-a}, {name: node-b}]}]
+  dante: {enabled: true, image: "registry.example.com/dante:1.4.2", external: eth1, allowedClients: "10.244.0.0/16", nodeSelector: {mail.example.com/egress: "true"}}`},
 }
 
 // Value sets the schema must refuse, with the reason.
@@ -105,6 +112,7 @@ var badValueSets = []valueSet{
 	{"an egress source name with a space", `egress: {sources: [{name: "ip 1", address: "203.0.113.10"}]}`},
 	{"an egress pool weight of zero", `egress: {sources: [{name: ip1, address: "203.0.113.10"}], pools: [{name: bulk, sources: [{name: ip1, weight: 0}]}]}`},
 	{"a SOCKS5 proxy without a port", `egress: {sources: [{name: ip1, socks5: "10.0.0.5"}]}`},
+	{"the Dante DaemonSet without an image", `egress: {dante: {enabled: true}}`},
 }
 
 // Environment variables the pod sets that are not configuration keys of the silo.
@@ -526,6 +534,31 @@ func checkDocuments(set string, values map[string]interface{}, docs []map[string
 		}
 		if len(byKind(docs, "PersistentVolumeClaim")) != 1 || !strings.Contains(notes, "NOT production storage") {
 			return fmt.Errorf("no PVC, or NOTES do not warn")
+		}
+		return nil
+	}())
+	check(set+": Dante only with egress.dante.enabled: a DaemonSet on the host network sending from egress.dante.external, serving only allowedClients", func() error {
+		dante := get(values, "egress", "dante")
+		sets := byKind(docs, "DaemonSet")
+		if fmt.Sprint(get(dante, "enabled")) != "true" {
+			if len(sets) != 0 {
+				return fmt.Errorf("a DaemonSet without egress.dante.enabled")
+			}
+			return nil
+		}
+		if len(sets) != 1 || fmt.Sprint(get(sets[0], "spec", "template", "spec", "hostNetwork")) != "true" {
+			return fmt.Errorf("Dante must be one DaemonSet with hostNetwork")
+		}
+		var config string
+		for _, m := range byKind(docs, "ConfigMap") {
+			if c := str(get(m, "data", "danted.conf")); c != "" {
+				config = c
+			}
+		}
+		for _, want := range []string{"external: " + str(get(dante, "external")), "from: " + str(get(dante, "allowedClients")) + " to:", "socksmethod: none"} {
+			if !strings.Contains(config, want) {
+				return fmt.Errorf("danted.conf lacks %q:\n%s", want, config)
+			}
 		}
 		return nil
 	}())
