@@ -10,7 +10,7 @@ namespace MailCluster.Delivery.Tests;
 /// <summary>The parts a domain actor is made of, each on its own: the ready window, the worker pool, the wake timer and transaction batching.</summary>
 public sealed class DomainActorPartsTests
 {
-    private static readonly EgressSource s_source = new(EgressSource.ImplicitName, null, "silo.test", null, Implicit: true);
+    private static readonly EgressSource s_source = new(EgressSource.ImplicitName, null, "silo.test", null, isImplicit: true);
 
     private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 

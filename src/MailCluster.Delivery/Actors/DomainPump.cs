@@ -16,6 +16,7 @@ internal sealed class DomainPump(
     Action<Task> track, CancellationToken stopping)
 {
     private readonly IdleWatch _idle = new(runtime.Options.ActorIdleTimeout);
+    private readonly List<SourceSeat> _allowed = [];
     private Func<SourceSeat, DateTimeOffset, bool>? _carrying;
     private DateTimeOffset _lastHandOut;
 
@@ -109,7 +110,7 @@ internal sealed class DomainPump(
     }
 
     /// <summary>The sources that may take the next message (<see cref="MessageShares"/>).</summary>
-    private IReadOnlyList<SourceSeat> Allowed(DateTimeOffset now) => MessageShares.Allowed(seat.Sources, _carrying ??= Carrying, now);
+    private IReadOnlyList<SourceSeat> Allowed(DateTimeOffset now) => MessageShares.Allowed(seat.Sources, _carrying ??= Carrying, now, _allowed);
 
     /// <summary>Each job goes to an idle connection of a source allowed by <see cref="MessageShares"/> that has a message token, the one furthest behind first.</summary>
     private void HandOutJobs(DateTimeOffset now)

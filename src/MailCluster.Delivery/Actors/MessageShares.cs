@@ -12,24 +12,47 @@ internal static class MessageShares
     /// <summary>Messages per unit of weight a source may lead by: shares hold over hundreds of messages, not message by message.</summary>
     public const double Slack = 10;
 
-    /// <summary>The sources that may take the next message, the one furthest behind first.</summary>
-    public static IReadOnlyList<SourceSeat> Allowed(IReadOnlyList<SourceSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, DateTimeOffset now)
+    /// <summary>
+    /// The sources that may take the next message, the one furthest behind first, in
+    /// <paramref name="into"/> (the caller's list, reused: this runs for every message).
+    /// </summary>
+    public static IReadOnlyList<SourceSeat> Allowed(IReadOnlyList<SourceSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, DateTimeOffset now, List<SourceSeat> into)
     {
+        into.Clear();
         if (sources.Count == 1)
         {
-            // One source (the implicit one, or a pool of one): nothing to share, nothing to allocate per message.
-            return carrying(sources[0], now) ? sources : [];
+            // One source (the implicit one, or a pool of one): nothing to share.
+            return carrying(sources[0], now) ? sources : into;
         }
-        var carriers = sources.Where(s => carrying(s, now)).ToList();
-        if (carriers.Count == 0)
+        var floor = double.MaxValue;
+        foreach (var source in sources)
         {
-            return [];
+            if (carrying(source, now))
+            {
+                into.Add(source);
+                floor = Math.Min(floor, source.Progress);
+            }
         }
-        var floor = carriers.Min(s => s.Progress);
-        foreach (var idle in sources.Where(s => !carriers.Contains(s)))
+        if (into.Count == 0)
         {
-            idle.Progress = Math.Max(idle.Progress, floor);
+            // Nobody carries: there is no level to keep the others at.
+            return into;
         }
-        return [.. carriers.Where(s => s.Progress < floor + Slack).OrderBy(s => s.Progress)];
+        foreach (var source in sources)
+        {
+            if (!into.Contains(source))
+            {
+                source.Progress = Math.Max(source.Progress, floor);
+            }
+        }
+        for (var i = into.Count - 1; i >= 0; i--)
+        {
+            if (into[i].Progress >= floor + Slack)
+            {
+                into.RemoveAt(i);
+            }
+        }
+        into.Sort(static (a, b) => a.Progress.CompareTo(b.Progress));
+        return into;
     }
 }

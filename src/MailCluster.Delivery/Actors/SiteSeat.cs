@@ -22,7 +22,6 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     private static readonly TimeSpan s_longestLookupRetry = TimeSpan.FromMinutes(5);
 
     private List<SourceSeat> _sources = [];
-    private SiteLimiter? _total;
 
     public DomainShaping? Shaping { get; private set; }
 
@@ -32,7 +31,7 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     public IReadOnlyList<SourceSeat> Sources => _sources;
 
     /// <summary>The site's total across sources, when its rule caps it (<see cref="DomainShaping.SiteTotal"/>).</summary>
-    public SiteLimiter? Total => _total;
+    public SiteLimiter? Total { get; private set; }
 
     /// <summary>The domain has its limits and sites to ask; until then nothing is allowed.</summary>
     [MemberNotNullWhen(true, nameof(Shaping))]
@@ -59,20 +58,20 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         Shaping = shaping;
         Leave();
         _sources = [.. runtime.Egress.DefaultPool.Members.Select(member => new SourceSeat(member, Join(member.Source.LimitsKey(shaping.SiteKey), primaryMx)))];
-        _total = shaping.SiteTotal is null ? null : Join(shaping.SiteTotalKey, primaryMx);
+        Total = shaping.SiteTotal is null ? null : Join(shaping.SiteTotalKey, primaryMx);
     }
 
     public void Leave()
     {
-        foreach (var limiter in _sources.Select(s => s.Limiter).Append(_total).OfType<SiteLimiter>())
+        foreach (var limiter in _sources.Select(s => s.Limiter).Append(Total).OfType<SiteLimiter>())
         {
             runtime.Sites.Leave(limiter, mailbox.Domain);
         }
-        (_sources, _total) = ([], null);
+        (_sources, Total) = ([], null);
     }
 
     /// <summary>The site's total has room for another connection (or caps nothing).</summary>
-    public bool TotalRoom(DateTimeOffset now) => _total is null || _total.Standing(mailbox.Domain, now) is { Granted: var granted, Held: var held } && granted > held;
+    public bool TotalRoom(DateTimeOffset now) => Total is null || Total.Standing(mailbox.Domain, now) is { Granted: var granted, Held: var held } && granted > held;
 
     /// <summary>
     /// Reads where each source's site stands for the domain now; the sum is <see cref="Standing"/>:
@@ -112,14 +111,14 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
             var share = seat.Asking(now) ? (int)Math.Ceiling((double)connections * seat.Weight / weights) : 0;
             seat.Limiter.Want(mailbox.Domain, Math.Min(share, Shaping!.MaxConnections), messages && share > 0);
         }
-        _total?.Want(mailbox.Domain, Math.Min(connections, Shaping!.SiteTotal!.MaxConnections ?? connections), messages);
+        Total?.Want(mailbox.Domain, Math.Min(connections, Shaping!.SiteTotal!.MaxConnections ?? connections), messages);
     }
 
     /// <summary>An operator changed a suspension at the sites' grains: ask them again now.</summary>
     public void Refresh()
     {
         _sources.ForEach(s => s.Limiter.Refresh());
-        _total?.Refresh();
+        Total?.Refresh();
     }
 
     private SiteLimiter Join(string key, string? primaryMx) => runtime.Sites.Join(key, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()));
@@ -146,13 +145,13 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     }
 
     /// <summary>Another source than <paramref name="source"/> may still open connections.</summary>
-    public bool OthersUsable(EgressSource source, DateTimeOffset now) => _sources.Exists(s => !ReferenceEquals(s.Source, source) && s.Usable(now));
+    public bool OthersUsable(EgressSource source, DateTimeOffset now) => _sources.Exists(s => s.Source != source && s.Usable(now));
 
     private SourceSeat? SeatOf(EgressSource source)
     {
         foreach (var seat in _sources)
         {
-            if (ReferenceEquals(seat.Source, source))
+            if (seat.Source == source)
             {
                 return seat;
             }

@@ -10,8 +10,7 @@ namespace MailCluster.Delivery.Actors;
 /// </summary>
 internal sealed class WorkerPool
 {
-    // By reference: a source is one object for the silo's life, and hashing the record's fields on every job would cost.
-    private readonly Dictionary<EgressSource, SourceWorkers> _bySource = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<EgressSource, SourceWorkers> _bySource = [];
     private readonly List<Task> _running = [];
 
     public int Open { get; private set; }

@@ -37,8 +37,9 @@ public sealed class ClusterOfThreeLimitsEachSource
         var delivered = await sink.WaitForMessagesAsync(3 * PerSilo, TimeSpan.FromSeconds(120), world.Context);
         Assert.Equal(3 * PerSilo, delivered.Count);
         Assert.True(delivered.Select(m => m.Peer).Distinct().Order().SequenceEqual(["127.0.0.61", "127.0.0.62", "127.0.0.63"]), world.Context());
-        // The sink's own count of connections open at once from each source address.
-        var most = sink.MaxConnectionsByPeer().Where(p => p.Key.StartsWith("127.0.0.6", StringComparison.Ordinal)).ToList();
+        // The sink's own count of connections open at once from each source address (aiosmtpd's
+        // controller connects once from 127.0.0.1 as it starts, to create its server: not ours).
+        var most = sink.MaxConnectionsByPeer().Where(p => p.Key != "127.0.0.1").ToList();
         var seen = string.Join(", ", most.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
         Assert.True(most.Count == 3 && most.All(p => p.Value is >= 1 and <= 2), $"most connections at once by source: {seen}\n{world.Context()}");
         // Three sources of two would be six: the site's total across sources allows four.

@@ -25,7 +25,7 @@ internal sealed class EgressPlan
     {
         if (options.Sources.Count == 0)
         {
-            var source = new EgressSource(EgressSource.ImplicitName, null, heloName, null, Implicit: true);
+            var source = new EgressSource(EgressSource.ImplicitName, null, heloName, null, isImplicit: true);
             var pool = new EgressPool(EgressSource.ImplicitName, [new PoolMember(source, 1)]);
             return new EgressPlan([source], new Dictionary<string, EgressPool>(StringComparer.OrdinalIgnoreCase) { [pool.Name] = pool }, pool);
         }

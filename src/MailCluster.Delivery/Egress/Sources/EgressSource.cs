@@ -9,13 +9,23 @@ namespace MailCluster.Delivery.Egress.Sources;
 /// (<see cref="Socks5"/>), with its own EHLO name. A site's limits hold per source and site, so
 /// each source has its own site grains: <see cref="LimitsKey"/>. The implicit source (no
 /// <c>Egress</c> section) binds nothing and keeps the site's own key, as before sources existed.
+/// A class, not a record: a source is one object for the silo's life and is compared by reference
+/// (actors key their workers by it on every job).
 /// </summary>
-internal sealed partial record EgressSource(string Name, IPAddress? Address, string EhloName, DnsEndPoint? Socks5, bool Implicit = false)
+internal sealed partial class EgressSource(string name, IPAddress? address, string ehloName, DnsEndPoint? socks5, bool isImplicit = false)
 {
     public const string ImplicitName = "default";
 
+    public string Name { get; } = name;
+
+    public IPAddress? Address { get; } = address;
+
+    public string EhloName { get; } = ehloName;
+
+    public DnsEndPoint? Socks5 { get; } = socks5;
+
     /// <summary>The key of the site grain that keeps <paramref name="site"/>'s limits for this source.</summary>
-    public string LimitsKey(string site) => Implicit ? site : $"{site}@{Name}";
+    public string LimitsKey(string site) => isImplicit ? site : $"{site}@{Name}";
 
     public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name);
 

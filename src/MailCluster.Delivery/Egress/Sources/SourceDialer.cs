@@ -100,9 +100,14 @@ internal sealed class SourceDialer(DeliveryOptions options, DeliveryMetrics metr
                 ? $"source {source.Name}: its SOCKS5 proxy {proxy.Host}:{proxy.Port} did not connect within {options.ConnectTimeout.TotalSeconds:0}s"
                 : $"source {source.Name}: its SOCKS5 proxy {proxy.Host}:{proxy.Port} failed: {exception.Message}";
         }
+        catch
+        {
+            // Shutdown, or anything unforeseen: the caller sees the exception, the socket is not left open.
+            socket.Dispose();
+            throw;
+        }
         Log.SourceFailed(logger, source.Name, "proxy", reason);
         metrics.SourceFailed(source.Name, "proxy");
         return new Dialed(null, new ConnectResult(null, DeliveryOutcomeClassifier.ConnectionFailed(reason), SourceFailed: true));
     }
-
 }

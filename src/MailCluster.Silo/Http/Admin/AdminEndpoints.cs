@@ -150,10 +150,11 @@ internal static class AdminEndpoints
 
     private static IResult Json<T>(T body, int status = StatusCodes.Status200OK) => Results.Json(body, AdminApi.Json, statusCode: status);
 
-    private static IResult? UnknownSource(QueueOperations queue, string? source) =>
-        source is null || queue.Sources().Any(s => s.Name.Equals(source, StringComparison.OrdinalIgnoreCase))
-            ? null
-            : NotFound($"no egress source '{source}' (sources: {string.Join(", ", queue.Sources().Select(s => s.Name))})");
+    private static IResult? UnknownSource(QueueOperations queue, string? source)
+    {
+        var names = queue.Sources().Select(s => s.Name).ToList();
+        return source is null || names.Contains(source, StringComparer.OrdinalIgnoreCase) ? null : NotFound($"no egress source '{source}' (sources: {string.Join(", ", names)})");
+    }
 
     private static SuppressionView View(Spool.SuppressionEntry entry) => new(entry.Address, entry.Reason, entry.At);
 
