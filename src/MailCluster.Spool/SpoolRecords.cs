@@ -17,7 +17,8 @@ public sealed record EnvelopeRecipient(string Address, string Domain, DsnNotify 
 
 /// <summary>
 /// A stored message's envelope, without its recipients and content. <see cref="Sender"/> is empty
-/// for the null reverse-path; <see cref="Size"/> is the content's length in bytes.
+/// for the null reverse-path; <see cref="Size"/> is the content's length in bytes; <see cref="Pool"/>
+/// is the egress pool chosen at submission (null: whatever pool is the default when it is sent).
 /// </summary>
 public sealed record SpoolMessage(
     string QueueId,
@@ -27,7 +28,8 @@ public sealed record SpoolMessage(
     string? EnvelopeId,
     DsnReturn Return,
     bool SmtpUtf8,
-    bool EightBitMime);
+    bool EightBitMime,
+    string? Pool = null);
 
 /// <summary>New mail for the spool: the message and its recipients. The content is handed in apart, and the spool stores its measured length as the size.</summary>
 public sealed record SpoolEnvelope(SpoolMessage Message, IReadOnlyList<EnvelopeRecipient> Recipients);

@@ -30,6 +30,8 @@ public abstract class SpoolConformanceTests
             EightBitMime: true),
         recipients.Select(r => new EnvelopeRecipient(r, r[(r.IndexOf('@') + 1)..].ToLowerInvariant(), DsnNotify.Failure, null)).ToArray());
 
+    protected static SpoolEnvelope InPool(SpoolEnvelope envelope, string pool) => envelope with { Message = envelope.Message with { Pool = pool } };
+
     [Fact]
     public async Task EnqueuedMessageIsStoredWithOneRowPerRecipient()
     {
@@ -44,6 +46,23 @@ public abstract class SpoolConformanceTests
             stored.Recipients,
             r => Assert.Equal((envelope.Recipients[0], RecipientState.Queued, 0, envelope.Message.ReceivedAt), (r.Recipient, r.State, r.Attempts, r.NextAttemptAt)),
             r => Assert.Equal(("b@Two.test", "two.test", DsnNotify.Failure), (r.Recipient.Address, r.Recipient.Domain, r.Recipient.Notify)));
+    }
+
+    [Fact]
+    public async Task AMessagesEgressPoolComesBackWithItsClaimsAndItsHandOff()
+    {
+        await using var spool = Open();
+        var chosen = InPool(Envelope("a@one.test"), "bulk");
+        var unchosen = Envelope("b@one.test");
+        await spool.EnqueueAsync(chosen, Content("x\r\n"), CancellationToken.None);
+        await spool.EnqueueAsync(unchosen, Content("y\r\n"), CancellationToken.None);
+
+        Assert.Equal("bulk", (await spool.GetMessageAsync(chosen.Message.QueueId, CancellationToken.None))!.Message.Pool);
+        var claimed = await spool.ClaimDueAsync("one.test", chosen.Message.ReceivedAt, 10, CancellationToken.None);
+        Assert.Equal([("a@one.test", "bulk"), ("b@one.test", null)], claimed.Select(r => (r.Address, r.Message.Pool)));
+        await spool.RecordOutcomesAsync([.. claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released))], CancellationToken.None);
+        var handedOff = await spool.ClaimForHandOffAsync(0, 10, CancellationToken.None);
+        Assert.Equal(["bulk", null], handedOff.Select(h => h.Due.Message.Pool));
     }
 
     [Fact]

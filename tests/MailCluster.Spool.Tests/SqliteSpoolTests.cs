@@ -139,20 +139,45 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         {
             await spool.EnqueueAsync(envelope, Content("kept\r\n"), CancellationToken.None);
         }
-        // arrange: back to what version 1 wrote: no auto-vacuum
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA auto_vacuum = NONE; VACUUM; PRAGMA user_version = 1;";
-            await command.ExecuteNonQueryAsync();
-        }
+        // arrange: back to what version 1 wrote: no auto-vacuum, no pool column
+        await ExecuteAsync("PRAGMA auto_vacuum = NONE; ALTER TABLE messages DROP COLUMN pool; VACUUM; PRAGMA user_version = 1;");
 
         await using var reopened = Open();
 
         Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
-        Assert.Equal(2L, await PragmaAsync("user_version"));
+        Assert.Equal(3L, await PragmaAsync("user_version"));
         Assert.Equal(new SpoolCounts(1, 1, 0), await reopened.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AVersionTwoSpoolGainsTheEgressPoolKeepingItsMail()
+    {
+        var old = Envelope("a@one.test");
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(old, Content("kept\r\n"), CancellationToken.None);
+        }
+        // arrange: back to what version 2 wrote: no pool column
+        await ExecuteAsync("ALTER TABLE messages DROP COLUMN pool; PRAGMA user_version = 2;");
+
+        await using var reopened = Open();
+        var chosen = InPool(Envelope("b@one.test"), "bulk");
+        await reopened.EnqueueAsync(chosen, Content("new\r\n"), CancellationToken.None);
+
+        Assert.Equal(3L, await PragmaAsync("user_version"));
+        Assert.Null((await reopened.GetMessageAsync(old.Message.QueueId, CancellationToken.None))!.Message.Pool);
+        Assert.Equal("bulk", (await reopened.GetMessageAsync(chosen.Message.QueueId, CancellationToken.None))!.Message.Pool);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> as another process would: the spool's pooled connections (with their cached schema) are closed first.</summary>
+    private async Task ExecuteAsync(string sql)
+    {
+        SqliteConnection.ClearAllPools();
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "spool.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

@@ -11,6 +11,9 @@ internal sealed class SqliteDeliveryWrites
         FROM recipients r JOIN messages m ON m.id = r.message_id
         """;
 
+    /// <summary>The first column after the message's, in <see cref="DueColumns"/>' order.</summary>
+    private const int AfterMessage = 6 + SqliteEnvelopeColumns.MessageCount;
+
     private readonly SqliteCommand _selectDue;
     private readonly SqliteCommand _selectChosen;
     private readonly SqliteCommand _selectHandOff;
@@ -80,7 +83,7 @@ internal sealed class SqliteDeliveryWrites
         _selectHandOff.Parameters.AddWithValue("$limit", limit);
         var schedule = new List<(DateTimeOffset, string?)>();
         var due = ClaimRows(_selectHandOff, reader => schedule.Add((
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)), reader.IsDBNull(15) ? null : reader.GetString(15))));
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(AfterMessage)), reader.IsDBNull(AfterMessage + 1) ? null : reader.GetString(AfterMessage + 1))));
         return [.. due.Select((d, i) => new HandOffRecipient(d, schedule[i].Item1, schedule[i].Item2))];
     }
 

@@ -16,8 +16,8 @@ internal sealed class SqliteMessageInsert
         _message = connection.CreateCommand();
         _message.CommandText =
             """
-            INSERT INTO messages (queue_id, sender, received_at, size, envid, ret, smtputf8, eight_bit, content)
-            VALUES ($queue_id, $sender, $received_at, $size, $envid, $ret, $smtputf8, $eight_bit, zeroblob($size))
+            INSERT INTO messages (queue_id, sender, received_at, size, envid, ret, smtputf8, eight_bit, pool, content)
+            VALUES ($queue_id, $sender, $received_at, $size, $envid, $ret, $smtputf8, $eight_bit, $pool, zeroblob($size))
             RETURNING id
             """;
         _recipient = connection.CreateCommand();
@@ -50,6 +50,7 @@ internal sealed class SqliteMessageInsert
         p.AddWithValue("$ret", SqliteEnvelopeColumns.Text(message.Return));
         p.AddWithValue("$smtputf8", message.SmtpUtf8);
         p.AddWithValue("$eight_bit", message.EightBitMime);
+        p.AddWithValue("$pool", SqliteEnvelopeColumns.Text(message.Pool));
         var messageId = (long)_message.ExecuteScalar()!;
 
         // The content goes in place through incremental blob I/O: no contiguous copy of the message.

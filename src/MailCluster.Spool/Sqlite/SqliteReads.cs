@@ -86,15 +86,16 @@ internal sealed class SqliteReads(string connectionString, string spoolPath)
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 SpoolMessage? message = null;
                 var recipients = new List<QueuedRecipient>();
+                const int Recipient = SqliteEnvelopeColumns.MessageCount;
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     message ??= SqliteEnvelopeColumns.ReadMessage(reader, 0);
                     recipients.Add(new QueuedRecipient(
-                        SqliteEnvelopeColumns.ReadRecipient(reader, 8),
-                        (RecipientState)reader.GetInt32(12),
-                        reader.GetInt32(13),
-                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)),
-                        reader.IsDBNull(15) ? null : reader.GetString(15)));
+                        SqliteEnvelopeColumns.ReadRecipient(reader, Recipient),
+                        (RecipientState)reader.GetInt32(Recipient + 4),
+                        reader.GetInt32(Recipient + 5),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(Recipient + 6)),
+                        reader.IsDBNull(Recipient + 7) ? null : reader.GetString(Recipient + 7)));
                 }
                 return message is null ? null : new QueuedMessage(message, recipients);
             },

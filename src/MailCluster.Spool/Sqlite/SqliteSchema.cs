@@ -6,18 +6,28 @@ namespace MailCluster.Spool.Sqlite;
 /// <summary>Creates a new spool's schema, or brings an older one up to date; a current spool is only read.</summary>
 internal static class SqliteSchema
 {
-    private const int Version = 2;
+    private const int Version = 3;
+
+    /// <summary>PRAGMA auto_vacuum's value for INCREMENTAL.</summary>
+    private const long IncrementalVacuum = 2;
 
     public static void Prepare(SqliteConnection connection, SpoolHeadroom headroom)
     {
-        switch (connection.QueryInt64("PRAGMA user_version;"))
+        var version = connection.QueryInt64("PRAGMA user_version;");
+        if (version == 0)
         {
-            case 0:
-                Create(connection);
-                break;
-            case 1:
-                UpgradeFromVersion1(connection, headroom);
-                break;
+            Create(connection);
+            return;
+        }
+        if (version < 3)
+        {
+            // Version 3: a message's egress pool. A new nullable column costs no rewrite of the rows.
+            connection.Execute("ALTER TABLE messages ADD COLUMN pool TEXT;");
+            connection.Execute($"PRAGMA user_version = {Version};");
+        }
+        if (connection.QueryInt64("PRAGMA auto_vacuum;") != IncrementalVacuum)
+        {
+            GiveFreePagesBack(connection, headroom);
         }
     }
 
@@ -34,11 +44,11 @@ internal static class SqliteSchema
     }
 
     /// <summary>
-    /// Version 2 gives free pages back: an existing file takes that only by a rebuild (VACUUM),
-    /// which writes up to twice the database. Without that room it stays at version 1 (its freed
-    /// pages are reused, not given back) and is tried again at the next open.
+    /// A file written by version 1 keeps its free pages: it takes incremental auto-vacuum only by a
+    /// rebuild (VACUUM), which writes up to twice the database. Without that room it stays as it is
+    /// (its freed pages are reused, not given back) and is tried again at the next open.
     /// </summary>
-    private static void UpgradeFromVersion1(SqliteConnection connection, SpoolHeadroom headroom)
+    private static void GiveFreePagesBack(SqliteConnection connection, SpoolHeadroom headroom)
     {
         var databaseBytes = connection.QueryInt64("PRAGMA page_count;") * connection.QueryInt64("PRAGMA page_size;");
         if (headroom.Refuses(2 * databaseBytes) is not null)
@@ -47,7 +57,6 @@ internal static class SqliteSchema
         }
         connection.Execute("PRAGMA auto_vacuum = INCREMENTAL;");
         connection.Execute("VACUUM;");
-        connection.Execute($"PRAGMA user_version = {Version};");
     }
 
     private static string Script()

@@ -1,4 +1,4 @@
--- Embedded spool tables (version 2: version 1's, in a file with incremental auto-vacuum, set by SqliteSchema). Times are Unix milliseconds (UTC).
+-- Embedded spool tables (version 3: messages.pool added; the file has incremental auto-vacuum, set by SqliteSchema). Times are Unix milliseconds (UTC).
 CREATE TABLE IF NOT EXISTS messages (
     id           INTEGER PRIMARY KEY,
     queue_id     TEXT    NOT NULL UNIQUE,
@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS messages (
     ret          TEXT,                      -- RFC 3461 RET
     smtputf8     INTEGER NOT NULL,
     eight_bit    INTEGER NOT NULL,
+    pool         TEXT,                      -- the egress pool chosen at submission; NULL: the default pool
     content      BLOB    NOT NULL           -- last: large values live on overflow pages
 );
 

@@ -122,6 +122,20 @@ public sealed class RetryEntryCodecTests
         Assert.Equal(unrecorded, new ReceivedEntry(entry, "p0", "m", "r", dequeueCount).UnrecordedReceives);
     }
 
+    [Fact]
+    public async Task AMessagesEgressPoolTravelsWithItAndAnEntryWrittenBeforePoolsHasNone()
+    {
+        var entry = RetryTierConformance.Entry("dest.test");
+        var pooled = entry with { Message = entry.Message with { Pool = "bulk" } };
+        var (message, _) = RetryEntryCodec.Encode(pooled);
+        var (unpooled, _) = RetryEntryCodec.Encode(entry);
+
+        Assert.Equal("bulk", (await RetryEntryCodec.DecodeAsync(message, _ => throw new InvalidOperationException())).Entry.Message.Pool);
+        // An entry without a pool carries no field for it: what builds before pools wrote reads the same.
+        Assert.DoesNotContain("Pool", unpooled.ToString(), StringComparison.Ordinal);
+        Assert.Null((await RetryEntryCodec.DecodeAsync(unpooled, _ => throw new InvalidOperationException())).Entry.Message.Pool);
+    }
+
     private static void AssertSame(RetryEntry expected, RetryEntry actual)
     {
         Assert.Equal(expected with { Recipients = [], Content = default }, actual with { Recipients = [], Content = default });
