@@ -35,10 +35,11 @@ public interface IDeliveryQueue
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> due recipients of a domain for delivery, recipients of
-    /// one message together. Claimed recipients are not handed out again until their outcome is
-    /// recorded, or until the spool's owner changes (restart, lease takeover).
+    /// one message together, leaving those of the pools <paramref name="except"/> names in the queue.
+    /// Claimed recipients are not handed out again until their outcome is recorded, or until the
+    /// spool's owner changes (restart, lease takeover).
     /// </summary>
-    ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, PoolExclusion? except, CancellationToken cancellationToken);
 
     /// <summary>
     /// Appends the stored content of a message, exactly as accepted (trace headers included), to

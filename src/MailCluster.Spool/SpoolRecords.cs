@@ -90,3 +90,10 @@ public sealed record RecipientSelector(string? Domain, string? QueueId, DateTime
 
     public static RecipientSelector ForMessage(string queueId) => new(null, queueId);
 }
+
+/// <summary>
+/// Mail a claim leaves in the queue, because its egress pool cannot send now: messages whose pool
+/// is one of <see cref="Named"/>, and those without one (which go through the default pool) when
+/// <see cref="Unnamed"/>. <see cref="Named"/> as the spool stores them (each pool's own spelling).
+/// </summary>
+public sealed record PoolExclusion(IReadOnlyList<string> Named, bool Unnamed);

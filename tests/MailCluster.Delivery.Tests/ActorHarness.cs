@@ -113,14 +113,14 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     public DomainActorDirectory Directory { get; }
 
-    public Task EnqueueAsync(string recipient) =>
-        EnqueueAsync([recipient], DsnReturn.Unspecified, Encoding.ASCII.GetBytes("Subject: t\r\n\r\nbody\r\n"));
+    public Task EnqueueAsync(string recipient, string? pool = null) =>
+        EnqueueAsync([recipient], DsnReturn.Unspecified, Encoding.ASCII.GetBytes("Subject: t\r\n\r\nbody\r\n"), pool);
 
-    /// <summary>One message to all <paramref name="recipients"/>; returns its queue id.</summary>
-    public async Task<string> EnqueueAsync(IReadOnlyList<string> recipients, DsnReturn ret, byte[] content)
+    /// <summary>One message to all <paramref name="recipients"/>, through <paramref name="pool"/> (null: the default); returns its queue id.</summary>
+    public async Task<string> EnqueueAsync(IReadOnlyList<string> recipients, DsnReturn ret, byte[] content, string? pool = null)
     {
         var envelope = new SpoolEnvelope(
-            new SpoolMessage($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", Time.GetUtcNow(), Size: content.Length, null, ret, false, false),
+            new SpoolMessage($"Q{Interlocked.Increment(ref _sequence):D6}", "sender@client.test", Time.GetUtcNow(), Size: content.Length, null, ret, false, false, pool),
             [.. recipients.Select(r => new EnvelopeRecipient(r, r[(r.IndexOf('@') + 1)..], DsnNotify.Unspecified, null))]);
         await Spool.EnqueueAsync(envelope, new ReadOnlySequence<byte>(content), CancellationToken.None);
         return envelope.Message.QueueId;

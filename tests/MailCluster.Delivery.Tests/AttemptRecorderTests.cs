@@ -60,7 +60,7 @@ public sealed class AttemptRecorderTests
         harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(550, new EnhancedStatusCode(5, 1, 1), "no such user")));
         await harness.Recorder.DrainAsync();
 
-        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None));
         var content = Encoding.ASCII.GetString((await harness.Spool.ReadContentAsync(dsn.Message.QueueId, CancellationToken.None))!);
         Assert.StartsWith("DKIM-Signature:", content, StringComparison.Ordinal);
         Assert.Contains("d=silo.test", content, StringComparison.Ordinal);
@@ -97,7 +97,7 @@ public sealed class AttemptRecorderTests
 
         var summary = Assert.Single(await harness.Spool.GetDomainSummariesAsync(harness.Time.GetUtcNow(), CancellationToken.None));
         Assert.Equal("client.test", summary.Domain);
-        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None));
         var content = new ArrayBufferWriter<byte>();
         Assert.True(await harness.Spool.ReadContentAsync(dsn.Message.QueueId, content, CancellationToken.None));
         Assert.Contains("Status: 4.4.7", Encoding.UTF8.GetString(content.WrittenSpan), StringComparison.Ordinal);
@@ -115,15 +115,15 @@ public sealed class AttemptRecorderTests
         // Each domain's job is recorded on its own, as its actor would (NXDOMAIN: 5.1.2 at once).
         foreach (var domain in domains)
         {
-            var claimed = await harness.Spool.ClaimDueAsync(domain, harness.Time.GetUtcNow(), 10, CancellationToken.None);
+            var claimed = await harness.Spool.ClaimDueAsync(domain, harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None);
             harness.Recorder.SubmitUnattempted(domain, new DeliveryJob(claimed[0].Message, claimed), DeliveryOutcomeClassifier.FromReply(new SmtpReply(550, new EnhancedStatusCode(5, 1, 2), "no such domain"), SmtpPhase.Greeting));
         }
-        Assert.Empty(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        Assert.Empty(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None));
 
         harness.Time.Advance(TimeSpan.FromSeconds(5));
         await harness.Recorder.DrainAsync();
 
-        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, CancellationToken.None));
+        var dsn = Assert.Single(await harness.Spool.ClaimDueAsync("client.test", harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None));
         var content = Encoding.ASCII.GetString((await harness.Spool.ReadContentAsync(dsn.Message.QueueId, CancellationToken.None))!);
         Assert.Equal(20, domains.Count(d => content.Contains("Final-Recipient: rfc822; user@" + d + "\r\n", StringComparison.Ordinal)));
         // RET=FULL, but the original is over Delivery:Dsn:MaxReturnedContent: its header section only (RFC 3461 4.3).
@@ -141,7 +141,7 @@ public sealed class AttemptRecorderTests
         {
             await harness.EnqueueAsync(recipient);
         }
-        var claimed = await harness.Spool.ClaimDueAsync("dest.test", harness.Time.GetUtcNow(), 10, CancellationToken.None);
+        var claimed = await harness.Spool.ClaimDueAsync("dest.test", harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None);
         return new DeliveryJob(Assert.Single(claimed).Message, claimed);
     }
 

@@ -19,7 +19,16 @@ public sealed class DomainActorPartsTests
     private static List<DueRecipient> Recipients(int count, SpoolMessage? message = null) =>
         [.. Enumerable.Range(0, count).Select(i => new DueRecipient(i, new EnvelopeRecipient($"r{i}@dest.test", "dest.test", DsnNotify.Unspecified, null), 0, message ?? Message("Q1")))];
 
+    private static readonly EgressPool s_pool = new(EgressSource.ImplicitName, [new PoolMember(s_source, 1)]);
+
     private static List<DeliveryJob> Jobs(int count) => DeliveryJob.Batch(Recipients(count), perTransaction: 1);
+
+    /// <summary>A claim's jobs into the window, as the actor puts them (each into its pool's queue), then the claim's end.</summary>
+    private static void Claimed(ReadyWindow window, List<DeliveryJob> jobs, int requested, EgressPool? pool = null)
+    {
+        jobs.ForEach(job => window.Add(job, pool ?? s_pool));
+        window.Claimed(jobs.Sum(j => j.Recipients.Count), requested);
+    }
 
     [Fact]
     public void ReadyWindowClaimsOnceAtATimeAndOnlyWhenHalfFree()
@@ -29,16 +38,16 @@ public sealed class DomainActorPartsTests
         Assert.Equal(10, limit);
         Assert.False(window.TryStartClaim(out _));
 
-        window.Claimed(Jobs(10), requested: 10);
+        Claimed(window, Jobs(10), requested: 10);
         Assert.Equal((10, 10, false), (window.Jobs, window.Recipients, window.ClaimPending));
         // Full, then four free: below half, no claim yet.
         Assert.False(window.TryStartClaim(out _));
         for (var i = 0; i < 4; i++)
         {
-            Assert.True(window.TryTake(out _));
+            Assert.True(window.TryTake(s_pool, out _));
         }
         Assert.False(window.TryStartClaim(out _));
-        Assert.True(window.TryTake(out _));
+        Assert.True(window.TryTake(s_pool, out _));
         Assert.True(window.TryStartClaim(out limit));
         Assert.Equal(5, limit);
     }
@@ -48,8 +57,8 @@ public sealed class DomainActorPartsTests
     {
         var window = new ReadyWindow(capacity: 10);
         Assert.True(window.TryStartClaim(out _));
-        window.Claimed(Jobs(3), requested: 10);
-        while (window.TryTake(out _))
+        Claimed(window, Jobs(3), requested: 10);
+        while (window.TryTake(s_pool, out _))
         {
         }
         Assert.False(window.TryStartClaim(out _));
@@ -64,10 +73,26 @@ public sealed class DomainActorPartsTests
         Assert.True(window.TryStartClaim(out _));
         window.ClaimFailed();
         Assert.True(window.TryStartClaim(out _));
-        window.Claimed(DeliveryJob.Batch(Recipients(4), perTransaction: 2), requested: 4);
+        Claimed(window, DeliveryJob.Batch(Recipients(4), perTransaction: 2), requested: 4);
         Assert.Equal((2, 4), (window.Jobs, window.Recipients));
         Assert.Equal(4, window.TakeAll().Sum(j => j.Recipients.Count));
         Assert.Equal((0, 0), (window.Jobs, window.Recipients));
+    }
+
+    [Fact]
+    public void EachPoolHasItsOwnQueueInTheWindow()
+    {
+        var window = new ReadyWindow(capacity: 10);
+        var bulk = new EgressPool("bulk", [new PoolMember(s_source, 1)]);
+        Claimed(window, Jobs(3), requested: 10);
+        Claimed(window, Jobs(2), requested: 10, bulk);
+
+        Assert.Equal([s_pool, bulk], window.Pools);
+        Assert.Equal((5, 3, 2), (window.Jobs, window.JobsOf(s_pool), window.JobsOf(bulk)));
+        Assert.True(window.TryTake(bulk, out _));
+        Assert.Equal(3, window.TakeAll(p => ReferenceEquals(p, s_pool)).Count);
+        Assert.Equal((1, 0, 1, 1), (window.Jobs, window.JobsOf(s_pool), window.JobsOf(bulk), window.Recipients));
+        Assert.False(window.TryTake(s_pool, out _));
     }
 
     [Fact]
@@ -76,7 +101,7 @@ public sealed class DomainActorPartsTests
         var window = new ReadyWindow(capacity: 1);
         Assert.True(window.TryStartClaim(out var limit));
         Assert.Equal(1, limit);
-        window.Claimed(Jobs(1), requested: 1);
+        Claimed(window, Jobs(1), requested: 1);
         Assert.False(window.TryStartClaim(out _));
     }
 
@@ -126,8 +151,8 @@ public sealed class DomainActorPartsTests
     {
         var pool = new WorkerPool();
         pool.Started(s_source, Task.CompletedTask);
-        pool.ConnectFailed();
-        Assert.Equal((1, 0), (pool.Open, pool.Connecting));
+        pool.ConnectFailed(s_source);
+        Assert.Equal((1, 0, 0), (pool.Open, pool.Connecting, pool.ConnectingOf(s_source)));
     }
 
     [Fact]

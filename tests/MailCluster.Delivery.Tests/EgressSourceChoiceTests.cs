@@ -15,12 +15,84 @@ public sealed class EgressSourceChoiceTests
         Pools = [new EgressPoolOptions { Name = "bulk", Sources = [.. members.Select(m => new EgressPoolMemberOptions { Name = m.Name, Weight = m.Weight })] }],
     };
 
-    private static async Task EnqueueAsync(ActorHarness harness, int count, string prefix = "r")
+    /// <summary>Pools "transactional" (source t) and "bulk" (sources b1, b2), bulk the default.</summary>
+    private static EgressOptions TwoPools() => new()
+    {
+        Sources = [new EgressSourceOptions { Name = "t", Address = "127.0.0.51" }, new EgressSourceOptions { Name = "b1", Address = "127.0.0.52" }, new EgressSourceOptions { Name = "b2", Address = "127.0.0.53" }],
+        Pools =
+        [
+            new EgressPoolOptions { Name = "transactional", Sources = [new EgressPoolMemberOptions { Name = "t" }] },
+            new EgressPoolOptions { Name = "bulk", Sources = [new EgressPoolMemberOptions { Name = "b1" }, new EgressPoolMemberOptions { Name = "b2" }] },
+        ],
+        DefaultPool = "bulk",
+    };
+
+    private static async Task EnqueueAsync(ActorHarness harness, int count, string prefix = "r", string? pool = null)
     {
         for (var i = 0; i < count; i++)
         {
-            await harness.EnqueueAsync($"{prefix}{i}@dest.test");
+            await harness.EnqueueAsync($"{prefix}{i}@dest.test", pool);
         }
+    }
+
+    [Fact]
+    public async Task EachMessageLeavesFromTheSourcesOfItsOwnPool()
+    {
+        await using var harness = new ActorHarness(Shaping(), egress: TwoPools());
+        harness.Connector.OpenAll();
+        await EnqueueAsync(harness, 30, "tx", "transactional");
+        await EnqueueAsync(harness, 20, "chosen", "bulk");
+        await EnqueueAsync(harness, 20, "unchosen");
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+
+        var sends = harness.Connector.SendsBySource;
+        Assert.Equal(30, sends["t"]);
+        Assert.Equal(40, sends["b1"] + sends["b2"]);
+        Assert.InRange(sends["b1"], 10, 30);
+        Assert.Equal(["dest.test@b1", "dest.test@b2", "dest.test@t"], harness.Sites.SitesAsked.Order());
+    }
+
+    [Fact]
+    public async Task APoolWhoseSourcesAreAllSuspendedLeavesItsMailQueuedWithoutHoldingUpAnotherPools()
+    {
+        await using var harness = new ActorHarness(Shaping(), egress: TwoPools());
+        harness.Connector.OpenAll();
+        Assert.True(await harness.Queue.SuspendAsync("dest.test", CancellationToken.None, source: "t"));
+        // arrange: more transactional mail than the ready window holds, queued ahead of the bulk mail
+        var window = harness.Runtime.Options.ReadyWindow;
+        await EnqueueAsync(harness, window + 50, "tx", "transactional");
+        await EnqueueAsync(harness, 20, "bulk");
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == window + 50 && c.InFlightRecipients == 0);
+
+        Assert.Equal(20, harness.Connector.Sends);
+        Assert.False(harness.Connector.SendsBySource.ContainsKey("t"));
+
+        // The source is resumed: the pool's mail, left in the queue, goes out.
+        Assert.True(await harness.Queue.ResumeAsync("dest.test", CancellationToken.None, source: "t"));
+        harness.AdvanceBySeconds(3);
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+        Assert.Equal(window + 50, harness.Connector.SendsBySource["t"]);
+    }
+
+    [Fact]
+    public async Task MailOfAPoolNoLongerConfiguredWaitsInTheQueueWithTheReason()
+    {
+        await using var harness = new ActorHarness(Shaping(), egress: TwoPools());
+        harness.Connector.OpenAll();
+        var queueId = await harness.EnqueueAsync(["r@dest.test"], Smtp.Protocol.DsnReturn.Unspecified, "Subject: t\r\n\r\nx\r\n"u8.ToArray(), pool: "retired");
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitUntilAsync(async () => (await harness.Spool.GetMessageAsync(queueId, CancellationToken.None))!.Recipients[0].Attempts == 1);
+
+        var recipient = (await harness.Spool.GetMessageAsync(queueId, CancellationToken.None))!.Recipients[0];
+        Assert.Equal(Spool.RecipientState.Queued, recipient.State);
+        Assert.Contains("egress pool 'retired' is not configured", recipient.LastReply, StringComparison.Ordinal);
+        Assert.Equal(0, harness.Connector.Sends);
     }
 
     [Fact]

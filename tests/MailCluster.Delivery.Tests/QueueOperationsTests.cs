@@ -40,7 +40,7 @@ public sealed class QueueOperationsTests
     {
         await using var harness = new ActorHarness(s_shaping);
         await harness.EnqueueAsync("a@dest.test");
-        var claimed = await harness.Spool.ClaimDueAsync("dest.test", harness.Time.GetUtcNow(), 10, CancellationToken.None);
+        var claimed = await harness.Spool.ClaimDueAsync("dest.test", harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None);
         await harness.Spool.RecordOutcomesAsync([new RecipientOutcome(Assert.Single(claimed).Id, OutcomeAction.Deferred, harness.Time.GetUtcNow().AddHours(1), "451 later")], CancellationToken.None);
 
         var retried = await harness.Queue.RetryNowAsync(RecipientSelector.ForDomain("dest.test"), CancellationToken.None);

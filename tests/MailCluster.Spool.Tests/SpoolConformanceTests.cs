@@ -58,11 +58,31 @@ public abstract class SpoolConformanceTests
         await spool.EnqueueAsync(unchosen, Content("y\r\n"), CancellationToken.None);
 
         Assert.Equal("bulk", (await spool.GetMessageAsync(chosen.Message.QueueId, CancellationToken.None))!.Message.Pool);
-        var claimed = await spool.ClaimDueAsync("one.test", chosen.Message.ReceivedAt, 10, CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", chosen.Message.ReceivedAt, 10, except: null, CancellationToken.None);
         Assert.Equal([("a@one.test", "bulk"), ("b@one.test", null)], claimed.Select(r => (r.Address, r.Message.Pool)));
         await spool.RecordOutcomesAsync([.. claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Released))], CancellationToken.None);
         var handedOff = await spool.ClaimForHandOffAsync(0, 10, CancellationToken.None);
         Assert.Equal(["bulk", null], handedOff.Select(h => h.Due.Message.Pool));
+    }
+
+    [Fact]
+    public async Task AClaimLeavesTheMailOfExcludedPoolsInTheQueue()
+    {
+        await using var spool = Open();
+        var bulk = InPool(Envelope("bulk@one.test"), "bulk");
+        var transactional = InPool(Envelope("tx@one.test"), "transactional");
+        var unchosen = Envelope("default@one.test");
+        foreach (var envelope in new[] { bulk, transactional, unchosen })
+        {
+            await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
+        }
+        var now = bulk.Message.ReceivedAt;
+
+        var first = await spool.ClaimDueAsync("one.test", now, 10, new PoolExclusion(["bulk"], Unnamed: true), CancellationToken.None);
+        var second = await spool.ClaimDueAsync("one.test", now, 10, new PoolExclusion(["transactional"], Unnamed: false), CancellationToken.None);
+
+        Assert.Equal(["tx@one.test"], first.Select(r => r.Address));
+        Assert.Equal(["bulk@one.test", "default@one.test"], second.Select(r => r.Address));
     }
 
     [Fact]
@@ -121,11 +141,11 @@ public abstract class SpoolConformanceTests
         Assert.Equal(["one.test", "two.test"], (await spool.GetDueDomainsAsync(s_received, 10, CancellationToken.None)).Order());
         Assert.Empty(await spool.GetDueDomainsAsync(s_received.AddSeconds(-1), 10, CancellationToken.None));
 
-        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None);
         Assert.Equal(["a@one.test", "c@one.test", "d@one.test"], claimed.Select(r => r.Address));
         Assert.Same(claimed[0].Message, claimed[1].Message);
         Assert.Equal((first.Message.QueueId, "sender@client.test", "env-1"), (claimed[0].Message.QueueId, claimed[0].Message.Sender, claimed[0].Message.EnvelopeId));
-        Assert.Empty(await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
+        Assert.Empty(await spool.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None));
         Assert.Equal(["two.test"], await spool.GetDueDomainsAsync(s_received, 10, CancellationToken.None));
         Assert.Equal(new SpoolCounts(2, 1, 3), await spool.CountAsync(CancellationToken.None));
     }
@@ -136,7 +156,7 @@ public abstract class SpoolConformanceTests
         await using var spool = Open();
         var envelope = Envelope("a@one.test", "b@one.test", "c@one.test", "d@one.test");
         await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
-        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None);
         var retryAt = s_received.AddMinutes(5);
 
         await spool.RecordOutcomesAsync(
@@ -156,9 +176,9 @@ public abstract class SpoolConformanceTests
         Assert.Equal(s_received, await spool.GetNextDueTimeAsync(CancellationToken.None));
 
         // The released one is due at once; the deferred one only at its retry time.
-        Assert.Equal(["c@one.test"], (await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None)).Select(r => r.Address));
+        Assert.Equal(["c@one.test"], (await spool.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None)).Select(r => r.Address));
         Assert.Equal(retryAt, await spool.GetNextDueTimeAsync(CancellationToken.None));
-        var retried = Assert.Single(await spool.ClaimDueAsync("one.test", retryAt, 10, CancellationToken.None));
+        var retried = Assert.Single(await spool.ClaimDueAsync("one.test", retryAt, 10, except: null, CancellationToken.None));
         Assert.Equal(("b@one.test", 1), (retried.Address, retried.Attempts));
         Assert.Equal(new SpoolCounts(1, 0, 2), await spool.CountAsync(CancellationToken.None));
     }
@@ -171,7 +191,7 @@ public abstract class SpoolConformanceTests
         var second = Envelope("d@one.test");
         await spool.EnqueueAsync(first, Content("x\r\n"), CancellationToken.None);
         await spool.EnqueueAsync(second, Content("y\r\n"), CancellationToken.None);
-        var claimed = await spool.ClaimDueAsync("one.test", s_received, 1, CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 1, except: null, CancellationToken.None);
         await spool.RecordOutcomesAsync([new RecipientOutcome(claimed[0].Id, OutcomeAction.Deferred, s_received.AddHours(1), "451")], CancellationToken.None);
 
         Assert.Equal(
@@ -223,11 +243,11 @@ public abstract class SpoolConformanceTests
         await using (var spool = Open())
         {
             await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
-            Assert.Single(await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
+            Assert.Single(await spool.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None));
         }
         await using var reopened = Open();
         Assert.Equal(new SpoolCounts(1, 1, 0), await reopened.CountAsync(CancellationToken.None));
-        Assert.Single(await reopened.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None));
+        Assert.Single(await reopened.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None));
     }
 
     [Fact]
@@ -236,7 +256,7 @@ public abstract class SpoolConformanceTests
         await using var spool = Open();
         var envelope = Envelope("a@one.test", "b@one.test");
         await spool.EnqueueAsync(envelope, Content("x\r\n"), CancellationToken.None);
-        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("one.test", s_received, 10, except: null, CancellationToken.None);
         await spool.RecordOutcomesAsync([new RecipientOutcome(claimed[0].Id, OutcomeAction.Delivered), new RecipientOutcome(claimed[1].Id, OutcomeAction.Bounced)], CancellationToken.None);
         Assert.Null(await spool.GetMessageAsync(envelope.Message.QueueId, CancellationToken.None));
         Assert.Null(await spool.ReadContentAsync(envelope.Message.QueueId, CancellationToken.None));

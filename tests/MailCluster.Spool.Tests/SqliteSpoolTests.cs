@@ -122,7 +122,7 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         var full = SpoolFileBytes();
 
         // act: everything is delivered
-        var claimed = await spool.ClaimDueAsync("d.test", s_now.AddDays(1), 100, CancellationToken.None);
+        var claimed = await spool.ClaimDueAsync("d.test", s_now.AddDays(1), 100, except: null, CancellationToken.None);
         await spool.RecordOutcomesAsync(claimed.Select(r => new RecipientOutcome(r.Id, OutcomeAction.Delivered)).ToList(), CancellationToken.None);
 
         // assert: the database and its log shrank on disk, not just inside SQLite's free list
@@ -187,7 +187,7 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         await using (var spool = Open())
         {
             await spool.EnqueueAsync(Envelope("a@one.test", "b@one.test"), Content("x\r\n"), CancellationToken.None);
-            Assert.Equal(2, (await spool.ClaimDueAsync("one.test", s_now.AddDays(1), 10, CancellationToken.None)).Count);
+            Assert.Equal(2, (await spool.ClaimDueAsync("one.test", s_now.AddDays(1), 10, except: null, CancellationToken.None)).Count);
         }
         var reports = new List<int>();
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using MailCluster.Delivery.Egress;
+using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Sites;
 
 namespace MailCluster.Delivery.Actors;
@@ -159,10 +160,11 @@ internal sealed class DomainActor : IDomainMailbox
                 _timer.Fired();
                 break;
             case DomainCommand.Claimed claimed:
-                _ready.Claimed(DeliveryJob.Batch(claimed.Recipients, _seat.Shaping!.MaxRecipientsPerTransaction), claimed.Requested);
+                DeliveryJob.Batch(claimed.Recipients, _seat.Shaping!.MaxRecipientsPerTransaction).ForEach(Ready);
+                _ready.Claimed(claimed.Recipients.Count, claimed.Requested);
                 break;
             case DomainCommand.Received received:
-                _ready.Add(received.Job);
+                Ready(received.Job);
                 break;
             case DomainCommand.ClaimFailed failed:
                 _ready.ClaimFailed();
@@ -176,7 +178,7 @@ internal sealed class DomainActor : IDomainMailbox
                 _seat.Finished(finished.Result, finished.Source);
                 break;
             case DomainCommand.ConnectFailed failed:
-                _workers.ConnectFailed();
+                _workers.ConnectFailed(failed.Source);
                 _pump.ConnectFailed(failed.Source, failed.Failure);
                 break;
             case DomainCommand.WorkerExited exited:
@@ -186,6 +188,17 @@ internal sealed class DomainActor : IDomainMailbox
                 StopNow();
                 break;
         }
+    }
+
+    /// <summary>A job joins its pool's queue in the ready window; one whose pool is gone from the configuration waits in the queue instead.</summary>
+    private void Ready(DeliveryJob job)
+    {
+        if (_runtime.Egress.PoolOf(job.Message) is { } pool)
+        {
+            _ready.Add(job, pool);
+            return;
+        }
+        _runtime.Recorder.SubmitUnattempted(Domain, job, DeliveryOutcomeClassifier.PoolNotConfigured(job.Message.Pool!));
     }
 
     /// <summary>Draining the mailbox after Stop or deactivation: nothing may be left hanging.</summary>

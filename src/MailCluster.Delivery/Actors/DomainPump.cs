@@ -16,8 +16,8 @@ internal sealed class DomainPump(
     Action<Task> track, CancellationToken stopping)
 {
     private readonly IdleWatch _idle = new(runtime.Options.ActorIdleTimeout);
-    private readonly List<SourceSeat> _allowed = [];
-    private Func<SourceSeat, DateTimeOffset, bool>? _carrying;
+    private readonly SourceChoice _choice = new(seat, workers);
+    private readonly BlockedPools _blocked = new(runtime.Recorder, runtime.Egress);
     private DateTimeOffset _lastHandOut;
 
     /// <summary>Decides what to do now; true when the actor has been idle long enough to deactivate.</summary>
@@ -44,16 +44,17 @@ internal sealed class DomainPump(
                 break;
             case false:
                 CloseHeldBack(now);
+                _blocked.Update(seat, ready, now);
                 HandOutJobs(now);
                 OpenConnections(now);
-                if (claims.Refill(ready, now) is { } claim)
+                if (claims.Refill(ready, _blocked.Exclusion, now) is { } claim)
                 {
                     track(claim);
                 }
                 CloseLingeringWorkers(now);
                 break;
         }
-        seat.Want(WantedConnections(), messages: ready.Jobs > 0, now);
+        Want(now);
         return IdleLongEnough(now, standing);
     }
 
@@ -68,8 +69,8 @@ internal sealed class DomainPump(
             seat.BackOff(failure.Reason, source);
             return;
         }
-        // No MX host took a session: the verdict holds for the whole ready window, not just one job.
-        foreach (var job in ready.TakeAll())
+        // No MX host took a session: the verdict holds for every job waiting for this source, not just one.
+        foreach (var job in ready.TakeAll(pool => seat.For(pool).Holds(source)))
         {
             runtime.Recorder.SubmitUnattempted(mailbox.Domain, job, failure);
         }
@@ -89,9 +90,40 @@ internal sealed class DomainPump(
         }
     }
 
-    /// <summary>Connections this domain could use now: those open, and one for each job no open or opening connection will take.</summary>
-    private int WantedConnections() =>
-        Math.Min(seat.Shaping!.MaxConnections * seat.Sources.Count, workers.Open + Math.Max(0, ready.Jobs - workers.Idle - workers.Connecting));
+    /// <summary>
+    /// Tells the sites what the domain could use: on each source not held back, its open connections
+    /// and, for each pool with jobs no idle or opening connection of the pool will take, a share of
+    /// one connection per such job by the pool's weights.
+    /// </summary>
+    private void Want(DateTimeOffset now)
+    {
+        foreach (var source in seat.Sources)
+        {
+            (source.Wanted, source.WantsMessages) = (source.Asking(now) ? workers.OpenOf(source.Source) : 0, false);
+        }
+        foreach (var pool in ready.Pools)
+        {
+            if (ready.JobsOf(pool) == 0)
+            {
+                continue;
+            }
+            var (members, weights, unserved) = (seat.For(pool).Members, 0, ready.JobsOf(pool));
+            foreach (var member in members)
+            {
+                weights += member.Seat.Asking(now) ? member.Weight : 0;
+                unserved -= workers.IdleOf(member.Seat.Source) + workers.ConnectingOf(member.Seat.Source);
+            }
+            foreach (var member in members)
+            {
+                if (member.Seat.Asking(now))
+                {
+                    member.Seat.Wanted += (int)Math.Ceiling((double)Math.Max(0, unserved) * member.Weight / weights);
+                    member.Seat.WantsMessages = true;
+                }
+            }
+        }
+        seat.Want();
+    }
 
     /// <summary>
     /// Idle connections of a source whose grant shrank (another silo's fair share, a backoff) or
@@ -109,107 +141,69 @@ internal sealed class DomainPump(
         }
     }
 
-    /// <summary>The sources that may take the next message (<see cref="MessageShares"/>).</summary>
-    private IReadOnlyList<SourceSeat> Allowed(DateTimeOffset now) => MessageShares.Allowed(seat.Sources, _carrying ??= Carrying, now, _allowed);
-
-    /// <summary>Each job goes to an idle connection of a source allowed by <see cref="MessageShares"/> that has a message token, the one furthest behind first.</summary>
+    /// <summary>
+    /// Each job goes to an idle connection of a source its pool's <see cref="MessageShares"/> allow
+    /// that has a message token, the one furthest behind first; the pools take turns, a job each.
+    /// </summary>
     private void HandOutJobs(DateTimeOffset now)
     {
-        while (workers.Idle > 0 && ready.Jobs > 0)
+        TimeSpan? soonest = null;
+        var handedOut = true;
+        while (handedOut && workers.Idle > 0 && ready.Jobs > 0)
         {
-            TimeSpan? soonest = null;
-            SourceSeat? paid = null;
-            var allowed = Allowed(now);
-            for (var i = 0; i < allowed.Count && paid is null; i++)
+            handedOut = false;
+            foreach (var pool in ready.Pools)
             {
-                if (workers.IdleOf(allowed[i].Source) > 0 && TryTakeMessage(allowed[i], now, ref soonest))
+                if (workers.Idle > 0 && ready.JobsOf(pool) > 0 && _choice.PaidMember(seat.For(pool), now, ref soonest) is { } paid)
                 {
-                    paid = allowed[i];
+                    ready.TryTake(pool, out var job);
+                    _lastHandOut = now;
+                    paid.Sent();
+                    workers.HandOut(paid.Seat.Source, job);
+                    handedOut = true;
                 }
             }
-            if (paid is null)
-            {
-                if (soonest is { } w)
-                {
-                    runtime.Metrics.ThrottleWait(mailbox.Domain);
-                    timer.At(now + w, now);
-                }
-                return;
-            }
-            ready.TryTake(out var job);
-            _lastHandOut = now;
-            paid.Sent();
-            workers.HandOut(paid.Source, job);
+        }
+        if (!handedOut && soonest is { } wait)
+        {
+            runtime.Metrics.ThrottleWait(mailbox.Domain);
+            timer.At(now + wait, now);
         }
     }
 
-    /// <summary>The source can take mail now: granted, not held back, with a connection open or room for one (at the site's total too).</summary>
-    private bool Carrying(SourceSeat source, DateTimeOffset now) =>
-        source.Usable(now) && (workers.OpenOf(source.Source) > 0 || (source.Standing.Granted > source.Standing.Held && seat.TotalRoom(now)));
-
-    /// <summary>A message token of the source's share, then of the site total's (a source token spent when the total has none errs on the side of sending less).</summary>
-    private bool TryTakeMessage(SourceSeat source, DateTimeOffset now, ref TimeSpan? soonest)
-    {
-        if (source.Limiter.TryTakeMessage(now, out var wait) && (seat.Total is not { } total || total.TryTakeMessage(now, out wait)))
-        {
-            return true;
-        }
-        soonest = wait is { } w && (soonest is null || w < soonest) ? w : soonest;
-        return false;
-    }
-
-    /// <summary>For work that no open or opening connection will take: a connection of an allowed source without an idle one, never above the site's limit per source.</summary>
+    /// <summary>For each pool's work that no open or opening connection of its sources will take: a connection of an allowed source without an idle one, never above the site's limit per source.</summary>
     private void OpenConnections(DateTimeOffset now)
     {
-        var shaping = seat.Shaping!;
-        // At every source's limit (the steady state under load) this returns at once: it runs after every command.
-        while (ready.Jobs > workers.Idle + workers.Connecting && workers.Open < shaping.MaxConnections * seat.Sources.Count)
+        TimeSpan? retryIn = null;
+        foreach (var pool in ready.Pools)
         {
-            if (TryAcquireConnection(now, shaping, out var slot, out var retryIn) is not { } source)
+            var members = seat.For(pool).Members;
+            // At every source's limit (the steady state under load) this returns at once: it runs after every command.
+            while (ready.JobsOf(pool) > Count(members, workers.IdleOf) + Count(members, workers.ConnectingOf) && Count(members, workers.OpenOf) < seat.Shaping!.MaxConnections * members.Count)
             {
-                if (retryIn is { } r)
+                if (_choice.TryAcquireConnection(seat.For(pool), now, out var slot, ref retryIn) is not { } source)
                 {
-                    runtime.Metrics.ThrottleWait(mailbox.Domain);
-                    timer.At(now + r, now);
+                    break;
                 }
-                return;
+                var worker = new ConnectionWorker(mailbox, runtime, seat.Shaping, slot!, source.Source);
+                workers.Started(source.Source, Task.Run(() => worker.RunAsync(stopping)));
             }
-            var worker = new ConnectionWorker(mailbox, runtime, shaping, slot!, source.Source);
-            workers.Started(source.Source, Task.Run(() => worker.RunAsync(stopping)));
+        }
+        if (retryIn is { } r)
+        {
+            runtime.Metrics.ThrottleWait(mailbox.Domain);
+            timer.At(now + r, now);
         }
     }
 
-    /// <summary>
-    /// Slots for a connection from the first allowed source without an idle connection and below
-    /// the site's limit that has room, at the site's total too when a rule caps it; otherwise the
-    /// soonest a new-connection token accrues.
-    /// </summary>
-    private SourceSeat? TryAcquireConnection(DateTimeOffset now, DomainShaping shaping, out ConnectionSlot? slot, out TimeSpan? retryIn)
+    private static int Count(IReadOnlyList<PoolMemberSeat> members, Func<EgressSource, int> of)
     {
-        (slot, retryIn) = (null, null);
-        var allowed = Allowed(now);
-        for (var i = 0; i < allowed.Count; i++)
+        var count = 0;
+        foreach (var member in members)
         {
-            var source = allowed[i];
-            if (workers.IdleOf(source.Source) > 0 || workers.OpenOf(source.Source) >= shaping.MaxConnections)
-            {
-                continue;
-            }
-            SiteConnectionLease? total = null;
-            if (seat.Total is { } site && !site.TryAcquireConnection(now, out total, out var totalWait))
-            {
-                retryIn = totalWait;
-                return null;
-            }
-            if (source.Limiter.TryAcquireConnection(now, out var lease, out var wait))
-            {
-                slot = new ConnectionSlot(lease, total);
-                return source;
-            }
-            total?.Dispose();
-            retryIn = wait is { } w && (retryIn is null || w < retryIn) ? w : retryIn;
+            count += of(member.Seat.Source);
         }
-        return null;
+        return count;
     }
 
     /// <summary>Idle connections wait a little for new mail (reuse saves a TCP and TLS setup); then they QUIT.</summary>

@@ -16,18 +16,18 @@ internal static class MessageShares
     /// The sources that may take the next message, the one furthest behind first, in
     /// <paramref name="into"/> (the caller's list, reused: this runs for every message).
     /// </summary>
-    public static IReadOnlyList<SourceSeat> Allowed(IReadOnlyList<SourceSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, DateTimeOffset now, List<SourceSeat> into)
+    public static IReadOnlyList<PoolMemberSeat> Allowed(IReadOnlyList<PoolMemberSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, DateTimeOffset now, List<PoolMemberSeat> into)
     {
         into.Clear();
         if (sources.Count == 1)
         {
             // One source (the implicit one, or a pool of one): nothing to share.
-            return carrying(sources[0], now) ? sources : into;
+            return carrying(sources[0].Seat, now) ? sources : into;
         }
         var floor = double.MaxValue;
         foreach (var source in sources)
         {
-            if (carrying(source, now))
+            if (carrying(source.Seat, now))
             {
                 into.Add(source);
                 floor = Math.Min(floor, source.Progress);

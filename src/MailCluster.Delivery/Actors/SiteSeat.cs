@@ -8,12 +8,12 @@ using MailCluster.Delivery.Sites;
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// A domain actor's limits and its seats at their site, one per source of its pool: resolving the
-/// domain's shaping (after a lookup of its primary MX when rules match by MX suffix), joining and
-/// leaving each (source, site)'s <see cref="SiteLimiter"/>, choosing the source of each new
-/// connection and transaction by weight among those usable (so a blocked source's share moves to
-/// the others, and back when it recovers), and telling each source's site what happened on it.
-/// Touched only by the actor's loop.
+/// A domain actor's limits and its seats at their site: resolving the domain's shaping (after a
+/// lookup of its primary MX when rules match by MX suffix), joining and leaving each (source,
+/// site)'s <see cref="SiteLimiter"/> for the sources of every pool its mail uses (a
+/// <see cref="PoolSeat"/> each, seated when its first job comes), telling each site what the
+/// domain could use, and telling each source's site what happened on it. Touched only by the
+/// actor's loop.
 /// </summary>
 internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
 {
@@ -21,13 +21,16 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     private static readonly TimeSpan s_firstLookupRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_longestLookupRetry = TimeSpan.FromMinutes(5);
 
+    private readonly Dictionary<EgressPool, PoolSeat> _pools = new(ReferenceEqualityComparer.Instance);
     private List<SourceSeat> _sources = [];
+    private string? _primaryMx;
 
     public DomainShaping? Shaping { get; private set; }
 
     /// <summary>The sources' grants as last read, summed: what the actor's snapshot publishes.</summary>
     public SiteStanding Standing { get; private set; }
 
+    /// <summary>A seat per source of every pool the domain's mail has used, each once.</summary>
     public IReadOnlyList<SourceSeat> Sources => _sources;
 
     /// <summary>The site's total across sources, when its rule caps it (<see cref="DomainShaping.SiteTotal"/>).</summary>
@@ -48,17 +51,32 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         return null;
     }
 
-    /// <summary>Takes seats under <paramref name="shaping"/> (or moves to it); workers already open keep their old site's slot until they close.</summary>
+    /// <summary>
+    /// Takes seats under <paramref name="shaping"/> (or moves to it) for the default pool and every
+    /// pool seated before; workers already open keep their old site's slot until they close.
+    /// </summary>
     public void Take(DomainShaping shaping, string? primaryMx)
     {
         if (Seated && Shaping == shaping)
         {
             return;
         }
-        Shaping = shaping;
+        var defaultPool = runtime.Egress.DefaultPool;
+        List<EgressPool> pools = [defaultPool, .. _pools.Keys.Where(p => !ReferenceEquals(p, defaultPool))];
         Leave();
-        _sources = [.. runtime.Egress.DefaultPool.Members.Select(member => new SourceSeat(member, Join(member.Source.LimitsKey(shaping.SiteKey), primaryMx)))];
+        (Shaping, _primaryMx) = (shaping, primaryMx);
+        pools.ForEach(pool => For(pool));
         Total = shaping.SiteTotal is null ? null : Join(shaping.SiteTotalKey, primaryMx);
+    }
+
+    /// <summary>The pool's seats, joining the sites of its sources not seated yet; only while <see cref="Seated"/> (or being seated).</summary>
+    public PoolSeat For(EgressPool pool)
+    {
+        if (!_pools.TryGetValue(pool, out var seat))
+        {
+            _pools[pool] = seat = new PoolSeat(pool, [.. pool.Members.Select(m => new PoolMemberSeat(SourceSeatOf(m.Source), m.Weight))]);
+        }
+        return seat;
     }
 
     public void Leave()
@@ -68,6 +86,7 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
             runtime.Sites.Leave(limiter, mailbox.Domain);
         }
         (_sources, Total) = ([], null);
+        _pools.Clear();
     }
 
     /// <summary>The site's total has room for another connection (or caps nothing).</summary>
@@ -98,20 +117,20 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         return Standing = new SiteStanding(known ? !open : null, open && !running ? pausedUntil : DateTimeOffset.MinValue, granted, held);
     }
 
-    /// <summary>Spreads what the domain could use over the sources not held back, by weight, each at most the site's limit.</summary>
-    public void Want(int connections, bool messages, DateTimeOffset now)
+    /// <summary>
+    /// Tells each source's site what the domain could use on it (<see cref="SourceSeat.Wanted"/>,
+    /// at most the site's limit), and the site's total their sum.
+    /// </summary>
+    public void Want()
     {
-        var weights = 0;
+        var (total, messages) = (0, false);
         foreach (var seat in _sources)
         {
-            weights += seat.Asking(now) ? seat.Weight : 0;
+            var wanted = Math.Min(seat.Wanted, Shaping!.MaxConnections);
+            seat.Limiter.Want(mailbox.Domain, wanted, seat.WantsMessages && wanted > 0);
+            (total, messages) = (total + wanted, messages || seat.WantsMessages);
         }
-        foreach (var seat in _sources)
-        {
-            var share = seat.Asking(now) ? (int)Math.Ceiling((double)connections * seat.Weight / weights) : 0;
-            seat.Limiter.Want(mailbox.Domain, Math.Min(share, Shaping!.MaxConnections), messages && share > 0);
-        }
-        Total?.Want(mailbox.Domain, Math.Min(connections, Shaping!.SiteTotal!.MaxConnections ?? connections), messages);
+        Total?.Want(mailbox.Domain, Math.Min(total, Shaping!.SiteTotal!.MaxConnections ?? total), messages);
     }
 
     /// <summary>An operator changed a suspension at the sites' grains: ask them again now.</summary>
@@ -122,6 +141,16 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
     }
 
     private SiteLimiter Join(string key, string? primaryMx) => runtime.Sites.Join(key, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()));
+
+    private SourceSeat SourceSeatOf(EgressSource source)
+    {
+        if (SeatOf(source) is not { } seat)
+        {
+            seat = new SourceSeat(source, Join(source.LimitsKey(Shaping!.SiteKey), _primaryMx));
+            _sources.Add(seat);
+        }
+        return seat;
+    }
 
     /// <summary>How a transaction went, for its source's site: a slow-down backs it off, a clean one helps its budget recover.</summary>
     public void Finished(JobResult result, EgressSource source)

@@ -10,15 +10,15 @@ namespace MailCluster.Delivery.Actors;
 /// </summary>
 internal sealed class SpoolClaims(IDomainMailbox mailbox, IDeliveryQueue spool, Action<IReadOnlyList<DueRecipient>> giveBack)
 {
-    /// <summary>Starts a claim if the window wants one now; its task (the caller awaits it before completing), or null.</summary>
-    public Task? Refill(ReadyWindow ready, DateTimeOffset now) => ready.TryStartClaim(out var limit) ? ClaimAsync(now, limit) : null;
+    /// <summary>Starts a claim if the window wants one now, leaving the mail of pools that cannot send; its task (the caller awaits it before completing), or null.</summary>
+    public Task? Refill(ReadyWindow ready, PoolExclusion? except, DateTimeOffset now) => ready.TryStartClaim(out var limit) ? ClaimAsync(now, limit, except) : null;
 
-    private async Task ClaimAsync(DateTimeOffset now, int limit)
+    private async Task ClaimAsync(DateTimeOffset now, int limit, PoolExclusion? except)
     {
         IReadOnlyList<DueRecipient> claimed;
         try
         {
-            claimed = await spool.ClaimDueAsync(mailbox.Domain, now, limit, CancellationToken.None);
+            claimed = await spool.ClaimDueAsync(mailbox.Domain, now, limit, except, CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

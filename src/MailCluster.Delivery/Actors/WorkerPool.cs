@@ -29,11 +29,14 @@ internal sealed class WorkerPool
 
     public int IdleOf(EgressSource source) => _bySource.GetValueOrDefault(source)?.Idle.Count ?? 0;
 
+    public int ConnectingOf(EgressSource source) => _bySource.GetValueOrDefault(source)?.Connecting ?? 0;
+
     public void Started(EgressSource source, Task worker)
     {
         Open++;
         Connecting++;
         Of(source).Open++;
+        Of(source).Connecting++;
         _running.Add(worker);
     }
 
@@ -41,11 +44,16 @@ internal sealed class WorkerPool
     public void Waiting(EgressSource source, TaskCompletionSource<DeliveryJob?> reply, bool connected)
     {
         Connecting -= connected ? 1 : 0;
+        Of(source).Connecting -= connected ? 1 : 0;
         Idle++;
         Of(source).Idle.Enqueue(reply);
     }
 
-    public void ConnectFailed() => Connecting--;
+    public void ConnectFailed(EgressSource source)
+    {
+        Connecting--;
+        Of(source).Connecting--;
+    }
 
     public void Exited(EgressSource source)
     {
@@ -96,6 +104,8 @@ internal sealed class WorkerPool
     private sealed class SourceWorkers
     {
         public int Open { get; set; }
+
+        public int Connecting { get; set; }
 
         public Queue<TaskCompletionSource<DeliveryJob?>> Idle { get; } = new();
     }

@@ -89,6 +89,14 @@ internal static class DeliveryOutcomeClassifier
     public static DeliveryOutcome Poisoned(string detail) =>
         new(DeliveryVerdict.Bounced, new(5, 3, 0), $"the mail system could not process this message: {detail}");
 
+    /// <summary>
+    /// The message's egress pool was removed from the configuration after it was accepted: deferred
+    /// (RFC 3463 4.3.5, the system is not configured for it) until an operator puts the pool back or
+    /// bounces the mail, never sent from another pool than the sender chose.
+    /// </summary>
+    public static DeliveryOutcome PoolNotConfigured(string pool) =>
+        new(DeliveryVerdict.Deferred, new(4, 3, 5), $"egress pool '{pool}' is not configured on this silo");
+
     /// <summary>An operator bounced the recipient (RFC 3463 5.0.0: no more specific code applies).</summary>
     public static DeliveryOutcome BouncedByOperator() =>
         new(DeliveryVerdict.Bounced, new(5, 0, 0), "bounced by the mail system's operator");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace MailCluster.Spool.Sqlite;
@@ -29,6 +30,7 @@ internal sealed class SqliteDeliveryWrites
     {
         _selectDue = Command(connection, DueColumns + "\n" + """
             WHERE r.domain = $domain AND r.state = 0 AND r.next_attempt_at <= $now
+              AND ($except IS NULL OR NOT (CASE WHEN m.pool IS NULL THEN $unnamed ELSE m.pool IN (SELECT value FROM json_each($except)) END))
             ORDER BY r.next_attempt_at, r.message_id, r.id
             LIMIT $limit
             """);
@@ -61,12 +63,14 @@ internal sealed class SqliteDeliveryWrites
         _all = [_selectDue, _selectChosen, _selectHandOff, _reschedule, _claim, _remove, _removeMessageIfDone, _defer, _release];
     }
 
-    public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit)
+    public List<DueRecipient> Claim(string domain, DateTimeOffset now, int limit, PoolExclusion? except)
     {
         _selectDue.Parameters.Clear();
         _selectDue.Parameters.AddWithValue("$domain", domain);
         _selectDue.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         _selectDue.Parameters.AddWithValue("$limit", limit);
+        _selectDue.Parameters.AddWithValue("$except", except is null ? DBNull.Value : JsonSerializer.Serialize(except.Named));
+        _selectDue.Parameters.AddWithValue("$unnamed", except?.Unnamed ?? false);
         return ClaimRows(_selectDue);
     }
 

@@ -70,8 +70,8 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
     public async ValueTask EnqueueAsync(SpoolEnvelope envelope, SpoolContent content, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Messages.Insert(envelope, content), cancellationToken);
 
-    public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        await _writer.WriteAsync(batch => batch.Delivery.Claim(domain, now, limit), cancellationToken);
+    public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, PoolExclusion? except, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Delivery.Claim(domain, now, limit, except), cancellationToken);
 
     public async ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(

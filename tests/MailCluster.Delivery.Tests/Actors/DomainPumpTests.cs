@@ -49,7 +49,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
         // The first look claims from the spool; it has nothing.
         await Assert.Single(_started);
         var claimed = Assert.IsType<DomainCommand.Claimed>(Assert.Single(_mailbox.Posted, c => c is DomainCommand.Claimed));
-        _ready.Claimed([], claimed.Requested);
+        _ready.Claimed(0, claimed.Requested);
 
         Assert.False(_pump.Run());
         _harness.Time.Advance(_harness.Runtime.Options.ActorIdleTimeout - TimeSpan.FromSeconds(1));
@@ -62,7 +62,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
     public async Task AJobGoesToTheIdleWorker()
     {
         Assert.Null(_seat.Resolve(CancellationToken.None));
-        _ready.Add(await ClaimOneAsync());
+        _ready.Add(await ClaimOneAsync(), _harness.Egress.DefaultPool);
         var worker = new TaskCompletionSource<DeliveryJob?>();
         _workers.Waiting(_harness.Egress.DefaultPool.Members[0].Source, worker, connected: true);
 
@@ -76,7 +76,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
     public async Task WhenNoHostTakesASessionTheWholeWindowGetsTheVerdict()
     {
         Assert.Null(_seat.Resolve(CancellationToken.None));
-        _ready.Add(await ClaimOneAsync());
+        _ready.Add(await ClaimOneAsync(), _harness.Egress.DefaultPool);
 
         _pump.ConnectFailed(_harness.Egress.DefaultPool.Members[0].Source, DeliveryOutcomeClassifier.ConnectionFailed("connection refused"));
 
@@ -88,7 +88,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
     [Fact]
     public async Task ReleasingTheWindowHandsItsJobsBackToTheQueue()
     {
-        _ready.Add(await ClaimOneAsync());
+        _ready.Add(await ClaimOneAsync(), _harness.Egress.DefaultPool);
 
         _pump.ReleaseReady("suspended");
 
@@ -99,7 +99,7 @@ public sealed class DomainPumpTests : IAsyncDisposable
     private async Task<DeliveryJob> ClaimOneAsync()
     {
         await _harness.EnqueueAsync("r@dest.test");
-        var claimed = await _harness.Spool.ClaimDueAsync("dest.test", _harness.Time.GetUtcNow(), 10, CancellationToken.None);
+        var claimed = await _harness.Spool.ClaimDueAsync("dest.test", _harness.Time.GetUtcNow(), 10, except: null, CancellationToken.None);
         return Assert.Single(DeliveryJob.Batch(claimed, perTransaction: 1));
     }
 }

@@ -20,9 +20,9 @@ public sealed class SpoolClaimsTests
         var claims = Claims(queue);
         var ready = new ReadyWindow(capacity: 10);
 
-        var claim = claims.Refill(ready, s_now);
+        var claim = claims.Refill(ready, except: null, s_now);
         Assert.NotNull(claim);
-        Assert.Null(claims.Refill(ready, s_now));
+        Assert.Null(claims.Refill(ready, except: null, s_now));
         await claim;
 
         var claimed = Assert.IsType<DomainCommand.Claimed>(Assert.Single(_mailbox.Posted));
@@ -36,7 +36,7 @@ public sealed class SpoolClaimsTests
     {
         _mailbox.Closed = true;
 
-        await Claims(new Queue(due: 2)).Refill(new ReadyWindow(capacity: 4), s_now)!;
+        await Claims(new Queue(due: 2)).Refill(new ReadyWindow(capacity: 4), except: null, s_now)!;
 
         Assert.Equal(2, _givenBack.Count);
     }
@@ -44,7 +44,7 @@ public sealed class SpoolClaimsTests
     [Fact]
     public async Task AFailedClaimIsPostedSoTheWindowMayTryAgain()
     {
-        await Claims(new Queue(due: 0, fail: true)).Refill(new ReadyWindow(capacity: 4), s_now)!;
+        await Claims(new Queue(due: 0, fail: true)).Refill(new ReadyWindow(capacity: 4), except: null, s_now)!;
 
         var failed = Assert.IsType<DomainCommand.ClaimFailed>(Assert.Single(_mailbox.Posted));
         Assert.Contains("disk gone", failed.Reason, StringComparison.Ordinal);
@@ -57,7 +57,7 @@ public sealed class SpoolClaimsTests
 
         public DateTimeOffset Now { get; private set; }
 
-        public ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        public ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, PoolExclusion? except, CancellationToken cancellationToken)
         {
             (Domain, Now) = (domain, now);
             if (fail)

@@ -1,4 +1,5 @@
 using System.Net;
+using MailCluster.Spool;
 
 namespace MailCluster.Delivery.Egress.Sources;
 
@@ -45,4 +46,7 @@ internal sealed class EgressPlan
     }
 
     public EgressPool? Pool(string name) => _pools.GetValueOrDefault(name);
+
+    /// <summary>The pool a message goes through: the one chosen at submission, or the default; null when the chosen one is no longer configured.</summary>
+    public EgressPool? PoolOf(SpoolMessage message) => message.Pool is { } name ? Pool(name) : DefaultPool;
 }

@@ -1,0 +1,63 @@
+using MailCluster.Delivery.Egress.Sources;
+using MailCluster.Spool;
+
+namespace MailCluster.Delivery.Actors;
+
+/// <summary>
+/// A domain actor's pools none of whose sources may send for now (each suspended or backed off),
+/// while others may: their waiting jobs go back to the queue, and claims leave their mail there
+/// (<see cref="Exclusion"/>), so a blocked pool's mail never fills the ready window ahead of
+/// another pool's. When a pool may send again, the spool is asked again. Touched only by the
+/// actor's loop.
+/// </summary>
+internal sealed class BlockedPools(Outcomes.AttemptRecorder recorder, EgressPlan egress)
+{
+    private readonly HashSet<EgressPool> _blocked = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>What claims leave in the queue; null while no pool is blocked.</summary>
+    public PoolExclusion? Exclusion { get; private set; }
+
+    /// <summary>Looks at every pool the domain's mail has used; a change of the set changes <see cref="Exclusion"/>.</summary>
+    public void Update(SiteSeat seat, ReadyWindow ready, DateTimeOffset now)
+    {
+        var changed = false;
+        foreach (var pool in ready.Pools)
+        {
+            if (MaySend(seat.For(pool), now))
+            {
+                if (_blocked.Remove(pool))
+                {
+                    // Its mail was left in the queue: claims may find it now.
+                    ready.SpoolHasMore();
+                    changed = true;
+                }
+            }
+            else
+            {
+                changed |= _blocked.Add(pool);
+                if (ready.JobsOf(pool) > 0)
+                {
+                    // Jobs claimed before it was blocked, or received from the retry tier since.
+                    recorder.Release(ready.TakeAll(p => ReferenceEquals(p, pool)), $"egress pool {pool.Name} cannot send now");
+                }
+            }
+        }
+        if (changed)
+        {
+            Exclusion = _blocked.Count == 0 ? null
+                : new PoolExclusion([.. _blocked.Select(p => p.Name)], _blocked.Contains(egress.DefaultPool));
+        }
+    }
+
+    private static bool MaySend(PoolSeat pool, DateTimeOffset now)
+    {
+        foreach (var member in pool.Members)
+        {
+            if (member.Seat.Asking(now))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
