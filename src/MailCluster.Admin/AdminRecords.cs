@@ -11,8 +11,17 @@ public sealed record DomainView(
 /// <summary>One egress source's part of a domain's delivery, cluster-wide (<see cref="DomainView.Sources"/>).</summary>
 public sealed record DomainSourceView(string Source, int Connections, bool BackingOff, bool Suspended);
 
-/// <summary>An egress source of the answering silo (<c>GET /api/sources</c>): address, SOCKS5 proxy, EHLO name, and its pools with its weight in each.</summary>
-public sealed record SourceView(string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<SourcePoolView> Pools);
+/// <summary>
+/// An egress source of the answering silo (<c>GET /api/sources</c>): address, SOCKS5 proxy, EHLO
+/// name, its pools with its weight in each, and cluster-wide: what it did per site in the last
+/// minute (busiest first) and the domains suspended on it.
+/// </summary>
+public sealed record SourceView(
+    string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<SourcePoolView> Pools,
+    IReadOnlyList<SourceSiteView>? LastMinute = null, IReadOnlyList<string>? Suspended = null);
+
+/// <summary>Connections a source opened and messages it delivered at one site in the last minute, across the cluster.</summary>
+public sealed record SourceSiteView(string Site, int Connections, int Messages);
 
 /// <summary>A pool a source is in, and its weight there.</summary>
 public sealed record SourcePoolView(string Pool, int Weight);

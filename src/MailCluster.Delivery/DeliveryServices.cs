@@ -87,12 +87,15 @@ public static class DeliveryServices
         services.AddSingleton<ShapingRules>();
         services.AddSingleton<SiteClock>();
         services.AddSingleton<ISiteAuthority, GrainSiteAuthority>();
+        services.AddSingleton<ISourceAuthority, GrainSourceAuthority>();
+        services.AddSingleton<SourceActivity>();
+        services.AddHostedService<SourceActivityReporter>();
         services.AddSingleton<SiteLimiterRegistry>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DeliveryRuntime>(sp, Logger(sp)));
         services.AddSingleton(sp => ObservedDirectory(sp.GetRequiredService<DeliveryRuntime>()));
         services.AddSingleton(sp => new QueueOperations(
             sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<ShapingRules>(),
-            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<EgressPlan>(), sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
+            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<ISourceAuthority>(), sp.GetRequiredService<EgressPlan>(), sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>(), Logger(sp), sp.GetService<TierOperations>()));
         // In AzureStorage mode the retry tier's consumer and mover are registered before the scheduler, so
         // they stop after it: entries the actors hand back are written, then the hand-off runs.

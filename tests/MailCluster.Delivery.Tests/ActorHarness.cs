@@ -62,11 +62,12 @@ internal sealed class ActorHarness : IAsyncDisposable
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
         Sites = new LedgerSiteAuthority(rules, Time);
+        SourceRecords = new LedgerSourceAuthority(Time);
         Egress = EgressPlan.From(egress ?? new EgressOptions(), options.HeloName);
         Runtime = new DeliveryRuntime(
-            Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Egress, Recorder, options, metrics, Time, NullLogger.Instance, Drain);
+            Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Egress, Activity, Recorder, options, metrics, Time, NullLogger.Instance, Drain);
         Directory = new DomainActorDirectory(Runtime);
-        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, Egress, Recorder, Trigger, Time, NullLogger.Instance);
+        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, SourceRecords, Egress, Recorder, Trigger, Time, NullLogger.Instance);
     }
 
     /// <summary>The largest original a DSN returns whole (Delivery:Dsn:MaxReturnedContent).</summary>
@@ -90,6 +91,12 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     /// <summary>The site grains' rules, answered in process (one silo, no Orleans transport).</summary>
     public LedgerSiteAuthority Sites { get; }
+
+    /// <summary>The egress sources' activity and suspensions, kept as their grains keep them.</summary>
+    public LedgerSourceAuthority SourceRecords { get; }
+
+    /// <summary>What the actors' connections did per (source, site) since the last report.</summary>
+    public SourceActivity Activity { get; } = new();
 
     /// <summary>What an operator can do, over this harness's spool and actors.</summary>
     public QueueOperations Queue { get; }
@@ -352,6 +359,48 @@ internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time)
         {
             ledger = new SiteLedger(Guid.NewGuid(), new SiteState(), time.GetUtcNow(), ClusterTimings.Defaults);
             _ledgers[site] = ledger;
+        }
+        return ledger;
+    }
+}
+
+/// <summary>The source grains' rules (<see cref="SourceLedger"/>) in memory, one ledger per source.</summary>
+internal sealed class LedgerSourceAuthority(TimeProvider time) : ISourceAuthority
+{
+    private readonly Dictionary<string, SourceLedger> _ledgers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = new();
+
+    public Task ReportAsync(string source, IReadOnlyList<SiteActivity> activity)
+    {
+        lock (_lock)
+        {
+            Ledger(source).Report(time.GetUtcNow(), activity);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<SourceActivityView> ViewAsync(string source)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Ledger(source).View(time.GetUtcNow()));
+        }
+    }
+
+    public Task SuspendedAsync(string source, string domain, bool suspended)
+    {
+        lock (_lock)
+        {
+            Ledger(source).Suspended(domain, suspended);
+        }
+        return Task.CompletedTask;
+    }
+
+    private SourceLedger Ledger(string source)
+    {
+        if (!_ledgers.TryGetValue(source, out var ledger))
+        {
+            _ledgers[source] = ledger = new SourceLedger(new SourceState());
         }
         return ledger;
     }

@@ -85,6 +85,22 @@ public sealed class DomainGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASourcesGrainSumsTheSilosReportsAndKeepsItsSuspensionsThroughDeactivation()
+    {
+        var grain = Cluster.Client.GetGrain<ISourceGrain>("ip51");
+        await grain.ReportAsync([new SiteActivity("dest.test", 2, 30)]);
+        await grain.ReportAsync([new SiteActivity("dest.test", 1, 12), new SiteActivity("other.test", 1, 1)]);
+        await grain.SuspendedAsync("dest.test", suspended: true);
+
+        Assert.Equal([new SiteActivity("dest.test", 3, 42), new SiteActivity("other.test", 1, 1)], (await grain.GetViewAsync()).LastMinute);
+        await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var view = await grain.GetViewAsync();
+        // A new activation starts a new minute, and reads the suspensions from storage.
+        Assert.Empty(view.LastMinute);
+        Assert.Equal(["dest.test"], view.SuspendedDomains);
+    }
+
+    [Fact]
     public async Task AfterAMoveSilosKeepWhatTheyHoldAndNobodyGetsMoreUntilTheOldLeasesRanOut()
     {
         var grain = Cluster.Client.GetGrain<IDomainGrain>("dest.test");

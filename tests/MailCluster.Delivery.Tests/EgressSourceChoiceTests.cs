@@ -113,6 +113,12 @@ public sealed class EgressSourceChoiceTests
         // Each source has its own grain for the site, whose limit holds for it alone: 2 connections each.
         Assert.Equal(["dest.test@a", "dest.test@b", "dest.test@c"], harness.Sites.SitesAsked.Order());
         Assert.InRange(harness.Connector.MaxConcurrent, 3, 6);
+        // What mailctl sources reads: every connection and delivered message, counted for its source and site.
+        var activity = harness.Activity.Take();
+        Assert.Equal(sends.OrderBy(s => s.Key), activity.Select(a => KeyValuePair.Create(a.Key, Assert.Single(a.Value).Messages)).OrderBy(a => a.Key));
+        Assert.All(activity.Values, a => Assert.Equal("dest.test", a[0].Site));
+        Assert.Equal(harness.Connector.ConnectsBySource.Values.Sum(), activity.Values.Sum(a => a[0].Connections));
+        Assert.Empty(harness.Activity.Take());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Spool;
@@ -62,5 +63,24 @@ public sealed class QueueOperationsTests
         Assert.Null(await harness.Queue.DomainAsync("unknown.test", CancellationToken.None));
         Assert.True(await harness.Queue.ResumeAsync("quiet.test", CancellationToken.None));
         Assert.False((await harness.Queue.DomainAsync("quiet.test", CancellationToken.None))?.Suspended ?? false);
+    }
+
+    [Fact]
+    public async Task ASuspensionOnOneSourceIsRecordedForThatSourceAloneUntilResumed()
+    {
+        var egress = new EgressOptions
+        {
+            Sources = [new EgressSourceOptions { Name = "a", Address = "127.0.0.51" }, new EgressSourceOptions { Name = "b", Address = "127.0.0.52" }],
+            Pools = [new EgressPoolOptions { Name = "bulk", Sources = [new EgressPoolMemberOptions { Name = "a" }, new EgressPoolMemberOptions { Name = "b" }] }],
+        };
+        await using var harness = new ActorHarness(s_shaping, egress: egress);
+
+        Assert.True(await harness.Queue.SuspendAsync("Quiet.test", CancellationToken.None, source: "b"));
+
+        var activity = await harness.Queue.SourceActivityAsync();
+        Assert.Empty(activity["a"].SuspendedDomains);
+        Assert.Equal(["quiet.test"], activity["b"].SuspendedDomains);
+        Assert.True(await harness.Queue.ResumeAsync("quiet.test", CancellationToken.None, source: "b"));
+        Assert.Empty((await harness.Queue.SourceActivityAsync())["b"].SuspendedDomains);
     }
 }

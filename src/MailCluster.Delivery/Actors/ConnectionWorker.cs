@@ -40,6 +40,7 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
                 return;
             }
             connection = connect.Connection;
+            runtime.Activity.Connected(source, shaping.SiteKey);
             // A site lease that lapses unrenewed lets the transaction in flight finish (cut after the
             // final dot, its mail would be delivered twice); the actor then has this connection QUIT.
             // Still unrenewed after the grant's grace, the grain gives this room away: cut at once.
@@ -57,6 +58,10 @@ internal sealed class ConnectionWorker(IDomainMailbox actor, DeliveryRuntime run
                 var result = await AttemptAsync(connection, job);
                 // Durable in the background; the recorder owns the write until done (shutdown waits for it).
                 runtime.Recorder.Submit(actor.Domain, result);
+                if (result.Outcomes.Any(o => o.Verdict == DeliveryVerdict.Delivered))
+                {
+                    runtime.Activity.Delivered(source, shaping.SiteKey);
+                }
                 await actor.PostAsync(new DomainCommand.AttemptFinished(source, result));
                 if (!result.ConnectionUsable)
                 {

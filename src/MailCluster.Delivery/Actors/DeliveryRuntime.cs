@@ -18,6 +18,7 @@ internal sealed record DeliveryRuntime(
     ShapingRules Shaping,
     SiteLimiterRegistry Sites,
     EgressPlan Egress,
+    SourceActivity Activity,
     AttemptRecorder Recorder,
     DeliveryOptions Options,
     DeliveryMetrics Metrics,

@@ -35,6 +35,7 @@ public sealed class QueueOperations
     private readonly ShapingRules _shaping;
     private readonly IMxConnector _connector;
     private readonly ISiteAuthority _sites;
+    private readonly ISourceAuthority _sources;
     private readonly EgressPlan _egress;
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
@@ -43,8 +44,8 @@ public sealed class QueueOperations
     private readonly LocalOperatorActions _actions;
 
     internal QueueOperations(
-        ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, EgressPlan egress, AttemptRecorder recorder,
-        DeliveryTrigger trigger, TimeProvider time, ILogger logger, Tier.TierOperations? tier = null)
+        ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, ISourceAuthority sources, EgressPlan egress,
+        AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time, ILogger logger, Tier.TierOperations? tier = null)
     {
         _logger = logger;
         Tier = tier;
@@ -54,6 +55,7 @@ public sealed class QueueOperations
         _shaping = shaping;
         _connector = connector;
         _sites = sites;
+        _sources = sources;
         _egress = egress;
         _recorder = recorder;
         _trigger = trigger;
@@ -102,15 +104,23 @@ public sealed class QueueOperations
             [.. _egress.Pools.SelectMany(p => p.Members.Where(m => m.Source == s).Select(m => (p.Name, m.Weight)))])),
     ];
 
+    /// <summary>Per source, what it did across the cluster in the last minute and the domains suspended on it.</summary>
+    public async Task<IReadOnlyDictionary<string, SourceActivityView>> SourceActivityAsync()
+    {
+        var views = await Task.WhenAll(_egress.Sources.Select(s => _sources.ViewAsync(s.Name)));
+        return _egress.Sources.Zip(views).ToDictionary(p => p.First.Name, p => p.Second, StringComparer.OrdinalIgnoreCase);
+    }
+
     /// <summary>
     /// Suspends the domain at its site's grain for every source, or for <paramref name="source"/>
     /// only (its mail then goes through the pool's other sources): every silo follows within one
-    /// exchange period. False when it already was.
+    /// exchange period. False when it already was. Each source's grain records it, for <c>mailctl sources</c>.
     /// </summary>
     public async Task<bool> SuspendAsync(string domain, CancellationToken cancellationToken, string? source = null)
     {
         var site = await SiteOfAsync(domain, cancellationToken);
         var changed = (await Task.WhenAll(Selected(source).Select(s => _sites.SuspendAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
+        await Task.WhenAll(Selected(source).Select(s => _sources.SuspendedAsync(s.Name, domain, suspended: true)));
         _directory.SuspensionChanged(domain);
         if (changed)
         {
@@ -123,6 +133,7 @@ public sealed class QueueOperations
     {
         var site = await SiteOfAsync(domain, cancellationToken);
         var changed = (await Task.WhenAll(Selected(source).Select(s => _sites.ResumeAsync(s.LimitsKey(site), domain.ToLowerInvariant())))).Any(c => c);
+        await Task.WhenAll(Selected(source).Select(s => _sources.SuspendedAsync(s.Name, domain, suspended: false)));
         _directory.SuspensionChanged(domain);
         _trigger.Notify();
         if (changed)

@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using MailCluster.IntegrationTests.Fixtures;
+using MailCluster.Testing;
 
 namespace MailCluster.IntegrationTests.Scenarios;
 
@@ -72,7 +75,20 @@ public sealed class EgressPoolSpreadsMailByWeight
         Assert.Matches(@"(?m)^ip53\s+0\s+no\s+yes\s*$", status.Output);
         Assert.Matches(@"(?m)^ip51\s+\d+\s+no\s+no\s*$", status.Output);
         await world.WaitForEmptySpoolAsync();
+
+        // mailctl sources: each source's last minute at the site (reported every 10 s), and its suspension.
+        var activity = sources;
+        await Polling.UntilAsync(
+            async () => MessagesPerSource(activity = await world.MailctlAsync(["sources"])).Values.Sum() == 200,
+            TimeSpan.FromSeconds(60),
+            () => $"mailctl sources never showed the 200 messages:\n{activity}");
+        Assert.DoesNotContain("ip53", MessagesPerSource(activity).Keys);
+        Assert.Contains("suspended on ip53: dest.test", activity.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>The MESSAGES/MIN column of each source's row for dest.test in <c>mailctl sources</c>.</summary>
+    private static Dictionary<string, int> MessagesPerSource(CommandResult sources) =>
+        Regex.Matches(sources.Output, @"(?m)^(ip5\d)\s+dest\.test\s+\d+\s+(\d+)\s*$").ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task ASourceTheMxRefusesGetsNoNewConnectionsWhileTheOtherTwoCarryItsShare()

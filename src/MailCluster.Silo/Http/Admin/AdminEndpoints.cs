@@ -69,8 +69,13 @@ internal static class AdminEndpoints
         api.MapGet("/domains", async (QueueOperations queue, CancellationToken ct) => Json((await queue.DomainsAsync(ct)).Select(View).ToList()));
         api.MapGet("/domains/{domain}", async (string domain, QueueOperations queue, CancellationToken ct) =>
             await queue.DomainAsync(domain, ct) is { } status ? Json(View(status)) : NotFound($"domain '{domain}' has nothing queued and no active delivery"));
-        api.MapGet("/sources", (QueueOperations queue) =>
-            Json(queue.Sources().Select(s => new SourceView(s.Name, s.Address, s.Socks5, s.EhloName, [.. s.Pools.Select(p => new SourcePoolView(p.Pool, p.Weight))])).ToList()));
+        api.MapGet("/sources", async (QueueOperations queue) =>
+        {
+            var activity = await queue.SourceActivityAsync();
+            return Json(queue.Sources().Select(s => new SourceView(
+                s.Name, s.Address, s.Socks5, s.EhloName, [.. s.Pools.Select(p => new SourcePoolView(p.Pool, p.Weight))],
+                [.. activity[s.Name].LastMinute.Select(a => new SourceSiteView(a.Site, a.Connections, a.Messages))], activity[s.Name].SuspendedDomains)).ToList());
+        });
         // Suspending what already is suspended (or resuming what is not) is no error: the answer says the state.
         api.MapPost("/domains/{domain}/suspend", async (string domain, string? source, QueueOperations queue, CancellationToken ct) =>
         {
