@@ -35,8 +35,8 @@ public sealed class DkimSignaturesVerifyWithDkimpy
         await world.Silo.WaitForMetricAsync("mailcluster_ingress_dkim_messages_total{outcome=\"signed\"}", 3, world.Context);
         await world.Silo.WaitForMetricAsync("mailcluster_ingress_dkim_messages_total{outcome=\"unsigned\"}", 1, world.Context);
 
-        var signed = received.Where(m => !m.MailFrom.EndsWith("@unkeyed.test", StringComparison.Ordinal)).Select(m => Write(keys.Path, m)).ToList();
-        var verified = await VerifyAsync(world, signed);
+        var signed = received.Where(m => !m.MailFrom.EndsWith("@unkeyed.test", StringComparison.Ordinal)).Select(m => Dkimpy.Write(keys.Path, m)).ToList();
+        var verified = await Dkimpy.VerifyAsync(world, signed);
         Assert.True(verified.ExitCode == 0, verified.ToString());
         Assert.Equal(4, verified.Output.Split('\n').Count(l => l.Contains(": pass d=", StringComparison.Ordinal)));
         Assert.Contains(": pass d=dual.test s=rsa", verified.Output, StringComparison.Ordinal);
@@ -47,21 +47,7 @@ public sealed class DkimSignaturesVerifyWithDkimpy
         // The verifier can fail: one changed byte of a signed body.
         var tampered = Path.Combine(keys.Path, "tampered.eml");
         await File.WriteAllTextAsync(tampered, (await File.ReadAllTextAsync(signed[0], Encoding.Latin1)).Replace("This is a test mailing", "This is a test mailinG", StringComparison.Ordinal), Encoding.Latin1);
-        var failed = await VerifyAsync(world, [tampered]);
+        var failed = await Dkimpy.VerifyAsync(world, [tampered]);
         Assert.True(failed.ExitCode == 1 && failed.Output.Contains(": fail", StringComparison.Ordinal), failed.ToString());
     }
-
-    private static string Write(string directory, SinkMessage message)
-    {
-        var path = Path.Combine(directory, $"{message.MailFrom.Replace('@', '_')}.eml");
-        // The sink keeps the octets as latin-1 text: back to the very bytes received.
-        File.WriteAllBytes(path, Encoding.Latin1.GetBytes(message.Content));
-        return path;
-    }
-
-    private static Task<CommandResult> VerifyAsync(MailWorld world, IEnumerable<string> files) =>
-        ExternalCommand.RunAsync(
-            "/usr/bin/python3",
-            [Path.Combine(AppContext.BaseDirectory, "Sinks", "dkim_verify.py"), "--dns", world.Dns.Address, .. files],
-            TimeSpan.FromSeconds(60));
 }
