@@ -8,6 +8,7 @@ using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Responses;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
@@ -41,6 +42,15 @@ public static class DeliveryServices
     {
         services.AddValidatedOptions<DeliveryOptions>(configuration, "Delivery", o => o.Validate());
         services.AddValidatedOptions<ShapingOptions>(configuration, "Shaping", o => o.Validate());
+        // Response rules (section ResponseRules, from ResponseRulesFile): what replies mean, reloaded with the shaping rules.
+        services.AddValidatedOptions<ResponseRulesOptions>(configuration, ResponseRulesOptions.Section, o => o.Validate());
+        services.AddSingleton(sp =>
+        {
+            var rules = new ResponseRules(Logger(sp, "Responses"));
+            rules.Replace(sp.GetRequiredService<ResponseRulesOptions>());
+            return rules;
+        });
+        services.AddSingleton<ResponseJudge>();
         services.AddValidatedOptions<DnsOptions>(configuration, DnsOptions.SectionName, DnsOptionsValidator.Validate);
         services.AddValidatedOptions<SmtpClientOptions>(configuration, "Delivery:Client", o => o.Validate())
             .PostConfigure<DeliveryOptions>((client, delivery) => client.HeloName = delivery.HeloName);
@@ -95,7 +105,8 @@ public static class DeliveryServices
         services.AddSingleton(sp => ObservedDirectory(sp.GetRequiredService<DeliveryRuntime>()));
         services.AddSingleton(sp => new QueueOperations(
             sp.GetRequiredService<ISpoolOperations>(), sp.GetRequiredService<IDeliveryQueue>(), sp.GetRequiredService<DomainActorDirectory>(), sp.GetRequiredService<ShapingRules>(),
-            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<ISourceAuthority>(), sp.GetRequiredService<EgressPlan>(), sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
+            sp.GetRequiredService<IMxConnector>(), sp.GetRequiredService<ISiteAuthority>(), sp.GetRequiredService<ISourceAuthority>(), sp.GetRequiredService<EgressPlan>(), sp.GetRequiredService<ResponseRules>(),
+            sp.GetRequiredService<AttemptRecorder>(), sp.GetRequiredService<DeliveryTrigger>(),
             sp.GetRequiredService<TimeProvider>(), Logger(sp), sp.GetService<TierOperations>()));
         // In AzureStorage mode the retry tier's consumer and mover are registered before the scheduler, so
         // they stop after it: entries the actors hand back are written, then the hand-off runs.

@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(2004, LogLevel.Warning, "Domain {Domain} backing off from source {Source} for {Period} (its site's grain halves the connection budget): {Reason}")]
     public static partial void BackingOff(ILogger logger, string domain, string source, TimeSpan period, string reason);
 
+    [LoggerMessage(2006, LogLevel.Warning, "Domain {Domain} {Effect} from source {Source} for {Period} by response rule {Rule} (the site's grain applies it for every silo): {Reason}")]
+    public static partial void RuleSlowedDown(ILogger logger, string domain, string source, string effect, TimeSpan period, string rule, string reason);
+
     [LoggerMessage(2005, LogLevel.Warning, "Source {Source} could not connect ({Stage}): {Reason}; the other sources of its pool carry its share")]
     public static partial void SourceFailed(ILogger logger, string source, string stage, string reason);
 

@@ -1,3 +1,4 @@
+using MailCluster.Delivery.Shaping;
 using MailCluster.Cluster;
 using MailCluster.Delivery;
 using MailCluster.Silo.Http;
@@ -17,10 +18,13 @@ internal static class MailClusterServices
 {
     public static WebApplicationBuilder AddMailCluster(this WebApplicationBuilder builder)
     {
-        // Shaping rules may live in their own JSON file (deploy/shaping/), re-read by the admin API's reload.
-        if (builder.Configuration["ShapingFile"] is { Length: > 0 } shapingFile)
+        // Shaping and response rules may live in their own JSON files (deploy/), re-read by the admin API's reload.
+        foreach (var key in RulesFiles.Keys)
         {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(shapingFile), optional: false, reloadOnChange: false);
+            if (builder.Configuration[key] is { Length: > 0 } file)
+            {
+                builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+            }
         }
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(Random.Shared);

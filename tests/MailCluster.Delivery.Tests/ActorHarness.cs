@@ -8,6 +8,7 @@ using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Responses;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
@@ -67,7 +68,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         Runtime = new DeliveryRuntime(
             Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Egress, Activity, Recorder, options, metrics, Time, NullLogger.Instance, Drain);
         Directory = new DomainActorDirectory(Runtime);
-        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, SourceRecords, Egress, Recorder, Trigger, Time, NullLogger.Instance);
+        Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, SourceRecords, Egress, Responses, Recorder, Trigger, Time, NullLogger.Instance);
     }
 
     /// <summary>The largest original a DSN returns whole (Delivery:Dsn:MaxReturnedContent).</summary>
@@ -94,6 +95,9 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     /// <summary>The egress sources' activity and suspensions, kept as their grains keep them.</summary>
     public LedgerSourceAuthority SourceRecords { get; }
+
+    /// <summary>The response rules in force (none unless a test puts some in).</summary>
+    public ResponseRules Responses { get; } = new(NullLogger.Instance);
 
     /// <summary>What the actors' connections did per (source, site) since the last report.</summary>
     public SourceActivity Activity { get; } = new();

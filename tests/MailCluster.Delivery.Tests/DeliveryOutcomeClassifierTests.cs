@@ -9,7 +9,7 @@ public sealed class DeliveryOutcomeClassifierTests
 {
     public static TheoryData<int, string?, SmtpPhase, string, string, bool> Replies() => new()
     {
-        // code, enhanced, phase → verdict, status, slow down
+        // code, enhanced, phase → verdict, status, slow down (a 4.7.x alone no longer slows the site: response rules decide)
         { 250, "2.0.0", SmtpPhase.EndOfData, "Delivered", "2.0.0", false },
         { 250, null, SmtpPhase.EndOfData, "Delivered", "2.0.0", false },
         { 251, "2.1.5", SmtpPhase.Rcpt, "Delivered", "2.1.5", false },
@@ -17,14 +17,14 @@ public sealed class DeliveryOutcomeClassifierTests
         { 421, null, SmtpPhase.Greeting, "Deferred", "4.0.0", true },
         { 421, "4.3.2", SmtpPhase.Mail, "Deferred", "4.3.2", true },
         { 450, "4.2.0", SmtpPhase.Rcpt, "Deferred", "4.2.0", false },
-        { 450, "4.7.1", SmtpPhase.Rcpt, "Deferred", "4.7.1", true },
+        { 450, "4.7.1", SmtpPhase.Rcpt, "Deferred", "4.7.1", false },
         { 451, "4.3.0", SmtpPhase.Rcpt, "Deferred", "4.3.0", false },
-        { 451, "4.7.1", SmtpPhase.Mail, "Deferred", "4.7.1", true },
-        { 451, "4.7.650", SmtpPhase.EndOfData, "Deferred", "4.7.650", true },
+        { 451, "4.7.1", SmtpPhase.Mail, "Deferred", "4.7.1", false },
+        { 451, "4.7.650", SmtpPhase.EndOfData, "Deferred", "4.7.650", false },
         { 451, null, SmtpPhase.EndOfData, "Deferred", "4.0.0", false },
         { 452, "4.2.2", SmtpPhase.Rcpt, "Deferred", "4.2.2", false },
         { 452, "4.5.3", SmtpPhase.Rcpt, "Deferred", "4.5.3", false },
-        { 454, "4.7.0", SmtpPhase.StartTls, "Deferred", "4.7.0", true },
+        { 454, "4.7.0", SmtpPhase.StartTls, "Deferred", "4.7.0", false },
         { 500, "5.5.1", SmtpPhase.Mail, "Bounced", "5.5.1", false },
         { 501, "5.1.3", SmtpPhase.Rcpt, "Bounced", "5.1.3", false },
         { 502, "5.5.1", SmtpPhase.Ehlo, "Bounced", "5.5.1", false },

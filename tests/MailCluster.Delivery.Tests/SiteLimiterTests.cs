@@ -166,7 +166,7 @@ public sealed class SiteLimiterTests : IDisposable
         var asked = authority.Exchanges;
         var now = _time.GetUtcNow();
 
-        limiter.SlowedDown(now, TimeSpan.FromMinutes(1));
+        limiter.SlowedDown(now, SiteSlowDown.Backoff, TimeSpan.FromMinutes(1));
 
         Assert.Equal(asked + 1, authority.Exchanges);
         var standing = limiter.Standing("dest.test", now);

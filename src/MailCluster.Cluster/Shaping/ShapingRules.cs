@@ -3,8 +3,6 @@ namespace MailCluster.Cluster.Shaping;
 /// <summary>Resolves a domain's effective shaping: exact rule, else the longest wildcard, else an MX-suffix rule, over the defaults.</summary>
 internal sealed class ShapingRules
 {
-    private const string MxPrefix = "mx:";
-
     private volatile ShapingOptions _options;
 
     public ShapingRules(ShapingOptions options)
@@ -19,19 +17,14 @@ internal sealed class ShapingRules
     public string Hash =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_options)))[..12];
 
-    public bool HasMxRules => _options.Rules.Exists(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase));
+    public bool HasMxRules => _options.Rules.Exists(r => SitePattern.IsMx(r.Match));
 
     public DomainShaping Resolve(string domain, string? primaryMx)
     {
         var options = _options;
-        var exact = options.Rules.Find(r => r.Match.Equals(domain, StringComparison.OrdinalIgnoreCase));
-        var wildcard = options.Rules
-            .Where(r => r.Match.StartsWith("*.", StringComparison.Ordinal) && domain.EndsWith(r.Match[1..], StringComparison.OrdinalIgnoreCase))
-            .MaxBy(r => r.Match.Length);
-        var site = primaryMx is null ? null : options.Rules
-            .Where(r => r.Match.StartsWith(MxPrefix, StringComparison.OrdinalIgnoreCase)
-                && primaryMx.TrimEnd('.').EndsWith(r.Match[MxPrefix.Length..].TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
-            .MaxBy(r => r.Match.Length);
+        var exact = options.Rules.Find(r => SitePattern.MatchesExactly(r.Match, domain));
+        var wildcard = options.Rules.Where(r => SitePattern.MatchesWildcard(r.Match, domain)).MaxBy(r => r.Match.Length);
+        var site = options.Rules.Where(r => SitePattern.MatchesMx(r.Match, primaryMx)).MaxBy(r => r.Match.Length);
         var rule = exact ?? wildcard ?? site;
         var d = options.Default;
         return new DomainShaping(

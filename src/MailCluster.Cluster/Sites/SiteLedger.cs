@@ -70,7 +70,8 @@ internal sealed class SiteLedger
         State.Cap,
         now < State.PausedUntil ? State.PausedUntil - now : TimeSpan.Zero,
         State.SiteSuspended,
-        [.. State.SuspendedDomains]);
+        [.. State.SuspendedDomains],
+        PausedBy: now < State.PausedUntil ? State.PausedBy : null);
 
     /// <summary>The written state is in storage now (and no other activation had written since this one).</summary>
     public void StateWritten() => (StateChanged, _deserterSinceWrite) = (false, false);
@@ -147,20 +148,32 @@ internal sealed class SiteLedger
     }
 
     /// <summary>
-    /// One halving per slow-down event: reports arriving while the site is already paused belong to
-    /// the burst that paused it. Clean transactions give one connection back per
-    /// <see cref="RecoveryStep"/>, counted over all silos.
+    /// One pause and one scaling per slow-down event: reports arriving while the site is already
+    /// paused belong to the burst that paused it, though a response rule's that pauses longer (a
+    /// suspension after a backoff) extends the pause. A backoff scales the connection budget by its factor (a 421: half); a suspension
+    /// keeps it. Clean transactions give one connection back per <see cref="RecoveryStep"/>,
+    /// counted over all silos.
     /// </summary>
     private void ApplyBackoffReports(SiteReport report, DomainShaping limits, DateTimeOffset now)
     {
+        var slowDown = report.SlowedDown ? report.SlowDown ?? SiteSlowDown.Backoff : null;
+        var until = now + (slowDown?.Duration ?? limits.BackoffPeriod);
         if (now < State.PausedUntil)
         {
+            if (slowDown is { Rule: not null } && until > State.PausedUntil)
+            {
+                (State.PausedUntil, State.PausedBy) = (until, slowDown.Rule);
+                StateChanged = true;
+            }
             return;
         }
-        if (report.SlowedDown)
+        if (slowDown is not null)
         {
-            State.PausedUntil = now + limits.BackoffPeriod;
-            State.Cap = Math.Max(1, Math.Min(State.Cap ?? limits.MaxConnections, limits.MaxConnections) / 2);
+            (State.PausedUntil, State.PausedBy) = (until, slowDown.Rule);
+            if (slowDown.Factor < 1)
+            {
+                State.Cap = Math.Max(1, (int)(Math.Min(State.Cap ?? limits.MaxConnections, limits.MaxConnections) * slowDown.Factor));
+            }
             _cleanSinceStep = 0;
             StateChanged = true;
             return;

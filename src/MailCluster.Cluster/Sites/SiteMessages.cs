@@ -13,8 +13,9 @@ namespace MailCluster.Cluster.Sites;
 /// <param name="UnspentMessages">Message tokens left of the last grant; the silo gives them back with this report.</param>
 /// <param name="UnspentConnections">New-connection tokens left of the last grant, given back likewise.</param>
 /// <param name="CleanTransactions">Transactions since the last report in which every recipient was delivered.</param>
-/// <param name="SlowedDown">A 421, a 4.7.x or a site that took no connection since the last report.</param>
+/// <param name="SlowedDown">A 421, a site that took no connection, or a response rule's backoff or suspension since the last report.</param>
 /// <param name="HeldGrant">The <see cref="SiteGrant.Sequence"/> of the grant the silo works under (0: none): grants it replaced stop counting.</param>
+/// <param name="SlowDown">The longest of those slow-downs, with its duration, factor and rule (null from silos that predate rules: the site's own backoff).</param>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteReport")]
 public sealed record SiteReport(
     string Silo,
@@ -28,7 +29,21 @@ public sealed record SiteReport(
     double UnspentConnections,
     int CleanTransactions,
     bool SlowedDown,
-    long HeldGrant = 0);
+    long HeldGrant = 0,
+    SiteSlowDown? SlowDown = null);
+
+/// <summary>
+/// What a slow-down asks of a (source, site): a pause of <see cref="Duration"/> (null: the site's
+/// <c>BackoffPeriod</c>) with its connection budget scaled by <see cref="Factor"/>, or, when
+/// <see cref="Suspend"/>, a stop for the duration that keeps the budget; named by <see cref="Rule"/>
+/// when a response rule asked.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mailcluster.SiteSlowDown")]
+public sealed record SiteSlowDown(TimeSpan? Duration, double Factor, string? Rule, bool Suspend)
+{
+    /// <summary>A 421 or a site that took no connection: back off for the site's period and halve its budget.</summary>
+    public static readonly SiteSlowDown Backoff = new(null, 0.5, null, Suspend: false);
+}
 
 /// <summary>
 /// A share of a rate for a time slice: <see cref="Tokens"/> to spend now, then <see cref="PerSecond"/>
@@ -88,9 +103,13 @@ public sealed class SiteState
 
     [Id(4)]
     public DateTimeOffset LeasesEndBy { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>The response rule whose backoff or suspension set <see cref="PausedUntil"/>; null for a plain backoff.</summary>
+    [Id(5)]
+    public string? PausedBy { get; set; }
 }
 
-/// <summary>A site as the cluster sees it, for operators: who hosts its grain, connections leased and in use, backoff and suspension.</summary>
+/// <summary>A site as the cluster sees it, for operators: who hosts its grain, connections leased and in use, backoff (and the response rule that paused it) and suspension.</summary>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteView")]
 public sealed record SiteView(
     string HostingSilo,
@@ -102,4 +121,5 @@ public sealed record SiteView(
     bool SiteSuspended,
     IReadOnlyList<string> SuspendedDomains,
     long Sequence = 0,
-    TimeSpan LapseGrace = default);
+    TimeSpan LapseGrace = default,
+    string? PausedBy = null);

@@ -66,7 +66,7 @@ internal sealed class DomainPump(
         var othersConnected = workers.Open - workers.Connecting - 1;
         if (failure.Verdict == DeliveryVerdict.Deferred && (othersConnected > 0 || (failure.SlowDown && seat.OthersUsable(source, runtime.Time.GetUtcNow()))))
         {
-            seat.BackOff(failure.Reason, source);
+            seat.BackOff(failure, source);
             return;
         }
         // No MX host took a session: the verdict holds for every job waiting for this source, not just one.
@@ -76,7 +76,7 @@ internal sealed class DomainPump(
         }
         if (failure.SlowDown)
         {
-            seat.BackOff(failure.Reason, source);
+            seat.BackOff(failure, source);
         }
     }
 

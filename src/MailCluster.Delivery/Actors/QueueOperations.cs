@@ -36,6 +36,7 @@ public sealed class QueueOperations
     private readonly IMxConnector _connector;
     private readonly ISiteAuthority _sites;
     private readonly ISourceAuthority _sources;
+    private readonly Responses.ResponseRules _responses;
     private readonly EgressPlan _egress;
     private readonly AttemptRecorder _recorder;
     private readonly DeliveryTrigger _trigger;
@@ -45,7 +46,7 @@ public sealed class QueueOperations
 
     internal QueueOperations(
         ISpoolOperations operations, IDeliveryQueue queue, DomainActorDirectory directory, ShapingRules shaping, IMxConnector connector, ISiteAuthority sites, ISourceAuthority sources, EgressPlan egress,
-        AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time, ILogger logger, Tier.TierOperations? tier = null)
+        Responses.ResponseRules responses, AttemptRecorder recorder, DeliveryTrigger trigger, TimeProvider time, ILogger logger, Tier.TierOperations? tier = null)
     {
         _logger = logger;
         Tier = tier;
@@ -56,6 +57,7 @@ public sealed class QueueOperations
         _connector = connector;
         _sites = sites;
         _sources = sources;
+        _responses = responses;
         _egress = egress;
         _recorder = recorder;
         _trigger = trigger;
@@ -144,25 +146,26 @@ public sealed class QueueOperations
     }
 
     /// <summary>
-    /// Puts reloaded shaping rules (section <c>Shaping</c> of <paramref name="configuration"/>) in force and
+    /// Puts reloaded shaping and response rules (sections <c>Shaping</c> and <c>ResponseRules</c> of <paramref name="configuration"/>) in force and
     /// has every active domain resolve its limits again; returns the rule count, or the errors when the
     /// rules are invalid (the rules in force then stay).
     /// </summary>
     public (int Rules, IReadOnlyList<string> Errors) ReloadShaping(IConfiguration configuration)
     {
         var shaping = configuration.GetSection("Shaping").Get<ShapingOptions>() ?? new ShapingOptions();
-        var errors = shaping.Validate().ToList();
+        var errors = shaping.Validate().Concat(configuration.GetSection(Responses.ResponseRulesOptions.Section).Get<Responses.ResponseRulesOptions>()?.Validate() ?? []).ToList();
         if (errors.Count > 0)
         {
             return (0, errors);
         }
         _shaping.Replace(shaping);
+        var (responseRules, _) = _responses.Reload(configuration);
         _directory.Reshape();
-        return (shaping.Rules.Count, []);
+        return (shaping.Rules.Count + responseRules, []);
     }
 
-    /// <summary>A short hash of this silo's shaping rules in force (compare silos with <c>mailctl silos</c>).</summary>
-    public string ShapingHash => _shaping.Hash;
+    /// <summary>A short hash of this silo's shaping and response rules in force (compare silos with <c>mailctl silos</c>).</summary>
+    public string ShapingHash => _responses.Count == 0 ? _shaping.Hash : $"{_shaping.Hash}-{_responses.Hash}";
 
     /// <summary>Makes the selected recipients due now and wakes the scheduler; returns how many.</summary>
     public async Task<int> RetryNowAsync(RecipientSelector selector, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using MailCluster.Cluster.Shaping;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Outcomes;
@@ -152,12 +153,12 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         return seat;
     }
 
-    /// <summary>How a transaction went, for its source's site: a slow-down backs it off, a clean one helps its budget recover.</summary>
+    /// <summary>How a transaction went, for its source's site: a slow-down backs it off (or suspends it), a clean one helps its budget recover.</summary>
     public void Finished(JobResult result, EgressSource source)
     {
         if (result.Outcomes.FirstOrDefault(o => o.SlowDown) is { } signal)
         {
-            BackOff(signal.Reason, source);
+            BackOff(signal, source);
         }
         else if (result.Outcomes.All(o => o.Verdict == DeliveryVerdict.Delivered))
         {
@@ -165,12 +166,21 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         }
     }
 
-    /// <summary>Backs off the (source, site): the pool's other sources carry its share meanwhile.</summary>
-    public void BackOff(string reason, EgressSource source)
+    /// <summary>Backs off (or suspends) the (source, site) as <paramref name="signal"/> asks: the pool's other sources carry its share meanwhile.</summary>
+    public void BackOff(DeliveryOutcome signal, EgressSource source)
     {
-        SeatOf(source)?.Limiter.SlowedDown(runtime.Time.GetUtcNow(), Shaping!.BackoffPeriod);
+        var effect = signal.Effect ?? SiteSlowDown.Backoff;
+        var duration = effect.Duration ?? Shaping!.BackoffPeriod;
+        SeatOf(source)?.Limiter.SlowedDown(runtime.Time.GetUtcNow(), effect, Shaping!.BackoffPeriod);
         runtime.Metrics.BackedOff(mailbox.Domain);
-        Log.BackingOff(runtime.Logger, mailbox.Domain, source.Name, Shaping!.BackoffPeriod, reason);
+        if (effect.Rule is { } rule)
+        {
+            Log.RuleSlowedDown(runtime.Logger, mailbox.Domain, source.Name, effect.Suspend ? "suspended" : "backing off", duration, rule, signal.Reason);
+        }
+        else
+        {
+            Log.BackingOff(runtime.Logger, mailbox.Domain, source.Name, duration, signal.Reason);
+        }
     }
 
     /// <summary>Another source than <paramref name="source"/> may still open connections.</summary>

@@ -6,6 +6,7 @@ using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.MtaSts;
 using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Responses;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Dns.Mx;
 using MailCluster.Smtp.Client;
@@ -34,11 +35,13 @@ internal sealed class MxConnector : IMxConnector
     private readonly MtaStsPolicies _mtaSts;
     private readonly TrustedRoots _roots;
     private readonly SourceDialer _dialer;
+    private readonly ResponseJudge _judge;
 
     public MxConnector(
         MxResolver resolver, MxAddressPolicy policy, MtaStsPolicies mtaSts, TrustedRoots roots, DeliveryOptions options, SmtpClientOptions client, DeliveryMetrics metrics,
-        TimeProvider time, SourceDialer dialer)
+        TimeProvider time, SourceDialer dialer, ResponseJudge judge)
     {
+        _judge = judge;
         _dialer = dialer;
         _mtaSts = mtaSts;
         _roots = roots;
@@ -96,7 +99,8 @@ internal sealed class MxConnector : IMxConnector
                     continue;
                 }
                 var attempt = await TryHostAsync(domain, source, host.Name, address, tls, check, afterTlsFallback: false, cancellationToken);
-                if (attempt.Connection is not null || attempt.SourceFailed)
+                // A response rule that backs the source off or suspends it speaks for the site: its other hosts are not tried.
+                if (attempt.Connection is not null || attempt.SourceFailed || attempt.Failure is { Rule: not null, SlowDown: true })
                 {
                     return attempt;
                 }
@@ -127,7 +131,7 @@ internal sealed class MxConnector : IMxConnector
             var stream = new NetworkStream(socket, ownsSocket: false);
             client = new SmtpClientConnection(new StreamPipe(stream), _client, _time, source.EhloName);
             var verification = new TlsVerification();
-            var refusal = await OpenAsync(client, host, tls, TlsOptions(host, tls, sts, verification), cancellationToken);
+            var refusal = await OpenAsync(client, domain, host, tls, TlsOptions(host, tls, sts, verification), cancellationToken);
             CountMtaSts(domain, sts, refusal, client, verification);
             if (refusal is not null)
             {
@@ -136,7 +140,7 @@ internal sealed class MxConnector : IMxConnector
             }
             var endpoint = new MxEndpoint(host, address.ToString(), client.TlsProtocol is { } p ? TlsProtocolName.Of(p) : null, source.Name);
             _metrics.Connected(domain, source.Name, client.TlsProtocol is null ? "none" : tls == TlsPolicy.Verify ? "verified" : "encrypted");
-            return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time, afterTlsFallback), null);
+            return new ConnectResult(new SmtpMxConnection(client, socket, endpoint, _time, _judge, afterTlsFallback), null);
         }
         catch (OpportunisticTlsFailedException)
         {
@@ -199,19 +203,19 @@ internal sealed class MxConnector : IMxConnector
     }
 
     /// <summary>Greeting, EHLO and STARTTLS per policy; null when the session is ready, else why this host will not do.</summary>
-    private static async Task<DeliveryOutcome?> OpenAsync(
-        SmtpClientConnection client, string host, TlsPolicy tls, SslClientAuthenticationOptions options, CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome?> OpenAsync(
+        SmtpClientConnection client, string domain, string host, TlsPolicy tls, SslClientAuthenticationOptions options, CancellationToken cancellationToken)
     {
         // RFC 5321 3.1 / 5.1: a host that greets with anything but 220 is skipped for the next one.
         var greeting = await client.ReadGreetingAsync(cancellationToken);
         if (greeting.Code != 220)
         {
-            return DeliveryOutcomeClassifier.ConnectionFailed($"greeting {greeting}");
+            return _judge.Judge(DeliveryOutcomeClassifier.ConnectionFailed($"greeting {greeting}"), greeting, SmtpPhase.Greeting, domain, host);
         }
         var ehlo = await client.EhloAsync(cancellationToken);
         if (!ehlo.IsPositive)
         {
-            return DeliveryOutcomeClassifier.ConnectionFailed($"EHLO/HELO refused: {ehlo}");
+            return _judge.Judge(DeliveryOutcomeClassifier.ConnectionFailed($"EHLO/HELO refused: {ehlo}"), ehlo, SmtpPhase.Ehlo, domain, host);
         }
         if (tls == TlsPolicy.Disabled)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using MailCluster.Delivery.Outcomes;
+using MailCluster.Delivery.Responses;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
@@ -13,12 +14,14 @@ internal sealed class SmtpMxConnection : IMxConnection
     private readonly SmtpClientConnection _client;
     private readonly Socket _socket;
     private readonly TimeProvider _time;
+    private readonly ResponseJudge _judge;
 
     private readonly bool _afterTlsFallback;
 
     /// <param name="afterTlsFallback">Plaintext because an opportunistic handshake with this host failed: a reply wanting TLS defers, never bounces.</param>
-    public SmtpMxConnection(SmtpClientConnection client, Socket socket, MxEndpoint endpoint, TimeProvider time, bool afterTlsFallback)
+    public SmtpMxConnection(SmtpClientConnection client, Socket socket, MxEndpoint endpoint, TimeProvider time, ResponseJudge judge, bool afterTlsFallback)
     {
+        _judge = judge;
         _afterTlsFallback = afterTlsFallback;
         _client = client;
         _socket = socket;
@@ -42,8 +45,9 @@ internal sealed class SmtpMxConnection : IMxConnection
             var lost = DeliveryOutcomeClassifier.ConnectionLost(exception.Message);
             return new JobResult(job, job.Recipients.Select(_ => lost).ToArray(), Endpoint, _time.GetElapsedTime(started), ConnectionUsable: false);
         }
+        var domain = job.Recipients[0].Domain;
         var outcomes = result.Recipients.Select(r => r.Reply is { } reply
-            ? DeliveryOutcomeClassifier.FromReply(reply, r.Phase, _afterTlsFallback)
+            ? _judge.Judge(DeliveryOutcomeClassifier.FromReply(reply, r.Phase, _afterTlsFallback), reply, r.Phase, domain, Endpoint.Host)
             : DeliveryOutcomeClassifier.UnknownOutcome(result.UnknownOutcomeCause?.Message ?? "no reply")).ToArray();
         return new JobResult(job, outcomes, Endpoint, _time.GetElapsedTime(started), _client.IsUsable, result.IsOutcomeUnknown);
     }

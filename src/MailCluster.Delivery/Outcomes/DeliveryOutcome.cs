@@ -1,3 +1,5 @@
+using MailCluster.Cluster.Sites;
+using MailCluster.Delivery.Responses;
 using MailCluster.Smtp.Protocol;
 
 namespace MailCluster.Delivery.Outcomes;
@@ -11,11 +13,21 @@ internal enum DeliveryVerdict
 
 /// <summary>
 /// The verdict on one recipient's attempt, with its RFC 3463 status and a reason the delivery log
-/// and the DSN quote verbatim. <see cref="SlowDown"/> asks the site to back off;
+/// and the DSN quote verbatim. <see cref="Effect"/> asks the (source, site) to back off or stop;
 /// <see cref="ReplyCode"/> is the peer's reply when one decided the verdict, and <see cref="Phase"/>
-/// the command it answered.
+/// the command it answered. <see cref="Rule"/> names the response rule that matched the reply,
+/// whose category then overrides the one the status gives; <see cref="Suppress"/> puts the
+/// recipient on the suppression list with its bounce.
 /// </summary>
-internal sealed record DeliveryOutcome(DeliveryVerdict Verdict, EnhancedStatusCode Status, string Reason, bool SlowDown = false, int? ReplyCode = null, Smtp.Client.SmtpPhase? Phase = null)
+internal sealed record DeliveryOutcome(
+    DeliveryVerdict Verdict, EnhancedStatusCode Status, string Reason, SiteSlowDown? Effect = null, int? ReplyCode = null, Smtp.Client.SmtpPhase? Phase = null,
+    string? Rule = null, ReplyCategory? RuleCategory = null, bool Suppress = false)
 {
     public bool IsFinal => Verdict != DeliveryVerdict.Deferred;
+
+    /// <summary>The (source, site) should pause: a backoff or a suspension.</summary>
+    public bool SlowDown => Effect is not null;
+
+    /// <summary>What the outcome says about the recipient, for senders' systems: the rule's category, else the status's.</summary>
+    public ReplyCategory Category => RuleCategory ?? ReplyCategories.FromStatus(Status);
 }

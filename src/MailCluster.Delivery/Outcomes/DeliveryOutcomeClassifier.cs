@@ -1,3 +1,4 @@
+using MailCluster.Cluster.Sites;
 using MailCluster.Dns.Mx;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
@@ -33,9 +34,10 @@ internal static class DeliveryOutcomeClassifier
         {
             >= 200 and < 300 => new(DeliveryVerdict.Delivered, status, reason, ReplyCode: reply.Code),
             // RFC 5321 3.8 / 4.2.3: 421 means the server is going away; slow down too.
-            421 => new(DeliveryVerdict.Deferred, status, reason, SlowDown: true, ReplyCode: reply.Code),
-            // RFC 3463 3.8: x.7.x is policy (rate limits, reputation): a sign to slow down.
-            >= 400 and < 500 => new(DeliveryVerdict.Deferred, status, reason, SlowDown: reply.Enhanced?.Subject == 7, ReplyCode: reply.Code),
+            421 => new(DeliveryVerdict.Deferred, status, reason, SiteSlowDown.Backoff, ReplyCode: reply.Code),
+            // Only this recipient waits. x.7.x alone says nothing of the site: receivers use it for
+            // greylisting and authentication as much as for rate limits; response rules tell them apart.
+            >= 400 and < 500 => new(DeliveryVerdict.Deferred, status, reason, ReplyCode: reply.Code),
             // 503 is a sequence error: a confused peer (or us), not a verdict on the recipient.
             503 => new(DeliveryVerdict.Deferred, status.AsTransient(), reason, ReplyCode: reply.Code),
             // RFC 5321 4.5.3.1.10: 552 to RCPT was historically "too many recipients"; treat it as 452 4.5.3.
@@ -61,7 +63,7 @@ internal static class DeliveryOutcomeClassifier
 
     /// <summary>No MX host could be reached (refused, timed out, filtered by address policy): RFC 3463 4.4.1.</summary>
     public static DeliveryOutcome ConnectionFailed(string detail) =>
-        new(DeliveryVerdict.Deferred, new(4, 4, 1), $"no mail host answered: {detail}", SlowDown: true);
+        new(DeliveryVerdict.Deferred, new(4, 4, 1), $"no mail host answered: {detail}", SiteSlowDown.Backoff);
 
     /// <summary>The connection broke before the message was handed over: RFC 3463 4.4.2.</summary>
     public static DeliveryOutcome ConnectionLost(string detail) =>

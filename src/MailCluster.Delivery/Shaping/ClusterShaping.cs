@@ -184,11 +184,15 @@ public sealed partial class ClusterShaping : BackgroundService
     private (int Rules, IReadOnlyList<string> Errors) ReloadHere()
     {
         // A rules file that vanished would be read as empty (its source is optional on reload): refuse instead.
-        if (_configuration["ShapingFile"] is { Length: > 0 } file)
+        foreach (var key in RulesFiles.Keys)
         {
+            if (_configuration[key] is not { Length: > 0 } file)
+            {
+                continue;
+            }
             if (!File.Exists(file))
             {
-                return (0, [$"ShapingFile '{file}' does not exist; the rules in force stay"]);
+                return (0, [$"{key} '{file}' does not exist; the rules in force stay"]);
             }
             // The JSON provider keeps its old data when a reload cannot parse the file: say why here.
             try
@@ -197,7 +201,7 @@ public sealed partial class ClusterShaping : BackgroundService
             }
             catch (System.Text.Json.JsonException exception)
             {
-                return (0, [$"ShapingFile '{file}' is not valid JSON ({exception.Message}); the rules in force stay"]);
+                return (0, [$"{key} '{file}' is not valid JSON ({exception.Message}); the rules in force stay"]);
             }
         }
         try

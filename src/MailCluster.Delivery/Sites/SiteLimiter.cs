@@ -119,12 +119,16 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         }
     }
 
-    /// <summary>A 421, 4.7.x or site refusing connections: pause here at once, and tell the grain (which halves the site's budget once per burst).</summary>
-    public void SlowedDown(DateTimeOffset now, TimeSpan backoff)
+    /// <summary>
+    /// A 421, a site refusing connections, or a response rule's backoff or suspension: pause here at
+    /// once, and tell the grain (which pauses the site for every silo and scales its budget once per
+    /// burst); <paramref name="backoff"/> is the site's period, for an effect that names no duration.
+    /// </summary>
+    public void SlowedDown(DateTimeOffset now, SiteSlowDown effect, TimeSpan backoff)
     {
         lock (_lock)
         {
-            _feedback.SlowDown(now, backoff);
+            _feedback.Slow(now, effect, effect.Duration ?? backoff);
         }
         _exchange.Soon();
     }
@@ -172,7 +176,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
             var held = _reportedHeld = _slots.Held;
             var report = new SiteReport(
                 _authority.SiloName, domain ?? Site, primaryMx, _grant.Epoch, held, Math.Max(held, _demand.Connections), _demand.Messages,
-                messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown, _grant.Sequence);
+                messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown, _grant.Sequence, _feedback.SlowDown);
             _demand.Asked(report.WantedConnections, report.WantsMessages);
             return report;
         }
@@ -183,7 +187,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         lock (_lock)
         {
             _grant.Apply(grant, sentAt, sentStamp);
-            _feedback.Counted(report.CleanTransactions, report.SlowedDown);
+            _feedback.Counted(report.CleanTransactions, report.SlowDown);
             ArmLapse(_grant.LeaseLeft!.Value);
         }
     }
