@@ -40,13 +40,17 @@ internal static class DeliveryOutcomeClassifier
             >= 400 and < 500 => new(DeliveryVerdict.Deferred, status, reason, ReplyCode: reply.Code),
             // 503 is a sequence error: a confused peer (or us), not a verdict on the recipient.
             503 => new(DeliveryVerdict.Deferred, status.AsTransient(), reason, ReplyCode: reply.Code),
-            // RFC 5321 4.5.3.1.10: 552 to RCPT was historically "too many recipients"; treat it as 452 4.5.3.
-            552 when phase == SmtpPhase.Rcpt => new(DeliveryVerdict.Deferred, new(4, 5, 3), reason, ReplyCode: reply.Code),
+            // RFC 5321 4.5.3.1.10: 552 to RCPT was historically "too many recipients"; treat that as 452 4.5.3.
+            // A 552 that says otherwise (5.2.2 mailbox full, "exceeded storage allocation") is the recipient's.
+            552 when phase == SmtpPhase.Rcpt && TooManyRecipients(reply) => new(DeliveryVerdict.Deferred, new(4, 5, 3), reason, ReplyCode: reply.Code),
             >= 500 and < 600 => new(DeliveryVerdict.Bounced, status, reason, ReplyCode: reply.Code),
             // 1xx/3xx where a final reply was due: the peer broke the protocol (RFC 3463 X.5.0); try again later.
             _ => new(DeliveryVerdict.Deferred, new(4, 5, 0), $"unexpected reply to {phase}: {reason}", ReplyCode: reply.Code),
         };
     }
+
+    private static bool TooManyRecipients(SmtpReply reply) =>
+        reply.Enhanced is { Subject: 5, Detail: 3 } || (reply.Enhanced is null && reply.Text.Contains("recipients", StringComparison.OrdinalIgnoreCase));
 
     public static DeliveryOutcome FromResolution(MxResolution resolution) => resolution.Kind switch
     {
