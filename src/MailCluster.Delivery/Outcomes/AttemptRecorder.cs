@@ -126,11 +126,12 @@ internal sealed class AttemptRecorder
             {
                 failed.Add(new FailedRecipient(recipient, outcome, result.Endpoint));
             }
-            _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null);
+            var category = outcome.Verdict == DeliveryVerdict.Delivered ? null : outcome.Category.ToString();
+            _metrics.Attempt(domain, type.ToLowerInvariant(), ReplyClass(outcome), outcome.IsFinal ? now - recipient.Message.ReceivedAt : null, category);
             logged.Add((new DeliveryLogRecord(
                 now, type, job.Message.QueueId, recipient.Address, domain, result.Endpoint?.Host, result.Endpoint?.Address, result.Endpoint?.TlsProtocol,
                 outcome.Status.ToString(), outcome.Reason, recipient.Attempts + 1, result.Latency.TotalMilliseconds,
-                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null, result.Endpoint?.Source), outcome.Verdict == DeliveryVerdict.Bounced));
+                (now - recipient.Message.ReceivedAt).TotalSeconds, next, null, result.Endpoint?.Source, category, outcome.Rule), outcome.Verdict == DeliveryVerdict.Bounced));
         }
         if (result.PossibleDuplicate)
         {

@@ -59,6 +59,7 @@ internal sealed class BounceFactory
                 RemoteMta = f.Endpoint?.Host,
                 DiagnosticCode = f.Outcome.Reason,
                 LastAttemptDate = now,
+                Category = f.Outcome.Category.ToString(),
             }).ToList(),
             new ReadOnlySequence<byte>(content))
         {

@@ -6,7 +6,11 @@ using Microsoft.Extensions.Hosting;
 
 namespace MailCluster.Delivery.Outcomes;
 
-/// <summary>One line of the delivery log: one recipient's attempt, as KumoMTA's Delivery/TransientFailure/Bounce records.</summary>
+/// <summary>
+/// One line of the delivery log: one recipient's attempt, as KumoMTA's Delivery/TransientFailure/Bounce
+/// records; a failure's category (<c>InvalidRecipient</c>, <c>Greylisted</c>...) and the response rule
+/// that matched its reply, if one did.
+/// </summary>
 internal sealed record DeliveryLogRecord(
     [property: JsonPropertyName("time")] DateTimeOffset Time,
     [property: JsonPropertyName("type")] string Type,
@@ -23,7 +27,9 @@ internal sealed record DeliveryLogRecord(
     [property: JsonPropertyName("queue_seconds")] double QueueSeconds,
     [property: JsonPropertyName("next_attempt")] DateTimeOffset? NextAttempt,
     [property: JsonPropertyName("dsn_queue_id")] string? DsnQueueId,
-    [property: JsonPropertyName("source")] string? Source = null);
+    [property: JsonPropertyName("source")] string? Source = null,
+    [property: JsonPropertyName("category")] string? Category = null,
+    [property: JsonPropertyName("rule")] string? Rule = null);
 
 [JsonSerializable(typeof(DeliveryLogRecord))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

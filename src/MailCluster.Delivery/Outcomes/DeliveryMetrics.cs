@@ -34,7 +34,7 @@ internal sealed class DeliveryMetrics : IDisposable
     {
         _label = label;
         _meter = meterFactory.Create(MeterName);
-        _attempts = _meter.CreateCounter<long>("mailcluster.delivery.attempts", "{recipient}", "Recipient attempts by outcome: delivered, deferred, bounced, expired.");
+        _attempts = _meter.CreateCounter<long>("mailcluster.delivery.attempts", "{recipient}", "Recipient attempts by outcome (delivered, deferred, bounced, expired) and, for failures, category (InvalidRecipient, BadDomain, InactiveMailbox, QuotaIssues, PolicyRelated, SpamRelated, AuthenticationFailure, ContentRelated, RateLimited, Greylisted, MessageExpired, ProtocolError, Unclassified; none for deliveries).");
         _replies = _meter.CreateCounter<long>("mailcluster.delivery.replies", "{reply}", "Remote reply classes (2xx, 4xx, 5xx, none) per recipient attempt.");
         _throttleWaits = _meter.CreateCounter<long>("mailcluster.delivery.throttle.waits", "{wait}", "Times a domain waited for its message or connection rate.");
         _backoffs = _meter.CreateCounter<long>("mailcluster.delivery.backoffs", "{backoff}", "Adaptive backoffs after 421, 4.7.x or failed connections.");
@@ -65,10 +65,11 @@ internal sealed class DeliveryMetrics : IDisposable
             domains().GroupBy(d => _label.For(d.Domain)).Select(g => new Measurement<int>(g.Any(d => d.BackingOff) ? 1 : 0, Tag(g.Key))), "{domain}", "1 while a domain is paused by adaptive backoff.");
     }
 
-    public void Attempt(string domain, string outcome, string replyClass, TimeSpan? timeInQueue)
+    /// <param name="category">What a failure means (<c>InvalidRecipient</c>, <c>Greylisted</c>...); null for a delivery (labelled <c>none</c>).</param>
+    public void Attempt(string domain, string outcome, string replyClass, TimeSpan? timeInQueue, string? category)
     {
         var label = Tag(_label.For(domain));
-        _attempts.Add(1, label, new KeyValuePair<string, object?>("outcome", outcome));
+        _attempts.Add(1, label, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("category", category ?? "none"));
         _replies.Add(1, label, new KeyValuePair<string, object?>("class", replyClass));
         if (timeInQueue is { } t)
         {

@@ -48,6 +48,11 @@ internal static class DeliveryStatusFields
         {
             HeaderFolding.Append(output, "Will-Retry-Until", ReceivedHeader.FormatDate(until));
         }
+        // RFC 3464 7: an extension field, X- for private use, after the standard ones.
+        if (recipient.Category is { } category)
+        {
+            HeaderFolding.Append(output, "X-MailCluster-Category", category);
+        }
     }
 
     /// <summary>RFC 3464 2.3.2 <c>rfc822; addr</c>, or RFC 6533 3 <c>utf-8; addr</c> for a non-ASCII address.</summary>

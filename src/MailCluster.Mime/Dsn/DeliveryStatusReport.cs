@@ -29,6 +29,9 @@ public sealed record DsnRecipient(string FinalRecipient, DsnAction Action, Enhan
 
     /// <summary>For <see cref="DsnAction.Delayed"/>: when we give up (2.3.9).</summary>
     public DateTimeOffset? WillRetryUntil { get; init; }
+
+    /// <summary>What the failure means for the sender's list (InvalidRecipient, QuotaIssues...), as the extension field <c>X-MailCluster-Category</c> (RFC 3464 7: X- fields are for private use).</summary>
+    public string? Category { get; init; }
 }
 
 /// <summary>

@@ -120,20 +120,25 @@ public sealed class SiloProcess : IAsyncDisposable
         await WaitForGreetingAsync();
     }
 
-    /// <summary>Waits (bounded) until a counter of this silo's /metrics (one exact series line) reaches <paramref name="atLeast"/>.</summary>
+    /// <summary>
+    /// Waits (bounded) until a counter of this silo's /metrics reaches <paramref name="atLeast"/>:
+    /// <paramref name="series"/> is <c>name{label="value",...}</c>, and every series of that name
+    /// with those labels (whatever others it has) counts, summed.
+    /// </summary>
     public async Task WaitForMetricAsync(string series, double atLeast, Func<string> context)
     {
         using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
-        string? line = null;
+        var wanted = MetricSeries.Parse(series);
+        var lines = new List<string>();
         await Polling.UntilAsync(
             async () =>
             {
                 var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
-                line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-                return line is not null && double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= atLeast;
+                lines = [.. scrape.Split('\n').Where(l => MetricSeries.TryParseSample(l, out var sample, out _) && sample.Includes(wanted))];
+                return lines.Sum(l => MetricSeries.TryParseSample(l, out _, out var value) ? value : 0) >= atLeast;
             },
             TimeSpan.FromSeconds(30),
-            () => $"{series} did not reach {atLeast}: {line ?? "absent"}\n{context()}",
+            () => $"{series} did not reach {atLeast}: {(lines.Count == 0 ? "absent" : string.Join(" + ", lines))}\n{context()}",
             TimeSpan.FromMilliseconds(100));
     }
 

@@ -137,6 +137,16 @@ public sealed class DsnBuilderTests
     }
 
     [Fact]
+    public void ARecipientsCategoryIsAnExtensionFieldAfterTheStandardOnes()
+    {
+        var spam = new DsnRecipient("other@dest.test", DsnAction.Failed, new(5, 7, 1)) { DiagnosticCode = "554 5.7.1 blocked using zen.spamhaus.org", Category = "SpamRelated" };
+
+        var (_, _, parts) = Parse(Build(Report(Original, spam)));
+
+        Assert.Contains("Diagnostic-Code: smtp; 554 5.7.1 blocked using zen.spamhaus.org\r\nX-MailCluster-Category: SpamRelated\r\n", parts[1].Body.Split("\r\n\r\n")[1] + "\r\n", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DelayedReportSaysWhenRetriesEnd()
     {
         var delayed = new DsnRecipient("rcpt@dest.test", DsnAction.Delayed, new(4, 4, 1)) { WillRetryUntil = s_arrival.AddDays(5) };

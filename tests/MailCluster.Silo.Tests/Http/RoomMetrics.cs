@@ -53,8 +53,8 @@ internal sealed class RoomMetrics : IDisposable
         Ingress.Rejected(552);
         Ingress.Rejected(451);
         Ingress.Auth("failed");
-        Delivery.Attempt("dest.test", "delivered", "2xx", TimeSpan.FromSeconds(2));
-        Delivery.Attempt("slow.test", "deferred", "4xx", null);
+        Delivery.Attempt("dest.test", "delivered", "2xx", TimeSpan.FromSeconds(2), null);
+        Delivery.Attempt("slow.test", "deferred", "4xx", null, "Greylisted");
         Delivery.ThrottleWait("dest.test");
         Delivery.BackedOff("slow.test");
         Delivery.DsnGenerated(2048);
