@@ -8,8 +8,8 @@ public sealed record DomainView(
     string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null,
     IReadOnlyList<DomainSourceView>? Sources = null);
 
-/// <summary>One egress source's part of a domain's delivery, cluster-wide (<see cref="DomainView.Sources"/>).</summary>
-public sealed record DomainSourceView(string Source, int Connections, bool BackingOff, bool Suspended);
+/// <summary>One egress source's part of a domain's delivery, cluster-wide (<see cref="DomainView.Sources"/>); the response rule behind a pause, and how long it still lasts.</summary>
+public sealed record DomainSourceView(string Source, int Connections, bool BackingOff, bool Suspended, string? PausedBy = null, TimeSpan? PausedFor = null);
 
 /// <summary>
 /// An egress source of the answering silo (<c>GET /api/sources</c>): address, SOCKS5 proxy, EHLO

@@ -33,6 +33,8 @@ public sealed class AttemptRecorderTests
     [InlineData(554, 5, 7, 1, SmtpPhase.Rcpt, false)] // refused as spam, not as nonexistent: may be mailed again
     [InlineData(550, 5, 1, 1, SmtpPhase.Mail, false)] // the sender was refused, not the recipient
     [InlineData(550, 5, 1, 1, SmtpPhase.EndOfData, false)]
+    [InlineData(550, 5, 2, 1, SmtpPhase.Rcpt, true)] // a disabled mailbox (InactiveMailbox)
+    [InlineData(552, 5, 2, 2, SmtpPhase.Rcpt, false)] // a full one may empty
     public async Task ARecipientTheMxSaysDoesNotExistIsSuppressed(int code, int cls, int subject, int detail, SmtpPhase phase, bool suppressed)
     {
         await using var harness = new ActorHarness(new ShapingOptions());

@@ -1,3 +1,4 @@
+using MailCluster.Delivery.Responses;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
@@ -126,17 +127,23 @@ public sealed class SuppressionListTests : IDisposable
     }
 
     [Fact]
-    public void HardBouncesAreTheConfiguredPermanentStatuses()
+    public void HardBouncesAreTheConfiguredCategoriesAndTheStatusesTheOldKeyStillNames()
     {
-        using var list = List(options: new SuppressionOptions { Statuses = "5.1.1, 5.1.10" });
+        using var byDefault = List(options: new SuppressionOptions());
+        using var old = List(options: new SuppressionOptions { Categories = "", Statuses = "5.1.1, 5.1.10" });
 
-        Assert.True(list.IsHardBounce(new EnhancedStatusCode(5, 1, 1)));
-        Assert.True(list.IsHardBounce(new EnhancedStatusCode(5, 1, 10)));
-        Assert.False(list.IsHardBounce(new EnhancedStatusCode(5, 1, 2)));
-        Assert.False(list.IsHardBounce(new EnhancedStatusCode(4, 1, 1)));
+        Assert.True(byDefault.IsHardBounce(new EnhancedStatusCode(5, 2, 1), ReplyCategory.InactiveMailbox));
+        Assert.True(byDefault.IsHardBounce(new EnhancedStatusCode(5, 0, 0), ReplyCategory.InvalidRecipient));
+        Assert.False(byDefault.IsHardBounce(new EnhancedStatusCode(5, 7, 1), ReplyCategory.SpamRelated));
+        Assert.True(old.IsHardBounce(new EnhancedStatusCode(5, 1, 10), ReplyCategory.BadDomain));
+        Assert.False(old.IsHardBounce(new EnhancedStatusCode(5, 1, 2), ReplyCategory.BadDomain));
         Assert.Equal(
-            ["Suppression:Statuses has '4.1.1'; expected permanent enhanced status codes (RFC 3463), e.g. 5.1.1", "Suppression:RefreshInterval is 00:00:00; must be at least 00:00:01"],
-            new SuppressionOptions { Statuses = "5.1.1,4.1.1", RefreshInterval = TimeSpan.Zero }.Validate());
+            [
+                "Suppression:Categories has 'Nonsense'; expected categories: " + string.Join(", ", Enum.GetNames<ReplyCategory>()),
+                "Suppression:Statuses has '4.1.1'; expected permanent enhanced status codes (RFC 3463), e.g. 5.1.1",
+                "Suppression:RefreshInterval is 00:00:00; must be at least 00:00:01",
+            ],
+            new SuppressionOptions { Categories = "InvalidRecipient, Nonsense", Statuses = "5.1.1,4.1.1", RefreshInterval = TimeSpan.Zero }.Validate());
     }
 
 

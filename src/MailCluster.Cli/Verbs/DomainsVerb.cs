@@ -11,7 +11,7 @@ namespace MailCluster.Cli.Verbs;
 public sealed class DomainsVerb : Verb
 {
     private static readonly string[] s_headers = ["DOMAIN", "DUE", "DEFERRED", "IN-FLIGHT", "IN-TIER", "OLDEST", "CONNECTIONS", "BACKOFF", "SUSPENDED"];
-    private static readonly string[] s_sourceHeaders = ["SOURCE", "CONNECTIONS", "BACKOFF", "SUSPENDED"];
+    private static readonly string[] s_sourceHeaders = ["SOURCE", "CONNECTIONS", "BACKOFF", "SUSPENDED", "PAUSED-BY"];
 
     public override string Name => "domains";
 
@@ -32,9 +32,10 @@ public sealed class DomainsVerb : Verb
             Text(d.Domain), Text(d.Due), Text(d.Deferred), Text(d.InFlight), d.InTier is { } tier ? Text(tier) : "-", Text(d.OldestArrival),
             Text(d.Connections), Text(d.BackingOff), Text(d.Suspended),
         ]));
-        // One domain sent from several sources: how each source's share of it stands.
-        return domains is [{ Sources: { Count: > 1 } sources }]
-            ? table + "\n" + TableRenderer.Render(s_sourceHeaders, sources.Select(s => (IReadOnlyList<string>)[Text(s.Source), Text(s.Connections), Text(s.BackingOff), Text(s.Suspended)]))
+        // One domain: how each source's share of it stands, and which response rule paused a source.
+        return domains is [{ Sources: { } sources }] && (sources.Count > 1 || sources.Any(s => s.PausedBy is not null))
+            ? table + "\n" + TableRenderer.Render(s_sourceHeaders, sources.Select(s => (IReadOnlyList<string>)
+                [Text(s.Source), Text(s.Connections), Text(s.BackingOff), Text(s.Suspended), s.PausedBy is { } rule ? $"{rule} ({Text(s.PausedFor)} left)" : "-"]))
             : table;
     }
 }

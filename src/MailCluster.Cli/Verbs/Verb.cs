@@ -57,6 +57,8 @@ public abstract class Verb
         bool flag => flag ? "yes" : "no",
         // As the admin API writes it (System.Text.Json's ISO 8601): no trailing zeros in the fraction.
         DateTimeOffset time => time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
+        // A duration to the second: what is left of a pause.
+        TimeSpan span => span.ToString(span >= TimeSpan.FromDays(1) ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "-",
     };

@@ -17,8 +17,8 @@ public sealed record DomainStatus(
     string Domain, long Due, long Deferred, long InFlight, DateTimeOffset? OldestArrival, int Connections, bool BackingOff, bool Suspended, long? InTier = null,
     IReadOnlyList<SourceStatus>? Sources = null);
 
-/// <summary>One egress source's part of a domain's delivery, as its (source, site) grain sees it cluster-wide.</summary>
-public sealed record SourceStatus(string Source, int Connections, bool BackingOff, bool Suspended);
+/// <summary>One egress source's part of a domain's delivery, as its (source, site) grain sees it cluster-wide; <paramref name="PausedBy"/> names the response rule behind a backoff or suspension.</summary>
+public sealed record SourceStatus(string Source, int Connections, bool BackingOff, bool Suspended, string? PausedBy = null, TimeSpan PausedFor = default);
 
 /// <summary>An egress source of this silo: its address (bound, or the proxy's external one), proxy, EHLO name, and the pools it is in with its weight.</summary>
 public sealed record SourceInfo(string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<(string Pool, int Weight)> Pools);
@@ -199,7 +199,7 @@ public sealed class QueueOperations
     {
         var site = await SiteOfAsync(domain, cancellationToken);
         var views = await Task.WhenAll(_egress.Sources.Select(s => _sites.ViewAsync(s.LimitsKey(site))));
-        var sources = _egress.Sources.Zip(views, (s, v) => new SourceStatus(s.Name, v.ConnectionsHeld, v.PausedFor > TimeSpan.Zero, Suspended(v, domain))).ToList();
+        var sources = _egress.Sources.Zip(views, (s, v) => new SourceStatus(s.Name, v.ConnectionsHeld, v.PausedFor > TimeSpan.Zero, Suspended(v, domain), v.PausedBy, v.PausedFor)).ToList();
         return new DomainStatus(
             domain,
             summary?.Due ?? 0,

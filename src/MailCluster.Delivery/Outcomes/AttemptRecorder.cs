@@ -171,11 +171,15 @@ internal sealed class AttemptRecorder
         }
     }
 
-    /// <summary>Recipients a remote MX refused as nonexistent are not mailed again (a failure to record it is logged; the bounce stands).</summary>
+    /// <summary>
+    /// Recipients a remote MX refused as nonexistent (or inactive: <c>Suppression:Categories</c>), and
+    /// those a response rule suppresses, are not mailed again (a failure to record it is logged; the bounce stands).
+    /// </summary>
     private async Task SuppressHardBouncesAsync(List<FailedRecipient> failed, MxEndpoint? endpoint)
     {
         // Only a refusal of the recipient itself: a 5.1.1 to MAIL FROM names the sender, after DATA the message.
-        foreach (var (recipient, outcome, _) in failed.Where(f => f.Outcome.Phase == SmtpPhase.Rcpt && f.Outcome.ReplyCode is >= 500 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status)))
+        foreach (var (recipient, outcome, _) in failed.Where(f => f.Outcome.Suppress
+            || (f.Outcome.Phase == SmtpPhase.Rcpt && f.Outcome.ReplyCode is >= 400 and < 600 && _suppressions.IsHardBounce(f.Outcome.Status, f.Outcome.Category))))
         {
             try
             {

@@ -1,3 +1,4 @@
+using MailCluster.Delivery.Responses;
 using System.Collections.Concurrent;
 using MailCluster.Hosting;
 using MailCluster.Smtp.Protocol;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace MailCluster.Delivery.Suppression;
 
 /// <summary>
-/// Addresses that must not be mailed again: hard bounces (<see cref="SuppressionOptions.Statuses"/>)
+/// Addresses that must not be mailed again: hard bounces (<see cref="SuppressionOptions.Categories"/>, a response rule's <c>Suppress</c>)
 /// and operators' additions. Lookups are answered from this silo's cache, never from storage, so a
 /// check at RCPT costs a dictionary lookup and a storage outage cannot fail it (the cache stays as
 /// it was). The cache follows the store: loaded before the silo accepts mail, then read again every
@@ -23,6 +24,7 @@ public sealed partial class SuppressionList : BackgroundService
     private readonly ISuppressionStore _store;
     private readonly SuppressionOptions _options;
     private readonly HashSet<EnhancedStatusCode> _statuses;
+    private readonly HashSet<ReplyCategory> _categories;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, SuppressionEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private PeriodicTimer? _refresh;
@@ -34,6 +36,7 @@ public sealed partial class SuppressionList : BackgroundService
         _store = store;
         _options = options;
         _statuses = [.. options.StatusList()];
+        _categories = [.. options.CategoryList()];
         _time = time;
         _outage = new OutageLog((_, exception) => StoreUnreachable(logger, exception.GetType().Name, exception.Message), () => StoreBack(logger));
     }
@@ -44,7 +47,8 @@ public sealed partial class SuppressionList : BackgroundService
     public bool IsSuppressed(string address) => _entries.TryGetValue(SuppressionAddress.Canonical(address), out var entry) && entry.Suppressed;
 
     /// <summary>A remote permanent failure with one of these statuses suppresses the address.</summary>
-    public bool IsHardBounce(EnhancedStatusCode status) => _statuses.Contains(status);
+    /// <summary>A recipient's permanent failure of one of <see cref="SuppressionOptions.Categories"/> (or, as before them, <see cref="SuppressionOptions.Statuses"/>).</summary>
+    internal bool IsHardBounce(EnhancedStatusCode status, ReplyCategory category) => _categories.Contains(category) || _statuses.Contains(status);
 
     public IReadOnlyList<SuppressionEntry> List() => [.. _entries.Values.Where(e => e.Suppressed).OrderBy(e => e.Address, StringComparer.OrdinalIgnoreCase)];
 

@@ -177,7 +177,7 @@ internal static class AdminEndpoints
 
     private static DomainView View(DomainStatus status) =>
         new(status.Domain, status.Due, status.Deferred, status.InFlight, status.OldestArrival, status.Connections, status.BackingOff, status.Suspended, status.InTier,
-            status.Sources?.Select(s => new DomainSourceView(s.Source, s.Connections, s.BackingOff, s.Suspended)).ToList());
+            status.Sources?.Select(s => new DomainSourceView(s.Source, s.Connections, s.BackingOff, s.Suspended, s.PausedBy, s.BackingOff ? s.PausedFor : null)).ToList());
 
     private static MessageView View(QueuedMessage queued)
     {
