@@ -49,6 +49,8 @@ public sealed class EgressOptionsTests
     private static readonly Dictionary<string, Action<EgressOptions>> s_breaks = new()
     {
         { "Egress:Sources:0:Name 'ip 1' must be 1-64 letters", o => o.Sources[0].Name = "ip 1" },
+        // The name rule is the credentials file's too: a line break at the end is no name character either.
+        { "Egress:Pools:1:Name 'transactional\n' must be 1-64 letters", o => o.Pools[1].Name = "transactional\n" },
         { "Egress:Sources:1:Name 'IP1' is used by an earlier source", o => o.Sources[1].Name = "IP1" },
         { "Egress:Sources:0:Address '127.0.0.256' is not an IPv4 or IPv6 address", o => o.Sources[0].Address = "127.0.0.256" },
         { "Egress:Sources:0: a source needs an Address to bind, or a Socks5 proxy", o => o.Sources[0].Address = null },

@@ -1,4 +1,5 @@
 using System.Net;
+using MailCluster.Admin;
 
 namespace MailCluster.Delivery.Egress.Sources;
 
@@ -76,9 +77,9 @@ internal sealed class EgressSourceOptions
 
     public IEnumerable<string> Validate(string section)
     {
-        if (!EgressSource.IsValidName(Name))
+        if (!EgressName.IsValid(Name))
         {
-            yield return $"{section}:Name '{Name}' must be 1-64 letters, digits, '-', '_' or '.'";
+            yield return $"{section}:Name '{Name}' must be {EgressName.Rule}";
         }
         if (Address is not null && !IPAddress.TryParse(Address, out _))
         {
@@ -108,9 +109,9 @@ internal sealed class EgressPoolOptions
 
     public IEnumerable<string> Validate(string section, IReadOnlySet<string> sources)
     {
-        if (!EgressSource.IsValidName(Name))
+        if (!EgressName.IsValid(Name))
         {
-            yield return $"{section}:Name '{Name}' must be 1-64 letters, digits, '-', '_' or '.'";
+            yield return $"{section}:Name '{Name}' must be {EgressName.Rule}";
         }
         if (Sources.Count == 0)
         {
