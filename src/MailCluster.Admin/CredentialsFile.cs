@@ -3,18 +3,18 @@ using System.Net;
 
 namespace MailCluster.Admin;
 
-/// <summary>One submission user as the credentials file holds it: only the password's hash.</summary>
-public sealed record CredentialsEntry(string Name, string Hash, IReadOnlySet<string> Domains, int? MessagesPerHour, int? RecipientsPerMessage);
+/// <summary>One submission user as the credentials file holds it: only the password's hash; <see cref="Pool"/> is the egress pool its mail leaves through (null: the default).</summary>
+public sealed record CredentialsEntry(string Name, string Hash, IReadOnlySet<string> Domains, int? MessagesPerHour, int? RecipientsPerMessage, string? Pool);
 
 /// <summary>
 /// The submission credentials file, one user per line:
-/// <c>name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]</c>,
-/// <c>#</c> comments. The one reader of it: the silo (which users exist) and <c>mailctl user</c>
+/// <c>name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message[:pool]]]</c>,
+/// <c>#</c> comments; an empty limit or pool is none. The one reader of it: the silo (which users exist) and <c>mailctl user</c>
 /// (which lines name whom) agree on every line.
 /// </summary>
 public static class CredentialsFile
 {
-    public const string Format = "name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]";
+    public const string Format = "name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message[:pool]]]";
 
     /// <summary>
     /// The one form of a user name that lookups, counts, lockouts and logs use: lower-cased by
@@ -44,7 +44,7 @@ public static class CredentialsFile
                 continue;
             }
             var fields = raw.Trim().Split(':');
-            if (fields.Length is < 3 or > 5 || fields[0].Length == 0 || !PasswordHash.IsWellFormed(fields[1])
+            if (fields.Length is < 3 or > 6 || fields[0].Length == 0 || !PasswordHash.IsWellFormed(fields[1])
                 || Limit(fields, 3) is { IsValid: false } || Limit(fields, 4) is { IsValid: false })
             {
                 errors.Add($"line {number} is not {Format}");
@@ -55,9 +55,15 @@ public static class CredentialsFile
                 errors.Add($"line {number} has a hash of {iterations} iterations; at least {PasswordHash.MinimumIterations} are required");
                 continue;
             }
+            var pool = fields.Length > 5 && fields[5].Length > 0 ? fields[5] : null;
+            if (pool is not null && !EgressName.IsValid(pool))
+            {
+                errors.Add($"line {number} names pool '{pool}'; a pool name is {EgressName.Rule}");
+                continue;
+            }
             var domains = fields[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(d => d.ToLowerInvariant().TrimEnd('.')).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            entries.Add(new CredentialsEntry(NameOf(raw)!, fields[1], domains, Limit(fields, 3).Value, Limit(fields, 4).Value));
+            entries.Add(new CredentialsEntry(NameOf(raw)!, fields[1], domains, Limit(fields, 3).Value, Limit(fields, 4).Value, pool));
         }
         return (entries, errors);
     }

@@ -4,14 +4,15 @@ namespace MailCluster.Cli;
 
 /// <summary>
 /// <c>mailctl user add NAME DOMAIN[,DOMAIN…] --file F</c> (the password is read from standard
-/// input), <c>user remove NAME --file F</c> and <c>user list --file F</c>: edits the submission
-/// credentials file, which holds only password hashes. Where the file cannot be written (a
-/// Kubernetes Secret is mounted read-only), <c>add</c> prints the line to put into the Secret.
+/// input; the limits and the egress pool are optional), <c>user remove NAME --file F</c> and
+/// <c>user list --file F</c>: edits the submission credentials file, which holds only password
+/// hashes. Where the file cannot be written (a Kubernetes Secret is mounted read-only), <c>add</c>
+/// prints the line to put into the Secret.
 /// Local: no admin API call; the silos read the file again when it changes.
 /// </summary>
 public static class UserFile
 {
-    public const string Usage = "user add NAME DOMAIN[,DOMAIN...] --file F [--messages-per-hour N] [--recipients-per-message N] (password on stdin) | user remove NAME --file F | user list --file F";
+    public const string Usage = "user add NAME DOMAIN[,DOMAIN...] --file F [--messages-per-hour N] [--recipients-per-message N] [--pool NAME] (password on stdin) | user remove NAME --file F | user list --file F";
 
     public static async Task<int> RunAsync(CommandLine command, TextReader input, TextWriter output, TextWriter error)
     {
@@ -26,7 +27,8 @@ public static class UserFile
                 var (entries, errors) = CredentialsFile.Parse(lines);
                 foreach (var user in entries)
                 {
-                    await output.WriteLineAsync($"{user.Name}  {string.Join(',', user.Domains.Order(StringComparer.Ordinal))}");
+                    var pool = user.Pool is null ? string.Empty : $"  pool {user.Pool}";
+                    await output.WriteLineAsync($"{user.Name}  {string.Join(',', user.Domains.Order(StringComparer.Ordinal))}{pool}");
                 }
                 foreach (var problem in errors)
                 {
@@ -34,18 +36,18 @@ public static class UserFile
                 }
                 return ExitCodes.Ok;
             case ["add", var name, var domains] when IsName(name):
+                if (command.Option("pool") is { } named && !EgressName.IsValid(named))
+                {
+                    await error.WriteLineAsync($"mailctl user add: --pool '{named}' is not a pool name: {EgressName.Rule}");
+                    return ExitCodes.Usage;
+                }
                 var password = (await input.ReadLineAsync())?.TrimEnd('\r');
                 if (string.IsNullOrEmpty(password))
                 {
                     await error.WriteLineAsync("mailctl user add: give the password on standard input");
                     return ExitCodes.Usage;
                 }
-                var limits = (command.Option("messages-per-hour"), command.Option("recipients-per-message")) switch
-                {
-                    (null, null) => string.Empty,
-                    (var hourly, var recipients) => $":{hourly}:{recipients}",
-                };
-                var entry = $"{name}:{PasswordHash.Create(password)}:{domains}{limits}";
+                var entry = $"{name}:{PasswordHash.Create(password)}:{domains}{OptionalFields(command)}";
                 return await WriteAsync(path, [.. lines.Where(l => !Names(l, name)), entry], output, error, entry);
             case ["remove", var name]:
                 if (!lines.Exists(l => Names(l, name)))
@@ -96,6 +98,14 @@ public static class UserFile
             await output.WriteLineAsync(added);
             return ExitCodes.Ok;
         }
+    }
+
+    /// <summary>The fields after the domains (<see cref="CredentialsFile.Format"/>): the limits, then the pool; empty ones at the end are left out.</summary>
+    private static string OptionalFields(CommandLine command)
+    {
+        string?[] fields = [command.Option("messages-per-hour"), command.Option("recipients-per-message"), command.Option("pool")];
+        var last = Array.FindLastIndex(fields, f => !string.IsNullOrEmpty(f));
+        return string.Concat(fields.Take(last + 1).Select(f => ":" + f));
     }
 
     private static bool IsUser(string line) => CredentialsFile.IsUserLine(line);

@@ -93,6 +93,8 @@ public static class DeliveryServices
         // Egress sources and pools (section Egress): without any, one implicit source on the default address.
         services.AddValidatedOptions<EgressOptions>(configuration, EgressOptions.Section, o => o.Validate());
         services.AddSingleton(sp => EgressPlan.From(sp.GetRequiredService<EgressOptions>(), sp.GetRequiredService<DeliveryOptions>().HeloName));
+        // Ingress checks the pool a message names against the plan, and takes the pool header out.
+        services.AddSingleton(sp => new EgressPoolNames(sp.GetRequiredService<EgressPlan>(), sp.GetRequiredService<EgressOptions>().PoolHeader));
 
         services.AddSingleton<ShapingRules>();
         services.AddSingleton<SiteClock>();

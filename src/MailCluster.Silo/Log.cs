@@ -6,8 +6,8 @@ namespace MailCluster.Silo;
 /// <summary>The silo's log messages. Event ids: 1000-1099 ingress, 1100 a commit the spool refused.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Debug, "Accepted {QueueId} from {Client}: sender <{Sender}>, {Recipients} recipient(s), {Size} octets")]
-    public static partial void MessageAccepted(ILogger logger, string queueId, IPEndPoint client, string sender, int recipients, long size);
+    [LoggerMessage(1000, LogLevel.Debug, "Accepted {QueueId} from {Client}: sender <{Sender}>, {Recipients} recipient(s), {Size} octets, egress pool {Pool}")]
+    public static partial void MessageAccepted(ILogger logger, string queueId, IPEndPoint client, string sender, int recipients, long size, string pool);
 
     [LoggerMessage(1001, LogLevel.Debug, "SMTP session from {Client} ended abruptly: {Reason}")]
     public static partial void SessionAborted(ILogger logger, IPEndPoint client, string reason);

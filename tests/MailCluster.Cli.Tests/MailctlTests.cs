@@ -99,4 +99,46 @@ public sealed class UserFileTests : IDisposable
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.DoesNotContain("kelvin", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new[] { "--pool", "bulk" }, ":::bulk", "  pool bulk")]
+    [InlineData(new[] { "--messages-per-hour", "10", "--recipients-per-message", "5", "--pool", "bulk" }, ":10:5:bulk", "  pool bulk")]
+    [InlineData(new[] { "--recipients-per-message", "5" }, "::5", "")]
+    [InlineData(new[] { "--messages-per-hour", "10" }, ":10", "")]
+    [InlineData(new string[0], "", "")]
+    public async Task UserAddWritesThePoolAfterTheLimitsAndListShowsIt(string[] options, string fields, string listed)
+    {
+        var path = Path.Combine(_directory.FullName, "users");
+        using var input = new StringReader("s3cret\n");
+
+        var exit = await UserFile.RunAsync(CommandLine.Parse(["user", "add", "alice", "client.test", "--file", path, .. options])!, input, TextWriter.Null, TextWriter.Null);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.EndsWith(":client.test" + fields, (await File.ReadAllLinesAsync(path)).Single(), StringComparison.Ordinal);
+        using var list = new StringWriter();
+        using var problems = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, await UserFile.RunAsync(CommandLine.Parse(["user", "list", "--file", path])!, TextReader.Null, list, problems));
+        Assert.Equal("alice  client.test" + listed, list.ToString().Trim());
+        Assert.Empty(problems.ToString());
+    }
+
+    [Theory]
+    [InlineData("bulk pool")]
+    [InlineData("bulk:x")]
+    [InlineData("b\u00fclk")]
+    [InlineData("")]
+    [InlineData("ppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp")]
+    public async Task AnInvalidPoolNameIsAUsageErrorThatWritesNothingAndReadsNoPassword(string pool)
+    {
+        var path = Path.Combine(_directory.FullName, "users");
+        using var input = new StringReader("s3cret\n");
+        using var error = new StringWriter();
+
+        var exit = await UserFile.RunAsync(CommandLine.Parse(["user", "add", "alice", "client.test", "--file", path, "--pool=" + pool])!, input, TextWriter.Null, error);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal($"mailctl user add: --pool '{pool}' is not a pool name: 1-64 letters, digits, '-', '_' or '.'", error.ToString().Trim());
+        Assert.False(File.Exists(path));
+        Assert.Equal("s3cret", await input.ReadLineAsync());
+    }
 }

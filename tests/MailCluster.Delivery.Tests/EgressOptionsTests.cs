@@ -46,9 +46,22 @@ public sealed class EgressOptionsTests
         Assert.Same(source, Assert.Single(plan.DefaultPool.Members).Source);
     }
 
+    [Fact]
+    public void IngressLearnsEachPoolsConfiguredNameAndThePoolHeader()
+    {
+        var names = new EgressPoolNames(EgressPlan.From(Valid(), "silo.test"), Valid().PoolHeader);
+        var implicitOnly = new EgressPoolNames(EgressPlan.From(new EgressOptions { PoolHeader = "X-Pool" }, "silo.test"), "X-Pool");
+
+        Assert.Equal(("X-MailCluster-Pool", "transactional", "bulk", null), (names.Header, names.Canonical("Transactional"), names.Canonical("BULK"), names.Canonical("default")));
+        Assert.Equal(("X-Pool", "default", null), (implicitOnly.Header, implicitOnly.Canonical("DEFAULT"), implicitOnly.Canonical("bulk")));
+        Assert.Empty(new EgressOptions { PoolHeader = "X-Pool" }.Validate());
+    }
+
     private static readonly Dictionary<string, Action<EgressOptions>> s_breaks = new()
     {
         { "Egress:Sources:0:Name 'ip 1' must be 1-64 letters", o => o.Sources[0].Name = "ip 1" },
+        // The name rule is the credentials file's too: a line break at the end is no name character either.
+        { "Egress:Pools:1:Name 'transactional\n' must be 1-64 letters", o => o.Pools[1].Name = "transactional\n" },
         { "Egress:Sources:1:Name 'IP1' is used by an earlier source", o => o.Sources[1].Name = "IP1" },
         { "Egress:Sources:0:Address '127.0.0.256' is not an IPv4 or IPv6 address", o => o.Sources[0].Address = "127.0.0.256" },
         { "Egress:Sources:0: a source needs an Address to bind, or a Socks5 proxy", o => o.Sources[0].Address = null },
@@ -63,6 +76,11 @@ public sealed class EgressOptionsTests
         { "Egress:DefaultPool 'missing' is not a pool of Egress:Pools", o => o.DefaultPool = "missing" },
         { "Egress:DefaultPool is not set; with several pools it must name one", o => o.DefaultPool = null },
         { "Egress:Pools is empty; sources are used through pools", o => (o.Pools, o.DefaultPool) = ([], null) },
+        { "Egress:PoolHeader 'X Pool' is not a header field name (RFC 5322 3.6.8", o => o.PoolHeader = "X Pool" },
+        { "Egress:PoolHeader 'X-Pool:' is not a header field name", o => o.PoolHeader = "X-Pool:" },
+        { "Egress:PoolHeader '' is not a header field name", o => o.PoolHeader = string.Empty },
+        { "Egress:PoolHeader 'from' is a field mail needs", o => o.PoolHeader = "from" },
+        { "Egress:PoolHeader 'DKIM-Signature' is a field mail needs", o => o.PoolHeader = "DKIM-Signature" },
     };
 
     public static TheoryData<string> Broken => [.. s_breaks.Keys];

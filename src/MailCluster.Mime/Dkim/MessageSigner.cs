@@ -28,7 +28,7 @@ public sealed record DkimSignature(DkimOutcome Outcome, string? FromDomain, byte
     public static DkimSignature None(DkimOutcome outcome, string? fromDomain) => new(outcome, fromDomain, []);
 
     /// <summary>The message with the signature fields before it (the message itself is not copied).</summary>
-    public ReadOnlySequence<byte> Before(ReadOnlySequence<byte> message) => HeaderFields.Length == 0 ? message : PrependedContent.Of(HeaderFields, message);
+    public ReadOnlySequence<byte> Before(ReadOnlySequence<byte> message) => HeaderFields.Length == 0 ? message : SequenceChain.Join(new ReadOnlySequence<byte>(HeaderFields), message);
 }
 
 /// <summary>

@@ -63,9 +63,10 @@ internal static class IngressServices
             () => sp.GetRequiredService<ConnectionLimiter>().Current));
         services.AddSingleton<SessionHeartbeat>();
         services.AddHostedService<IngressLifecycle>();
-        // The session host and its parts: who may send to whom, trace fields, authors and DKIM, the spool commit.
+        // The session host and its parts: who may send to whom, trace fields, the egress pool, authors and DKIM, the spool commit.
         services.AddSingleton<EnvelopeAdmission>();
         services.AddSingleton<TraceFields>();
+        services.AddSingleton<PoolChoice>();
         services.AddSingleton<AuthorshipSigning>();
         services.AddSingleton<MessageCommit>();
         services.AddSingleton<ISmtpSessionHost, SpoolingSessionHost>();

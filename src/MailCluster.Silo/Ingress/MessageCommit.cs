@@ -8,11 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace MailCluster.Silo.Ingress;
 
 /// <summary>
-/// A finished message made durable: its authors checked and signed (<see cref="AuthorshipSigning"/>),
+/// A finished message made durable: its egress pool chosen and the pool header taken out
+/// (<see cref="PoolChoice"/>), its authors checked and signed (<see cref="AuthorshipSigning"/>),
 /// room taken above the spool's reserve, the envelope and content enqueued, delivery woken. The one
 /// place spool failures become SMTP replies.
 /// </summary>
-internal sealed class MessageCommit(ISpoolIntake spool, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<MessageCommit> logger)
+internal sealed class MessageCommit(ISpoolIntake spool, PoolChoice pools, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<MessageCommit> logger)
 {
     /// <summary>New mail that would cut into the spool's reserve waits: 452 4.3.1 (RFC 3463 4.3.1, RFC 1870 6.1); null while it fits.</summary>
     public SmtpReply? RoomFor(long declaredSize) => Refusal(spool.Headroom.Refuses(declaredSize));
@@ -22,7 +23,12 @@ internal sealed class MessageCommit(ISpoolIntake spool, AuthorshipSigning signin
     {
         var queueId = transaction.QueueId!;
         var started = time.GetTimestamp();
-        if (!signing.TrySign(session, body, out var content, out var refusal))
+        // The pool header goes before signing: what is signed is what is spooled and sent.
+        if (!pools.TryChoose(session, body, out var kept, out var pool, out var refusal))
+        {
+            return refusal;
+        }
+        if (!signing.TrySign(session, kept, out var content, out refusal))
         {
             return refusal;
         }
@@ -34,7 +40,7 @@ internal sealed class MessageCommit(ISpoolIntake spool, AuthorshipSigning signin
         }
         try
         {
-            await spool.EnqueueAsync(ToEnvelope(transaction, content.Length), content, cancellationToken);
+            await spool.EnqueueAsync(ToEnvelope(transaction, content.Length, pool), content, cancellationToken);
         }
         catch (SpoolUnavailableException exception)
         {
@@ -48,7 +54,7 @@ internal sealed class MessageCommit(ISpoolIntake spool, AuthorshipSigning signin
         metrics.Accepted(content.Length, time.GetElapsedTime(started));
         (transaction.Reservation as HourlyReservation)?.Commit();
         delivery.Notify();
-        Log.MessageAccepted(logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length);
+        Log.MessageAccepted(logger, queueId, session.Remote, transaction.ReversePath.ToString(), transaction.Recipients.Count, content.Length, pool ?? "(default)");
         return SmtpReplies.Queued(queueId);
     }
 
@@ -62,7 +68,8 @@ internal sealed class MessageCommit(ISpoolIntake spool, AuthorshipSigning signin
         return SmtpReplies.SpoolFull;
     }
 
-    private SpoolEnvelope ToEnvelope(SmtpTransaction transaction, long size)
+    /// <param name="pool">The configured name of the pool chosen at DATA; null: the default pool at send time.</param>
+    private SpoolEnvelope ToEnvelope(SmtpTransaction transaction, long size, string? pool)
     {
         var parameters = transaction.Parameters;
         var recipients = new EnvelopeRecipient[transaction.Recipients.Count];
@@ -83,7 +90,8 @@ internal sealed class MessageCommit(ISpoolIntake spool, AuthorshipSigning signin
             parameters.EnvelopeId,
             parameters.Return,
             parameters.SmtpUtf8,
-            parameters.Body == BodyType.EightBitMime);
+            parameters.Body == BodyType.EightBitMime,
+            pool);
         return new SpoolEnvelope(message, recipients);
     }
 }

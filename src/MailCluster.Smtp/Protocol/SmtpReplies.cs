@@ -85,5 +85,30 @@ public static class SmtpReplies
     public static SmtpReply ExceedsRemoteSize(long size, long maxSize) =>
         MessageTooLarge.WithText($"Message size {size} exceeds the remote server's limit of {maxSize} octets");
 
+    /// <summary>
+    /// The egress pool a message names (its user's, or a trusted client's pool header) is not
+    /// configured: refused at DATA (RFC 3463 5.7.1, not authorized), never sent through another.
+    /// </summary>
+    public static SmtpReply PoolNotConfigured(string pool) => R(550, 5, 7, 1, $"Egress pool '{Printable(pool)}' is not configured");
+
+    /// <summary>A trusted client's pool header fields name different egress pools: which one it meant is not guessed.</summary>
+    public static SmtpReply ConflictingPools(string header) => R(550, 5, 7, 1, $"The message's {Printable(header)} fields name different egress pools");
+
     public static SmtpReply Queued(string queueId) => R(250, 2, 0, 0, $"Ok: queued as {queueId}");
+
+    // RFC 5321 4.2.1: reply text is printable US-ASCII; a name from a message or a file is cut to a pool
+    // name's length (64) and anything else in it shown as '?'.
+    private static string Printable(string text)
+    {
+        var shown = text.Length > 64 ? text[..64] + "..." : text;
+        return shown.AsSpan().ContainsAnyExceptInRange(' ', '~')
+            ? string.Create(shown.Length, shown, static (span, source) =>
+            {
+                for (var i = 0; i < span.Length; i++)
+                {
+                    span[i] = source[i] is >= ' ' and <= '~' ? source[i] : '?';
+                }
+            })
+            : shown;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using MailCluster.Delivery.Actors;
+using MailCluster.Delivery.Egress.Sources;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress;
@@ -16,24 +17,36 @@ namespace MailCluster.Silo.Tests.Ingress;
 internal static class IngressParts
 {
     public static EnvelopeAdmission Admission(SuppressionList suppressions, SubmissionUsers users, IngressMetrics metrics, TimeProvider time) =>
-        new(new RelayPolicy([IPNetwork.Parse("127.0.0.0/8")]), suppressions, users, new HourlyCounts(time), metrics);
+        new(Relay(), suppressions, users, new HourlyCounts(time), metrics);
+
+    /// <summary>The egress pools of a silo without an <c>Egress</c> section (the implicit pool <c>default</c>), or of <paramref name="egress"/>.</summary>
+    public static EgressPoolNames PoolNames(EgressOptions? egress = null)
+    {
+        egress ??= new EgressOptions();
+        Assert.Empty(egress.Validate());
+        return new(EgressPlan.From(egress, "silo.test"), egress.PoolHeader);
+    }
+
+    public static PoolChoice Pools(SubmissionUsers users, IngressMetrics metrics, EgressPoolNames? names = null) =>
+        new(names ?? PoolNames(), Relay(), users, metrics);
 
     public static AuthorshipSigning Signing(DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics) =>
         new(new MessageSigner(DkimKeyRing.From(dkim)), dkim, users, metrics);
 
     public static TraceFields Trace(TimeProvider time) => new(new QueueIdGenerator(time, new Random(1)), time);
 
-    public static MessageCommit Commit(ISpoolIntake spool, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time) =>
-        new(spool, signing, metrics, delivery, time, NullLogger<MessageCommit>.Instance);
+    public static MessageCommit Commit(ISpoolIntake spool, PoolChoice pools, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time) =>
+        new(spool, pools, signing, metrics, delivery, time, NullLogger<MessageCommit>.Instance);
 
     public static Authenticator Authenticator(SubmissionUsers users, IngressMetrics metrics, TimeProvider time) =>
         new(users, new AuthFailures(5, 10, TimeSpan.FromMinutes(10), time), new AuthCheckGate(4), metrics, time, NullLogger<Authenticator>.Instance);
 
-    public static SpoolingSessionHost Host(ISpoolIntake spool, SuppressionList suppressions, DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time) => new(
+    public static SpoolingSessionHost Host(
+        ISpoolIntake spool, SuppressionList suppressions, DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, EgressPoolNames? pools = null) => new(
         Admission(suppressions, users, metrics, time),
         Authenticator(users, metrics, time),
         Trace(time),
-        Commit(spool, Signing(dkim, users, metrics), metrics, delivery, time),
+        Commit(spool, Pools(users, metrics, pools), Signing(dkim, users, metrics), metrics, delivery, time),
         metrics);
 
     /// <summary>Users from one credentials line whose hash is written <c>{0}</c> (the password is "pw"), loaded as an AUTH loads them.</summary>
@@ -58,6 +71,8 @@ internal static class IngressParts
         }
         return transaction;
     }
+
+    private static RelayPolicy Relay() => new([IPNetwork.Parse("127.0.0.0/8")]);
 
     private static Mailbox Mailbox(string address) => new(address[..address.IndexOf('@', StringComparison.Ordinal)], address[(address.IndexOf('@', StringComparison.Ordinal) + 1)..]);
 }

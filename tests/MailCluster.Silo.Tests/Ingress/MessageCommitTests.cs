@@ -19,7 +19,8 @@ public sealed class MessageCommitTests : IAsyncDisposable
     public MessageCommitTests()
     {
         var metrics = new IngressMetrics(_bed.Meters, () => 0);
-        _commit = IngressParts.Commit(_bed.Spool, IngressParts.Signing(new DkimOptions(), new SubmissionUsers(null), metrics), metrics, _bed.Delivery, _bed.Time);
+        var users = new SubmissionUsers(null);
+        _commit = IngressParts.Commit(_bed.Spool, IngressParts.Pools(users, metrics), IngressParts.Signing(new DkimOptions(), users, metrics), metrics, _bed.Delivery, _bed.Time);
     }
 
     public ValueTask DisposeAsync() => _bed.DisposeAsync();

@@ -10,6 +10,9 @@ namespace MailCluster.Silo.Tests.Ingress;
 
 public sealed class SubmissionCredentialsTests : IDisposable
 {
+    // One hash for the format tests: a hash of the minimum iterations takes a while to make.
+    private static readonly Lazy<string> s_hash = new(() => PasswordHash.Create("x", PasswordHash.MinimumIterations));
+
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -45,8 +48,60 @@ public sealed class SubmissionCredentialsTests : IDisposable
         File.SetLastWriteTimeUtc(path, File.GetLastWriteTimeUtc(path).AddSeconds(5));
         Assert.Null(users.Verify("alice", "s3cret"));
         Assert.NotNull(users.Verify("bob", "other"));
-        Assert.Equal("line 1 is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message]]", WriteAndCheck("alice:plaintext:client.test"));
+        Assert.Equal("line 1 is not name:pbkdf2-sha256$ITERATIONS$SALT$HASH:domain,domain[:messages per hour[:recipients per message[:pool]]]", WriteAndCheck("alice:plaintext:client.test"));
         Assert.NotNull(WriteAndCheck($"alice:{PasswordHash.Create("x", PasswordHash.MinimumIterations)}:client.test:many"));
+    }
+
+    [Theory]
+    [InlineData("", null, null, null)]
+    [InlineData(":10:5:bulk", 10, 5, "bulk")]
+    [InlineData(":::Bulk-2_a.b", null, null, "Bulk-2_a.b")]
+    [InlineData("::5:bulk", null, 5, "bulk")]
+    [InlineData(":10:5:", 10, 5, null)]
+    [InlineData(":::", null, null, null)]
+    [InlineData(":::bulk  ", null, null, "bulk")]
+    public void ASixthFieldNamesTheUsersPoolAndAnEmptyOneNone(string after, int? hourly, int? recipients, string? pool)
+    {
+        var (entries, errors) = CredentialsFile.Parse([$"alice:{s_hash.Value}:client.test{after}"]);
+
+        Assert.Empty(errors);
+        Assert.Equal((hourly, recipients, pool), (entries[0].MessagesPerHour, entries[0].RecipientsPerMessage, entries[0].Pool));
+    }
+
+    [Theory]
+    [InlineData(":::bulk pool", "line 1 names pool 'bulk pool'; a pool name is 1-64 letters, digits, '-', '_' or '.'")]
+    [InlineData(":::b\u00fclk", "line 1 names pool 'b\u00fclk'; a pool name is 1-64 letters, digits, '-', '_' or '.'")]
+    [InlineData(":::bulk/1", "line 1 names pool 'bulk/1'; a pool name is 1-64 letters, digits, '-', '_' or '.'")]
+    [InlineData(":1:2:bulk:extra", "line 1 is not " + CredentialsFile.Format)]
+    [InlineData(":1:2::", "line 1 is not " + CredentialsFile.Format)]
+    [InlineData(":x::bulk", "line 1 is not " + CredentialsFile.Format)]
+    public void APoolFieldKeepsTheEgressNameRuleAndASeventhFieldIsRefused(string after, string error)
+    {
+        var (entries, errors) = CredentialsFile.Parse([$"alice:{s_hash.Value}:client.test{after}"]);
+
+        Assert.Empty(entries);
+        Assert.Equal(error, Assert.Single(errors));
+    }
+
+    [Fact]
+    public void APoolNameOfSixtyFiveOctetsIsRefusedAndOneOfSixtyFourKept()
+    {
+        var (entries, errors) = CredentialsFile.Parse([$"alice:{s_hash.Value}:client.test:::{new string('p', 64)}", $"bob:{s_hash.Value}:client.test:::{new string('p', 65)}"]);
+
+        Assert.Equal(new string('p', 64), Assert.Single(entries).Pool);
+        Assert.StartsWith("line 2 names pool 'ppp", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAuthenticatedUserCarriesThePoolOfItsLine()
+    {
+        var path = Path.Combine(_directory.Path, "users");
+        File.WriteAllLines(path, [$"alice:{s_hash.Value}:client.test:::bulk", $"bob:{s_hash.Value}:client.test"]);
+        var users = new SubmissionUsers(path);
+
+        Assert.Equal("bulk", users.Verify("Alice", "x")!.Pool);
+        Assert.Null(users.Verify("bob", "x")!.Pool);
+        Assert.Equal("bulk", users.Find("alice")!.Pool);
     }
 
     [Fact]

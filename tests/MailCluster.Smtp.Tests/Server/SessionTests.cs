@@ -3,6 +3,7 @@ using MailCluster.Smtp.Protocol;
 using MailCluster.Smtp.Server;
 using MailCluster.Testing;
 using MailCluster.Testing.IO;
+using SessionHarness = MailCluster.Testing.Smtp.SmtpSessionHarness<MailCluster.Smtp.Tests.Server.RecordingSessionHost>;
 
 namespace MailCluster.Smtp.Tests.Server;
 
@@ -10,7 +11,7 @@ public sealed class SessionTests
 {
     private static async Task<SessionHarness> ReadyAsync(SmtpServerLimits? limits = null, string remote = "127.0.0.1")
     {
-        var harness = new SessionHarness(limits, remoteAddress: remote);
+        var harness = new SessionHarness(new RecordingSessionHost(), limits, remoteAddress: remote);
         await harness.ReadReplyAsync();
         Assert.StartsWith("250", await harness.CommandAsync("EHLO client.test"));
         return harness;
@@ -59,7 +60,7 @@ public sealed class SessionTests
     [Fact]
     public async Task OurClientReadsEveryExtensionOurServerAnnounces()
     {
-        await using var harness = new SessionHarness();
+        await using var harness = new SessionHarness(new RecordingSessionHost());
         await harness.ReadReplyAsync();
 
         // The client's parser takes the reply's text: its lines without the "250-" / "250 " prefix.
@@ -189,7 +190,7 @@ public sealed class SessionTests
     public async Task AHeartbeatDuringAnImplicitTlsHandshakeLeavesTheSessionAlone()
     {
         using var certificate = MailCluster.Testing.IO.TestCertificate.Create("mx.test");
-        await using var harness = new SessionHarness(certificate: certificate, implicitTls: true);
+        await using var harness = new SessionHarness(new RecordingSessionHost(), certificate: certificate, implicitTls: true);
         await MailCluster.Testing.Polling.UntilAsync(() => harness.Heartbeat.SessionCount == 1, "the session's registration");
 
         // RFC 8314 3.3: TLS comes first; a heartbeat while the client is still to say hello is no idle timeout.
@@ -283,7 +284,7 @@ public sealed class SessionTests
     /// <summary>A submission session over TLS, greeted and past EHLO.</summary>
     private static async Task<SessionHarness> SubmissionOverTlsAsync(X509Certificate2 certificate)
     {
-        var harness = new SessionHarness(certificate: certificate, submission: true);
+        var harness = new SessionHarness(new RecordingSessionHost(), certificate: certificate, submission: true);
         await harness.ReadReplyAsync();
         var plain = await harness.CommandAsync("EHLO client.test");
         Assert.DoesNotContain("AUTH", plain, StringComparison.Ordinal);
@@ -401,7 +402,7 @@ public sealed class SessionTests
     public async Task StartTlsDiscardsPipelinedPlaintextAndRestartsTheSession()
     {
         using var certificate = TestCertificate.Create("mx.test");
-        await using var harness = new SessionHarness(certificate: certificate);
+        await using var harness = new SessionHarness(new RecordingSessionHost(), certificate: certificate);
         await harness.ReadReplyAsync();
         Assert.EndsWith("\n250 STARTTLS", await harness.CommandAsync("EHLO client.test"), StringComparison.Ordinal);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SessionHarness = MailCluster.Testing.Smtp.SmtpSessionHarness<MailCluster.Smtp.Tests.Server.RecordingSessionHost>;
 
 namespace MailCluster.Smtp.Tests.Server;
 
@@ -26,7 +27,7 @@ public sealed class TranscriptTests
     public async Task TranscriptPlaysAsWritten(string name)
     {
         var lines = await File.ReadAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "Transcripts", name + ".txt"));
-        await using var harness = new SessionHarness();
+        await using var harness = new SessionHarness(new RecordingSessionHost());
         var pending = new List<byte>();
         for (var number = 1; number <= lines.Length; number++)
         {

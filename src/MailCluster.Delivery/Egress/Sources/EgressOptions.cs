@@ -1,4 +1,7 @@
 using System.Net;
+using MailCluster.Admin;
+using MailCluster.Mime.Dkim;
+using MailCluster.Mime.Headers;
 
 namespace MailCluster.Delivery.Egress.Sources;
 
@@ -11,6 +14,12 @@ internal sealed class EgressOptions
 {
     public const string Section = "Egress";
 
+    public const string DefaultPoolHeader = "X-MailCluster-Pool";
+
+    // Fields a message needs as sent or signed: taking one out of every message would break mail.
+    private static readonly HashSet<string> s_neededFields = new(
+        [.. MessageSigner.SignedHeaders, "Received", "Return-Path", "Sender", "Bcc", "DKIM-Signature"], StringComparer.OrdinalIgnoreCase);
+
     public List<EgressSourceOptions> Sources { get; set; } = [];
 
     public List<EgressPoolOptions> Pools { get; set; } = [];
@@ -18,8 +27,23 @@ internal sealed class EgressOptions
     /// <summary>The pool mail goes through when nothing chose another. Default: the only pool, when there is one.</summary>
     public string? DefaultPool { get; set; }
 
+    /// <summary>
+    /// The header field with which a trusted client (inside <c>Smtp:TrustedNetworks</c>) names a
+    /// message's pool, when its submission user has none. Ingress takes every such field out of every
+    /// message, whoever sent it, before signing: it is never sent on. Default <c>X-MailCluster-Pool</c>.
+    /// </summary>
+    public string PoolHeader { get; set; } = DefaultPoolHeader;
+
     public IEnumerable<string> Validate(string section = Section)
     {
+        if (!HeaderFieldScanner.IsFieldName(PoolHeader))
+        {
+            yield return $"{section}:PoolHeader '{PoolHeader}' is not a header field name (RFC 5322 3.6.8: printable US-ASCII other than ':')";
+        }
+        else if (s_neededFields.Contains(PoolHeader))
+        {
+            yield return $"{section}:PoolHeader '{PoolHeader}' is a field mail needs; ingress takes the pool header out of every message";
+        }
         var sources = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < Sources.Count; i++)
         {
@@ -76,9 +100,9 @@ internal sealed class EgressSourceOptions
 
     public IEnumerable<string> Validate(string section)
     {
-        if (!EgressSource.IsValidName(Name))
+        if (!EgressName.IsValid(Name))
         {
-            yield return $"{section}:Name '{Name}' must be 1-64 letters, digits, '-', '_' or '.'";
+            yield return $"{section}:Name '{Name}' must be {EgressName.Rule}";
         }
         if (Address is not null && !IPAddress.TryParse(Address, out _))
         {
@@ -108,9 +132,9 @@ internal sealed class EgressPoolOptions
 
     public IEnumerable<string> Validate(string section, IReadOnlySet<string> sources)
     {
-        if (!EgressSource.IsValidName(Name))
+        if (!EgressName.IsValid(Name))
         {
-            yield return $"{section}:Name '{Name}' must be 1-64 letters, digits, '-', '_' or '.'";
+            yield return $"{section}:Name '{Name}' must be {EgressName.Rule}";
         }
         if (Sources.Count == 0)
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace MailCluster.Delivery.Egress.Sources;
 
@@ -12,7 +11,7 @@ namespace MailCluster.Delivery.Egress.Sources;
 /// A class, not a record: a source is one object for the silo's life and is compared by reference
 /// (actors key their workers by it on every job).
 /// </summary>
-internal sealed partial class EgressSource(string name, IPAddress? address, string ehloName, DnsEndPoint? socks5, bool isImplicit = false)
+internal sealed class EgressSource(string name, IPAddress? address, string ehloName, DnsEndPoint? socks5, bool isImplicit = false)
 {
     public const string ImplicitName = "default";
 
@@ -26,8 +25,6 @@ internal sealed partial class EgressSource(string name, IPAddress? address, stri
 
     /// <summary>The key of the site grain that keeps <paramref name="site"/>'s limits for this source.</summary>
     public string LimitsKey(string site) => isImplicit ? site : $"{site}@{Name}";
-
-    public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name);
 
     public static bool TryParseProxy(string text, [NotNullWhen(true)] out DnsEndPoint? proxy)
     {
@@ -47,9 +44,6 @@ internal sealed partial class EgressSource(string name, IPAddress? address, stri
     }
 
     public override string ToString() => Socks5 is null ? $"{Name} ({Address?.ToString() ?? "default address"})" : $"{Name} ({Address} via SOCKS5 {Socks5.Host}:{Socks5.Port})";
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex NamePattern();
 }
 
 /// <summary>A pool's member and its weight: its share of the pool's messages, relative to the others'.</summary>

@@ -3,15 +3,18 @@ using MailCluster.Cluster.Submission;
 
 namespace MailCluster.Silo.Ingress.Submission;
 
-/// <summary>A submission user: the sender domains it may use in MAIL FROM and From:, and its limits (null: none).</summary>
-internal sealed record SubmissionUser(string Name, IReadOnlySet<string> Domains, int? MessagesPerHour = null, int? RecipientsPerMessage = null)
+/// <summary>
+/// A submission user: the sender domains it may use in MAIL FROM and From:, its limits (null: none),
+/// and the egress pool its mail leaves through (null: the default pool, or a trusted client's choice).
+/// </summary>
+internal sealed record SubmissionUser(string Name, IReadOnlySet<string> Domains, int? MessagesPerHour = null, int? RecipientsPerMessage = null, string? Pool = null)
 {
     public bool MaySendAs(string domain) => Domains.Contains(domain.TrimEnd('.'));
 }
 
 /// <summary>
 /// The users of the submission listeners, from a credentials file that holds only password hashes:
-/// one user per line, <c>name:pbkdf2-sha256$…:domain1,domain2[:messages per hour[:recipients per message]]</c>,
+/// one user per line, <c>name:pbkdf2-sha256$…:domain1,domain2[:messages per hour[:recipients per message[:pool]]]</c>,
 /// <c>#</c> comments. The file is read again when it changed (a Kubernetes Secret is updated in
 /// place), checked at each AUTH; the commands after it use the copy that AUTH read. Without a file
 /// (no submission listener) there are no users.
@@ -34,7 +37,7 @@ internal sealed class SubmissionUsers(string? path)
         return right && entry.User is not null ? entry.User : null;
     }
 
-    /// <summary>An authenticated user's domains and limits, from the copy its AUTH read (no file check per command).</summary>
+    /// <summary>An authenticated user's domains, limits and pool, from the copy its AUTH read (no file check per command).</summary>
     public SubmissionUser? Find(string name)
     {
         lock (_lock)
@@ -81,7 +84,7 @@ internal sealed class SubmissionUsers(string? path)
         var users = new Dictionary<string, (string, SubmissionUser)>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
-            users[entry.Name] = (entry.Hash, new SubmissionUser(entry.Name, entry.Domains, entry.MessagesPerHour, entry.RecipientsPerMessage));
+            users[entry.Name] = (entry.Hash, new SubmissionUser(entry.Name, entry.Domains, entry.MessagesPerHour, entry.RecipientsPerMessage, entry.Pool));
         }
         return (users, errors);
     }

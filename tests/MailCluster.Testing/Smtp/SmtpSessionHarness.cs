@@ -7,22 +7,29 @@ using MailCluster.Smtp.Server;
 using MailCluster.Testing.IO;
 using Microsoft.Extensions.Time.Testing;
 
-namespace MailCluster.Smtp.Tests.Server;
+namespace MailCluster.Testing.Smtp;
 
-/// <summary>Runs one server session over an in-memory connection and plays its client.</summary>
-internal sealed class SessionHarness : IAsyncDisposable
+/// <summary>
+/// Runs one server session over an in-memory connection against <typeparamref name="THost"/> (the
+/// protocol tests' recording host, or the silo's own) and plays its client.
+/// </summary>
+public sealed class SmtpSessionHarness<THost> : IAsyncDisposable
+    where THost : ISmtpSessionHost
 {
     private static readonly TimeSpan s_replyWait = TimeSpan.FromSeconds(10);
 
     private readonly InMemoryConnection _connection = new();
     private readonly SmtpPipeConnection _server;
+    private readonly X509Certificate2? _certificate;
     private PipeReader _clientInput;
     private Stream? _tlsClient;
 
-    public SessionHarness(SmtpServerLimits? limits = null, X509Certificate2? certificate = null, string remoteAddress = "127.0.0.1", bool submission = false, bool implicitTls = false)
+    public SmtpSessionHarness(THost host, SmtpServerLimits? limits = null, X509Certificate2? certificate = null, string remoteAddress = "127.0.0.1", bool submission = false, bool implicitTls = false)
     {
+        Host = host;
         Limits = limits ?? new SmtpServerLimits();
         Heartbeat = new SessionHeartbeat(Time);
+        _certificate = certificate;
         _server = new SmtpPipeConnection(_connection.Server, certificate);
         _clientInput = _connection.Client.Input;
         var info = new SmtpSessionInfo(new IPEndPoint(IPAddress.Parse(remoteAddress), 40000), new IPEndPoint(IPAddress.Loopback, 25), "mx.test") { IsSubmission = submission, ImplicitTls = implicitTls };
@@ -35,16 +42,18 @@ internal sealed class SessionHarness : IAsyncDisposable
             }
             finally
             {
-                // What Kestrel does when a handler returns: close the connection.
+                // What Kestrel does when a handler returns: close the connection, both ways, so that a
+                // client still writing (a session that failed before it read all) is not left waiting.
                 await _server.DisposeAsync();
                 await _connection.Server.Output.CompleteAsync();
+                await _connection.Server.Input.CompleteAsync();
             }
         });
     }
 
     public FakeTimeProvider Time { get; } = new();
 
-    public RecordingSessionHost Host { get; } = new();
+    public THost Host { get; }
 
     public SmtpServerLimits Limits { get; }
 
@@ -118,7 +127,9 @@ internal sealed class SessionHarness : IAsyncDisposable
     /// <summary>Starts the client side of TLS on the in-memory connection (after the server's 220).</summary>
     public async Task StartClientTlsAsync()
     {
-        var ssl = new System.Net.Security.SslStream(new MailCluster.Smtp.PipeDuplexStream(_connection.Client), false, (_, _, _, _) => true);
+        // The server's certificate is the one the harness gave it, self-signed: trusted by being that one.
+        var ssl = new System.Net.Security.SslStream(new MailCluster.Smtp.PipeDuplexStream(_connection.Client), false, (_, presented, _, _) =>
+            presented is not null && _certificate is not null && presented.GetCertHashString() == _certificate.GetCertHashString());
         await ssl.AuthenticateAsClientAsync("mx.test");
         _tlsClient = ssl;
         _clientInput = PipeReader.Create(ssl);
