@@ -178,6 +178,7 @@ func main() {
 		{"files/alerts.yml", "deploy/prometheus/alerts.yml"},
 		{"files/mailcluster-dashboard.json", "deploy/grafana/mailcluster-dashboard.json"},
 		{"files/shaping.json", "deploy/shaping/mailbox-providers.json"},
+		{"files/response-rules.json", "deploy/response-rules.json"},
 	} {
 		check("chart's "+file[0]+" equals "+file[1], sameFile(filepath.Join(chartDir, file[0]), file[1]))
 	}

@@ -30,12 +30,12 @@ public sealed class AiosmtpdSink : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>A sink on each of <paramref name="hosts"/>, all on one port (each host's "port 25").</summary>
-    public static async Task<Dictionary<string, AiosmtpdSink>> StartManyAsync(IEnumerable<string> hosts, int port, double delaySeconds)
+    public static async Task<Dictionary<string, AiosmtpdSink>> StartManyAsync(IEnumerable<string> hosts, int port, double delaySeconds, IReadOnlyList<string>? refusePeers = null)
     {
         var sinks = new Dictionary<string, AiosmtpdSink>();
         foreach (var host in hosts)
         {
-            sinks[host] = await StartAsync(host, port, delaySeconds);
+            sinks[host] = await StartAsync(host, port, delaySeconds, refusePeers: refusePeers);
         }
         return sinks;
     }

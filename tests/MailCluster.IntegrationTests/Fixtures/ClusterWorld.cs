@@ -42,10 +42,18 @@ public sealed class ClusterWorld : IAsyncDisposable
         StartAsync(null, zone, sinkHosts, sinkDelaySeconds, silos, siloArguments);
 
     /// <param name="storage">An Azurite shared with other worlds (its service id keeps this world apart); null starts one of its own.</param>
-    public static async Task<ClusterWorld> StartAsync(AzuriteServer? storage, IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds, int silos, params string[] siloArguments)
+    public static Task<ClusterWorld> StartAsync(AzuriteServer? storage, IEnumerable<string> zone, IEnumerable<string> sinkHosts, double sinkDelaySeconds, int silos, params string[] siloArguments) =>
+        StartAsync(storage, zone, port => AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds), silos, siloArguments);
+
+    /// <summary>Sinks that greet connections from <paramref name="refusePeers"/> with 421 4.7.0 [TSS04] and close them.</summary>
+    public static Task<ClusterWorld> StartAsync(IEnumerable<string> zone, IEnumerable<string> sinkHosts, IReadOnlyList<string> refusePeers, int silos, params string[] siloArguments) =>
+        StartAsync(null, zone, port => AiosmtpdSink.StartManyAsync(sinkHosts, port, 0, refusePeers), silos, siloArguments);
+
+    private static async Task<ClusterWorld> StartAsync(
+        AzuriteServer? storage, IEnumerable<string> zone, Func<int, Task<Dictionary<string, AiosmtpdSink>>> startSinks, int silos, string[] siloArguments)
     {
         var port = LoopbackPorts.Next();
-        var sinks = await AiosmtpdSink.StartManyAsync(sinkHosts, port, sinkDelaySeconds);
+        var sinks = await startSinks(port);
         var world = new ClusterWorld(storage ?? await AzuriteServer.StartAsync(), storage is null, await Dnsmasq.StartAsync(zone), sinks, port);
         // The first silo creates the cluster's tables; the others join it.
         for (var i = 0; i < silos; i++)

@@ -2,6 +2,7 @@
 """A receiving MX for integration tests (aiosmtpd), cued by the recipient's local part:
 
   defer-once+...@   first RCPT of that address gets 451 4.3.0, later ones 250
+  greylist-once+...@  first RCPT of that address gets postgrey's 450 4.7.1 "Greylisted", later ones 250
   tempfail+...@     always 451 4.3.0
   reject+...@       550 5.1.1 (permanent)
   ratelimit-once+...@  first RCPT of that address gets 421 4.7.0 and the connection is closed
@@ -136,6 +137,9 @@ class Handler:
             return "550 5.1.1 No such user here"
         if local.startswith("tempfail+") or (local.startswith("defer-once+") and first):
             return "451 4.3.0 Try again later"
+        if local.startswith("greylist-once+") and first:
+            domain = address.split("@", 1)[1]
+            return f"450 4.7.1 <{address}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/{domain}.html"
         if local.startswith("ratelimit-once+") and first:
             asyncio.get_running_loop().call_later(0.05, server.transport.close)
             return "421 4.7.0 Too many messages, slow down"
