@@ -21,8 +21,10 @@ internal sealed class BlockedPools(Outcomes.AttemptRecorder recorder, EgressPlan
     public void Update(SiteSeat seat, ReadyWindow ready, DateTimeOffset now)
     {
         var changed = false;
-        foreach (var pool in ready.Pools)
+        var pools = ready.Pools;
+        for (var p = 0; p < pools.Count; p++)
         {
+            var pool = pools[p];
             if (MaySend(seat.For(pool), now))
             {
                 if (_blocked.Remove(pool))
@@ -51,9 +53,11 @@ internal sealed class BlockedPools(Outcomes.AttemptRecorder recorder, EgressPlan
 
     private static bool MaySend(PoolSeat pool, DateTimeOffset now)
     {
-        foreach (var member in pool.Members)
+        // Runs after every command: an index loop, nothing allocated.
+        var members = pool.Members;
+        for (var i = 0; i < members.Count; i++)
         {
-            if (member.Seat.Asking(now))
+            if (members[i].Seat.Asking(now))
             {
                 return true;
             }

@@ -97,28 +97,31 @@ internal sealed class DomainPump(
     /// </summary>
     private void Want(DateTimeOffset now)
     {
-        foreach (var source in seat.Sources)
+        // Runs after every command: index loops, nothing allocated.
+        var sources = seat.Sources;
+        for (var i = 0; i < sources.Count; i++)
         {
-            (source.Wanted, source.WantsMessages) = (source.Asking(now) ? workers.OpenOf(source.Source) : 0, false);
+            (sources[i].Wanted, sources[i].WantsMessages) = (sources[i].Asking(now) ? workers.OpenOf(sources[i].Source) : 0, false);
         }
-        foreach (var pool in ready.Pools)
+        var pools = ready.Pools;
+        for (var p = 0; p < pools.Count; p++)
         {
-            if (ready.JobsOf(pool) == 0)
+            if (ready.JobsOf(pools[p]) == 0)
             {
                 continue;
             }
-            var (members, weights, unserved) = (seat.For(pool).Members, 0, ready.JobsOf(pool));
-            foreach (var member in members)
+            var members = seat.For(pools[p]).Members;
+            var (weights, unserved) = (0, ready.JobsOf(pools[p]) - Waiting(members).Ready);
+            for (var i = 0; i < members.Count; i++)
             {
-                weights += member.Seat.Asking(now) ? member.Weight : 0;
-                unserved -= workers.IdleOf(member.Seat.Source) + workers.ConnectingOf(member.Seat.Source);
+                weights += members[i].Seat.Asking(now) ? members[i].Weight : 0;
             }
-            foreach (var member in members)
+            for (var i = 0; i < members.Count; i++)
             {
-                if (member.Seat.Asking(now))
+                if (members[i].Seat.Asking(now))
                 {
-                    member.Seat.Wanted += (int)Math.Ceiling((double)Math.Max(0, unserved) * member.Weight / weights);
-                    member.Seat.WantsMessages = true;
+                    members[i].Seat.Wanted += (int)Math.Ceiling((double)Math.Max(0, unserved) * members[i].Weight / weights);
+                    members[i].Seat.WantsMessages = true;
                 }
             }
         }
@@ -152,8 +155,10 @@ internal sealed class DomainPump(
         while (handedOut && workers.Idle > 0 && ready.Jobs > 0)
         {
             handedOut = false;
-            foreach (var pool in ready.Pools)
+            var pools = ready.Pools;
+            for (var p = 0; p < pools.Count; p++)
             {
+                var pool = pools[p];
                 if (workers.Idle > 0 && ready.JobsOf(pool) > 0 && _choice.PaidMember(seat.For(pool), now, ref soonest) is { } paid)
                 {
                     ready.TryTake(pool, out var job);
@@ -175,13 +180,14 @@ internal sealed class DomainPump(
     private void OpenConnections(DateTimeOffset now)
     {
         TimeSpan? retryIn = null;
-        foreach (var pool in ready.Pools)
+        var pools = ready.Pools;
+        for (var p = 0; p < pools.Count; p++)
         {
-            var members = seat.For(pool).Members;
+            var pool = seat.For(pools[p]);
             // At every source's limit (the steady state under load) this returns at once: it runs after every command.
-            while (ready.JobsOf(pool) > Count(members, workers.IdleOf) + Count(members, workers.ConnectingOf) && Count(members, workers.OpenOf) < seat.Shaping!.MaxConnections * members.Count)
+            while (Waiting(pool.Members) is var (waiting, open) && ready.JobsOf(pools[p]) > waiting && open < seat.Shaping!.MaxConnections * pool.Members.Count)
             {
-                if (_choice.TryAcquireConnection(seat.For(pool), now, out var slot, ref retryIn) is not { } source)
+                if (_choice.TryAcquireConnection(pool, now, out var slot, ref retryIn) is not { } source)
                 {
                     break;
                 }
@@ -196,14 +202,16 @@ internal sealed class DomainPump(
         }
     }
 
-    private static int Count(IReadOnlyList<PoolMemberSeat> members, Func<EgressSource, int> of)
+    /// <summary>The connections of a pool's sources that will take a job without a new one (idle or still connecting), and all open.</summary>
+    private (int Ready, int Open) Waiting(IReadOnlyList<PoolMemberSeat> members)
     {
-        var count = 0;
-        foreach (var member in members)
+        var (waiting, open) = (0, 0);
+        for (var i = 0; i < members.Count; i++)
         {
-            count += of(member.Seat.Source);
+            var source = members[i].Seat.Source;
+            (waiting, open) = (waiting + workers.IdleOf(source) + workers.ConnectingOf(source), open + workers.OpenOf(source));
         }
-        return count;
+        return (waiting, open);
     }
 
     /// <summary>Idle connections wait a little for new mail (reuse saves a TCP and TLS setup); then they QUIT.</summary>

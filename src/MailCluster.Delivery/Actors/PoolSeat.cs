@@ -16,9 +16,9 @@ internal sealed class PoolSeat(EgressPool pool, IReadOnlyList<PoolMemberSeat> me
     /// <summary>Whether <paramref name="source"/> is one of this pool's.</summary>
     public bool Holds(EgressSource source)
     {
-        foreach (var member in members)
+        for (var i = 0; i < members.Count; i++)
         {
-            if (member.Seat.Source == source)
+            if (members[i].Seat.Source == source)
             {
                 return true;
             }
