@@ -17,8 +17,12 @@ internal readonly record struct ReplyFacts(int Code, EnhancedStatusCode? Enhance
 /// <summary>A validated rule, its expression compiled once: <see cref="Matches"/> checks every condition it has.</summary>
 internal sealed class ResponseRule
 {
-    /// <summary>Linear-time matching already bounds the cost; the timeout bounds it again, whatever the reply's length.</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// Linear-time matching already bounds the cost; the timeout bounds it again, whatever the
+    /// reply's length. Generous: an expression's first match builds its automaton, which on a busy
+    /// silo can take tens of milliseconds, and a rule skipped for that would act on a reply wrongly.
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
     private readonly IReadOnlyList<string>? _destinations;
     private readonly HashSet<int>? _codes;
