@@ -14,11 +14,17 @@ public sealed record DomainSourceView(string Source, int Connections, bool Backi
 /// <summary>
 /// An egress source of the answering silo (<c>GET /api/sources</c>): address, SOCKS5 proxy, EHLO
 /// name, its pools with its weight in each, and cluster-wide: what it did per site in the last
-/// minute (busiest first) and the domains suspended on it.
+/// minute (busiest first), the domains suspended on it, and its warm-up.
 /// </summary>
 public sealed record SourceView(
     string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<SourcePoolView> Pools,
-    IReadOnlyList<SourceSiteView>? LastMinute = null, IReadOnlyList<string>? Suspended = null);
+    IReadOnlyList<SourceSiteView>? LastMinute = null, IReadOnlyList<string>? Suspended = null, SourceWarmUpView? WarmUp = null);
+
+/// <summary>A warming source's day number (1 on <see cref="Start"/>, a UTC date) and, per site it sent to today, its caps and counts.</summary>
+public sealed record SourceWarmUpView(int Day, DateOnly Start, IReadOnlyList<SourceWarmUpSiteView> Sites);
+
+/// <summary>A warming source at one site: today's caps (null: none, the source is warm there) and the messages counted today and this hour (UTC), cluster-wide.</summary>
+public sealed record SourceWarmUpSiteView(string Site, int? PerDay, int? PerHour, int Today, int ThisHour);
 
 /// <summary>Connections a source opened and messages it delivered at one site in the last minute, across the cluster.</summary>
 public sealed record SourceSiteView(string Site, int Connections, int Messages);

@@ -45,8 +45,11 @@ internal sealed class ActorHarness : IAsyncDisposable
     /// <param name="signer">DKIM for the DSNs the harness writes (none by default).</param>
     /// <param name="dsnWindow">How long a message's failures gather into one DSN; none by default, so a test sees its DSN at once.</param>
     /// <param name="egress">Sources and pools; by default the implicit source alone.</param>
-    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null)
+    /// <param name="time">The clock, shared by harnesses that play several silos; by default a clock of its own.</param>
+    /// <param name="sites">Another harness's site grains, to play one more silo of its cluster (<see cref="LedgerSiteAuthority.AsSilo"/>).</param>
+    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null, FakeTimeProvider? time = null, LedgerSiteAuthority? sites = null)
     {
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         Drain = new DrainDeadline(TimeSpan.FromSeconds(30), Time);
         Spool = TestSpool.Open(new SpoolOptions { Path = _directory.Path }, _meters, Time);
         var options = new DeliveryOptions
@@ -62,11 +65,11 @@ internal sealed class ActorHarness : IAsyncDisposable
         Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
         Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
         var rules = new ShapingRules(shaping);
-        Sites = new LedgerSiteAuthority(rules, Time);
+        Sites = sites ?? new LedgerSiteAuthority(rules, Time);
         SourceRecords = new LedgerSourceAuthority(Time);
         Egress = EgressPlan.From(egress ?? new EgressOptions(), options.HeloName);
         Runtime = new DeliveryRuntime(
-            Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Egress, Activity, Recorder, options, metrics, Time, NullLogger.Instance, Drain);
+            Spool, Connector, rules, new SiteLimiterRegistry(Sites, Time, metrics, NullLoggerFactory.Instance, ClusterTimings.Defaults), Egress, Responses, Activity, Recorder, options, metrics, Time, NullLogger.Instance, Drain);
         Directory = new DomainActorDirectory(Runtime);
         Queue = new QueueOperations(Spool, Spool, Directory, rules, Connector, Sites, SourceRecords, Egress, Responses, Recorder, Trigger, Time, NullLogger.Instance);
     }
@@ -114,7 +117,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         }
     }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; }
 
     public ISpool Spool { get; }
 
@@ -298,12 +301,16 @@ internal sealed class ScriptedConnector : IMxConnector
 /// per site, called directly, as the grain would call it (the grain itself is tested in
 /// <c>DomainGrainTests</c> on an in-process cluster).
 /// </summary>
-internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time) : ISiteAuthority
+internal sealed class LedgerSiteAuthority(ShapingRules rules, TimeProvider time, string siloName = "test-silo", Dictionary<string, SiteLedger>? ledgers = null, Lock? gate = null) : ISiteAuthority
 {
-    private readonly Dictionary<string, SiteLedger> _ledgers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Lock _lock = new();
+    // Shared with the other silos' views of the same ledgers (AsSilo), lock and all.
+    private readonly Dictionary<string, SiteLedger> _ledgers = ledgers ?? new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = gate ?? new();
 
-    public string SiloName => "test-silo";
+    public string SiloName => siloName;
+
+    /// <summary>The same site grains, as another silo of the cluster reaches them.</summary>
+    public LedgerSiteAuthority AsSilo(string name) => new(rules, time, name, _ledgers, _lock);
 
     public int Exchanges { get; private set; }
 

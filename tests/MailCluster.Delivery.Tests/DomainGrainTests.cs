@@ -98,6 +98,23 @@ public sealed class DomainGrainTests : IAsyncLifetime
         // A new activation starts a new minute, and reads the suspensions from storage.
         Assert.Empty(view.LastMinute);
         Assert.Equal(["dest.test"], view.SuspendedDomains);
+        Assert.Equal(["dest.test", "other.test"], view.SitesToday);
+    }
+
+    [Fact]
+    public async Task AWarmUpCountIsWrittenBeforeItsQuotaGoesOutAndSurvivesTheGrainMoving()
+    {
+        var grain = Cluster.Client.GetGrain<IDomainGrain>("dest.test@fresh");
+        var cap = new WarmUpCap(10, null);
+        var quota = (await grain.ExchangeAsync(Report("a", 0, 1) with { WantsMessages = true, WarmUp = cap })).WarmUp!;
+        Assert.Equal(5, quota.Messages);
+
+        await KillAsync((await grain.GetViewAsync()).HostingSilo);
+        // The new activation counts the 5 handed out; "a" giving them back to it changes nothing.
+        var next = (await grain.ExchangeAsync(Report("b", 0, 1) with { WantsMessages = true, WarmUp = cap, UnspentQuota = 5 })).WarmUp!;
+        Assert.Equal(3, next.Messages);
+        var view = await grain.GetViewAsync();
+        Assert.Equal((8, 8, cap), (view.WarmUpToday, view.WarmUpThisHour, view.WarmUpCap));
     }
 
     [Fact]

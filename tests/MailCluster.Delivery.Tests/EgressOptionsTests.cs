@@ -1,5 +1,7 @@
 using System.Net;
+using MailCluster.Cluster.Sites;
 using MailCluster.Delivery.Egress.Sources;
+using Microsoft.Extensions.Configuration;
 
 namespace MailCluster.Delivery.Tests;
 
@@ -55,6 +57,40 @@ public sealed class EgressOptionsTests
         Assert.Equal(("X-MailCluster-Pool", "transactional", "bulk", null), (names.Header, names.Canonical("Transactional"), names.Canonical("BULK"), names.Canonical("default")));
         Assert.Equal(("X-Pool", "default", null), (implicitOnly.Header, implicitOnly.Canonical("DEFAULT"), implicitOnly.Canonical("bulk")));
         Assert.Empty(new EgressOptions { PoolHeader = "X-Pool" }.Validate());
+    }
+
+    [Fact]
+    public void AWarmUpAndAPoolsOverflowAreReadFromTheConfigurationKeysTheReadmeNames()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Egress:Sources:0:Name"] = "fresh",
+            ["Egress:Sources:0:Address"] = "127.0.0.51",
+            ["Egress:Sources:0:WarmUp:Start"] = "2026-12-01",
+            ["Egress:Sources:0:WarmUp:Days:0:Day"] = "1",
+            ["Egress:Sources:0:WarmUp:Days:0:PerDay"] = "100",
+            ["Egress:Sources:0:WarmUp:Days:0:PerHour"] = "20",
+            ["Egress:Sources:0:WarmUp:Days:1:Day"] = "1",
+            ["Egress:Sources:0:WarmUp:Days:1:PerDay"] = "50",
+            ["Egress:Sources:0:WarmUp:Days:1:Provider"] = "gmail",
+            ["Egress:Pools:0:Name"] = "bulk",
+            ["Egress:Pools:0:Overflow"] = "hold",
+            ["Egress:Pools:0:Sources:0:Name"] = "fresh",
+        }).Build();
+        var options = configuration.GetSection(EgressOptions.Section).Get<EgressOptions>()!;
+
+        Assert.Empty(options.Validate());
+        var plan = EgressPlan.From(options, "silo.test");
+        var schedule = plan.Sources[0].WarmUp!;
+        var day1 = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        Assert.Equal((new DateOnly(2026, 12, 1), new WarmUpCap(100, 20), new WarmUpCap(50, null)), (schedule.Start, schedule.CapOn(day1, null), schedule.CapOn(day1, "gmail")));
+        Assert.True(plan.DefaultPool.HoldsOverflow);
+        Assert.False(EgressPlan.From(Valid(), "silo.test").DefaultPool.HoldsOverflow);
+        Assert.Contains("Egress:Sources:0:WarmUp:Days:0:PerHour is 200", new EgressOptions
+        {
+            Sources = [new EgressSourceOptions { Name = "fresh", Address = "127.0.0.51", WarmUp = new WarmUpOptions { Start = new DateOnly(2026, 12, 1), Days = [new WarmUpStepOptions { Day = 1, PerDay = 100, PerHour = 200 }] } }],
+            Pools = [new EgressPoolOptions { Name = "bulk", Sources = [new() { Name = "fresh" }] }],
+        }.Validate().Single(), StringComparison.Ordinal);
     }
 
     private static readonly Dictionary<string, Action<EgressOptions>> s_breaks = new()

@@ -78,9 +78,9 @@ public sealed class QueueOperationsTests
         Assert.True(await harness.Queue.SuspendAsync("Quiet.test", CancellationToken.None, source: "b"));
 
         var activity = await harness.Queue.SourceActivityAsync();
-        Assert.Empty(activity["a"].SuspendedDomains);
-        Assert.Equal(["quiet.test"], activity["b"].SuspendedDomains);
+        Assert.Empty(activity["a"].Activity.SuspendedDomains);
+        Assert.Equal(["quiet.test"], activity["b"].Activity.SuspendedDomains);
         Assert.True(await harness.Queue.ResumeAsync("quiet.test", CancellationToken.None, source: "b"));
-        Assert.Empty((await harness.Queue.SourceActivityAsync())["b"].SuspendedDomains);
+        Assert.Empty((await harness.Queue.SourceActivityAsync())["b"].Activity.SuspendedDomains);
     }
 }

@@ -37,4 +37,23 @@ public sealed class SourceLedgerTests
         Assert.True(ledger.Suspended("GMAIL.COM", suspended: false));
         Assert.Equal(["yahoo.com"], state.SuspendedDomains);
     }
+
+    [Fact]
+    public void TheSitesOfTheDayAreKeptOnceEachAndStartAgainAtMidnightUtc()
+    {
+        var state = new SourceState();
+        var ledger = new SourceLedger(state);
+
+        Assert.True(ledger.Report(s_now, [new SiteActivity("gmail.com", 1, 5), new SiteActivity("yahoo.com", 1, 1)]));
+        // Known sites, whatever their spelling, change nothing to write.
+        Assert.False(ledger.Report(s_now.AddHours(1), [new SiteActivity("Gmail.com", 1, 5)]));
+        Assert.Equal(["gmail.com", "yahoo.com"], ledger.View(s_now.AddHours(2)).SitesToday);
+
+        var tomorrow = new DateTimeOffset(2026, 12, 8, 0, 0, 5, TimeSpan.Zero);
+        Assert.Empty(ledger.View(tomorrow).SitesToday!);
+        Assert.True(ledger.Report(tomorrow, [new SiteActivity("web.de", 1, 1)]));
+        Assert.Equal(["web.de"], ledger.View(tomorrow).SitesToday);
+        // A new activation reads them from the written state.
+        Assert.Equal(["web.de"], new SourceLedger(state).View(tomorrow).SitesToday);
+    }
 }

@@ -80,8 +80,9 @@ egress:
     - {name: ip1, address: "203.0.113.10", ehloName: mta1.example.com, socks5: "10.0.0.5:1080"}
     - {name: ip2, address: "203.0.113.11", ehloName: mta2.example.com, socks5: "10.0.0.6:1080"}
     - {name: local, address: "2001:db8::25"}
+    - {name: fresh, address: "203.0.113.12", warmUp: {start: "2026-12-01", days: [{day: 1, perDay: 200, perHour: 50}, {day: 3, perDay: 1000}, {day: 1, perDay: 100, provider: gmail}]}}
   pools:
-    - {name: bulk, sources: [{name: ip1, weight: 1}, {name: ip2, weight: 2}]}
+    - {name: bulk, overflow: hold, sources: [{name: ip1, weight: 1}, {name: ip2, weight: 2}, {name: fresh}]}
     - {name: transactional, sources: [{name: local}]}
   defaultPool: bulk`},
 	{"egress through the chart's Dante DaemonSet on the sending nodes", `cluster: {storage: {existingSecret: azure-storage}}
@@ -113,6 +114,8 @@ var badValueSets = []valueSet{
 	{"an egress pool weight of zero", `egress: {sources: [{name: ip1, address: "203.0.113.10"}], pools: [{name: bulk, sources: [{name: ip1, weight: 0}]}]}`},
 	{"a SOCKS5 proxy without a port", `egress: {sources: [{name: ip1, socks5: "10.0.0.5"}]}`},
 	{"the Dante DaemonSet without an image", `egress: {dante: {enabled: true}}`},
+	{"a warm-up without its start date", `egress: {sources: [{name: ip1, address: "203.0.113.10", warmUp: {days: [{day: 1, perDay: 100}]}}]}`},
+	{"a pool overflow that is neither spread nor hold", `egress: {sources: [{name: ip1, address: "203.0.113.10"}], pools: [{name: bulk, overflow: drop, sources: [{name: ip1}]}]}`},
 }
 
 // Environment variables the pod sets that are not configuration keys of the silo.

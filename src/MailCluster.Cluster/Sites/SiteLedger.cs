@@ -8,7 +8,8 @@ namespace MailCluster.Cluster.Sites;
 /// for the whole site, and operator suspension. Exactness across a grain move: leases carry the
 /// activation's epoch, and an activation that finds an earlier one's leases may still be out
 /// (<see cref="SiteState.LeasesEndBy"/>) renews what silos hold and grants nothing new (no rate
-/// either) until that horizon: the earlier activation may grant until it next writes.
+/// either) until that horizon: the earlier activation may grant until it next writes. A warming
+/// source's quotas come from its <see cref="WarmUpAllowance"/>.
 /// </summary>
 internal sealed class SiteLedger
 {
@@ -17,6 +18,7 @@ internal sealed class SiteLedger
 
     private readonly Dictionary<string, SiloLease> _leases = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _renewOnlyUntil;
+    private readonly WarmUpAllowance _warmUp;
     private SharedRate? _messages;
     private SharedRate? _newConnections;
     private ThrottleSpec? _messageSpec;
@@ -32,6 +34,7 @@ internal sealed class SiteLedger
         RateSlice = timings.SiteRateSlice;
         Epoch = epoch;
         State = state;
+        _warmUp = new WarmUpAllowance(state);
         // An earlier activation may still be alive and granting until it next writes (and finds this
         // one's fencing write): its grants end by the stored horizon, so this one renews only until then.
         _renewOnlyUntil = state.LeasesEndBy > now ? state.LeasesEndBy : now;
@@ -71,7 +74,10 @@ internal sealed class SiteLedger
         now < State.PausedUntil ? State.PausedUntil - now : TimeSpan.Zero,
         State.SiteSuspended,
         [.. State.SuspendedDomains],
-        PausedBy: now < State.PausedUntil ? State.PausedBy : null);
+        PausedBy: now < State.PausedUntil ? State.PausedBy : null,
+        WarmUpToday: State.WarmUpHour.Date == now.UtcDateTime.Date ? State.WarmUpToday : 0,
+        WarmUpThisHour: now - State.WarmUpHour < TimeSpan.FromHours(1) ? State.WarmUpThisHour : 0,
+        WarmUpCap: _warmUp.LastCap);
 
     /// <summary>The written state is in storage now (and no other activation had written since this one).</summary>
     public void StateWritten() => (StateChanged, _deserterSinceWrite) = (false, false);
@@ -92,6 +98,8 @@ internal sealed class SiteLedger
             ?.Exchange(report.Silo, report.WantsMessages, report.UnspentMessages, mayRate, now, RateSlice, sequence, acknowledged);
         var newConnections = Rate(ref _newConnections, ref _connectionSpec, limits.ConnectionRate, now)
             ?.Exchange(report.Silo, report.WantedConnections > report.HeldConnections, report.UnspentConnections, mayRate, now, RateSlice, sequence, acknowledged);
+        var warmUp = _warmUp.Exchange(report.Silo, report.WarmUp, report.WantsMessages, report.UnspentQuota, !paused, now, RateSlice, out var counted);
+        StateChanged |= counted;
         return new SiteGrant(
             Epoch,
             connections,
@@ -103,7 +111,8 @@ internal sealed class SiteLedger
             State.SiteSuspended,
             [.. State.SuspendedDomains],
             sequence,
-            LapseGrace);
+            LapseGrace,
+            warmUp);
     }
 
     /// <summary>Suspends a domain of the site, or the whole site when <paramref name="domain"/> is null; false when it already was.</summary>

@@ -16,6 +16,8 @@ namespace MailCluster.Cluster.Sites;
 /// <param name="SlowedDown">A 421, a site that took no connection, or a response rule's backoff or suspension since the last report.</param>
 /// <param name="HeldGrant">The <see cref="SiteGrant.Sequence"/> of the grant the silo works under (0: none): grants it replaced stop counting.</param>
 /// <param name="SlowDown">The longest of those slow-downs, with its duration, factor and rule (null from silos that predate rules: the site's own backoff).</param>
+/// <param name="WarmUp">The source's warm-up caps at this site today, on the silo's schedule; null when it is not warming up.</param>
+/// <param name="UnspentQuota">Messages left of the last warm-up quota; the silo gives them back with this report.</param>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteReport")]
 public sealed record SiteReport(
     string Silo,
@@ -30,7 +32,21 @@ public sealed record SiteReport(
     int CleanTransactions,
     bool SlowedDown,
     long HeldGrant = 0,
-    SiteSlowDown? SlowDown = null);
+    SiteSlowDown? SlowDown = null,
+    WarmUpCap? WarmUp = null,
+    int UnspentQuota = 0);
+
+/// <summary>A warming source's caps at a site for the current UTC day: messages per day, and per hour (null: none).</summary>
+[GenerateSerializer, Immutable, Alias("mailcluster.WarmUpCap")]
+public sealed record WarmUpCap(int PerDay, int? PerHour);
+
+/// <summary>
+/// Messages a silo may send from a warming source at a site until its next exchange, counted against
+/// the caps at once; <see cref="CappedFor"/> is non-zero when the caps have nothing left, until the
+/// day (or hour) that ran out ends: the silo then sends this source's mail through others meanwhile.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mailcluster.WarmUpQuota")]
+public sealed record WarmUpQuota(int Messages, TimeSpan CappedFor);
 
 /// <summary>
 /// What a slow-down asks of a (source, site): a pause of <see cref="Duration"/> (null: the site's
@@ -67,6 +83,7 @@ public sealed record RateShare(double PerSecond, double Burst, double Tokens);
 /// <param name="SuspendedDomains">Domains of the site an operator suspended.</param>
 /// <param name="Sequence">This grant among the activation's grants; the silo reports it back as <see cref="SiteReport.HeldGrant"/>.</param>
 /// <param name="LapseGrace">After the lease lapses unrenewed, how long transactions in flight may finish before the silo cuts them: the grain counts the silo's connections until then.</param>
+/// <param name="WarmUp">The silo's warm-up quota, when its report named caps; null otherwise.</param>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteGrant")]
 public sealed record SiteGrant(
     Guid Epoch,
@@ -79,7 +96,8 @@ public sealed record SiteGrant(
     bool SiteSuspended,
     IReadOnlyList<string> SuspendedDomains,
     long Sequence = 0,
-    TimeSpan LapseGrace = default);
+    TimeSpan LapseGrace = default,
+    WarmUpQuota? WarmUp = null);
 
 /// <summary>
 /// What a site's grain keeps in grain storage: operator suspension, backoff, and the horizon past
@@ -107,9 +125,21 @@ public sealed class SiteState
     /// <summary>The response rule whose backoff or suspension set <see cref="PausedUntil"/>; null for a plain backoff.</summary>
     [Id(5)]
     public string? PausedBy { get; set; }
+
+    /// <summary>The UTC hour the warm-up counts belong to (<see cref="WarmUpAllowance"/>).</summary>
+    [Id(6)]
+    public DateTimeOffset WarmUpHour { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Warm-up quota handed out (less what came back) in the UTC day of <see cref="WarmUpHour"/>.</summary>
+    [Id(7)]
+    public int WarmUpToday { get; set; }
+
+    /// <summary>Likewise in the hour of <see cref="WarmUpHour"/>.</summary>
+    [Id(8)]
+    public int WarmUpThisHour { get; set; }
 }
 
-/// <summary>A site as the cluster sees it, for operators: who hosts its grain, connections leased and in use, backoff (and the response rule that paused it) and suspension.</summary>
+/// <summary>A site as the cluster sees it, for operators: who hosts its grain, connections leased and in use, backoff (and the response rule that paused it), suspension, and a warming source's messages counted today and this hour (UTC).</summary>
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteView")]
 public sealed record SiteView(
     string HostingSilo,
@@ -122,4 +152,7 @@ public sealed record SiteView(
     IReadOnlyList<string> SuspendedDomains,
     long Sequence = 0,
     TimeSpan LapseGrace = default,
-    string? PausedBy = null);
+    string? PausedBy = null,
+    int WarmUpToday = 0,
+    int WarmUpThisHour = 0,
+    WarmUpCap? WarmUpCap = null);

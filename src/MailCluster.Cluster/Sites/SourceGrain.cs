@@ -29,28 +29,38 @@ public interface ISourceGrain : IGrainWithStringKey
 [GenerateSerializer, Immutable, Alias("mailcluster.SiteActivity")]
 public sealed record SiteActivity(string Site, int Connections, int Messages);
 
+/// <summary>A source's last minute per site, its suspended domains, and the sites it sent to today (UTC), where a warm-up counts.</summary>
 [GenerateSerializer, Immutable, Alias("mailcluster.SourceActivityView")]
-public sealed record SourceActivityView(IReadOnlyList<SiteActivity> LastMinute, IReadOnlyList<string> SuspendedDomains);
+public sealed record SourceActivityView(IReadOnlyList<SiteActivity> LastMinute, IReadOnlyList<string> SuspendedDomains, IReadOnlyList<string>? SitesToday = null);
 
-/// <summary>A source's suspended domains; the activity is not kept (a grain that moves starts a new minute).</summary>
+/// <summary>A source's suspended domains and the sites it sent to today; the minute's activity is not kept (a grain that moves starts a new minute).</summary>
 [GenerateSerializer, Alias("mailcluster.SourceState")]
 public sealed class SourceState
 {
     [Id(0)]
     public List<string> SuspendedDomains { get; set; } = [];
+
+    /// <summary>Sites with activity in the UTC day of <see cref="SitesDay"/>.</summary>
+    [Id(1)]
+    public List<string> SitesToday { get; set; } = [];
+
+    [Id(2)]
+    public DateOnly SitesDay { get; set; }
 }
 
-/// <summary>The grain around <see cref="SourceLedger"/>: the ledger keeps, this persists the suspensions.</summary>
+/// <summary>The grain around <see cref="SourceLedger"/>: the ledger keeps, this persists the suspensions and the day's sites.</summary>
 internal sealed class SourceGrain(SiteClock clock, [PersistentState("source", GrainStorageNames.Default)] IPersistentState<SourceState> state) : Grain, ISourceGrain
 {
     private SourceLedger? _ledger;
 
     private SourceLedger Ledger => _ledger ??= new SourceLedger(state.State);
 
-    public Task ReportAsync(IReadOnlyList<SiteActivity> activity)
+    public async Task ReportAsync(IReadOnlyList<SiteActivity> activity)
     {
-        Ledger.Report(clock.Now, activity);
-        return Task.CompletedTask;
+        if (Ledger.Report(clock.Now, activity))
+        {
+            await state.WriteStateAsync();
+        }
     }
 
     public Task<SourceActivityView> GetViewAsync() => Task.FromResult(Ledger.View(clock.Now));
@@ -64,14 +74,34 @@ internal sealed class SourceGrain(SiteClock clock, [PersistentState("source", Gr
     }
 }
 
-/// <summary>A source's last minute of activity per site (<see cref="ActivityWindow"/>) and its suspended domains (in <see cref="SourceState"/>).</summary>
+/// <summary>A source's last minute of activity per site (<see cref="ActivityWindow"/>), and its suspended domains and sites of the day (in <see cref="SourceState"/>).</summary>
 internal sealed class SourceLedger(SourceState state)
 {
     private readonly ActivityWindow _window = new(TimeSpan.FromMinutes(1));
 
-    public void Report(DateTimeOffset now, IReadOnlyList<SiteActivity> activity) => _window.Add(now, activity);
+    /// <summary>Adds a silo's activity; true when the day's sites changed (a new site, or a new UTC day), which the grain then writes.</summary>
+    public bool Report(DateTimeOffset now, IReadOnlyList<SiteActivity> activity)
+    {
+        _window.Add(now, activity);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var changed = false;
+        if (today > state.SitesDay)
+        {
+            (state.SitesDay, changed) = (today, state.SitesToday.Count > 0);
+            state.SitesToday.Clear();
+        }
+        foreach (var site in activity.Select(a => a.Site).Where(s => !state.SitesToday.Contains(s, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            state.SitesToday.Add(site);
+            changed = true;
+        }
+        return changed;
+    }
 
-    public SourceActivityView View(DateTimeOffset now) => new(_window.Sum(now), [.. state.SuspendedDomains.Order(StringComparer.Ordinal)]);
+    public SourceActivityView View(DateTimeOffset now) => new(
+        _window.Sum(now),
+        [.. state.SuspendedDomains.Order(StringComparer.Ordinal)],
+        DateOnly.FromDateTime(now.UtcDateTime) == state.SitesDay ? [.. state.SitesToday.Order(StringComparer.Ordinal)] : []);
 
     /// <summary>Records a suspension or resumption; false when it changed nothing.</summary>
     public bool Suspended(string domain, bool suspended)

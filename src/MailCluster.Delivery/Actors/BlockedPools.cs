@@ -4,8 +4,8 @@ using MailCluster.Spool;
 namespace MailCluster.Delivery.Actors;
 
 /// <summary>
-/// A domain actor's pools none of whose sources may send for now (each suspended or backed off),
-/// while others may: their waiting jobs go back to the queue, and claims leave their mail there
+/// A domain actor's pools none of whose sources may send for now (each suspended, backed off or at
+/// its warm-up cap; or one at its cap holds up a pool that holds overflow), while others may: their waiting jobs go back to the queue, and claims leave their mail there
 /// (<see cref="Exclusion"/>), so a blocked pool's mail never fills the ready window ahead of
 /// another pool's. When a pool may send again, the spool is asked again. Touched only by the
 /// actor's loop.
@@ -55,6 +55,10 @@ internal sealed class BlockedPools(Outcomes.AttemptRecorder recorder, EgressPlan
     {
         // Runs after every command: an index loop, nothing allocated.
         var members = pool.Members;
+        if (pool.Pool.HoldsOverflow && MessageShares.HeldUp(members, now))
+        {
+            return false;
+        }
         for (var i = 0; i < members.Count; i++)
         {
             if (members[i].Seat.Asking(now))

@@ -11,13 +11,14 @@ using Microsoft.Extensions.Logging;
 
 namespace MailCluster.Delivery.Actors;
 
-/// <summary>What every domain actor of a silo shares; <paramref name="Drain"/> when ingress sets a SIGTERM deadline.</summary>
+/// <summary>What every domain actor of a silo shares (<paramref name="Responses"/> for the provider groups warm-ups name); <paramref name="Drain"/> when ingress sets a SIGTERM deadline.</summary>
 internal sealed record DeliveryRuntime(
     IDeliveryQueue Spool,
     IMxConnector Connector,
     ShapingRules Shaping,
     SiteLimiterRegistry Sites,
     EgressPlan Egress,
+    Responses.ResponseRules Responses,
     SourceActivity Activity,
     AttemptRecorder Recorder,
     DeliveryOptions Options,

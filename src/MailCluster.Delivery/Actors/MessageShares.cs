@@ -6,6 +6,8 @@ namespace MailCluster.Delivery.Actors;
 /// source furthest behind among those carrying mail (usable, and with a connection or room for
 /// one). A source that cannot carry (blocked, backed off, without room) is kept level with the
 /// others meanwhile, so its share moves to them and it does not make up for the gap when it is back.
+/// In a pool that holds overflow, a source at its warm-up cap is not kept level: the others may lead
+/// it by no more than the slack, so its share waits for its next hour or day.
 /// </summary>
 internal static class MessageShares
 {
@@ -14,9 +16,10 @@ internal static class MessageShares
 
     /// <summary>
     /// The sources that may take the next message, the one furthest behind first, in
-    /// <paramref name="into"/> (the caller's list, reused: this runs for every message).
+    /// <paramref name="into"/> (the caller's list, reused: this runs for every message);
+    /// <paramref name="holds"/>: the pool holds the share of a source at its warm-up cap.
     /// </summary>
-    public static IReadOnlyList<PoolMemberSeat> Allowed(IReadOnlyList<PoolMemberSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, DateTimeOffset now, List<PoolMemberSeat> into)
+    public static IReadOnlyList<PoolMemberSeat> Allowed(IReadOnlyList<PoolMemberSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, bool holds, DateTimeOffset now, List<PoolMemberSeat> into)
     {
         into.Clear();
         if (sources.Count == 1)
@@ -32,6 +35,10 @@ internal static class MessageShares
                 into.Add(source);
                 floor = Math.Min(floor, source.Progress);
             }
+            else if (holds && source.Seat.Capped(now))
+            {
+                floor = Math.Min(floor, source.Progress);
+            }
         }
         if (into.Count == 0)
         {
@@ -40,7 +47,7 @@ internal static class MessageShares
         }
         foreach (var source in sources)
         {
-            if (!into.Contains(source))
+            if (!into.Contains(source) && !(holds && source.Seat.Capped(now)))
             {
                 source.Progress = Math.Max(source.Progress, floor);
             }
@@ -54,5 +61,30 @@ internal static class MessageShares
         }
         into.Sort(static (a, b) => a.Progress.CompareTo(b.Progress));
         return into;
+    }
+
+    /// <summary>
+    /// In a pool that holds overflow, whether a source at its warm-up cap holds up the whole pool:
+    /// every other source that may send leads it by the slack already, so nothing can go until its cap renews.
+    /// </summary>
+    public static bool HeldUp(IReadOnlyList<PoolMemberSeat> sources, DateTimeOffset now)
+    {
+        var held = double.MaxValue;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            held = sources[i].Seat.Capped(now) ? Math.Min(held, sources[i].Progress) : held;
+        }
+        if (held == double.MaxValue)
+        {
+            return false;
+        }
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (!sources[i].Seat.Capped(now) && sources[i].Seat.Asking(now) && sources[i].Progress < held + Slack)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

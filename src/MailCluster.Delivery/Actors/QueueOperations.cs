@@ -20,6 +20,12 @@ public sealed record DomainStatus(
 /// <summary>One egress source's part of a domain's delivery, as its (source, site) grain sees it cluster-wide; <paramref name="PausedBy"/> names the response rule behind a backoff or suspension.</summary>
 public sealed record SourceStatus(string Source, int Connections, bool BackingOff, bool Suspended, string? PausedBy = null, TimeSpan PausedFor = default);
 
+/// <summary>A warming source's day number and start, and per site it sent to today, the caps in force there and what was counted today and this hour (UTC), cluster-wide.</summary>
+public sealed record SourceWarmUpStatus(int Day, DateOnly Start, IReadOnlyList<SiteWarmUpStatus> Sites);
+
+/// <summary>A warming source at one site: today's caps (null: none reported yet, or warm there) and the counts of its (source, site) grain.</summary>
+public sealed record SiteWarmUpStatus(string Site, int? PerDay, int? PerHour, int Today, int ThisHour);
+
 /// <summary>An egress source of this silo: its address (bound, or the proxy's external one), proxy, EHLO name, and the pools it is in with its weight.</summary>
 public sealed record SourceInfo(string Name, string? Address, string? Socks5, string EhloName, IReadOnlyList<(string Pool, int Weight)> Pools);
 
@@ -106,11 +112,27 @@ public sealed class QueueOperations
             [.. _egress.Pools.SelectMany(p => p.Members.Where(m => m.Source == s).Select(m => (p.Name, m.Weight)))])),
     ];
 
-    /// <summary>Per source, what it did across the cluster in the last minute and the domains suspended on it.</summary>
-    public async Task<IReadOnlyDictionary<string, SourceActivityView>> SourceActivityAsync()
+    /// <summary>Per source, what it did across the cluster in the last minute, the domains suspended on it, and its warm-up if it has one.</summary>
+    public async Task<IReadOnlyDictionary<string, (SourceActivityView Activity, SourceWarmUpStatus? WarmUp)>> SourceActivityAsync()
     {
         var views = await Task.WhenAll(_egress.Sources.Select(s => _sources.ViewAsync(s.Name)));
-        return _egress.Sources.Zip(views).ToDictionary(p => p.First.Name, p => p.Second, StringComparer.OrdinalIgnoreCase);
+        var warmUps = await Task.WhenAll(_egress.Sources.Zip(views, WarmUpAsync));
+        return _egress.Sources.Select((s, i) => (s.Name, views[i], warmUps[i])).ToDictionary(p => p.Name, p => (p.Item2, p.Item3), StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A warming source's counts at each site it sent to today, from its (source, site) grains.</summary>
+    private async Task<SourceWarmUpStatus?> WarmUpAsync(EgressSource source, SourceActivityView activity)
+    {
+        if (source.WarmUp is not { } schedule)
+        {
+            return null;
+        }
+        var sites = activity.SitesToday ?? [];
+        var views = await Task.WhenAll(sites.Select(site => _sites.ViewAsync(source.LimitsKey(site))));
+        return new SourceWarmUpStatus(
+            schedule.DayOn(_time.GetUtcNow()),
+            schedule.Start,
+            [.. sites.Zip(views, (site, v) => new SiteWarmUpStatus(site, v.WarmUpCap?.PerDay, v.WarmUpCap?.PerHour, v.WarmUpToday, v.WarmUpThisHour))]);
     }
 
     /// <summary>

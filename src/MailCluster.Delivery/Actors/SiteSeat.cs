@@ -95,7 +95,7 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
 
     /// <summary>
     /// Reads where each source's site stands for the domain now; the sum is <see cref="Standing"/>:
-    /// suspended when every source is, paused until the first source's pause ends, no grant yet
+    /// suspended when every source is, paused until the first source's pause (or warm-up cap) ends, no grant yet
     /// (null) while no source has one.
     /// </summary>
     public SiteStanding Read(DateTimeOffset now)
@@ -111,8 +111,8 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
             if (standing.Suspended == false)
             {
                 open = true;
-                running |= now >= standing.PausedUntil;
-                pausedUntil = standing.PausedUntil < pausedUntil ? standing.PausedUntil : pausedUntil;
+                running |= now >= standing.HeldBackUntil;
+                pausedUntil = standing.HeldBackUntil < pausedUntil ? standing.HeldBackUntil : pausedUntil;
             }
         }
         return Standing = new SiteStanding(known ? !open : null, open && !running ? pausedUntil : DateTimeOffset.MinValue, granted, held);
@@ -141,13 +141,16 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         Total?.Refresh();
     }
 
-    private SiteLimiter Join(string key, string? primaryMx) => runtime.Sites.Join(key, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()));
+    private SiteLimiter Join(string key, string? primaryMx, SiteWarmUp? warmUp = null) =>
+        runtime.Sites.Join(key, mailbox.Domain, primaryMx, () => mailbox.TryPost(new DomainCommand.Tick()), warmUp);
 
     private SourceSeat SourceSeatOf(EgressSource source)
     {
         if (SeatOf(source) is not { } seat)
         {
-            seat = new SourceSeat(source, Join(source.LimitsKey(Shaping!.SiteKey), _primaryMx));
+            // A warming source's caps depend on the site's provider group, known by the domain or its primary MX.
+            var warmUp = source.WarmUp is { } schedule ? new SiteWarmUp(schedule, runtime.Responses.ProviderOf(mailbox.Domain, _primaryMx)) : null;
+            seat = new SourceSeat(source, Join(source.LimitsKey(Shaping!.SiteKey), _primaryMx, warmUp));
             _sources.Add(seat);
         }
         return seat;

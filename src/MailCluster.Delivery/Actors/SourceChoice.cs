@@ -14,7 +14,7 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
     private Func<SourceSeat, DateTimeOffset, bool>? _carrying;
 
     /// <summary>The pool's sources that may take its next message (<see cref="MessageShares"/>).</summary>
-    private IReadOnlyList<PoolMemberSeat> Allowed(PoolSeat pool, DateTimeOffset now) => MessageShares.Allowed(pool.Members, _carrying ??= Carrying, now, _allowed);
+    private IReadOnlyList<PoolMemberSeat> Allowed(PoolSeat pool, DateTimeOffset now) => MessageShares.Allowed(pool.Members, _carrying ??= Carrying, pool.Pool.HoldsOverflow, now, _allowed);
 
     /// <summary>The first allowed member of the pool with an idle connection and a message token, or null (with the soonest a token accrues).</summary>
     public PoolMemberSeat? PaidMember(PoolSeat pool, DateTimeOffset now, ref TimeSpan? soonest)

@@ -23,9 +23,12 @@ internal sealed class SourceSeat(EgressSource source, SiteLimiter limiter)
     /// <summary>A pool of this source has mail waiting: it wants message tokens too.</summary>
     public bool WantsMessages { get; set; }
 
-    /// <summary>Granted and neither suspended nor backed off: it may open connections and start transactions.</summary>
-    public bool Usable(DateTimeOffset now) => Standing.Suspended == false && now >= Standing.PausedUntil;
+    /// <summary>Granted and neither suspended, backed off nor at its warm-up cap: it may open connections and start transactions.</summary>
+    public bool Usable(DateTimeOffset now) => Standing.Suspended == false && now >= Standing.HeldBackUntil;
 
-    /// <summary>Not held back (suspended or backed off): it asks its grain for room, also before its first grant.</summary>
-    public bool Asking(DateTimeOffset now) => Standing.Suspended != true && now >= Standing.PausedUntil;
+    /// <summary>Not held back (suspended, backed off, at its warm-up cap): it asks its grain for room, also before its first grant.</summary>
+    public bool Asking(DateTimeOffset now) => Standing.Suspended != true && now >= Standing.HeldBackUntil;
+
+    /// <summary>At its warm-up cap at the site until its next hour or day.</summary>
+    public bool Capped(DateTimeOffset now) => now < Standing.CappedUntil;
 }

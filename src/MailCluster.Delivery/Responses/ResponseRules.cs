@@ -13,6 +13,7 @@ namespace MailCluster.Delivery.Responses;
 internal sealed partial class ResponseRules(ILogger logger, TimeSpan? matchTimeout = null)
 {
     private volatile IReadOnlyList<ResponseRule> _rules = [];
+    private volatile IReadOnlyDictionary<string, List<string>> _providers = new Dictionary<string, List<string>>();
 
     public int Count => _rules.Count;
 
@@ -23,6 +24,7 @@ internal sealed partial class ResponseRules(ILogger logger, TimeSpan? matchTimeo
     public void Replace(ResponseRulesOptions options)
     {
         _rules = [.. options.Rules.Select(r => new ResponseRule(r, options.Providers, matchTimeout ?? ResponseRule.MatchTimeout))];
+        _providers = options.Providers;
         Hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(options)))[..12];
     }
 
@@ -37,6 +39,10 @@ internal sealed partial class ResponseRules(ILogger logger, TimeSpan? matchTimeo
         }
         return (errors.Count == 0 ? options.Rules.Count : 0, errors);
     }
+
+    /// <summary>The first provider group (<see cref="ResponseRulesOptions.Providers"/>) one of whose destinations matches the domain or its primary MX, or null.</summary>
+    public string? ProviderOf(string domain, string? primaryMx) =>
+        _providers.FirstOrDefault(p => p.Value.Exists(pattern => Cluster.Shaping.SitePattern.Matches(pattern, domain, primaryMx))).Key;
 
     /// <summary>The first rule that matches, or null.</summary>
     public ResponseRule? Match(in ReplyFacts facts)

@@ -11,7 +11,7 @@ namespace MailCluster.Delivery.Sites;
 /// <see cref="SiteConnectionSlots"/> held. Its <see cref="SiteExchange"/> renews the grant once
 /// per period while the site has demand or open connections, and at once when demand grows past
 /// what the last report asked for (not merely past the grant: a silo given less than its share
-/// under contention waits for its period) or a slow-down happened. With no answer, what was
+/// under contention waits for its period), a slow-down happened, or a warming source spent its quota. With no answer, what was
 /// granted holds until it expires; after that the site holds: no new connection, no new message.
 /// </summary>
 internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
@@ -25,13 +25,16 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     private readonly SiteFeedback _feedback = new();
     private readonly SiteConnectionSlots _slots = new();
     private readonly SiteExchange _exchange;
+    private readonly SiteWarmUp? _warmUp;
     private ITimer? _lapseTimer;
     private ITimer? _cutTimer;
     private int _reportedHeld;
 
-    public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger, ClusterTimings timings)
+    /// <param name="warmUp">The source's warm-up at this site, when it has one: each report names the day's caps.</param>
+    public SiteLimiter(string site, ISiteAuthority authority, TimeProvider time, DeliveryMetrics metrics, ILogger logger, ClusterTimings timings, SiteWarmUp? warmUp = null)
     {
         Site = site;
+        _warmUp = warmUp;
         _authority = authority;
         _time = time;
         _metrics = metrics;
@@ -93,7 +96,7 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         lock (_lock)
         {
             var paused = _grant.PausedUntil > _feedback.PausedUntil ? _grant.PausedUntil : _feedback.PausedUntil;
-            return new SiteStanding(_grant.Suspended(domain), paused, _grant.Connections, _slots.Held);
+            return new SiteStanding(_grant.Suspended(domain), paused, _grant.Connections, _slots.Held, _grant.CappedUntil);
         }
     }
 
@@ -113,10 +116,17 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
     /// <summary>A message token of this silo's share; otherwise false and when one accrues (null: wait for the next grant).</summary>
     public bool TryTakeMessage(DateTimeOffset now, out TimeSpan? wait)
     {
+        bool taken, quotaSpent;
         lock (_lock)
         {
-            return _grant.TryTakeMessage(now, out wait);
+            taken = _grant.TryTakeMessage(now, out wait, out quotaSpent);
         }
+        if (quotaSpent)
+        {
+            // The caps had more than this quota: ask for the next one now, not at the next period.
+            _exchange.Soon();
+        }
+        return taken;
     }
 
     /// <summary>
@@ -172,11 +182,11 @@ internal sealed class SiteLimiter : ISiteGrantHolder, IDisposable
         lock (_lock)
         {
             var (domain, primaryMx) = _demand.Representative;
-            var (messages, newConnections) = _grant.GiveBack(now);
+            var (messages, newConnections, quota) = _grant.GiveBack(now);
             var held = _reportedHeld = _slots.Held;
             var report = new SiteReport(
                 _authority.SiloName, domain ?? Site, primaryMx, _grant.Epoch, held, Math.Max(held, _demand.Connections), _demand.Messages,
-                messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown, _grant.Sequence, _feedback.SlowDown);
+                messages, newConnections, _feedback.CleanTransactions, _feedback.SlowedDown, _grant.Sequence, _feedback.SlowDown, _warmUp?.CapOn(now), quota);
             _demand.Asked(report.WantedConnections, report.WantsMessages);
             return report;
         }

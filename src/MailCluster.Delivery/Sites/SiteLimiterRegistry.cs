@@ -18,11 +18,12 @@ internal sealed class SiteLimiterRegistry(ISiteAuthority authority, TimeProvider
 
     public ISiteAuthority Authority => authority;
 
-    public SiteLimiter Join(string site, string domain, string? primaryMx, Action wake)
+    /// <summary>The site's limiter, made by the first domain to join it (with <paramref name="warmUp"/>, a warming source's schedule there).</summary>
+    public SiteLimiter Join(string site, string domain, string? primaryMx, Action wake, SiteWarmUp? warmUp = null)
     {
         lock (_lock)
         {
-            var limiter = _sites.GetOrAdd(site, s => new SiteLimiter(s, authority, time, metrics, _logger, timings));
+            var limiter = _sites.GetOrAdd(site, s => new SiteLimiter(s, authority, time, metrics, _logger, timings, warmUp));
             limiter.Register(domain, primaryMx, wake);
             return limiter;
         }

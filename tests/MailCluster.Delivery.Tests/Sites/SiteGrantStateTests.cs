@@ -20,7 +20,7 @@ public sealed class SiteGrantStateTests
         Assert.Null(state.Suspended("dest.test"));
         Assert.Null(state.LeaseLeft);
         Assert.Equal(Guid.Empty, state.Epoch);
-        Assert.False(state.TryTakeMessage(s_sent, out var wait));
+        Assert.False(state.TryTakeMessage(s_sent, out var wait, out _));
         Assert.Null(wait);
         Assert.False(state.TryTakeNewConnection(s_sent, out _));
     }
@@ -46,12 +46,12 @@ public sealed class SiteGrantStateTests
     {
         var state = new SiteGrantState(_time);
         state.Apply(Grant(), s_sent, _time.GetTimestamp());
-        Assert.True(state.TryTakeMessage(s_sent, out _));
+        Assert.True(state.TryTakeMessage(s_sent, out _, out _));
         Assert.True(state.TryTakeNewConnection(s_sent, out _));
 
         state.Apply(Grant(messages: new RateShare(PerSecond: 1, Burst: 1, Tokens: 1), newConnections: new RateShare(1, 1, 0)), s_sent, _time.GetTimestamp());
-        Assert.True(state.TryTakeMessage(s_sent, out _));
-        Assert.False(state.TryTakeMessage(s_sent, out var wait));
+        Assert.True(state.TryTakeMessage(s_sent, out _, out _));
+        Assert.False(state.TryTakeMessage(s_sent, out var wait, out _));
         Assert.Equal(TimeSpan.FromSeconds(1), wait);
         Assert.False(state.TryTakeNewConnection(s_sent, out var retryIn));
         Assert.Equal(TimeSpan.FromSeconds(1), retryIn);
@@ -59,14 +59,52 @@ public sealed class SiteGrantStateTests
     }
 
     [Fact]
-    public void TokensLeftAreGivenBackOnce()
+    public void TokensAndWarmUpQuotaLeftAreGivenBackOnceAndNothingIsSentOnThemAfterwards()
     {
         var state = new SiteGrantState(_time);
-        state.Apply(Grant(messages: new RateShare(0, 5, 3), newConnections: new RateShare(0, 5, 2)), s_sent, _time.GetTimestamp());
+        state.Apply(Grant(messages: new RateShare(0, 5, 3), newConnections: new RateShare(0, 5, 2)) with { WarmUp = new WarmUpQuota(5, TimeSpan.Zero) }, s_sent, _time.GetTimestamp());
+        Assert.True(state.TryTakeMessage(s_sent, out _, out _));
 
-        Assert.Equal((3d, 2d), state.GiveBack(s_sent));
-        Assert.Equal((0d, 0d), state.GiveBack(s_sent));
-        Assert.False(state.TryTakeMessage(s_sent, out _));
+        Assert.Equal((2d, 2d, 4), state.GiveBack(s_sent));
+        Assert.Equal((0d, 0d, 0), state.GiveBack(s_sent));
+        Assert.False(state.TryTakeMessage(s_sent, out _, out _));
+    }
+
+    [Fact]
+    public void AWarmUpQuotaIsSpentMessageByMessageAndItsEndAsksOnceForMoreWhileTheCapsHaveMore()
+    {
+        var state = new SiteGrantState(_time);
+        state.Apply(Grant() with { WarmUp = new WarmUpQuota(2, TimeSpan.Zero) }, s_sent, _time.GetTimestamp());
+
+        Assert.True(state.TryTakeMessage(s_sent, out _, out var spent));
+        Assert.False(spent);
+        Assert.True(state.TryTakeMessage(s_sent, out _, out spent));
+        Assert.True(spent);
+        Assert.False(state.TryTakeMessage(s_sent, out var wait, out spent));
+        Assert.Null(wait);
+        Assert.False(spent);
+
+        // A grant whose quota is empty though the caps have more asks once for the next.
+        state.Apply(Grant() with { WarmUp = new WarmUpQuota(0, TimeSpan.Zero) }, s_sent, _time.GetTimestamp());
+        Assert.False(state.TryTakeMessage(s_sent, out _, out spent));
+        Assert.True(spent);
+        Assert.False(state.TryTakeMessage(s_sent, out _, out spent));
+        Assert.False(spent);
+        // The caps had more: the source is not held back, it waits for its next quota.
+        Assert.Equal(DateTimeOffset.MinValue, state.CappedUntil);
+    }
+
+    [Fact]
+    public void ASourceWhoseCapsHaveNothingLeftIsCappedOnceItsQuotaIsSpentUntilTheWindowEnds()
+    {
+        var state = new SiteGrantState(_time);
+        state.Apply(Grant() with { WarmUp = new WarmUpQuota(1, TimeSpan.FromMinutes(20)) }, s_sent, _time.GetTimestamp());
+
+        Assert.Equal(DateTimeOffset.MinValue, state.CappedUntil);
+        Assert.True(state.TryTakeMessage(s_sent, out _, out var spent));
+        Assert.False(spent);
+        Assert.Equal(s_sent.AddMinutes(20), state.CappedUntil);
+        Assert.False(state.TryTakeMessage(s_sent, out _, out _));
     }
 
     [Fact]

@@ -98,8 +98,15 @@ internal sealed class EgressSourceOptions
     /// <summary><c>host:port</c> of a SOCKS5 proxy (RFC 1928) that sends from the source's address, for addresses that live on another host.</summary>
     public string? Socks5 { get; set; }
 
+    /// <summary>A new address's warm-up: caps per site that grow by day; null: the source is warm.</summary>
+    public WarmUpOptions? WarmUp { get; set; }
+
     public IEnumerable<string> Validate(string section)
     {
+        foreach (var error in WarmUp?.Validate($"{section}:WarmUp") ?? [])
+        {
+            yield return error;
+        }
         if (!EgressName.IsValid(Name))
         {
             yield return $"{section}:Name '{Name}' must be {EgressName.Rule}";
@@ -130,6 +137,9 @@ internal sealed class EgressPoolOptions
 
     public List<EgressPoolMemberOptions> Sources { get; set; } = [];
 
+    /// <summary>Where a warming source's mail goes once its cap at a site is reached: to the pool's other sources (<c>Spread</c>, the default), or it waits (<c>Hold</c>).</summary>
+    public PoolOverflow Overflow { get; set; } = PoolOverflow.Spread;
+
     public IEnumerable<string> Validate(string section, IReadOnlySet<string> sources)
     {
         if (!EgressName.IsValid(Name))
@@ -156,6 +166,16 @@ internal sealed class EgressPoolOptions
             yield return $"{section}:Sources names a source twice";
         }
     }
+}
+
+/// <summary>What a pool does with the share of a source that reached its warm-up cap at a site.</summary>
+internal enum PoolOverflow
+{
+    /// <summary>The pool's other sources carry it, as for a source backed off.</summary>
+    Spread,
+
+    /// <summary>It waits for the source's next hour or day: the others carry only their own shares.</summary>
+    Hold,
 }
 
 internal sealed class EgressPoolMemberOptions

@@ -36,11 +36,12 @@ internal sealed class EgressPlan
                 s.Name,
                 s.Address is null ? null : IPAddress.Parse(s.Address),
                 s.EhloName ?? heloName,
-                s.Socks5 is not null && EgressSource.TryParseProxy(s.Socks5, out var proxy) ? proxy : null),
+                s.Socks5 is not null && EgressSource.TryParseProxy(s.Socks5, out var proxy) ? proxy : null,
+                warmUp: WarmUpSchedule.From(s.WarmUp)),
             StringComparer.OrdinalIgnoreCase);
         var pools = options.Pools.ToDictionary(
             p => p.Name,
-            p => new EgressPool(p.Name, [.. p.Sources.Select(m => new PoolMember(sources[m.Name], m.Weight))]),
+            p => new EgressPool(p.Name, [.. p.Sources.Select(m => new PoolMember(sources[m.Name], m.Weight))], p.Overflow == PoolOverflow.Hold),
             StringComparer.OrdinalIgnoreCase);
         return new EgressPlan([.. sources.Values], pools, pools[options.DefaultPool ?? options.Pools[0].Name]);
     }

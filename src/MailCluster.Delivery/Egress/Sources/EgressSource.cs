@@ -11,7 +11,7 @@ namespace MailCluster.Delivery.Egress.Sources;
 /// A class, not a record: a source is one object for the silo's life and is compared by reference
 /// (actors key their workers by it on every job).
 /// </summary>
-internal sealed class EgressSource(string name, IPAddress? address, string ehloName, DnsEndPoint? socks5, bool isImplicit = false)
+internal sealed class EgressSource(string name, IPAddress? address, string ehloName, DnsEndPoint? socks5, bool isImplicit = false, WarmUpSchedule? warmUp = null)
 {
     public const string ImplicitName = "default";
 
@@ -22,6 +22,9 @@ internal sealed class EgressSource(string name, IPAddress? address, string ehloN
     public string EhloName { get; } = ehloName;
 
     public DnsEndPoint? Socks5 { get; } = socks5;
+
+    /// <summary>The source's warm-up, while it has one.</summary>
+    public WarmUpSchedule? WarmUp { get; } = warmUp;
 
     /// <summary>The key of the site grain that keeps <paramref name="site"/>'s limits for this source.</summary>
     public string LimitsKey(string site) => isImplicit ? site : $"{site}@{Name}";
@@ -49,5 +52,5 @@ internal sealed class EgressSource(string name, IPAddress? address, string ehloN
 /// <summary>A pool's member and its weight: its share of the pool's messages, relative to the others'.</summary>
 internal sealed record PoolMember(EgressSource Source, int Weight);
 
-/// <summary>A named, weighted set of sources.</summary>
-internal sealed record EgressPool(string Name, IReadOnlyList<PoolMember> Members);
+/// <summary>A named, weighted set of sources; <paramref name="HoldsOverflow"/>: a source's share waits while it is at its warm-up cap, rather than going to the others.</summary>
+internal sealed record EgressPool(string Name, IReadOnlyList<PoolMember> Members, bool HoldsOverflow = false);

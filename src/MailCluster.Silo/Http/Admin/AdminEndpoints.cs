@@ -74,7 +74,8 @@ internal static class AdminEndpoints
             var activity = await queue.SourceActivityAsync();
             return Json(queue.Sources().Select(s => new SourceView(
                 s.Name, s.Address, s.Socks5, s.EhloName, [.. s.Pools.Select(p => new SourcePoolView(p.Pool, p.Weight))],
-                [.. activity[s.Name].LastMinute.Select(a => new SourceSiteView(a.Site, a.Connections, a.Messages))], activity[s.Name].SuspendedDomains)).ToList());
+                [.. activity[s.Name].Activity.LastMinute.Select(a => new SourceSiteView(a.Site, a.Connections, a.Messages))], activity[s.Name].Activity.SuspendedDomains,
+                activity[s.Name].WarmUp is { } w ? new SourceWarmUpView(w.Day, w.Start, [.. w.Sites.Select(x => new SourceWarmUpSiteView(x.Site, x.PerDay, x.PerHour, x.Today, x.ThisHour))]) : null)).ToList());
         });
         // Suspending what already is suspended (or resuming what is not) is no error: the answer says the state.
         api.MapPost("/domains/{domain}/suspend", async (string domain, string? source, QueueOperations queue, CancellationToken ct) =>
