@@ -220,31 +220,12 @@ internal sealed class SiteLedger
         // Until an earlier activation's leases have run out, every silo renews only what it holds.
         var grant = now < _renewOnlyUntil
             ? Math.Min(report.HeldConnections, room)
-            : Math.Min(FairShare(report.Silo, budget, now), room);
+            : Math.Min(FairShare.Of(report.Silo, budget, _leases.Where(l => l.Value.Wanting(now)).Select(l => (l.Key, l.Value.Wanted))), room);
         // Room such a silo left is handed out only after a write: a stale activation then fails on
         // the fence and is deactivated before it gives away room the new one renewed to that silo.
         StateChanged |= _deserterSinceWrite && grant > lease.Granted(now);
         lease.Grant(grant, sequence, now, now + LeasePeriod);
         return grant;
-    }
-
-    /// <summary>Water-filling: silos wanting less than an equal split keep what they want; the rest share the remainder.</summary>
-    private int FairShare(string silo, int budget, DateTimeOffset now)
-    {
-        var wants = _leases.Where(l => l.Value.Wanting(now)).OrderBy(l => l.Value.Wanted).ThenBy(l => l.Key, StringComparer.Ordinal).ToList();
-        var left = budget;
-        for (var i = 0; i < wants.Count; i++)
-        {
-            var equal = left / (wants.Count - i);
-            var extra = i < left % (wants.Count - i) ? 1 : 0;
-            var share = Math.Min(wants[i].Value.Wanted, equal + extra);
-            if (wants[i].Key == silo)
-            {
-                return share;
-            }
-            left -= share;
-        }
-        return 0;
     }
 
     /// <summary>The shared rate for a spec; a changed spec (a reload) starts a new bucket.</summary>
