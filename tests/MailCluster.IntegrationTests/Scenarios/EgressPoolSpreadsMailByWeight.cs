@@ -8,7 +8,8 @@ namespace MailCluster.IntegrationTests.Scenarios;
 /// <summary>
 /// A pool of three sources on 127.0.0.51-53 (weights 1/1/2) delivering to a sink that records each
 /// message's client address: the messages follow the weights; a source the MX refuses (421 at the
-/// greeting, as Yahoo's TSS04) is backed off while the other two carry its share.
+/// greeting, as Yahoo's TSS04) is backed off while the other two carry its share; a new source warming
+/// up stops at its daily cap while a warm one carries the rest.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class EgressPoolSpreadsMailByWeight
@@ -86,6 +87,8 @@ public sealed class EgressPoolSpreadsMailByWeight
         Assert.Contains("suspended on ip53: dest.test", activity.Output, StringComparison.Ordinal);
     }
 
+    private static string Today() => DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     /// <summary>The MESSAGES/MIN column of each source's row for dest.test in <c>mailctl sources</c>.</summary>
     private static Dictionary<string, int> MessagesPerSource(CommandResult sources) =>
         Regex.Matches(sources.Output, @"(?m)^(ip5\d)\s+dest\.test\s+\d+\s+(\d+)\s*$").ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
@@ -108,5 +111,49 @@ public sealed class EgressPoolSpreadsMailByWeight
         Assert.InRange(refused, 1, 3);
         // Nothing was deferred: the refusal moved the work, it did not fail it.
         Assert.DoesNotContain(world.DeliveryLog(), line => line.Contains("\"type\":\"Deferred\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A new source on 127.0.0.51 warming up from today with a cap of 30 messages a day per site, and a
+    /// warm one on 127.0.0.52: the sink sees at most 30 messages from the new address, the rest from the
+    /// warm one, and <c>mailctl sources</c> shows the new source's day, cap and count.
+    /// </summary>
+    [Fact]
+    public async Task ANewAddressSendsItsDailyCapAndAWarmOneTheRest()
+    {
+        // Day 1 is today (UTC); day 2 has the same cap (a run across midnight may send 30 more).
+        var today = Today();
+        string[] pool =
+        [
+            "--Egress:Sources:0:Name=fresh", "--Egress:Sources:0:Address=127.0.0.51",
+            $"--Egress:Sources:0:WarmUp:Start={today}",
+            "--Egress:Sources:0:WarmUp:Days:0:Day=1", "--Egress:Sources:0:WarmUp:Days:0:PerDay=30",
+            "--Egress:Sources:0:WarmUp:Days:1:Day=2", "--Egress:Sources:0:WarmUp:Days:1:PerDay=30",
+            "--Egress:Sources:1:Name=warm", "--Egress:Sources:1:Address=127.0.0.52",
+            "--Egress:Pools:0:Name=bulk", "--Egress:Pools:0:Sources:0:Name=fresh", "--Egress:Pools:0:Sources:1:Name=warm",
+            "--Shaping:Rules:0:Match=dest.test", "--Shaping:Rules:0:MaxConnections=2",
+        ];
+        await using var world = await MailWorld.StartAsync(s_zone, [Mx], sinkDelaySeconds: 0, pool);
+
+        var sent = await SmtpSource.SendAsync(world.Silo.SmtpAddress, sessions: 4, messages: 200, sizeBytes: 1024, recipient: "bob@dest.test");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var messages = await world.Sink(Mx).WaitForMessagesAsync(200, TimeSpan.FromSeconds(90), world.Context);
+        await world.WaitForEmptySpoolAsync();
+
+        var fresh = messages.Count(m => m.Peer == "127.0.0.51");
+        var sameDay = Today() == today;
+        Assert.True(fresh >= 20 && fresh <= (sameDay ? 30 : 60), $"{fresh} messages from the new address");
+        Assert.Equal(200 - fresh, messages.Count(m => m.Peer == "127.0.0.52"));
+
+        // mailctl sources: the new source's day 1 and, once its activity reached the source's grain, its count at dest.test.
+        var sources = await world.MailctlAsync(["sources"]);
+        var row = new Regex($@"(?m)^fresh\s+[12] \(from {today}\)\s+dest\.test\s+30\s+-\s+(\d+)\s+(\d+)\s*$");
+        await Polling.UntilAsync(
+            async () => row.IsMatch((sources = await world.MailctlAsync(["sources"])).Output),
+            TimeSpan.FromSeconds(60),
+            () => $"mailctl sources never showed fresh's warm-up at dest.test:\n{sources}");
+        var counted = int.Parse(row.Match(sources.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(counted, sameDay ? fresh : 0, 30);
+        Assert.DoesNotMatch(@"(?m)^warm\s+\d+ \(from", sources.Output);
     }
 }
