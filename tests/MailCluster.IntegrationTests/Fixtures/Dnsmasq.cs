@@ -46,10 +46,13 @@ public sealed class Dnsmasq : IAsyncDisposable
         return dnsmasq;
     }
 
-    /// <summary>A resolver stack pointed at the given nameservers, with short, bounded timeouts.</summary>
+    /// <summary>
+    /// A resolver stack pointed at the given nameservers, with bounded timeouts: one attempt of 3 s
+    /// each (500 ms once timed out on a loopback answer from dnsmasq while CI started silos in parallel).
+    /// </summary>
     public static DnsOptions Options(params string[] nameservers)
     {
-        var options = new DnsOptions { Timeout = TimeSpan.FromMilliseconds(500), Attempts = 1 };
+        var options = new DnsOptions { Timeout = TimeSpan.FromSeconds(3), Attempts = 1 };
         foreach (var nameserver in nameservers)
         {
             options.Nameservers.Add(nameserver);
