@@ -36,7 +36,7 @@ internal sealed class SiteGrantState(TimeProvider time)
     }
 
     /// <summary>When a warming source's caps at the site renew, once its quota is spent and the grain said they have nothing left; otherwise <see cref="DateTimeOffset.MinValue"/>.</summary>
-    public DateTimeOffset CappedUntil => _grant?.WarmUp is { CappedFor: var capped } && capped > TimeSpan.Zero && _quota <= 0 ? _from + capped : DateTimeOffset.MinValue;
+    public DateTimeOffset CappedUntil => _grant?.WarmUp is { CappedFor: var capped } && capped > TimeSpan.Zero && _quota == 0 ? _from + capped : DateTimeOffset.MinValue;
 
     /// <summary>What is left of the lease of the grant held (zero or less once it ended); null before the first.</summary>
     public TimeSpan? LeaseLeft => _grant is null ? null : _grant.LeaseFor - time.GetElapsedTime(_fromStamp);
@@ -63,7 +63,7 @@ internal sealed class SiteGrantState(TimeProvider time)
         var warmUp = _grant?.WarmUp;
         var taken = _grant is not null && (warmUp is null || _quota > 0)
             && (_grant.Messages is null || (_messages is not null && _messages.TryTake(now, out wait)));
-        if (warmUp is not null && (taken ? --_quota == 0 : _quota <= 0) && warmUp.CappedFor == TimeSpan.Zero && !_quotaAsked)
+        if (warmUp is not null && (taken ? --_quota == 0 : _quota == 0) && warmUp.CappedFor == TimeSpan.Zero && !_quotaAsked)
         {
             quotaSpent = _quotaAsked = true;
         }
@@ -80,7 +80,7 @@ internal sealed class SiteGrantState(TimeProvider time)
     /// <summary>The tokens and warm-up quota left, given back with a report; the shares are empty afterwards.</summary>
     public (double Messages, double NewConnections, int Quota) GiveBack(DateTimeOffset now)
     {
-        var quota = Math.Max(0, _quota);
+        var quota = _quota;
         _quota = 0;
         return (_messages?.GiveBack(now) ?? 0, _newConnections?.GiveBack(now) ?? 0, quota);
     }
