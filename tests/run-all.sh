@@ -90,10 +90,15 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crashed test host or a failed run without a summary still counts as a failure.
   failed=1
 fi
-# The last lines are what a CI log keeps: name every failed test there.
+# The last lines are what a CI log keeps: name every failed test there, with the start of its
+# error message (up to its stack trace, at most 12 lines), so a failure seen only in CI can be read.
 if grep -qE '^\s+Failed [^!]' "$log"; then
   echo "Failed tests:"
-  grep -E '^\s+Failed [^!]' "$log" | sed 's/^\s*/  /'
+  awk '
+    /^[[:space:]]+Failed [^!]/ { sub(/^[[:space:]]*/, "  "); print; shown = 0; inside = 1; next }
+    inside && /^[[:space:]]+(Stack Trace:|Passed |Failed |Skipped )/ { inside = 0 }
+    inside && /Error Message:/ { next }
+    inside && shown < 12 { sub(/^[[:space:]]*/, "    "); print; shown++ }' "$log"
 fi
 elapsed=$((SECONDS - STARTED))
 echo "Wall time: $((elapsed / 60)) min $((elapsed % 60)) s (installs, build and every suite)"

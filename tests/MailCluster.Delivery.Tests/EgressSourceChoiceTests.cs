@@ -35,6 +35,23 @@ public sealed class EgressSourceChoiceTests
         }
     }
 
+    /// <summary>Sends 400 messages through sources a, b, c of weights 1, 1, 2 and checks each had its share.</summary>
+    private static async Task<IReadOnlyDictionary<string, int>> DeliverFourHundredByWeightAsync(ActorHarness harness)
+    {
+        harness.Connector.OpenAll();
+        await EnqueueAsync(harness, 400);
+
+        harness.Directory.Wake("dest.test");
+        await harness.WaitForAsync(c => c.Messages == 0);
+
+        var sends = harness.Connector.SendsBySource;
+        Assert.Equal(400, sends.Values.Sum());
+        Assert.InRange(sends.GetValueOrDefault("a"), 85, 115);
+        Assert.InRange(sends.GetValueOrDefault("b"), 85, 115);
+        Assert.InRange(sends.GetValueOrDefault("c"), 170, 230);
+        return sends;
+    }
+
     [Fact]
     public async Task EachMessageLeavesFromTheSourcesOfItsOwnPool()
     {
@@ -99,17 +116,8 @@ public sealed class EgressSourceChoiceTests
     public async Task MessagesGoToTheSourcesInProportionToTheirWeightsEachUnderItsOwnSiteLimits()
     {
         await using var harness = new ActorHarness(Shaping(), egress: Pool(("a", 1), ("b", 1), ("c", 2)));
-        harness.Connector.OpenAll();
-        await EnqueueAsync(harness, 400);
 
-        harness.Directory.Wake("dest.test");
-        await harness.WaitForAsync(c => c.Messages == 0);
-
-        var sends = harness.Connector.SendsBySource;
-        Assert.Equal(400, sends.Values.Sum());
-        Assert.InRange(sends["a"], 85, 115);
-        Assert.InRange(sends["b"], 85, 115);
-        Assert.InRange(sends["c"], 170, 230);
+        var sends = await DeliverFourHundredByWeightAsync(harness);
         // Each source has its own grain for the site, whose limit holds for it alone: 2 connections each.
         Assert.Equal(["dest.test@a", "dest.test@b", "dest.test@c"], harness.Sites.SitesAsked.Order());
         Assert.InRange(harness.Connector.MaxConcurrent, 3, 6);
@@ -168,6 +176,18 @@ public sealed class EgressSourceChoiceTests
         await harness.WaitForAsync(c => c.Messages == 0);
         Assert.Equal(30, harness.Connector.Sends);
         Assert.InRange(harness.Connector.MaxConcurrent, 1, 3);
+    }
+
+    [Fact]
+    public async Task UnderTheSitesTotalTheSourcesStillShareByWeight()
+    {
+        // Three sources of two connections each under a total of two: the connections rotate so
+        // that every source sends its share, instead of the first two keeping the site to themselves.
+        var shaping = new ShapingOptions { Rules = [new ShapingRule { Match = "dest.test", MaxConnections = 2, SiteMaxConnections = 2 }] };
+        await using var harness = new ActorHarness(shaping, egress: Pool(("a", 1), ("b", 1), ("c", 2)));
+
+        await DeliverFourHundredByWeightAsync(harness);
+        Assert.InRange(harness.Connector.MaxConcurrent, 1, 2);
     }
 
     [Fact]

@@ -90,9 +90,6 @@ internal sealed class SiteSeat(IDomainMailbox mailbox, DeliveryRuntime runtime)
         _pools.Clear();
     }
 
-    /// <summary>The site's total has room for another connection (or caps nothing).</summary>
-    public bool TotalRoom(DateTimeOffset now) => Total is null || Total.Standing(mailbox.Domain, now) is { Granted: var granted, Held: var held } && granted > held;
-
     /// <summary>
     /// Reads where each source's site stands for the domain now; the sum is <see cref="Standing"/>:
     /// suspended when every source is, paused until the first source's pause (or warm-up cap) ends, no grant yet

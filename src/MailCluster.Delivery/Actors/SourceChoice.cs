@@ -30,9 +30,15 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
         return null;
     }
 
-    /// <summary>The source can take mail now: granted, not held back, with a connection open or room for one (at the site's total too).</summary>
+    /// <summary>
+    /// The source can take mail now: granted, not held back, with a connection open or room for one.
+    /// Room at the site's total is not asked: when the total is full, a source without a connection
+    /// keeps its share and takes the room of one that leads (<see cref="TryAcquireConnection"/>).
+    /// </summary>
     private bool Carrying(SourceSeat source, DateTimeOffset now) =>
-        source.Usable(now) && (workers.OpenOf(source.Source) > 0 || (source.Standing.Granted > source.Standing.Held && seat.TotalRoom(now)));
+        source.Usable(now) && (workers.OpenOf(source.Source) > 0 || HasOwnRoom(source));
+
+    private static bool HasOwnRoom(SourceSeat source) => source.Standing.Granted > source.Standing.Held;
 
     /// <summary>A message token of the source's share, then of the site total's (a source token spent when the total has none errs on the side of sending less).</summary>
     private bool TryTakeMessage(SourceSeat source, DateTimeOffset now, ref TimeSpan? soonest)
@@ -66,6 +72,10 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
             if (seat.Total is { } site && !site.TryAcquireConnection(now, out total, out wait))
             {
                 retryIn = Sooner(retryIn, wait);
+                if (workers.OpenOf(source.Source) == 0 && HasOwnRoom(source))
+                {
+                    CloseIdleOfLeading(pool, allowed);
+                }
                 return null;
             }
             if (source.Limiter.TryAcquireConnection(now, out var lease, out wait))
@@ -77,6 +87,38 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
             retryIn = Sooner(retryIn, wait);
         }
         return null;
+    }
+
+    /// <summary>
+    /// The site's total is full and an allowed source without a connection waits for room: one idle
+    /// connection of a source its shares hold back (it leads the others by the slack) says QUIT, so
+    /// its room at the total goes to the source behind. Without this, the first sources to connect
+    /// would keep the site to themselves and the weights would mean nothing under a total. A source
+    /// that has a connection catches up on it instead: no churn of connections under load.
+    /// </summary>
+    private void CloseIdleOfLeading(PoolSeat pool, IReadOnlyList<PoolMemberSeat> allowed)
+    {
+        var members = pool.Members;
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (workers.IdleOf(members[i].Seat.Source) > 0 && !Contains(allowed, members[i]))
+            {
+                workers.CloseOneIdle(members[i].Seat.Source);
+                return;
+            }
+        }
+    }
+
+    private static bool Contains(IReadOnlyList<PoolMemberSeat> members, PoolMemberSeat member)
+    {
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (ReferenceEquals(members[i], member))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static TimeSpan? Sooner(TimeSpan? a, TimeSpan? b) => b is { } w && (a is null || w < a) ? w : a;

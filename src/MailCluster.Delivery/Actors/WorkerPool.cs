@@ -84,12 +84,21 @@ internal sealed class WorkerPool
     /// <summary>Tells the source's idle workers to QUIT.</summary>
     public void CloseIdle(EgressSource source)
     {
-        var idle = Of(source).Idle;
-        while (idle.TryDequeue(out var worker))
+        while (CloseOneIdle(source))
         {
-            Idle--;
-            worker.TrySetResult(null);
         }
+    }
+
+    /// <summary>Tells the source's longest-idle worker to QUIT; false when none is idle.</summary>
+    public bool CloseOneIdle(EgressSource source)
+    {
+        if (!Of(source).Idle.TryDequeue(out var worker))
+        {
+            return false;
+        }
+        Idle--;
+        worker.TrySetResult(null);
+        return true;
     }
 
     private SourceWorkers Of(EgressSource source)

@@ -36,7 +36,11 @@ public sealed class ClusterOfThreeLimitsEachSource
         var sink = world.Sink(Mx);
         var delivered = await sink.WaitForMessagesAsync(3 * PerSilo, TimeSpan.FromSeconds(120), world.Context);
         Assert.Equal(3 * PerSilo, delivered.Count);
-        Assert.True(delivered.Select(m => m.Peer).Distinct().Order().SequenceEqual(["127.0.0.61", "127.0.0.62", "127.0.0.63"]), world.Context());
+        // Equal weights: the connections rotate under the site's total, so no source is kept out.
+        // Each silo lets a source lead by at most the slack (10 messages), so each has about 20 or more of 120.
+        var bySource = delivered.GroupBy(m => m.Peer).ToDictionary(g => g.Key, g => g.Count());
+        var shares = string.Join(", ", bySource.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
+        Assert.True(bySource.Keys.Order().SequenceEqual(["127.0.0.61", "127.0.0.62", "127.0.0.63"]) && bySource.Values.All(n => n >= 15), $"messages by source: {shares}\n{world.Context()}");
         // The sink's own count of connections open at once from each source address (aiosmtpd's
         // controller connects once from 127.0.0.1 as it starts, to create its server: not ours).
         var most = sink.MaxConnectionsByPeer().Where(p => p.Key != "127.0.0.1").ToList();
