@@ -129,7 +129,7 @@ internal sealed class MxConnector : IMxConnector
             }
             socket = connected;
             var stream = new NetworkStream(socket, ownsSocket: false);
-            client = new SmtpClientConnection(new StreamPipe(stream), _client, _time, source.EhloName);
+            client = new SmtpClientConnection(new StreamDuplexPipe(stream, leaveOpen: false), _client, _time, source.EhloName);
             var verification = new TlsVerification();
             var refusal = await OpenAsync(client, domain, host, tls, TlsOptions(host, tls, sts, verification), cancellationToken);
             CountMtaSts(domain, sts, refusal, client, verification);

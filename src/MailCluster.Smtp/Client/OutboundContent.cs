@@ -11,7 +11,7 @@ internal readonly record struct ContentFacts(long Size, bool Has8Bit);
 /// <summary>Measures and writes message content in slices, so a large message is never copied whole.</summary>
 internal static class OutboundContent
 {
-    private const int SliceSize = 64 * 1024;
+    public const int SliceSize = 64 * 1024;
 
     public static ContentFacts Measure(ReadOnlySequence<byte> content)
     {

@@ -41,8 +41,8 @@ public sealed partial class SmtpClientConnection
             Options.Timeouts.TlsHandshake,
             "TLS handshake",
             cancellationToken);
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var pipe = new StreamDuplexPipe(stream, leaveOpen: true);
+        (_input, _output) = (pipe.Input, pipe.Output);
         _replies = new ReplyReader(_input, Options);
         // RFC 3207 4.2: forget everything learnt before TLS and ask again.
         return await EhloAsync(cancellationToken);
