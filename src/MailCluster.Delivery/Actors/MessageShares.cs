@@ -6,6 +6,8 @@ namespace MailCluster.Delivery.Actors;
 /// source furthest behind among those carrying mail (usable, and with a connection or room for
 /// one). A source that cannot carry (blocked, backed off, without room) is kept level with the
 /// others meanwhile, so its share moves to them and it does not make up for the gap when it is back.
+/// One only waiting for its grant (its lease ran out while it was idle or capped) is not: that is a
+/// moment's wait, and levelling it forfeited a held share the moment its cap renewed.
 /// In a pool that holds overflow, a source at its warm-up cap is not kept level: the others may lead
 /// it by no more than the slack, so its share waits for its next hour or day.
 /// </summary>
@@ -47,7 +49,7 @@ internal static class MessageShares
         }
         foreach (var source in sources)
         {
-            if (!into.Contains(source) && !(holds && source.Seat.Capped(now)))
+            if (!into.Contains(source) && !(holds && source.Seat.Capped(now)) && !source.Seat.AwaitingGrant(now))
             {
                 source.Progress = Math.Max(source.Progress, floor);
             }

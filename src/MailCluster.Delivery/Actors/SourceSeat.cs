@@ -29,6 +29,9 @@ internal sealed class SourceSeat(EgressSource source, SiteLimiter limiter)
     /// <summary>Not held back (suspended, backed off, at its warm-up cap): it asks its grain for room, also before its first grant.</summary>
     public bool Asking(DateTimeOffset now) => Standing.Suspended != true && now >= Standing.HeldBackUntil;
 
+    /// <summary>Asking, with no connection granted yet or since its lease ran out: about to carry, not unable to.</summary>
+    public bool AwaitingGrant(DateTimeOffset now) => Asking(now) && Standing.Granted == 0;
+
     /// <summary>At its warm-up cap at the site until its next hour or day.</summary>
     public bool Capped(DateTimeOffset now) => now < Standing.CappedUntil;
 }
