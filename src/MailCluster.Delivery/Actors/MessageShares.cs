@@ -21,13 +21,17 @@ internal static class MessageShares
     /// <paramref name="into"/> (the caller's list, reused: this runs for every message);
     /// <paramref name="holds"/>: the pool holds the share of a source at its warm-up cap.
     /// </summary>
-    public static IReadOnlyList<PoolMemberSeat> Allowed(IReadOnlyList<PoolMemberSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, bool holds, DateTimeOffset now, List<PoolMemberSeat> into)
+    public static List<PoolMemberSeat> Allowed(IReadOnlyList<PoolMemberSeat> sources, Func<SourceSeat, DateTimeOffset, bool> carrying, bool holds, DateTimeOffset now, List<PoolMemberSeat> into)
     {
         into.Clear();
         if (sources.Count == 1)
         {
             // One source (the implicit one, or a pool of one): nothing to share.
-            return carrying(sources[0].Seat, now) ? sources : into;
+            if (carrying(sources[0].Seat, now))
+            {
+                into.Add(sources[0]);
+            }
+            return into;
         }
         var floor = double.MaxValue;
         foreach (var source in sources)

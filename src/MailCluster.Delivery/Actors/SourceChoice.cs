@@ -14,7 +14,7 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
     private Func<SourceSeat, DateTimeOffset, bool>? _carrying;
 
     /// <summary>The pool's sources that may take its next message (<see cref="MessageShares"/>).</summary>
-    private IReadOnlyList<PoolMemberSeat> Allowed(PoolSeat pool, DateTimeOffset now) => MessageShares.Allowed(pool.Members, _carrying ??= Carrying, pool.Pool.HoldsOverflow, now, _allowed);
+    private List<PoolMemberSeat> Allowed(PoolSeat pool, DateTimeOffset now) => MessageShares.Allowed(pool.Members, _carrying ??= Carrying, pool.Pool.HoldsOverflow, now, _allowed);
 
     /// <summary>The first allowed member of the pool with an idle connection and a message token, or null (with the soonest a token accrues).</summary>
     public PoolMemberSeat? PaidMember(PoolSeat pool, DateTimeOffset now, ref TimeSpan? soonest)
@@ -74,7 +74,7 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
                 retryIn = Sooner(retryIn, wait);
                 if (workers.OpenOf(source.Source) == 0 && HasOwnRoom(source))
                 {
-                    CloseIdleOfLeading(pool, allowed);
+                    CloseIdleOfLeading(pool);
                 }
                 return null;
             }
@@ -96,29 +96,17 @@ internal sealed class SourceChoice(SiteSeat seat, WorkerPool workers)
     /// would keep the site to themselves and the weights would mean nothing under a total. A source
     /// that has a connection catches up on it instead: no churn of connections under load.
     /// </summary>
-    private void CloseIdleOfLeading(PoolSeat pool, IReadOnlyList<PoolMemberSeat> allowed)
+    private void CloseIdleOfLeading(PoolSeat pool)
     {
         var members = pool.Members;
         for (var i = 0; i < members.Count; i++)
         {
-            if (workers.IdleOf(members[i].Seat.Source) > 0 && !Contains(allowed, members[i]))
+            if (workers.IdleOf(members[i].Seat.Source) > 0 && !_allowed.Contains(members[i]))
             {
                 workers.CloseOneIdle(members[i].Seat.Source);
                 return;
             }
         }
-    }
-
-    private static bool Contains(IReadOnlyList<PoolMemberSeat> members, PoolMemberSeat member)
-    {
-        for (var i = 0; i < members.Count; i++)
-        {
-            if (ReferenceEquals(members[i], member))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static TimeSpan? Sooner(TimeSpan? a, TimeSpan? b) => b is { } w && (a is null || w < a) ? w : a;
