@@ -90,3 +90,12 @@ public sealed record SuppressionImport(IReadOnlyList<string> Addresses);
 
 /// <summary>Every error body: one sentence a person can act on.</summary>
 public sealed record AdminError(string Error);
+
+/// <summary>
+/// A delivery-event sink of the answering silo (<c>GET /api/events</c>): its state (idle,
+/// delivering, retrying, disabled), saved cursor, what it has not taken (events, bytes, the age of
+/// the oldest), events delivered since start and per second over the last minute, and its last error.
+/// </summary>
+public sealed record EventSinkView(
+    string Name, string Target, string State, long Cursor, long BacklogEvents, long BacklogBytes, TimeSpan Lag, long Delivered, double PerSecond,
+    string? LastError, DateTimeOffset? LastErrorAt);

@@ -20,6 +20,7 @@ public static class Mailctl
         new SilosVerb(),
         new DrainVerb(),
         new SuppressVerb(),
+        new EventsVerb(),
     ];
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, Console.In, output, error);

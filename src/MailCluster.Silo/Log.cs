@@ -26,4 +26,7 @@ internal static partial class Log
 
     [LoggerMessage(1202, LogLevel.Warning, "{Client} was refused AUTH as {User} without a check: {Reason}")]
     public static partial void AuthenticationRefused(ILogger logger, IPEndPoint client, string user, string reason);
+
+    [LoggerMessage(1101, LogLevel.Warning, "The {Kind} event of {Recipient} could not be stored: {Reason}")]
+    public static partial void EventNotRecorded(ILogger logger, string kind, string recipient, string reason);
 }

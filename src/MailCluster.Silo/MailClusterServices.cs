@@ -1,3 +1,4 @@
+using MailCluster.Events;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Cluster;
 using MailCluster.Delivery;
@@ -32,6 +33,7 @@ internal static class MailClusterServices
         builder.Services.AddSpool(builder.Configuration);
         var mode = builder.AddCluster();
         builder.Services.AddDelivery(builder.Configuration, mode);
+        builder.Services.AddEvents(builder.Configuration, sp => sp.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().Name);
         builder.Services.AddSiloHttp(builder.Configuration);
         builder.WebHost.UseKestrel((context, kestrel) =>
         {

@@ -75,6 +75,38 @@ public interface ISpoolOperations
     ValueTask<IReadOnlyList<HandOffRecipient>> ClaimForHandOffAsync(int minAttempts, int limit, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// The event journal: events for the sender's systems, kept in the spool until every sink has taken
+/// them. Most are stored with the write whose outcome they report (<see cref="SpoolEnvelope.Events"/>,
+/// <see cref="RecipientOutcome.Event"/>); the journal counts against the spool's room like any row.
+/// </summary>
+public interface IEventJournal
+{
+    /// <summary>Stores events that report no spool write of their own (a refusal at RCPT); completes when they are durable.</summary>
+    ValueTask AppendAsync(IReadOnlyList<SpoolEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>, oldest first.</summary>
+    ValueTask<IReadOnlyList<StoredEvent>> ReadAsync(long after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The sink's saved cursor: the last position it has taken (0 before any).</summary>
+    ValueTask<long> ReadCursorAsync(string sink, CancellationToken cancellationToken);
+
+    /// <summary>Saves the sink's cursor durably; a cursor never moves back.</summary>
+    ValueTask SaveCursorAsync(string sink, long position, CancellationToken cancellationToken);
+
+    /// <summary>What is left after <paramref name="after"/>.</summary>
+    ValueTask<EventBacklog> BacklogAsync(long after, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes the events every sink has taken (through <paramref name="takenByAll"/>), then drops
+    /// the oldest while the rest is over <paramref name="maxBytes"/>; returns how many were dropped untaken.
+    /// </summary>
+    ValueTask<int> TrimAsync(long takenByAll, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Completes after the next commit that stores events. A reader takes it before it reads, so an append between its read and its wait is not missed.</summary>
+    Task NextAppend();
+}
+
 /// <summary>What monitoring reads.</summary>
 internal interface ISpoolStatistics
 {
@@ -90,4 +122,4 @@ internal interface ISpoolStatistics
 /// Callers take the narrowest role they need. No storage types cross it, and its failures are only
 /// <see cref="SpoolUnavailableException"/> and <see cref="SpoolFullException"/>.
 /// </summary>
-internal interface ISpool : ISpoolIntake, IDeliveryQueue, ISpoolOperations, ISpoolStatistics, IAsyncDisposable;
+internal interface ISpool : ISpoolIntake, IDeliveryQueue, ISpoolOperations, ISpoolStatistics, IEventJournal, IAsyncDisposable;

@@ -18,7 +18,10 @@ public sealed record EnvelopeRecipient(string Address, string Domain, DsnNotify 
 /// <summary>
 /// A stored message's envelope, without its recipients and content. <see cref="Sender"/> is empty
 /// for the null reverse-path; <see cref="Size"/> is the content's length in bytes; <see cref="Pool"/>
-/// is the egress pool chosen at submission (null: whatever pool is the default when it is sent).
+/// is the egress pool chosen at submission (null: whatever pool is the default when it is sent);
+/// <see cref="MessageIdHeader"/> the content's Message-ID field and <see cref="Submitter"/> the
+/// authenticated user who submitted it, kept for the delivery events that name them (null when
+/// there was none, or events were off when it was accepted).
 /// </summary>
 public sealed record SpoolMessage(
     string QueueId,
@@ -29,10 +32,16 @@ public sealed record SpoolMessage(
     DsnReturn Return,
     bool SmtpUtf8,
     bool EightBitMime,
-    string? Pool = null);
+    string? Pool = null,
+    string? MessageIdHeader = null,
+    string? Submitter = null);
 
-/// <summary>New mail for the spool: the message and its recipients. The content is handed in apart, and the spool stores its measured length as the size.</summary>
-public sealed record SpoolEnvelope(SpoolMessage Message, IReadOnlyList<EnvelopeRecipient> Recipients);
+/// <summary>
+/// New mail for the spool: the message and its recipients. The content is handed in apart, and the
+/// spool stores its measured length as the size. <see cref="Events"/> (its receptions) are stored in
+/// the same commit.
+/// </summary>
+public sealed record SpoolEnvelope(SpoolMessage Message, IReadOnlyList<EnvelopeRecipient> Recipients, IReadOnlyList<SpoolEvent>? Events = null);
 
 /// <summary>A recipient in the queue with its delivery bookkeeping, as an operator sees it.</summary>
 public sealed record QueuedRecipient(EnvelopeRecipient Recipient, RecipientState State, int Attempts, DateTimeOffset NextAttemptAt, string? LastReply);
@@ -76,8 +85,12 @@ public enum OutcomeAction
     Deleted,
 }
 
-/// <summary>The outcome of one claimed recipient; <see cref="NextAttemptAt"/> is required for <see cref="OutcomeAction.Deferred"/>.</summary>
-public sealed record RecipientOutcome(long RecipientId, OutcomeAction Action, DateTimeOffset? NextAttemptAt = null, string? LastReply = null);
+/// <summary>
+/// The outcome of one claimed recipient; <see cref="NextAttemptAt"/> is required for
+/// <see cref="OutcomeAction.Deferred"/>. <see cref="Event"/>, the event that reports it, is stored in
+/// the same commit: a crash neither loses it nor leaves it without its outcome.
+/// </summary>
+public sealed record RecipientOutcome(long RecipientId, OutcomeAction Action, DateTimeOffset? NextAttemptAt = null, string? LastReply = null, SpoolEvent? Event = null);
 
 /// <summary>One destination domain's queue, as an operator sees it.</summary>
 public sealed record DomainQueueSummary(string Domain, long Due, long Deferred, long InFlight, DateTimeOffset OldestArrival);
@@ -97,3 +110,15 @@ public sealed record RecipientSelector(string? Domain, string? QueueId, DateTime
 /// <see cref="Unnamed"/>. <see cref="Named"/> as the spool stores them (each pool's own spelling).
 /// </summary>
 public sealed record PoolExclusion(IReadOnlyList<string> Named, bool Unnamed);
+
+/// <summary>An event for the sender's systems as the spool keeps it: when it happened, and its body as the events room wrote it.</summary>
+public sealed record SpoolEvent(DateTimeOffset Time, byte[] Body);
+
+/// <summary>An event in the journal; <see cref="Position"/> counts up, and a sink's cursor is the last position it has.</summary>
+public sealed record StoredEvent(long Position, DateTimeOffset Time, byte[] Body);
+
+/// <summary>What a sink still has to take after its cursor: events, their bytes, and the time of the oldest.</summary>
+public sealed record EventBacklog(long Events, long Bytes, DateTimeOffset? Oldest)
+{
+    public static readonly EventBacklog None = new(0, 0, null);
+}

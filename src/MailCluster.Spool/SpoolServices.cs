@@ -75,6 +75,7 @@ public static class SpoolServices
         services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<ISpool>());
         services.AddSingleton<ISpoolOperations>(sp => sp.GetRequiredService<ISpool>());
         services.AddSingleton<ISpoolStatistics>(sp => sp.GetRequiredService<ISpool>());
+        services.AddSingleton<IEventJournal>(sp => sp.GetRequiredService<ISpool>());
         services.AddSingleton(sp => (ILocalStateStore)sp.GetRequiredService<ISpool>());
         services.AddSingleton<QueueIdGenerator>();
         services.AddHostedService<SpoolStatisticsSampler>();

@@ -35,7 +35,8 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Name == "mailcluster.spool.commit.batch_size")
+            // Only this test's spool: other test classes commit to spools of their own in parallel.
+            if (instrument.Name == "mailcluster.spool.commit.batch_size" && instrument.Meter.Scope == _meters)
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -139,13 +140,13 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         {
             await spool.EnqueueAsync(envelope, Content("kept\r\n"), CancellationToken.None);
         }
-        // arrange: back to what version 1 wrote: no auto-vacuum, no pool column
-        await ExecuteAsync("PRAGMA auto_vacuum = NONE; ALTER TABLE messages DROP COLUMN pool; VACUUM; PRAGMA user_version = 1;");
+        // arrange: back to what version 1 wrote: no auto-vacuum, no pool column, no event journal
+        await ExecuteAsync(BackToVersionThree + "PRAGMA auto_vacuum = NONE; ALTER TABLE messages DROP COLUMN pool; VACUUM; PRAGMA user_version = 1;");
 
         await using var reopened = Open();
 
         Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
-        Assert.Equal(3L, await PragmaAsync("user_version"));
+        Assert.Equal(4L, await PragmaAsync("user_version"));
         Assert.Equal(new SpoolCounts(1, 1, 0), await reopened.CountAsync(CancellationToken.None));
     }
 
@@ -157,17 +158,47 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
         {
             await spool.EnqueueAsync(old, Content("kept\r\n"), CancellationToken.None);
         }
-        // arrange: back to what version 2 wrote: no pool column
-        await ExecuteAsync("ALTER TABLE messages DROP COLUMN pool; PRAGMA user_version = 2;");
+        // arrange: back to what version 2 wrote: no pool column, no event journal
+        await ExecuteAsync(BackToVersionThree + "ALTER TABLE messages DROP COLUMN pool; PRAGMA user_version = 2;");
 
         await using var reopened = Open();
         var chosen = InPool(Envelope("b@one.test"), "bulk");
         await reopened.EnqueueAsync(chosen, Content("new\r\n"), CancellationToken.None);
 
-        Assert.Equal(3L, await PragmaAsync("user_version"));
+        Assert.Equal(4L, await PragmaAsync("user_version"));
         Assert.Null((await reopened.GetMessageAsync(old.Message.QueueId, CancellationToken.None))!.Message.Pool);
         Assert.Equal("bulk", (await reopened.GetMessageAsync(chosen.Message.QueueId, CancellationToken.None))!.Message.Pool);
     }
+
+    [Fact]
+    public async Task AVersionThreeSpoolGainsTheEventJournalKeepingItsMail()
+    {
+        var old = Envelope("a@one.test");
+        await using (var spool = Open())
+        {
+            await spool.EnqueueAsync(old, Content("kept\r\n"), CancellationToken.None);
+        }
+        // arrange: back to what version 3 wrote: no Message-ID or submitter columns, no event journal
+        await ExecuteAsync(BackToVersionThree + "PRAGMA user_version = 3;");
+
+        await using var reopened = Open();
+        var fresh = Envelope("b@one.test");
+        var reported = fresh with
+        {
+            Message = fresh.Message with { MessageIdHeader = "<1@client.test>", Submitter = "bulk" },
+            Events = [new SpoolEvent(s_now, "{\"type\":\"Reception\"}"u8.ToArray())],
+        };
+        await reopened.EnqueueAsync(reported, Content("new\r\n"), CancellationToken.None);
+
+        Assert.Equal(4L, await PragmaAsync("user_version"));
+        Assert.Null((await reopened.GetMessageAsync(old.Message.QueueId, CancellationToken.None))!.Message.MessageIdHeader);
+        var stored = (await reopened.GetMessageAsync(reported.Message.QueueId, CancellationToken.None))!.Message;
+        Assert.Equal(("<1@client.test>", "bulk"), (stored.MessageIdHeader, stored.Submitter));
+        Assert.Single(await reopened.ReadAsync(0, 10, CancellationToken.None));
+    }
+
+    private const string BackToVersionThree =
+        "ALTER TABLE messages DROP COLUMN message_id_header; ALTER TABLE messages DROP COLUMN submitter; DROP TABLE event_cursors; DROP TABLE events; ";
 
     /// <summary>Runs <paramref name="sql"/> as another process would: the spool's pooled connections (with their cached schema) are closed first.</summary>
     private async Task ExecuteAsync(string sql)

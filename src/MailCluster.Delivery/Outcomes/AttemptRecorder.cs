@@ -3,6 +3,7 @@ using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Suppression;
 using MailCluster.Delivery.Tier;
+using MailCluster.Events;
 using MailCluster.Smtp.Client;
 using MailCluster.Spool;
 using Microsoft.Extensions.Logging;
@@ -27,12 +28,15 @@ internal sealed class AttemptRecorder
     private readonly ILogger<AttemptRecorder> _logger;
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
     private readonly TierOutcomes? _tier;
+    private readonly EventRecorder? _events;
 
+    /// <param name="events">Delivery events, stored with the outcomes they report; null or disabled: none.</param>
     /// <param name="tier">Ends retry-tier entries (cluster mode); null on a single silo, whose jobs all come from its spool.</param>
     public AttemptRecorder(
         IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, SuppressionList suppressions, TimeProvider time, ILogger<AttemptRecorder> logger,
-        TierOutcomes? tier = null)
+        EventRecorder? events = null, TierOutcomes? tier = null)
     {
+        _events = events is { Enabled: true } ? events : null;
         _tier = tier;
         _suppressions = suppressions;
         _spool = spool;
@@ -95,8 +99,8 @@ internal sealed class AttemptRecorder
         var now = _time.GetUtcNow();
         var job = result.Job;
         var outcomes = new List<RecipientOutcome>(job.Recipients.Count);
-        // Only a retry-tier job needs its outcomes as such; local ones go to the spool as RecipientOutcomes.
-        var decided = job.Tier is null ? null : new List<(DueRecipient, DeliveryOutcome, DateTimeOffset?)>(job.Recipients.Count);
+        // A retry-tier job needs its outcomes as such, and so do events; otherwise they go to the spool as RecipientOutcomes.
+        var decided = job.Tier is null && _events is null ? null : new List<(DueRecipient, DeliveryOutcome, DateTimeOffset?)>(job.Recipients.Count);
         var failed = new List<FailedRecipient>();
         var logged = new List<(DeliveryLogRecord Record, bool Failed)>(job.Recipients.Count);
         for (var i = 0; i < job.Recipients.Count; i++)
@@ -152,6 +156,10 @@ internal sealed class AttemptRecorder
         {
             // The DSN is durable before the failed recipients are removed: a crash in between repeats the DSN, never loses it.
             var dsn = failed.Count > 0 ? await SendDsnAsync(job, failed) : null;
+            if (_events is not null)
+            {
+                Report(outcomes, decided!, result.Endpoint, dsn, now);
+            }
             await PersistentlyAsync(async () =>
             {
                 await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
@@ -168,6 +176,37 @@ internal sealed class AttemptRecorder
         {
             // The recipients stay claimed: the spool owner's next start (or lease takeover) retries them.
             Log.OutcomesNotRecorded(_logger, job.Message.QueueId, exception.Message);
+        }
+    }
+
+    /// <summary>Each outcome carries its event into the spool's commit; a bounce's names the DSN that reported it.</summary>
+    private void Report(List<RecipientOutcome> outcomes, List<(DueRecipient Recipient, DeliveryOutcome Outcome, DateTimeOffset? Next)> decided, MxEndpoint? endpoint, string? dsn, DateTimeOffset now)
+    {
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            var (recipient, outcome, next) = decided[i];
+            var kind = outcome.Verdict switch
+            {
+                DeliveryVerdict.Delivered => EventKind.Delivery,
+                DeliveryVerdict.Deferred => EventKind.TransientFailure,
+                _ when outcome.Expired => EventKind.Expiration,
+                _ when outcome.ByOperator => EventKind.AdminBounce,
+                _ => EventKind.Bounce,
+            };
+            var happened = _events!.For(kind, recipient.Message, recipient.Address, now) with
+            {
+                Source = endpoint?.Source,
+                Attempt = outcome.ByOperator ? null : recipient.Attempts + 1,
+                MxHost = endpoint?.Host,
+                MxAddress = endpoint?.Address,
+                Status = outcome.Status.ToString(),
+                Reply = outcome.Reason,
+                Category = outcome.Verdict == DeliveryVerdict.Delivered ? null : outcome.Category.ToString(),
+                Rule = outcome.Rule,
+                NextAttempt = next,
+                DsnQueueId = outcome.Verdict == DeliveryVerdict.Bounced ? dsn : null,
+            };
+            outcomes[i] = outcomes[i] with { Event = EventRecorder.Stored(happened) };
         }
     }
 

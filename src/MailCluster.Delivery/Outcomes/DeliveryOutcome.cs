@@ -17,11 +17,12 @@ internal enum DeliveryVerdict
 /// <see cref="ReplyCode"/> is the peer's reply when one decided the verdict, and <see cref="Phase"/>
 /// the command it answered. <see cref="Rule"/> names the response rule that matched the reply,
 /// whose category then overrides the one the status gives; <see cref="Suppress"/> puts the
-/// recipient on the suppression list with its bounce.
+/// recipient on the suppression list with its bounce. <see cref="Expired"/> and <see cref="ByOperator"/>
+/// say why a bounce came without a reply that decided it (the queue lifetime, an operator).
 /// </summary>
 internal sealed record DeliveryOutcome(
     DeliveryVerdict Verdict, EnhancedStatusCode Status, string Reason, SiteSlowDown? Effect = null, int? ReplyCode = null, Smtp.Client.SmtpPhase? Phase = null,
-    string? Rule = null, ReplyCategory? RuleCategory = null, bool Suppress = false)
+    string? Rule = null, ReplyCategory? RuleCategory = null, bool Suppress = false, bool Expired = false, bool ByOperator = false)
 {
     public bool IsFinal => Verdict != DeliveryVerdict.Deferred;
 

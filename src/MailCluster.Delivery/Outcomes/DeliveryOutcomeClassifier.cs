@@ -86,7 +86,7 @@ internal static class DeliveryOutcomeClassifier
 
     /// <summary>Queued longer than the lifetime: bounces with RFC 3463 4.4.7, quoting the last temporary error.</summary>
     public static DeliveryOutcome Expired(DeliveryOutcome last, TimeSpan lifetime) =>
-        new(DeliveryVerdict.Bounced, new(4, 4, 7), $"delivery time expired after {lifetime.TotalDays:0.#} days; last error: {last.Reason}");
+        new(DeliveryVerdict.Bounced, new(4, 4, 7), $"delivery time expired after {lifetime.TotalDays:0.#} days; last error: {last.Reason}", Expired: true);
 
     /// <summary>
     /// A retry-tier entry that keeps coming back without an attempt being recorded (the silos that
@@ -105,5 +105,5 @@ internal static class DeliveryOutcomeClassifier
 
     /// <summary>An operator bounced the recipient (RFC 3463 5.0.0: no more specific code applies).</summary>
     public static DeliveryOutcome BouncedByOperator() =>
-        new(DeliveryVerdict.Bounced, new(5, 0, 0), "bounced by the mail system's operator");
+        new(DeliveryVerdict.Bounced, new(5, 0, 0), "bounced by the mail system's operator", ByOperator: true);
 }

@@ -1,3 +1,4 @@
+using MailCluster.Events;
 using System.Security.Cryptography.X509Certificates;
 using MailCluster.Cluster.Submission;
 using MailCluster.Hosting;
@@ -68,6 +69,8 @@ internal static class IngressServices
         services.AddSingleton<TraceFields>();
         services.AddSingleton<PoolChoice>();
         services.AddSingleton<AuthorshipSigning>();
+        // Reception and Suppressed events, when the events room has sinks (its recorder is optional here).
+        services.AddSingleton(sp => new IngressEvents(sp.GetService<EventRecorder>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IngressEvents>>()));
         services.AddSingleton<MessageCommit>();
         services.AddSingleton<ISmtpSessionHost, SpoolingSessionHost>();
         return services;

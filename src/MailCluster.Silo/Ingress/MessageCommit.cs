@@ -13,7 +13,7 @@ namespace MailCluster.Silo.Ingress;
 /// room taken above the spool's reserve, the envelope and content enqueued, delivery woken. The one
 /// place spool failures become SMTP replies.
 /// </summary>
-internal sealed class MessageCommit(ISpoolIntake spool, PoolChoice pools, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<MessageCommit> logger)
+internal sealed class MessageCommit(ISpoolIntake spool, PoolChoice pools, AuthorshipSigning signing, IngressEvents events, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, ILogger<MessageCommit> logger)
 {
     /// <summary>New mail that would cut into the spool's reserve waits: 452 4.3.1 (RFC 3463 4.3.1, RFC 1870 6.1); null while it fits.</summary>
     public SmtpReply? RoomFor(long declaredSize) => Refusal(spool.Headroom.Refuses(declaredSize));
@@ -40,7 +40,7 @@ internal sealed class MessageCommit(ISpoolIntake spool, PoolChoice pools, Author
         }
         try
         {
-            await spool.EnqueueAsync(ToEnvelope(transaction, content.Length, pool), content, cancellationToken);
+            await spool.EnqueueAsync(ToEnvelope(session, transaction, body, content.Length, pool), content, cancellationToken);
         }
         catch (SpoolUnavailableException exception)
         {
@@ -69,7 +69,7 @@ internal sealed class MessageCommit(ISpoolIntake spool, PoolChoice pools, Author
     }
 
     /// <param name="pool">The configured name of the pool chosen at DATA; null: the default pool at send time.</param>
-    private SpoolEnvelope ToEnvelope(SmtpTransaction transaction, long size, string? pool)
+    private SpoolEnvelope ToEnvelope(SmtpSessionInfo session, SmtpTransaction transaction, MessageContent body, long size, string? pool)
     {
         var parameters = transaction.Parameters;
         var recipients = new EnvelopeRecipient[transaction.Recipients.Count];
@@ -91,7 +91,9 @@ internal sealed class MessageCommit(ISpoolIntake spool, PoolChoice pools, Author
             parameters.Return,
             parameters.SmtpUtf8,
             parameters.Body == BodyType.EightBitMime,
-            pool);
-        return new SpoolEnvelope(message, recipients);
+            pool,
+            events.MessageIdOf(body),
+            events.Enabled ? session.AuthenticatedUser : null);
+        return new SpoolEnvelope(message, recipients, events.Receptions(session, message, recipients));
     }
 }

@@ -10,7 +10,7 @@ namespace MailCluster.Silo.Ingress;
 /// <see cref="EnvelopeAdmission"/> at MAIL and RCPT, <see cref="Authenticator"/> for AUTH,
 /// <see cref="TraceFields"/> when content starts, and <see cref="MessageCommit"/> at its end.
 /// </summary>
-internal sealed class SpoolingSessionHost(EnvelopeAdmission admission, Authenticator authenticator, TraceFields trace, MessageCommit commit, IngressMetrics metrics) : ISmtpSessionHost
+internal sealed class SpoolingSessionHost(EnvelopeAdmission admission, Authenticator authenticator, TraceFields trace, MessageCommit commit, IngressEvents events, IngressMetrics metrics) : ISmtpSessionHost
 {
     /// <summary>The user's checks first (they may reserve a place in its hourly count), then the spool's room for the declared size.</summary>
     public SmtpReply? AuthorizeSender(SmtpSessionInfo session, SmtpTransaction transaction) =>
@@ -19,8 +19,15 @@ internal sealed class SpoolingSessionHost(EnvelopeAdmission admission, Authentic
     public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
         authenticator.AuthenticateAsync(session.Remote, user, password, cancellationToken);
 
-    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) =>
-        admission.AuthorizeRecipient(session, recipient, accepted);
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, SmtpTransaction transaction, Mailbox recipient)
+    {
+        var refusal = admission.AuthorizeRecipient(session, recipient, transaction.Recipients.Count);
+        if (refusal == SmtpReplies.Suppressed)
+        {
+            events.Suppressed(session, transaction, recipient);
+        }
+        return refusal;
+    }
 
     public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body) =>
         trace.Stamp(session, transaction, body);

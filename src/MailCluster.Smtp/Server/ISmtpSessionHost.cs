@@ -21,8 +21,8 @@ public interface ISmtpSessionHost
     /// </summary>
     ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken);
 
-    /// <summary>Relay policy at RCPT: null to accept the recipient, otherwise the refusal to send; <paramref name="accepted"/> recipients of the transaction were accepted before it.</summary>
-    SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted);
+    /// <summary>Relay policy at RCPT: null to accept the recipient, otherwise the refusal to send; the transaction holds the recipients accepted before it.</summary>
+    SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, SmtpTransaction transaction, Mailbox recipient);
 
     /// <summary>Called once when content starts: sets <see cref="SmtpTransaction.QueueId"/> and writes trace headers (RFC 5321 4.4).</summary>
     void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body);

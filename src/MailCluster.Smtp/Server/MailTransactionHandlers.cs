@@ -84,7 +84,7 @@ internal sealed class MailTransactionHandlers : IDisposable
         {
             return new CommandOutcome(SmtpReplies.TooManyRecipients);
         }
-        if (_host.AuthorizeRecipient(_info, recipient, transaction.Recipients.Count) is { } refusal)
+        if (_host.AuthorizeRecipient(_info, transaction, recipient) is { } refusal)
         {
             return new CommandOutcome(refusal);
         }

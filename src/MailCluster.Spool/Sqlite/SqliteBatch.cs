@@ -8,12 +8,15 @@ internal sealed class SqliteStatements(SqliteConnection connection)
     private SqliteMessageInsert? _messages;
     private SqliteDeliveryWrites? _delivery;
     private SqliteStateWrites? _state;
+    private SqliteEventWrites? _events;
 
     public SqliteMessageInsert Messages => _messages ??= new SqliteMessageInsert(connection);
 
     public SqliteDeliveryWrites Delivery => _delivery ??= new SqliteDeliveryWrites(connection);
 
     public SqliteStateWrites State => _state ??= new SqliteStateWrites(connection);
+
+    public SqliteEventWrites Events => _events ??= new SqliteEventWrites(connection);
 }
 
 /// <summary>One batch transaction of the writer: the cached statements, bound to it.</summary>
@@ -24,4 +27,6 @@ internal sealed class SqliteBatch(SqliteStatements statements, SqliteTransaction
     public SqliteDeliveryWrites Delivery => statements.Delivery.In(transaction);
 
     public SqliteStateWrites State => statements.State.In(transaction);
+
+    public SqliteEventWrites Events => statements.Events.In(transaction);
 }

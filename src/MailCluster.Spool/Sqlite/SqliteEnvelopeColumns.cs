@@ -10,10 +10,10 @@ namespace MailCluster.Spool.Sqlite;
 internal static class SqliteEnvelopeColumns
 {
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> expects them.</summary>
-    public const string Message = "m.queue_id, m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit, m.pool";
+    public const string Message = "m.queue_id, m.sender, m.received_at, m.size, m.envid, m.ret, m.smtputf8, m.eight_bit, m.pool, m.message_id_header, m.submitter";
 
     /// <summary>How many columns <see cref="Message"/> names: where the columns after it start.</summary>
-    public const int MessageCount = 9;
+    public const int MessageCount = 11;
 
     /// <summary>The recipient columns, in the order <see cref="ReadRecipient"/> expects them.</summary>
     public const string Recipient = "r.address, r.domain, r.notify, r.orcpt";
@@ -27,7 +27,9 @@ internal static class SqliteEnvelopeColumns
         DsnParameterText.TryParseReturn(NullableText(reader, first + 5), out var ret) ? ret : DsnReturn.Unspecified,
         reader.GetBoolean(first + 6),
         reader.GetBoolean(first + 7),
-        NullableText(reader, first + 8));
+        NullableText(reader, first + 8),
+        NullableText(reader, first + 9),
+        NullableText(reader, first + 10));
 
     public static EnvelopeRecipient ReadRecipient(SqliteDataReader reader, int first) => new(
         reader.GetString(first),

@@ -16,8 +16,8 @@ internal sealed class SqliteMessageInsert
         _message = connection.CreateCommand();
         _message.CommandText =
             """
-            INSERT INTO messages (queue_id, sender, received_at, size, envid, ret, smtputf8, eight_bit, pool, content)
-            VALUES ($queue_id, $sender, $received_at, $size, $envid, $ret, $smtputf8, $eight_bit, $pool, zeroblob($size))
+            INSERT INTO messages (queue_id, sender, received_at, size, envid, ret, smtputf8, eight_bit, pool, message_id_header, submitter, content)
+            VALUES ($queue_id, $sender, $received_at, $size, $envid, $ret, $smtputf8, $eight_bit, $pool, $message_id_header, $submitter, zeroblob($size))
             RETURNING id
             """;
         _recipient = connection.CreateCommand();
@@ -51,6 +51,8 @@ internal sealed class SqliteMessageInsert
         p.AddWithValue("$smtputf8", message.SmtpUtf8);
         p.AddWithValue("$eight_bit", message.EightBitMime);
         p.AddWithValue("$pool", SqliteEnvelopeColumns.Text(message.Pool));
+        p.AddWithValue("$message_id_header", SqliteEnvelopeColumns.Text(message.MessageIdHeader));
+        p.AddWithValue("$submitter", SqliteEnvelopeColumns.Text(message.Submitter));
         var messageId = (long)_message.ExecuteScalar()!;
 
         // The content goes in place through incremental blob I/O: no contiguous copy of the message.

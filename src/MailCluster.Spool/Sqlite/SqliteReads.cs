@@ -185,7 +185,7 @@ internal sealed class SqliteReads(string connectionString, string spoolPath)
     /// Runs a read on its own pooled connection (WAL lets it run beside the writer). SQLite's
     /// failures become the spool's: the contract promises no other exception.
     /// </summary>
-    private async ValueTask<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
+    internal async ValueTask<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
     {
         try
         {

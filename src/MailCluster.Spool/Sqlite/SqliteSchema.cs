@@ -6,7 +6,7 @@ namespace MailCluster.Spool.Sqlite;
 /// <summary>Creates a new spool's schema, or brings an older one up to date; a current spool is only read.</summary>
 internal static class SqliteSchema
 {
-    private const int Version = 3;
+    private const int Version = 4;
 
     /// <summary>PRAGMA auto_vacuum's value for INCREMENTAL.</summary>
     private const long IncrementalVacuum = 2;
@@ -23,6 +23,13 @@ internal static class SqliteSchema
         {
             // Version 3: a message's egress pool. A new nullable column costs no rewrite of the rows.
             connection.Execute("ALTER TABLE messages ADD COLUMN pool TEXT;");
+        }
+        if (version < 4)
+        {
+            // Version 4: what delivery events name (Message-ID, submitter), and the event journal's tables.
+            connection.Execute("ALTER TABLE messages ADD COLUMN message_id_header TEXT;");
+            connection.Execute("ALTER TABLE messages ADD COLUMN submitter TEXT;");
+            connection.Execute(Script());
             connection.Execute($"PRAGMA user_version = {Version};");
         }
         if (connection.QueryInt64("PRAGMA auto_vacuum;") != IncrementalVacuum)

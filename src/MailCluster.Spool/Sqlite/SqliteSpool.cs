@@ -18,6 +18,8 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
     private readonly SqliteSpaceKeeper _space;
     private readonly SqliteGroupCommitWriter _writer;
     private readonly SqliteReads _reads;
+    private readonly SqliteEventReads _events;
+    private readonly AppendSignal _appended = new();
 
     private SqliteSpool(string connectionString, SpoolOptions options, SpoolMetrics metrics, TimeProvider time, SpoolHeadroom headroom, SqliteAbandonedClaims abandonedClaims)
     {
@@ -28,6 +30,7 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
         Headroom = headroom;
         _writer = new SqliteGroupCommitWriter(OpenWriterConnection, AfterCommit, options, metrics, time);
         _reads = new SqliteReads(connectionString, options.Path);
+        _events = new SqliteEventReads(_reads);
     }
 
     private void Start() => _writer.Start();
@@ -67,20 +70,79 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
         return spool;
     }
 
-    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, SpoolContent content, CancellationToken cancellationToken) =>
-        await _writer.WriteAsync(batch => batch.Messages.Insert(envelope, content), cancellationToken);
+    public async ValueTask EnqueueAsync(SpoolEnvelope envelope, SpoolContent content, CancellationToken cancellationToken)
+    {
+        await _writer.WriteAsync(
+            batch =>
+            {
+                batch.Messages.Insert(envelope, content);
+                if (envelope.Events is { Count: > 0 } events)
+                {
+                    batch.Events.Append(events);
+                }
+                return true;
+            },
+            cancellationToken);
+        if (envelope.Events is { Count: > 0 })
+        {
+            _appended.Pulse();
+        }
+    }
 
     public async ValueTask<IReadOnlyList<DueRecipient>> ClaimDueAsync(string domain, DateTimeOffset now, int limit, PoolExclusion? except, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Claim(domain, now, limit, except), cancellationToken);
 
-    public async ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken) =>
+    public async ValueTask RecordOutcomesAsync(IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var reported = HasEvents(outcomes);
         await _writer.WriteAsync(
             batch =>
             {
                 batch.Delivery.Record(outcomes);
-                return outcomes.Count;
+                if (reported)
+                {
+                    batch.Events.Append(outcomes);
+                }
+                return true;
             },
             cancellationToken);
+        if (reported)
+        {
+            _appended.Pulse();
+        }
+    }
+
+    public async ValueTask AppendAsync(IReadOnlyList<SpoolEvent> events, CancellationToken cancellationToken)
+    {
+        await _writer.WriteAsync(
+            batch =>
+            {
+                batch.Events.Append(events);
+                return true;
+            },
+            cancellationToken);
+        _appended.Pulse();
+    }
+
+    public ValueTask<IReadOnlyList<StoredEvent>> ReadAsync(long after, int limit, CancellationToken cancellationToken) => _events.ReadAsync(after, limit, cancellationToken);
+
+    public ValueTask<long> ReadCursorAsync(string sink, CancellationToken cancellationToken) => _events.ReadCursorAsync(sink, cancellationToken);
+
+    public async ValueTask SaveCursorAsync(string sink, long position, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(
+            batch =>
+            {
+                batch.Events.SaveCursor(sink, position);
+                return true;
+            },
+            cancellationToken);
+
+    public ValueTask<EventBacklog> BacklogAsync(long after, CancellationToken cancellationToken) => _events.BacklogAsync(after, cancellationToken);
+
+    public async ValueTask<int> TrimAsync(long takenByAll, long maxBytes, CancellationToken cancellationToken) =>
+        await _writer.WriteAsync(batch => batch.Events.Trim(takenByAll, maxBytes), cancellationToken);
+
+    public Task NextAppend() => _appended.Next();
 
     public async ValueTask<IReadOnlyList<DueRecipient>> ClaimSelectedAsync(RecipientSelector selector, CancellationToken cancellationToken) =>
         await _writer.WriteAsync(batch => batch.Delivery.Claim(selector), cancellationToken);
@@ -143,6 +205,18 @@ internal sealed class SqliteSpool : ISpool, ILocalStateStore
             connection.Dispose();
             throw;
         }
+    }
+
+    private static bool HasEvents(IReadOnlyList<RecipientOutcome> outcomes)
+    {
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (outcomes[i].Event is not null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void AfterCommit(SqliteConnection connection)

@@ -1,4 +1,4 @@
--- Embedded spool tables (version 3: messages.pool added; the file has incremental auto-vacuum, set by SqliteSchema). Times are Unix milliseconds (UTC).
+-- Embedded spool tables (version 4: messages.message_id_header and submitter, the event journal; version 3: messages.pool; the file has incremental auto-vacuum, set by SqliteSchema). Times are Unix milliseconds (UTC).
 CREATE TABLE IF NOT EXISTS messages (
     id           INTEGER PRIMARY KEY,
     queue_id     TEXT    NOT NULL UNIQUE,
@@ -10,6 +10,8 @@ CREATE TABLE IF NOT EXISTS messages (
     smtputf8     INTEGER NOT NULL,
     eight_bit    INTEGER NOT NULL,
     pool         TEXT,                      -- the egress pool chosen at submission; NULL: the default pool
+    message_id_header TEXT,                 -- the content's Message-ID, for delivery events
+    submitter    TEXT,                      -- the authenticated user who submitted it
     content      BLOB    NOT NULL           -- last: large values live on overflow pages
 );
 
@@ -32,3 +34,20 @@ CREATE INDEX IF NOT EXISTS recipients_due ON recipients (domain, next_attempt_at
 -- When the scheduler should wake next.
 CREATE INDEX IF NOT EXISTS recipients_next ON recipients (next_attempt_at) WHERE state = 0;
 
+
+-- The event journal: events for the sender's systems, written in the commit of what they report.
+-- AUTOINCREMENT: positions never come back after the table empties, so a sink's cursor stays valid.
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created     INTEGER NOT NULL,
+    end_offset  INTEGER NOT NULL,            -- bytes of every body up to and including this one: backlog sizes are differences
+    body        BLOB    NOT NULL
+);
+-- Dropping the oldest beyond Events:MaxBacklogBytes finds its boundary by offset.
+CREATE INDEX IF NOT EXISTS events_by_offset ON events (end_offset);
+
+-- Each sink's cursor: the last position it has taken.
+CREATE TABLE IF NOT EXISTS event_cursors (
+    sink     TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+);

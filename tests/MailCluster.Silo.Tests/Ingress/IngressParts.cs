@@ -35,19 +35,28 @@ internal static class IngressParts
 
     public static TraceFields Trace(TimeProvider time) => new(new QueueIdGenerator(time, new Random(1)), time);
 
-    public static MessageCommit Commit(ISpoolIntake spool, PoolChoice pools, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time) =>
-        new(spool, pools, signing, metrics, delivery, time, NullLogger<MessageCommit>.Instance);
+    public static MessageCommit Commit(ISpoolIntake spool, PoolChoice pools, AuthorshipSigning signing, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, IngressEvents? events = null) =>
+        new(spool, pools, signing, events ?? Events(null, time), metrics, delivery, time, NullLogger<MessageCommit>.Instance);
+
+    /// <summary>Ingress's events through <paramref name="recorder"/>; none without one.</summary>
+    public static IngressEvents Events(MailCluster.Events.EventRecorder? recorder, TimeProvider time) => new(recorder, time, NullLogger<IngressEvents>.Instance);
 
     public static Authenticator Authenticator(SubmissionUsers users, IngressMetrics metrics, TimeProvider time) =>
         new(users, new AuthFailures(5, 10, TimeSpan.FromMinutes(10), time), new AuthCheckGate(4), metrics, time, NullLogger<Authenticator>.Instance);
 
     public static SpoolingSessionHost Host(
-        ISpoolIntake spool, SuppressionList suppressions, DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, EgressPoolNames? pools = null) => new(
-        Admission(suppressions, users, metrics, time),
-        Authenticator(users, metrics, time),
-        Trace(time),
-        Commit(spool, Pools(users, metrics, pools), Signing(dkim, users, metrics), metrics, delivery, time),
-        metrics);
+        ISpoolIntake spool, SuppressionList suppressions, DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, EgressPoolNames? pools = null,
+        IngressEvents? events = null)
+    {
+        events ??= Events(null, time);
+        return new(
+            Admission(suppressions, users, metrics, time),
+            Authenticator(users, metrics, time),
+            Trace(time),
+            Commit(spool, Pools(users, metrics, pools), Signing(dkim, users, metrics), metrics, delivery, time, events),
+            events,
+            metrics);
+    }
 
     /// <summary>Users from one credentials line whose hash is written <c>{0}</c> (the password is "pw"), loaded as an AUTH loads them.</summary>
     public static SubmissionUsers Users(string directory, string line)

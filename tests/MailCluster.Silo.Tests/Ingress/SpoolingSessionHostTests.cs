@@ -26,12 +26,12 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     public async Task ASuppressedRecipientIsRefusedAtRcptWith550()
     {
         var bob = new Mailbox("Bob", "Dest.test");
-        Assert.Null(_host.AuthorizeRecipient(_session, bob, 0));
+        Assert.Null(_host.AuthorizeRecipient(_session, IngressParts.Transaction("a@client.test"), bob));
 
         await _bed.Suppressions.AddAsync("bob@dest.test", "5.1.1 from mx.dest.test", CancellationToken.None);
 
-        Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, bob, 0));
-        Assert.Null(_host.AuthorizeRecipient(_session, new Mailbox("carol", "dest.test"), 0));
+        Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, IngressParts.Transaction("a@client.test"), bob));
+        Assert.Null(_host.AuthorizeRecipient(_session, IngressParts.Transaction("a@client.test"), new Mailbox("carol", "dest.test")));
     }
 
     private SpoolingSessionHost Host(DkimOptions dkim, SubmissionUsers? users = null) =>
@@ -43,8 +43,8 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
         var session = await SubmissionSessionAsync("bulk:{0}:client.test:2:2", "bulk");
 
         // An untrusted address relays once authenticated; the third recipient of one message waits for the next.
-        Assert.Null(_host.AuthorizeRecipient(session, new Mailbox("bob", "dest.test"), 0));
-        Assert.Equal(SmtpReplies.UserRecipientLimit, _host.AuthorizeRecipient(session, new Mailbox("carol", "dest.test"), 2));
+        Assert.Null(_host.AuthorizeRecipient(session, IngressParts.Transaction("a@client.test"), new Mailbox("bob", "dest.test")));
+        Assert.Equal(SmtpReplies.UserRecipientLimit, _host.AuthorizeRecipient(session, IngressParts.Transaction("a@client.test", "r0@dest.test", "r1@dest.test"), new Mailbox("carol", "dest.test")));
         for (var i = 0; i < 2; i++)
         {
             var (refusal, transaction) = Mail(session);

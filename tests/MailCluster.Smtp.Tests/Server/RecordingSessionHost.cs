@@ -53,7 +53,7 @@ internal sealed class RecordingSessionHost : ISmtpSessionHost
             : AuthVerdict.Refused(SmtpReplies.AuthFailed)));
     }
 
-    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) =>
+    public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, SmtpTransaction transaction, Mailbox recipient) =>
         IPNetwork.Parse("127.0.0.0/8").Contains(session.Remote.Address) ? null : SmtpReplies.RelayDenied;
 
     public List<SmtpReply> Refused { get; } = [];

@@ -193,7 +193,7 @@ public static class FuzzTargets
         public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
             ValueTask.FromResult(user == "fuzz" && password == "fuzz" ? AuthVerdict.Succeeded(user) : AuthVerdict.Refused(SmtpReplies.AuthFailed));
 
-        public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, Mailbox recipient, int accepted) => null;
+        public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, SmtpTransaction transaction, Mailbox recipient) => null;
 
         public void BeginMessage(SmtpSessionInfo session, SmtpTransaction transaction, IBufferWriter<byte> body) => transaction.QueueId = "FUZZ";
 

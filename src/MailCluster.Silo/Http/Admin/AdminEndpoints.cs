@@ -5,6 +5,7 @@ using MailCluster.Cluster;
 using MailCluster.Delivery.Actors;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Events;
 using MailCluster.Smtp.Protocol;
 using MailCluster.Spool;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -112,6 +113,8 @@ internal static class AdminEndpoints
         api.MapDelete("/messages/{queueId}", (string queueId, QueueOperations queue, CancellationToken ct) =>
             Counted(queue.DeleteAsync(RecipientSelector.ForMessage(queueId), ct), $"message {queueId} has no queued recipients", queue.Tier is not null));
 
+        api.MapGet("/events", (EventDispatcher events) => Json(events.Statuses.Select(s => new EventSinkView(
+            s.Name, s.Target, s.State, s.Cursor, s.Backlog.Events, s.Backlog.Bytes, s.Lag, s.Delivered, s.PerSecond, s.LastError, s.LastErrorAt)).ToList()));
         api.MapGet("/suppressions", (SuppressionList list) =>
             Json(new SuppressionAnswer("list", 0, [.. list.List().Select(View)])));
         api.MapPost("/suppressions/import", async (SuppressionImport import, SuppressionList list, CancellationToken ct) =>

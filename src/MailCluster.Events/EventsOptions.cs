@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+
+namespace MailCluster.Events;
+
+/// <summary>
+/// Delivery events for the sender's systems (section <c>Events</c>). Without a sink no event is
+/// written; with one, each outcome's event is stored in the commit of the outcome and handed to every sink.
+/// </summary>
+public sealed partial class EventsOptions
+{
+    public const string Section = "Events";
+
+    /// <summary>
+    /// Bytes of events the journal keeps for sinks that have not taken them (a sink down, disabled or
+    /// slow); beyond it the oldest are dropped and counted, never the mail. They count against the spool's room.
+    /// </summary>
+    public long MaxBacklogBytes { get; set; } = 1L << 30;
+
+    public List<EventSinkOptions> Sinks { get; set; } = [];
+
+    /// <summary>Events are written only when some sink takes them.</summary>
+    public bool Enabled => Sinks.Count > 0;
+
+    public IEnumerable<string> Validate()
+    {
+        if (MaxBacklogBytes < 1 << 20)
+        {
+            yield return $"Events:MaxBacklogBytes must be at least 1048576 (1 MiB), not {MaxBacklogBytes}.";
+        }
+        for (var i = 0; i < Sinks.Count; i++)
+        {
+            foreach (var error in Sinks[i].Validate($"Events:Sinks:{i}"))
+            {
+                yield return error;
+            }
+        }
+        foreach (var twice in Sinks.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            yield return $"Events:Sinks names '{twice.Key}' {twice.Count()} times: each sink keeps its own cursor under its name.";
+        }
+    }
+}
+
+/// <summary>How a sink delivers its batches.</summary>
+public enum EventSinkType
+{
+    /// <summary>An HTTPS POST of a JSON array, signed with HMAC-SHA256 (<see cref="Sinks.WebhookSignature"/>).</summary>
+    Webhook,
+}
+
+/// <summary>One consumer of events (<c>Events:Sinks:N</c>): its own cursor, filter, batch size and retry schedule.</summary>
+public sealed partial class EventSinkOptions
+{
+    /// <summary>Names the sink's cursor in the journal: renaming a sink starts it from the oldest event kept.</summary>
+    public string Name { get; set; } = "";
+
+    public EventSinkType Type { get; set; } = EventSinkType.Webhook;
+
+    /// <summary>Webhook: the receiver's https URL.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Webhook: a file holding the HMAC secret (a mounted Secret), read at start; surrounding white space is not part of it.</summary>
+    public string SecretFile { get; set; } = "";
+
+    /// <summary>Webhook: a PEM file of CA certificates the receiver's certificate must chain to, instead of the system's roots (a private CA).</summary>
+    public string? CaCertificateFile { get; set; }
+
+    /// <summary>Only these kinds go to the sink; empty: all.</summary>
+    public List<EventKind> Kinds { get; set; } = [];
+
+    /// <summary>Only events of mail these submission users sent; empty: any.</summary>
+    public List<string> Users { get; set; } = [];
+
+    /// <summary>Only events of mail in these egress pools; empty: any.</summary>
+    public List<string> Pools { get; set; } = [];
+
+    /// <summary>Events per delivery (one POST).</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long one delivery may take before it counts as failed and is retried.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The pause after a first failure; each further failure doubles it up to <see cref="RetryMax"/>.</summary>
+    public TimeSpan RetryInitial { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    internal IEnumerable<string> Validate(string key)
+    {
+        if (!SinkName().IsMatch(Name))
+        {
+            yield return $"{key}:Name must be 1-63 of a-z, 0-9 and '-' (it names the sink's cursor and metrics), not '{Name}'.";
+        }
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+        {
+            yield return $"{key}:Url must be an absolute https URL, not '{Url}'.";
+        }
+        if (SecretFile.Length == 0 || !File.Exists(SecretFile))
+        {
+            yield return $"{key}:SecretFile must name a readable file with the HMAC secret, not '{SecretFile}'.";
+        }
+        else if (File.ReadAllText(SecretFile).Trim().Length < 16)
+        {
+            yield return $"{key}:SecretFile ({SecretFile}) must hold a secret of at least 16 characters.";
+        }
+        if (CaCertificateFile is { Length: > 0 } ca && !File.Exists(ca))
+        {
+            yield return $"{key}:CaCertificateFile names no file: '{ca}'.";
+        }
+        if (BatchSize is < 1 or > 10_000)
+        {
+            yield return $"{key}:BatchSize must be 1-10000, not {BatchSize}.";
+        }
+        if (Timeout <= TimeSpan.Zero)
+        {
+            yield return $"{key}:Timeout must be positive, not {Timeout}.";
+        }
+        if (RetryInitial <= TimeSpan.Zero || RetryMax < RetryInitial)
+        {
+            yield return $"{key}:RetryInitial ({RetryInitial}) must be positive and at most RetryMax ({RetryMax}).";
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex SinkName();
+}

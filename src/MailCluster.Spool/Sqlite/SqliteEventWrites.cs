@@ -1,0 +1,102 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailCluster.Spool.Sqlite;
+
+/// <summary>The event journal's writes inside the writer's batches: events, sinks' cursors and trimming; prepared once per writer connection.</summary>
+internal sealed class SqliteEventWrites
+{
+    private readonly SqliteCommand _append;
+    private readonly SqliteCommand _saveCursor;
+    private readonly SqliteCommand _removeTaken;
+    private readonly SqliteCommand _dropOldest;
+    private readonly SqliteCommand[] _all;
+
+    public SqliteEventWrites(SqliteConnection connection)
+    {
+        // The offset follows the last row's: two index lookups, no scan.
+        _append = Command(connection,
+            """
+            INSERT INTO events (created, end_offset, body)
+            VALUES ($created, coalesce((SELECT end_offset FROM events ORDER BY id DESC LIMIT 1), 0) + length($body), $body)
+            """);
+        _saveCursor = Command(connection,
+            "INSERT INTO event_cursors (sink, position) VALUES ($sink, $position) ON CONFLICT (sink) DO UPDATE SET position = max(position, excluded.position)");
+        _removeTaken = Command(connection, "DELETE FROM events WHERE id <= $taken");
+        _dropOldest = Command(connection,
+            "DELETE FROM events WHERE end_offset <= (SELECT end_offset FROM events ORDER BY id DESC LIMIT 1) - $max_bytes");
+        _all = [_append, _saveCursor, _removeTaken, _dropOldest];
+    }
+
+    /// <summary>Binds the prepared statements to the batch's transaction.</summary>
+    public SqliteEventWrites In(SqliteTransaction transaction)
+    {
+        foreach (var command in _all)
+        {
+            command.Transaction = transaction;
+        }
+        return this;
+    }
+
+    public void Append(IReadOnlyList<SpoolEvent>? events)
+    {
+        if (events is null)
+        {
+            return;
+        }
+        for (var i = 0; i < events.Count; i++)
+        {
+            Append(events[i]);
+        }
+    }
+
+    /// <summary>The outcomes' events, in the outcomes' order.</summary>
+    public void Append(IReadOnlyList<RecipientOutcome> outcomes)
+    {
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (outcomes[i].Event is { } reported)
+            {
+                Append(reported);
+            }
+        }
+    }
+
+    public void SaveCursor(string sink, long position)
+    {
+        var p = _saveCursor.Parameters;
+        p.Clear();
+        p.AddWithValue("$sink", sink);
+        p.AddWithValue("$position", position);
+        _saveCursor.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Removes what every sink has taken (through <paramref name="takenByAll"/>), then the oldest
+    /// events beyond <paramref name="maxBytes"/>; returns how many of those were dropped untaken.
+    /// </summary>
+    public int Trim(long takenByAll, long maxBytes)
+    {
+        _removeTaken.Parameters.Clear();
+        _removeTaken.Parameters.AddWithValue("$taken", takenByAll);
+        _removeTaken.ExecuteNonQuery();
+        _dropOldest.Parameters.Clear();
+        _dropOldest.Parameters.AddWithValue("$max_bytes", maxBytes);
+        return _dropOldest.ExecuteNonQuery();
+    }
+
+    private void Append(SpoolEvent reported)
+    {
+        var p = _append.Parameters;
+        p.Clear();
+        p.AddWithValue("$created", reported.Time.ToUnixTimeMilliseconds());
+        p.AddWithValue("$body", reported.Body);
+        _append.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+}
