@@ -3,9 +3,9 @@ namespace MailCluster.Events;
 /// <summary>A sink's choice of events (<see cref="EventSinkOptions.Kinds"/>, <see cref="EventSinkOptions.Users"/>, <see cref="EventSinkOptions.Pools"/>); empty lists choose all.</summary>
 internal sealed class EventFilter(EventSinkOptions options)
 {
-    private readonly HashSet<EventKind> _kinds = [.. options.Kinds];
-    private readonly HashSet<string> _users = new(options.Users, StringComparer.Ordinal);
-    private readonly HashSet<string> _pools = new(options.Pools, StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<EventKind> _kinds = [.. options.KindList()];
+    private readonly HashSet<string> _users = new(options.UserList(), StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _pools = new(options.PoolList(), StringComparer.OrdinalIgnoreCase);
 
     public bool ChoosesAll => _kinds.Count == 0 && _users.Count == 0 && _pools.Count == 0;
 

@@ -65,14 +65,22 @@ public sealed partial class EventSinkOptions
     /// <summary>Webhook: a PEM file of CA certificates the receiver's certificate must chain to, instead of the system's roots (a private CA).</summary>
     public string? CaCertificateFile { get; set; }
 
-    /// <summary>Only these kinds go to the sink; empty: all.</summary>
-    public List<EventKind> Kinds { get; set; } = [];
+    /// <summary>Comma-separated event types that go to the sink; empty: all.</summary>
+    public string Kinds { get; set; } = "";
 
-    /// <summary>Only events of mail these submission users sent; empty: any.</summary>
-    public List<string> Users { get; set; } = [];
+    /// <summary>Comma-separated submission users: only events of mail they sent; empty: any.</summary>
+    public string Users { get; set; } = "";
 
-    /// <summary>Only events of mail in these egress pools; empty: any.</summary>
-    public List<string> Pools { get; set; } = [];
+    /// <summary>Comma-separated egress pools: only events of mail in them; empty: any.</summary>
+    public string Pools { get; set; } = "";
+
+    internal IEnumerable<EventKind> KindList() => List(Kinds).Select(k => Enum.Parse<EventKind>(k, ignoreCase: true));
+
+    internal IEnumerable<string> UserList() => List(Users);
+
+    internal IEnumerable<string> PoolList() => List(Pools);
+
+    private static string[] List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Events per delivery (one POST).</summary>
     public int BatchSize { get; set; } = 100;
@@ -106,6 +114,10 @@ public sealed partial class EventSinkOptions
         if (CaCertificateFile is { Length: > 0 } ca && !File.Exists(ca))
         {
             yield return $"{key}:CaCertificateFile names no file: '{ca}'.";
+        }
+        foreach (var kind in List(Kinds).Where(k => !Enum.TryParse<EventKind>(k, ignoreCase: true, out _) || int.TryParse(k, out _)))
+        {
+            yield return $"{key}:Kinds names '{kind}', which is not an event type ({string.Join(", ", Enum.GetNames<EventKind>())}).";
         }
         if (BatchSize is < 1 or > 10_000)
         {

@@ -13,6 +13,7 @@ using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Events;
 using MailCluster.Hosting;
 using MailCluster.Mime.Dkim;
 using MailCluster.Mime.Dsn;
@@ -47,7 +48,10 @@ internal sealed class ActorHarness : IAsyncDisposable
     /// <param name="egress">Sources and pools; by default the implicit source alone.</param>
     /// <param name="time">The clock, shared by harnesses that play several silos; by default a clock of its own.</param>
     /// <param name="sites">Another harness's site grains, to play one more silo of its cluster (<see cref="LedgerSiteAuthority.AsSilo"/>).</param>
-    public ActorHarness(ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null, FakeTimeProvider? time = null, LedgerSiteAuthority? sites = null)
+    /// <param name="events">Outcomes carry their delivery events into the spool's journal (as with a sink configured).</param>
+    public ActorHarness(
+        ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null, FakeTimeProvider? time = null, LedgerSiteAuthority? sites = null,
+        bool events = false)
     {
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         Drain = new DrainDeadline(TimeSpan.FromSeconds(30), Time);
@@ -63,7 +67,8 @@ internal sealed class ActorHarness : IAsyncDisposable
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var bounces = Bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test", MaxReturnedContent = MaxReturnedContent }, Time, new MessageIdGenerator(Time, new Random(1))), signer ?? new MessageSigner(new DkimKeyRing([], null)), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
-        Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance);
+        var recorder = events ? new EventRecorder(new EventsOptions { Sinks = [new EventSinkOptions { Name = "hooks" }] }, Spool, "silo-test") : null;
+        Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance, recorder);
         var rules = new ShapingRules(shaping);
         Sites = sites ?? new LedgerSiteAuthority(rules, Time);
         SourceRecords = new LedgerSourceAuthority(Time);

@@ -4,6 +4,7 @@ using MailCluster.Cluster.Shaping;
 using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Shaping;
+using MailCluster.Events;
 using MailCluster.Mime.Dkim;
 using MailCluster.Smtp.Client;
 using MailCluster.Smtp.Protocol;
@@ -136,6 +137,57 @@ public sealed class AttemptRecorderTests
         // The original is gone with its last recipient; the DSN is the only message left.
         Assert.Equal(1, (await harness.Spool.CountAsync(CancellationToken.None)).Messages);
     }
+
+    [Fact]
+    public async Task EachOutcomeCommitsItsEventWithTheAttemptTheMxAndTheNextTry()
+    {
+        await using var harness = new ActorHarness(new ShapingOptions(), events: true);
+        var job = await ClaimAsync(harness, "a@dest.test");
+
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(451, new EnhancedStatusCode(4, 2, 1), "mailbox busy")));
+        await harness.Recorder.DrainAsync();
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        job = await ClaimAsync(harness);
+        harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), "queued as 1")));
+        await harness.Recorder.DrainAsync();
+
+        var (deferred, delivered) = Assert.Single(Pairs(await EventsAsync(harness)));
+        Assert.Equal((EventKind.TransientFailure, 1, "4.2.1", "mx.dest.test", "192.0.2.1"), (deferred.Kind, deferred.Attempt, deferred.Status, deferred.MxHost, deferred.MxAddress));
+        Assert.Equal(job.Message.QueueId, deferred.QueueId);
+        Assert.NotNull(deferred.NextAttempt);
+        Assert.Equal((EventKind.Delivery, 2, "silo-test", "a@dest.test"), (delivered.Kind, delivered.Attempt, delivered.Silo, delivered.Recipient));
+        Assert.Null(delivered.Category);
+        Assert.NotEqual(deferred.Id, delivered.Id);
+    }
+
+    [Fact]
+    public async Task ABounceAnExpiryAndAnOperatorsBounceAreToldApartAndNameTheirDsn()
+    {
+        await using var harness = new ActorHarness(new ShapingOptions(), events: true);
+        var bounced = await ClaimAsync(harness, "gone@dest.test");
+        harness.Recorder.Submit("dest.test", Result(bounced, new SmtpReply(550, new EnhancedStatusCode(5, 1, 1), "no such user")));
+        await harness.Recorder.DrainAsync();
+        await harness.EnqueueAsync("late@dest.test");
+        harness.Time.Advance(TimeSpan.FromDays(5));
+        var expired = await ClaimAsync(harness);
+        harness.Recorder.Submit("dest.test", Result(expired, new SmtpReply(451, new EnhancedStatusCode(4, 3, 0), "try later")));
+        await harness.Recorder.DrainAsync();
+        await harness.EnqueueAsync("held@dest.test");
+
+        Assert.Equal(1, await harness.Queue.BounceAsync(RecipientSelector.ForDomain("dest.test"), CancellationToken.None));
+
+        var events = (await EventsAsync(harness)).Where(e => e.Recipient.EndsWith("@dest.test", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [(EventKind.Bounce, "gone@dest.test", "5.1.1", "InvalidRecipient"), (EventKind.Expiration, "late@dest.test", "4.4.7", "MessageExpired"), (EventKind.AdminBounce, "held@dest.test", "5.0.0", "Unclassified")],
+            events.Select(e => (e.Kind, e.Recipient, e.Status!, e.Category!)));
+        Assert.All(events, e => Assert.NotNull(e.DsnQueueId));
+        Assert.Null(events[2].Attempt);
+    }
+
+    private static async Task<List<DeliveryEvent>> EventsAsync(ActorHarness harness) =>
+        [.. (await harness.Spool.ReadAsync(0, 100, CancellationToken.None)).Select(e => DeliveryEvent.FromJson(e.Body)!)];
+
+    private static IEnumerable<(DeliveryEvent, DeliveryEvent)> Pairs(List<DeliveryEvent> events) => events.Chunk(2).Select(p => (p[0], p[1]));
 
     private static async Task<DeliveryJob> ClaimAsync(ActorHarness harness, string? recipient = null)
     {

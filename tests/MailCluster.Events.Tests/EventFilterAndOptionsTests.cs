@@ -16,7 +16,7 @@ public sealed class EventFilterAndOptionsTests : IDisposable
         Assert.True(new EventFilter(new EventSinkOptions()).Passes(reception.ToJson()));
         Assert.True(new EventFilter(new EventSinkOptions()).Passes("not json"u8));
 
-        var filter = new EventFilter(new EventSinkOptions { Kinds = [EventKind.Bounce, EventKind.Complaint], Users = ["bulk"], Pools = ["NEWS"] });
+        var filter = new EventFilter(new EventSinkOptions { Kinds = "Bounce, complaint", Users = "bulk", Pools = "NEWS,other" });
         Assert.False(filter.Passes(reception.ToJson()));
         Assert.True(filter.Passes(bounce.ToJson()));
         Assert.False(filter.Passes(other.ToJson()));
@@ -47,7 +47,7 @@ public sealed class EventFilterAndOptionsTests : IDisposable
             Sinks =
             [
                 new EventSinkOptions { Name = "Hooks!", Url = "http://plain.test/", SecretFile = secret, BatchSize = 0, RetryInitial = TimeSpan.FromMinutes(10) },
-                new EventSinkOptions { Name = "b", Url = "https://b.test/", SecretFile = "/nonexistent" },
+                new EventSinkOptions { Name = "b", Url = "https://b.test/", SecretFile = "/nonexistent", Kinds = "Bounce,Bounced,3" },
                 new EventSinkOptions { Name = "b", Url = "https://b.test/", SecretFile = "/nonexistent", CaCertificateFile = "/none.pem" },
             ],
         };
@@ -61,6 +61,9 @@ public sealed class EventFilterAndOptionsTests : IDisposable
         Assert.Contains(errors, e => e.StartsWith("Events:Sinks:0:BatchSize", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Events:Sinks:0:RetryInitial", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Events:Sinks:1:SecretFile", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Events:Sinks:1:Kinds names 'Bounced'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Events:Sinks:1:Kinds names '3'", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("'Bounce'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Events:Sinks:2:CaCertificateFile", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Events:Sinks names 'b' 2 times", StringComparison.Ordinal));
     }

@@ -57,3 +57,7 @@ DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02x
 {{- define "mailcluster.credentialsSecret" -}}
 {{- if .Values.submission.credentials.existingSecret -}}{{ .Values.submission.credentials.existingSecret }}{{- else -}}{{ include "mailcluster.fullname" . }}-credentials{{- end -}}
 {{- end -}}
+
+{{- define "mailcluster.eventsSecret" -}}
+{{- if .Values.events.existingSecret -}}{{ .Values.events.existingSecret }}{{- else -}}{{ include "mailcluster.fullname" . }}-events{{- end -}}
+{{- end }}

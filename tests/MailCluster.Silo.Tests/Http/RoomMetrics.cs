@@ -16,6 +16,7 @@ internal sealed class RoomMetrics : IDisposable
     private readonly SpoolMetrics _spool;
     private readonly ClusterMetrics _cluster;
     private readonly MailCluster.Cluster.RetryTier.RetryTierMetrics _tier;
+    private readonly MailCluster.Events.EventsMetrics _events;
 
     public RoomMetrics()
     {
@@ -29,6 +30,10 @@ internal sealed class RoomMetrics : IDisposable
         _cluster = new ClusterMetrics(Factory, () => [Orleans.Runtime.SiloStatus.Active, Orleans.Runtime.SiloStatus.Active, Orleans.Runtime.SiloStatus.Dead]);
         _tier = new MailCluster.Cluster.RetryTier.RetryTierMetrics(Factory);
         _tier.ApproximateEntries(new Dictionary<string, long> { ["mctest-retry-p0"] = 12 });
+        _events = new MailCluster.Events.EventsMetrics(Factory);
+        _events.ObserveSinks(
+            () => [new MailCluster.Events.EventSinkStatus("hooks", "https://hooks.test/events", "retrying", 10, new EventBacklog(3, 900, s_now), TimeSpan.FromSeconds(4), 10, 0.5, "503", s_now)],
+            1 << 30);
         var dns = new DnsOptions();
         dns.Nameservers.Add("127.0.0.1");
         DnsResolver.Create(dns, TimeProvider.System, Factory);
@@ -69,6 +74,7 @@ internal sealed class RoomMetrics : IDisposable
         _spool.Dispose();
         _cluster.Dispose();
         _tier.Dispose();
+        _events.Dispose();
         Delivery.Dispose();
         Factory.Dispose();
     }

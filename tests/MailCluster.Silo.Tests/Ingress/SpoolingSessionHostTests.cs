@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using MailCluster.Events;
 using MailCluster.Mime.Dkim;
 using MailCluster.Silo.Ingress;
 using MailCluster.Silo.Ingress.Submission;
@@ -35,7 +36,48 @@ public sealed class SpoolingSessionHostTests : IAsyncDisposable
     }
 
     private SpoolingSessionHost Host(DkimOptions dkim, SubmissionUsers? users = null) =>
-        IngressParts.Host(_bed.Spool, _bed.Suppressions, dkim, users ?? new SubmissionUsers(null), new IngressMetrics(_bed.Meters, () => 0), _bed.Delivery, _bed.Time);
+        IngressParts.Host(_bed.Spool, _bed.Suppressions, dkim, users ?? new SubmissionUsers(null), new IngressMetrics(_bed.Meters, () => 0), _bed.Delivery, _bed.Time, events: _events);
+
+    /// <summary>Ingress's events, when a test turns them on (as a configured sink does).</summary>
+    private IngressEvents? _events;
+
+    [Fact]
+    public async Task WithASinkEachRecipientsReceptionCommitsWithTheMessageNamingItsUserClientAndMessageId()
+    {
+        _events = IngressParts.Events(new EventRecorder(new EventsOptions { Sinks = [new EventSinkOptions { Name = "hooks" }] }, _bed.Spool, "silo-0"), _bed.Time);
+        var session = await SubmissionSessionAsync("bulk:{0}:client.test", "bulk");
+        var transaction = IngressParts.Transaction("a@client.test", "bob@dest.test", "carol@dest.test");
+        Assert.Null(_host.AuthorizeSender(session, transaction));
+
+        var reply = await CommitAsync("From: a@client.test\r\nMessage-ID:\r\n <42.x@client.test>\r\nSubject: hi\r\n\r\nbody\r\n", session, transaction);
+
+        Assert.StartsWith("250", reply.ToString(), StringComparison.Ordinal);
+        var stored = (await _bed.Spool.GetMessageAsync(transaction.QueueId!, CancellationToken.None))!.Message;
+        Assert.Equal(("<42.x@client.test>", "bulk"), (stored.MessageIdHeader, stored.Submitter));
+        var events = (await _bed.Spool.ReadAsync(0, 10, CancellationToken.None)).Select(e => DeliveryEvent.FromJson(e.Body)!).ToList();
+        Assert.Equal(["bob@dest.test", "carol@dest.test"], events.Select(e => e.Recipient));
+        Assert.All(events, e => Assert.Equal(
+            (EventKind.Reception, transaction.QueueId, "<42.x@client.test>", "a@client.test", "bulk", "192.0.2.9", "silo-0"),
+            (e.Kind, e.QueueId, e.MessageId, e.Sender, e.User, e.Client, e.Silo)));
+    }
+
+    [Fact]
+    public async Task WithASinkARefusalOfASuppressedRecipientIsStoredAsItsEvent()
+    {
+        _events = IngressParts.Events(new EventRecorder(new EventsOptions { Sinks = [new EventSinkOptions { Name = "hooks" }] }, _bed.Spool, "silo-0"), _bed.Time);
+        _host = Host(new DkimOptions());
+        await _bed.Suppressions.AddAsync("bob@dest.test", "5.1.1 from mx.dest.test", CancellationToken.None);
+
+        Assert.Equal(SmtpReplies.Suppressed, _host.AuthorizeRecipient(_session, IngressParts.Transaction("a@client.test"), new Mailbox("bob", "dest.test")));
+
+        StoredEvent? stored = null;
+        // The reply does not wait for the event's commit.
+        await MailCluster.Testing.Polling.UntilAsync(
+            async () => (stored = (await _bed.Spool.ReadAsync(0, 10, CancellationToken.None)).SingleOrDefault()) is not null, TimeSpan.FromSeconds(10), () => "no Suppressed event was stored");
+        var refused = DeliveryEvent.FromJson(stored!.Body)!;
+        Assert.Equal((EventKind.Suppressed, "bob@dest.test", "a@client.test", "127.0.0.1", "5.1.1"), (refused.Kind, refused.Recipient, refused.Sender, refused.Client, refused.Status));
+        Assert.Null(refused.QueueId);
+    }
 
     [Fact]
     public async Task AnAuthenticatedUserIsHeldToItsRecipientsPerMessageAndMessagesPerHour()
