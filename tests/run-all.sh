@@ -3,7 +3,7 @@
 # "N passed, N failed, N skipped".
 # Installs the Debian packages the integration tests use when they are missing (needs root) and
 # Azurite from npm, builds once in Release, then runs the suites; each integration fixture starts
-# and stops its own peers (silos, swaks, smtp-source, dnsmasq, danted, sinks, Azurite) on loopback only.
+# and stops its own peers (silos, swaks, smtp-source, dnsmasq, danted, sinks, Azurite, RabbitMQ) on loopback only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STARTED=$SECONDS
@@ -20,6 +20,8 @@ ensure_packages() {
   # dkimpy verifies our DKIM signatures independently; Ed25519 needs nacl, its key lookups dnspython.
   /usr/bin/python3 -c 'import dkim, nacl, dns.resolver' 2>/dev/null || missing+=(python3-dkim python3-nacl python3-dnspython)
   command -v promtool >/dev/null && [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+  # A real AMQP broker for the events' AMQP sink; each fixture runs its own node on loopback.
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
   # The chart test: Go with sprig, yaml.v3, gojsonschema and sigs.k8s.io/yaml from Debian (offline, GOPATH mode).
   command -v go >/dev/null || missing+=(golang-go)
   local lib

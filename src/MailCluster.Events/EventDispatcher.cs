@@ -39,7 +39,7 @@ public sealed class EventDispatcher : BackgroundService
             var sink = sinks(o);
             return (new EventSinkRunner(o, sink, journal, metrics, time, logger), sink, o.Url, new Queue<(DateTimeOffset, long)>());
         })];
-        metrics.ObserveSinks(() => _statuses, options.MaxBacklogBytes);
+        metrics.ObserveSinks(() => _statuses, options.Enabled ? options.MaxBacklogBytes : null);
     }
 
     public IReadOnlyList<EventSinkStatus> Statuses => _statuses;

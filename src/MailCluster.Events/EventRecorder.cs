@@ -15,8 +15,8 @@ public sealed class EventRecorder(EventsOptions options, IEventJournal journal, 
     public DeliveryEvent For(EventKind kind, SpoolMessage message, string recipient, DateTimeOffset time) =>
         new(NewId(time), kind, time, silo, message.QueueId, message.MessageIdHeader, message.Sender, recipient, message.Submitter, Pool: message.Pool);
 
-    /// <summary>An event about a recipient that never reached the spool (a refusal at RCPT).</summary>
-    public DeliveryEvent Refused(EventKind kind, string sender, string recipient, string? user, string client, DateTimeOffset time) =>
+    /// <summary>An event that goes with no message of the spool: a refusal at RCPT, a complaint about mail long delivered.</summary>
+    public DeliveryEvent Standalone(EventKind kind, string sender, string recipient, string? user, string client, DateTimeOffset time) =>
         new(NewId(time), kind, time, silo, QueueId: null, MessageId: null, sender, recipient, user, client);
 
     /// <summary>The form the spool stores, for the caller's write.</summary>

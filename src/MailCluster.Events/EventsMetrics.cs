@@ -21,9 +21,14 @@ public sealed class EventsMetrics : IDisposable
     }
 
     /// <summary>Per sink: its backlog, the age of its oldest untaken event and whether it is disabled, from the dispatcher's last look.</summary>
-    internal void ObserveSinks(Func<IReadOnlyList<EventSinkStatus>> sinks, long maxBacklogBytes)
+    /// <param name="maxBacklogBytes">The journal's bound; null (no sink) exports none.</param>
+    internal void ObserveSinks(Func<IReadOnlyList<EventSinkStatus>> sinks, long? maxBacklogBytes)
     {
-        _meter.CreateObservableGauge("mailcluster.events.journal_limit", () => maxBacklogBytes, "By", "Events:MaxBacklogBytes: beyond it the oldest untaken events are dropped.");
+        _meter.CreateObservableGauge(
+            "mailcluster.events.journal_limit",
+            () => maxBacklogBytes is { } limit ? [new Measurement<long>(limit)] : Array.Empty<Measurement<long>>(),
+            "By",
+            "Events:MaxBacklogBytes: beyond it the oldest untaken events are dropped.");
         _meter.CreateObservableGauge("mailcluster.events.backlog", () => Each(sinks(), s => s.Backlog.Events), "{event}", "Events a sink has not taken yet.");
         _meter.CreateObservableGauge("mailcluster.events.backlog_bytes", () => Each(sinks(), s => s.Backlog.Bytes), "By", "Bytes of the events a sink has not taken yet (they count against the spool's room).");
         _meter.CreateObservableGauge("mailcluster.events.lag", () => Each(sinks(), s => s.Lag.TotalSeconds), "s", "Age of the oldest event a sink has not taken (0 when it has all).");

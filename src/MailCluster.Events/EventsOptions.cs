@@ -46,6 +46,9 @@ public enum EventSinkType
 {
     /// <summary>An HTTPS POST of a JSON array, signed with HMAC-SHA256 (<see cref="Sinks.WebhookSignature"/>).</summary>
     Webhook,
+
+    /// <summary>A persistent message per event to an AMQP 0-9-1 topic exchange, with publisher confirms (<see cref="Sinks.AmqpSink"/>).</summary>
+    Amqp,
 }
 
 /// <summary>One consumer of events (<c>Events:Sinks:N</c>): its own cursor, filter, batch size and retry schedule.</summary>
@@ -56,14 +59,20 @@ public sealed partial class EventSinkOptions
 
     public EventSinkType Type { get; set; } = EventSinkType.Webhook;
 
-    /// <summary>Webhook: the receiver's https URL.</summary>
+    /// <summary>Webhook: the receiver's https URL. Amqp: the broker's <c>amqp://user@host:port/vhost</c> (or <c>amqps://</c>).</summary>
     public string Url { get; set; } = "";
 
-    /// <summary>Webhook: a file holding the HMAC secret (a mounted Secret), read at start; surrounding white space is not part of it.</summary>
+    /// <summary>
+    /// A file (a mounted Secret) read at start, surrounding white space not part of it. Webhook: the
+    /// HMAC secret (required). Amqp: the broker user's password (optional; else the URL's).
+    /// </summary>
     public string SecretFile { get; set; } = "";
 
     /// <summary>Webhook: a PEM file of CA certificates the receiver's certificate must chain to, instead of the system's roots (a private CA).</summary>
     public string? CaCertificateFile { get; set; }
+
+    /// <summary>Amqp: the topic exchange events are published to (routing key: the event's type); declared durable if missing.</summary>
+    public string Exchange { get; set; } = "mailcluster.events";
 
     /// <summary>Comma-separated event types that go to the sink; empty: all.</summary>
     public string Kinds { get; set; } = "";
@@ -99,21 +108,9 @@ public sealed partial class EventSinkOptions
         {
             yield return $"{key}:Name must be 1-63 of a-z, 0-9 and '-' (it names the sink's cursor and metrics), not '{Name}'.";
         }
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+        foreach (var error in Type == EventSinkType.Webhook ? ValidateWebhook(key) : ValidateAmqp(key))
         {
-            yield return $"{key}:Url must be an absolute https URL, not '{Url}'.";
-        }
-        if (SecretFile.Length == 0 || !File.Exists(SecretFile))
-        {
-            yield return $"{key}:SecretFile must name a readable file with the HMAC secret, not '{SecretFile}'.";
-        }
-        else if (File.ReadAllText(SecretFile).Trim().Length < 16)
-        {
-            yield return $"{key}:SecretFile ({SecretFile}) must hold a secret of at least 16 characters.";
-        }
-        if (CaCertificateFile is { Length: > 0 } ca && !File.Exists(ca))
-        {
-            yield return $"{key}:CaCertificateFile names no file: '{ca}'.";
+            yield return error;
         }
         foreach (var kind in List(Kinds).Where(k => !Enum.TryParse<EventKind>(k, ignoreCase: true, out _) || int.TryParse(k, out _)))
         {
@@ -132,6 +129,49 @@ public sealed partial class EventSinkOptions
             yield return $"{key}:RetryInitial ({RetryInitial}) must be positive and at most RetryMax ({RetryMax}).";
         }
     }
+
+    private IEnumerable<string> ValidateWebhook(string key)
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+        {
+            yield return $"{key}:Url must be an absolute https URL, not '{Url}'.";
+        }
+        if (SecretFile.Length == 0 || !File.Exists(SecretFile))
+        {
+            yield return $"{key}:SecretFile must name a readable file with the HMAC secret, not '{SecretFile}'.";
+        }
+        else if (File.ReadAllText(SecretFile).Trim().Length < 16)
+        {
+            yield return $"{key}:SecretFile ({SecretFile}) must hold a secret of at least 16 characters.";
+        }
+        if (CaCertificateFile is { Length: > 0 } ca && !File.Exists(ca))
+        {
+            yield return $"{key}:CaCertificateFile names no file: '{ca}'.";
+        }
+    }
+
+    private IEnumerable<string> ValidateAmqp(string key)
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme is not ("amqp" or "amqps") || url.Host.Length == 0)
+        {
+            yield return $"{key}:Url must be an amqp:// or amqps:// URL of the broker, not '{Url}'.";
+        }
+        if (SecretFile.Length > 0 && !File.Exists(SecretFile))
+        {
+            yield return $"{key}:SecretFile names no file: '{SecretFile}'.";
+        }
+        if (CaCertificateFile is { Length: > 0 })
+        {
+            yield return $"{key}:CaCertificateFile is for webhooks; an amqps broker's certificate is checked against the system's roots.";
+        }
+        if (!ExchangeName().IsMatch(Exchange))
+        {
+            yield return $"{key}:Exchange must be 1-127 of letters, digits, '-', '_', '.' and ':', not '{Exchange}'.";
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,127}$")]
+    private static partial Regex ExchangeName();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex SinkName();

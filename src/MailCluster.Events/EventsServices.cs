@@ -20,10 +20,16 @@ public static class EventsServices
         {
             var time = sp.GetRequiredService<TimeProvider>();
             return new EventDispatcher(
-                sp.GetRequiredService<EventsOptions>(), sp.GetRequiredService<IEventJournal>(), options => new WebhookSink(options, time),
+                sp.GetRequiredService<EventsOptions>(), sp.GetRequiredService<IEventJournal>(), options => Sink(options, time),
                 sp.GetRequiredService<EventsMetrics>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailCluster.Events"));
         });
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
         return services;
     }
+
+    private static IEventSink Sink(EventSinkOptions options, TimeProvider time) => options.Type switch
+    {
+        EventSinkType.Amqp => new AmqpSink(options),
+        _ => new WebhookSink(options, time),
+    };
 }

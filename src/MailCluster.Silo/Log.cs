@@ -29,4 +29,10 @@ internal static partial class Log
 
     [LoggerMessage(1101, LogLevel.Warning, "The {Kind} event of {Recipient} could not be stored: {Reason}")]
     public static partial void EventNotRecorded(ILogger logger, string kind, string recipient, string reason);
+
+    [LoggerMessage(1102, LogLevel.Information, "Complaint: {Complainer} about {QueueId} {MessageId}, reported from {Client}; the address is suppressed")]
+    public static partial void Complaint(ILogger logger, string complainer, string queueId, string messageId, System.Net.IPEndPoint client);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Feedback report {QueueId} from {Client} is kept under the spool's feedback/ for an operator: {Reason}")]
+    public static partial void FeedbackReportKept(ILogger logger, string queueId, System.Net.IPEndPoint client, string reason);
 }

@@ -18,6 +18,9 @@ public sealed class QueueIdGenerator
         _node = (uint)random.NextInt64(0, 1L << 32);
     }
 
+    /// <summary>Whether <paramref name="text"/> has the shape of a queue id (20 characters of the alphabet), e.g. in a Received: field read back.</summary>
+    public static bool IsWellFormed(string text) => text.Length == 20 && text.All(c => Alphabet.Contains(c, StringComparison.Ordinal));
+
     public string Next()
     {
         var millis = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds() & 0xFFFF_FFFF_FFFF;

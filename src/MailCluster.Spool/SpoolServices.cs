@@ -18,6 +18,9 @@ public interface IAbandonedClaimsListener
     void ClaimsVoided(int recipients);
 }
 
+/// <summary>The spool's directory (<c>Spool:Path</c>), for files of other rooms that belong on the spool's volume (kept feedback reports).</summary>
+public sealed record SpoolDirectory(string Path);
+
 /// <summary>The spool room's wiring: its options (section <c>Spool</c>), the embedded store in every role, its room keeping and its sampler.</summary>
 public static class SpoolServices
 {
@@ -78,6 +81,7 @@ public static class SpoolServices
         services.AddSingleton<IEventJournal>(sp => sp.GetRequiredService<ISpool>());
         services.AddSingleton(sp => (ILocalStateStore)sp.GetRequiredService<ISpool>());
         services.AddSingleton<QueueIdGenerator>();
+        services.AddSingleton(sp => new SpoolDirectory(sp.GetRequiredService<SpoolOptions>().Path));
         services.AddHostedService<SpoolStatisticsSampler>();
         return services;
     }

@@ -20,14 +20,20 @@ public sealed class WebhookSinkTests : EventSinkConformanceTests, IAsyncLifetime
 
     private protected override IEventSink Sink => _sink;
 
-    private protected override IReadOnlyList<string> Received =>
-        [.. _receiver.Posts.Where(p => _receiver.Status is >= 200 and < 300).SelectMany(p => Elements(p.Body))];
+    private protected override Task<IReadOnlyList<string>> ReceivedAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. _receiver.Posts.Where(p => _receiver.Status is >= 200 and < 300).SelectMany(p => Elements(p.Body))]);
 
-    private protected override void ReceiverFails() => _receiver.Status = 500;
+    private protected override Task ReceiverFailsAsync()
+    {
+        _receiver.Status = 500;
+        return Task.CompletedTask;
+    }
 
-    private protected override void ReceiverGone() => _receiver.Status = 410;
-
-    private protected override void ReceiverHangs() => _receiver.Status = null;
+    private protected override Task ReceiverHangsAsync()
+    {
+        _receiver.Status = null;
+        return Task.CompletedTask;
+    }
 
     public async Task InitializeAsync()
     {
@@ -48,6 +54,16 @@ public sealed class WebhookSinkTests : EventSinkConformanceTests, IAsyncLifetime
         Assert.True(WebhookSignature.Verify(Encoding.UTF8.GetBytes(Secret), timestamp!, body, signature!));
         Assert.False(WebhookSignature.Verify(Encoding.UTF8.GetBytes(Secret), timestamp!, [.. body, (byte)' '], signature!));
         Assert.False(WebhookSignature.Verify(Encoding.UTF8.GetBytes(Secret), (s_now.ToUnixTimeSeconds() + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), body, signature!));
+    }
+
+    [Fact]
+    public async Task AReceiverThatIsGoneDisablesTheSink()
+    {
+        _receiver.Status = 410;
+
+        var failure = await Assert.ThrowsAsync<EventSinkException>(() => Sink.DeliverAsync(Batch([Event("a", EventKind.Bounce)]), CancellationToken.None));
+
+        Assert.True(failure.Disables);
     }
 
     [Fact]

@@ -86,11 +86,13 @@ egress:
     - {name: transactional, sources: [{name: local}]}
   defaultPool: bulk`},
 	{"delivery events to two webhooks, one with a private CA, one from an existing Secret", `cluster: {storage: {existingSecret: azure-storage}}
+fbl: {addresses: "fbl@example.com, jmrp@example.com"}
 events:
   maxBacklogBytes: 536870912
   sinks:
     - {name: crm, url: "https://hooks.example.com/mail", secret: "0123456789abcdef-crm", caCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", kinds: "Delivery, Bounce", batchSize: 500, timeout: "00:00:10"}
-    - {name: audit, url: "https://audit.example.com/in", secret: "0123456789abcdef-audit", users: "alice,bob", pools: bulk, retryInitial: "00:00:02", retryMax: "00:10:00"}`},
+    - {name: audit, url: "https://audit.example.com/in", secret: "0123456789abcdef-audit", users: "alice,bob", pools: bulk, retryInitial: "00:00:02", retryMax: "00:10:00"}
+    - {name: broker, type: amqp, url: "amqps://mail@rabbit.example.com:5671/events", secret: "broker-password-0123", exchange: mail.events}`},
 	{"egress through the chart's Dante DaemonSet on the sending nodes", `cluster: {storage: {existingSecret: azure-storage}}
 egress:
   sources:
@@ -121,6 +123,7 @@ var badValueSets = []valueSet{
 	{"a SOCKS5 proxy without a port", `egress: {sources: [{name: ip1, socks5: "10.0.0.5"}]}`},
 	{"the Dante DaemonSet without an image", `egress: {dante: {enabled: true}}`},
 	{"a warm-up without its start date", `egress: {sources: [{name: ip1, address: "203.0.113.10", warmUp: {days: [{day: 1, perDay: 100}]}}]}`},
+	{"a feedback-loop address without a domain", `fbl: {addresses: "fbl"}`},
 	{"an event webhook over plain http", `events: {sinks: [{name: crm, url: "http://hooks.example.com/mail", secret: "0123456789abcdef-crm"}]}`},
 	{"an event sink filtering on an unknown type", `events: {sinks: [{name: crm, url: "https://hooks.example.com/mail", secret: "0123456789abcdef-crm", kinds: "Delivered"}]}`},
 	{"a pool overflow that is neither spread nor hold", `egress: {sources: [{name: ip1, address: "203.0.113.10"}], pools: [{name: bulk, overflow: drop, sources: [{name: ip1}]}]}`},

@@ -46,7 +46,7 @@ internal sealed class IngressEvents(EventRecorder? recorder, TimeProvider time, 
         {
             return;
         }
-        var refused = recorder!.Refused(
+        var refused = recorder!.Standalone(
             EventKind.Suppressed, transaction.ReversePath.ToString(), recipient.ToString(), session.AuthenticatedUser, session.Remote.Address.ToString(), time.GetUtcNow())
             with { Status = SmtpReplies.Suppressed.Enhanced?.ToString(), Reply = SmtpReplies.Suppressed.ToString() };
         _ = RecordAsync(refused);

@@ -17,6 +17,7 @@ internal sealed class IngressMetrics : IDisposable
     private readonly Counter<long> _tlsSessions;
     private readonly Counter<long> _dkim;
     private readonly Counter<long> _auth;
+    private readonly Counter<long> _feedback;
 
     public IngressMetrics(IMeterFactory meterFactory, Func<int> currentConnections)
     {
@@ -29,6 +30,7 @@ internal sealed class IngressMetrics : IDisposable
         _rejections = _meter.CreateCounter<long>("mailcluster.ingress.rejections", "{reply}", "Messages (at the end of data) and recipients (relay denied, suppressed) refused, by reply code.");
         _tlsSessions = _meter.CreateCounter<long>("mailcluster.ingress.tls.sessions", "{session}", "SMTP sessions that ran STARTTLS.");
         _dkim = _meter.CreateCounter<long>("mailcluster.ingress.dkim.messages", "{message}", "Messages at the end of data by DKIM outcome: signed, unsigned (no key for the From: domain, no From:, unparseable header), refused (unsigned while Dkim:Required).");
+        _feedback = _meter.CreateCounter<long>("mailcluster.ingress.feedback_reports", "{report}", "Reports to a feedback-loop address (Fbl:Addresses) by outcome: complaint (the complainer suppressed), kept (no complainer could be read: the report is kept under the spool's feedback/ for an operator).");
         _auth = _meter.CreateCounter<long>("mailcluster.ingress.auth", "{attempt}", "AUTH attempts by result: succeeded, failed (a password checked and wrong, or an unknown user), blocked (the client's network or the user past its failures: no check), busy (Smtp:MaxConcurrentAuthChecks under way: no check).");
         _commitDuration = _meter.CreateHistogram<double>("mailcluster.ingress.commit.duration", "s", "Time from end of data to the durable commit.");
     }
@@ -45,6 +47,8 @@ internal sealed class IngressMetrics : IDisposable
     }
 
     public void TlsSession() => _tlsSessions.Add(1);
+
+    public void FeedbackReport(string outcome) => _feedback.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Dkim(string outcome) => _dkim.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -72,6 +72,11 @@ internal static class IngressServices
         // Reception and Suppressed events, when the events room has sinks (its recorder is optional here).
         services.AddSingleton(sp => new IngressEvents(sp.GetService<EventRecorder>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IngressEvents>>()));
         services.AddSingleton<MessageCommit>();
+        // Feedback loops (section Fbl): complaints to these addresses suppress the complainer, never relayed.
+        services.AddValidatedOptions<FeedbackLoopOptions>(configuration, FeedbackLoopOptions.Section, o => o.Validate());
+        services.AddSingleton(sp => new FeedbackLoop(
+            sp.GetRequiredService<FeedbackLoopOptions>(), sp.GetRequiredService<MailCluster.Delivery.Suppression.SuppressionList>(), sp.GetService<EventRecorder>(),
+            sp.GetRequiredService<MailCluster.Spool.SpoolDirectory>().Path, sp.GetRequiredService<IngressMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FeedbackLoop>>()));
         services.AddSingleton<ISmtpSessionHost, SpoolingSessionHost>();
         return services;
     }

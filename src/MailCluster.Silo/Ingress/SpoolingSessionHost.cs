@@ -10,7 +10,8 @@ namespace MailCluster.Silo.Ingress;
 /// <see cref="EnvelopeAdmission"/> at MAIL and RCPT, <see cref="Authenticator"/> for AUTH,
 /// <see cref="TraceFields"/> when content starts, and <see cref="MessageCommit"/> at its end.
 /// </summary>
-internal sealed class SpoolingSessionHost(EnvelopeAdmission admission, Authenticator authenticator, TraceFields trace, MessageCommit commit, IngressEvents events, IngressMetrics metrics) : ISmtpSessionHost
+internal sealed class SpoolingSessionHost(
+    EnvelopeAdmission admission, Authenticator authenticator, TraceFields trace, MessageCommit commit, IngressEvents events, FeedbackLoop feedback, IngressMetrics metrics) : ISmtpSessionHost
 {
     /// <summary>The user's checks first (they may reserve a place in its hourly count), then the spool's room for the declared size.</summary>
     public SmtpReply? AuthorizeSender(SmtpSessionInfo session, SmtpTransaction transaction) =>
@@ -19,8 +20,18 @@ internal sealed class SpoolingSessionHost(EnvelopeAdmission admission, Authentic
     public ValueTask<AuthVerdict> AuthenticateAsync(SmtpSessionInfo session, string user, string password, CancellationToken cancellationToken) =>
         authenticator.AuthenticateAsync(session.Remote, user, password, cancellationToken);
 
+    /// <summary>A feedback-loop address takes reports from anyone, in a transaction of their own; every other recipient passes the admission's checks.</summary>
     public SmtpReply? AuthorizeRecipient(SmtpSessionInfo session, SmtpTransaction transaction, Mailbox recipient)
     {
+        if (feedback.Mixes(transaction, recipient) is { } apart)
+        {
+            metrics.Rejected(apart.Code);
+            return apart;
+        }
+        if (feedback.IsReportAddress(recipient))
+        {
+            return null;
+        }
         var refusal = admission.AuthorizeRecipient(session, recipient, transaction.Recipients.Count);
         if (refusal == SmtpReplies.Suppressed)
         {
@@ -35,5 +46,5 @@ internal sealed class SpoolingSessionHost(EnvelopeAdmission admission, Authentic
     public void MessageRefused(SmtpSessionInfo session, SmtpReply reply) => metrics.Rejected(reply.Code);
 
     public ValueTask<SmtpReply> CommitAsync(SmtpSessionInfo session, SmtpTransaction transaction, MessageContent body, CancellationToken cancellationToken) =>
-        commit.CommitAsync(session, transaction, body, cancellationToken);
+        feedback.IsReport(transaction) ? feedback.TakeAsync(session, transaction, body, cancellationToken) : commit.CommitAsync(session, transaction, body, cancellationToken);
 }

@@ -9,6 +9,9 @@ public sealed record Mailbox(string LocalPart, string Domain)
     public bool IsInternational => !Ascii.IsValid(LocalPart) || !Ascii.IsValid(Domain);
 
     public override string ToString() => $"{LocalPart}@{Domain}";
+
+    /// <summary>Reads a mailbox as RCPT TO would (no angle brackets), e.g. one named in configuration.</summary>
+    public static bool TryParse(string text, out Mailbox? mailbox) => Parsing.PathParser.TryParseMailbox(text, out mailbox);
 }
 
 /// <summary>The MAIL FROM path; <see cref="Mailbox"/> is null for the null reverse-path <c>&lt;&gt;</c> (RFC 5321 4.5.5).</summary>

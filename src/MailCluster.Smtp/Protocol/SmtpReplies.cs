@@ -57,6 +57,9 @@ public static class SmtpReplies
     public static readonly SmtpReply AuthUserLocked = R(454, 4, 7, 0, "Temporary authentication failure: too many failed attempts for this user, try again later");
     public static readonly SmtpReply AuthBusy = R(454, 4, 7, 0, "Temporary authentication failure: too many authentications in progress, try again later");
     public static readonly SmtpReply UserHourlyLimit = R(451, 4, 7, 1, "This user's hourly message limit is reached, try again later");
+    /// <summary>RFC 5321 4.5.3.1.10: 452, so the client sends the rest in another transaction; a feedback report is not relayed with other mail.</summary>
+    public static readonly SmtpReply ReportsApart = R(452, 4, 5, 3, "Feedback reports and other mail go in separate transactions; send the rest in another message");
+
     public static readonly SmtpReply UserRecipientLimit = R(452, 4, 5, 3, "Too many recipients for this user; send the rest in another message");
     public static readonly SmtpReply SenderNotAllowed = R(550, 5, 7, 1, "This user may not send as that sender domain");
     public static readonly SmtpReply MoreThanOneFrom = R(550, 5, 6, 0, "A message has exactly one From: field (RFC 5322 3.6)");

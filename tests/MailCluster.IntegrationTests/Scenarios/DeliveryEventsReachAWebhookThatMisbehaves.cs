@@ -17,7 +17,7 @@ public sealed class DeliveryEventsReachAWebhookThatMisbehaves(ITestOutputHelper 
 
     private static readonly string[] s_quickRetries =
     [
-        "--Events:Sinks:0:Timeout=00:00:02", "--Events:Sinks:0:RetryInitial=00:00:00.100", "--Events:Sinks:0:RetryMax=00:00:01", "--Events:Sinks:0:BatchSize=250",
+        "--Events:Sinks:0:Timeout=00:00:01", "--Events:Sinks:0:RetryInitial=00:00:00.100", "--Events:Sinks:0:RetryMax=00:00:01", "--Events:Sinks:0:BatchSize=500",
     ];
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class DeliveryEventsReachAWebhookThatMisbehaves(ITestOutputHelper 
     {
         const int messages = 2000;
         const int perMessage = 10;
-        await using var receiver = await WebhookReceiver.StartAsync("--seed", "7", "--fail-rate", "0.15", "--hang-rate", "0.03", "--lost-reply-rate", "0.05", "--hang-seconds", "3");
+        await using var receiver = await WebhookReceiver.StartAsync("--seed", "7", "--fail-rate", "0.15", "--hang-rate", "0.03", "--lost-reply-rate", "0.05", "--hang-seconds", "2");
         string[] events = [.. receiver.SinkArguments(more: s_quickRetries)];
         await using var world = await MailWorld.StartAsync(s_zone, ["127.0.37.2"], 0.002, events);
 
@@ -108,6 +108,35 @@ public sealed class DeliveryEventsReachAWebhookThatMisbehaves(ITestOutputHelper 
         Assert.Contains("\"sender\":\"alice@source.test\"", suppressed.Json, StringComparison.Ordinal);
         Assert.Contains("\"client\":\"127.0.0.1\"", suppressed.Json, StringComparison.Ordinal);
         Assert.Null(suppressed.QueueId);
+    }
+
+    [Theory]
+    [InlineData("Yahoo")]
+    [InlineData("Outlook")]
+    public async Task AProvidersComplaintIsAnEventForTheOriginalAndSuppressesTheRecipient(string form)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var world = await MailWorld.StartAsync(
+            s_zone, ["127.0.37.2"], 0, [.. receiver.SinkArguments(more: s_quickRetries), "--Fbl:Addresses=fbl@sender.test"]);
+        var sent = await Swaks.SendAsync(world.Silo.SmtpAddress, "news@sender.test", "reader@dest.test", "--header", "Message-Id: <news-1@sender.test>");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var queueId = Swaks.QueueId(sent);
+        await world.Sink("127.0.37.2").WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), world.Context);
+
+        // The provider's report about it, in its own form, to the registered address.
+        using var files = new MailCluster.Testing.IO.TempDirectory();
+        var report = Path.Combine(files.Path, "report.eml");
+        await File.WriteAllTextAsync(report, MailCluster.Testing.Feedback.ProviderReports.About(form, queueId, "reader@dest.test", "<news-1@sender.test>"));
+        var reported = await Swaks.SendAsync(world.Silo.SmtpAddress, "feedback@provider.test", "fbl@sender.test", "--data", "@" + report);
+        Assert.True(reported.ExitCode == 0, reported.ToString());
+
+        var complaint = await ArrivedAsync(receiver, "Complaint", world);
+        Assert.Equal((queueId, "reader@dest.test"), (complaint.QueueId, complaint.Recipient));
+        Assert.Contains("\"message_id\":\"<news-1@sender.test>\"", complaint.Json, StringComparison.Ordinal);
+        var again = await Swaks.SendAsync(world.Silo.SmtpAddress, "news@sender.test", "reader@dest.test");
+        Assert.Contains("550 5.1.1 Recipient is on the suppression list", again.Output, StringComparison.Ordinal);
+        // The report went nowhere: the MX saw only the first message.
+        Assert.Single(world.Sink("127.0.37.2").Messages());
     }
 
     private static async Task<ReceivedEvent> ArrivedAsync(WebhookReceiver receiver, string type, MailWorld world)

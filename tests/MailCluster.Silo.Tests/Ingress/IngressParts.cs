@@ -46,7 +46,7 @@ internal static class IngressParts
 
     public static SpoolingSessionHost Host(
         ISpoolIntake spool, SuppressionList suppressions, DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics, DeliveryTrigger delivery, TimeProvider time, EgressPoolNames? pools = null,
-        IngressEvents? events = null)
+        IngressEvents? events = null, FeedbackLoop? feedback = null)
     {
         events ??= Events(null, time);
         return new(
@@ -55,7 +55,16 @@ internal static class IngressParts
             Trace(time),
             Commit(spool, Pools(users, metrics, pools), Signing(dkim, users, metrics), metrics, delivery, time, events),
             events,
+            feedback ?? Feedback(suppressions, metrics, time, spoolPath: ""),
             metrics);
+    }
+
+    /// <summary>Feedback loops at <paramref name="addresses"/> (none by default), their kept reports under <paramref name="spoolPath"/>.</summary>
+    public static FeedbackLoop Feedback(SuppressionList suppressions, IngressMetrics metrics, TimeProvider time, string spoolPath, string addresses = "", MailCluster.Events.EventRecorder? events = null)
+    {
+        var options = new FeedbackLoopOptions { Addresses = addresses };
+        Assert.Empty(options.Validate());
+        return new(options, suppressions, events, spoolPath, metrics, time, NullLogger<FeedbackLoop>.Instance);
     }
 
     /// <summary>Users from one credentials line whose hash is written <c>{0}</c> (the password is "pw"), loaded as an AUTH loads them.</summary>

@@ -84,6 +84,12 @@
 #                           [400, 8000] in general)
 #     --sessions S          smtp-source sessions per domain (5; 4 domains)
 #     --baseline-dll PATH   a second silo build to compare (see baseline)
+#     --baseline-opt ARG    a silo argument for the baseline only (repeatable);
+#                           without --baseline-dll the baseline is this build,
+#                           so one build runs with two settings side by side
+#     --baseline-label L    the baseline's name in the report ("baseline")
+#     --show-metric PREFIX  after each silo and baseline run, log the lines of
+#                           its /metrics starting with PREFIX (repeatable)
 #     --azure-storage       compare Single with AzureStorage mode (Azurite
 #                           3.37.0 from npm, installed into ~/.cache when
 #                           missing); not with --baseline-dll
@@ -133,6 +139,8 @@ WARMUP=200
 CONCURRENCY=10
 POSTFIX_OPTS=()
 SILO_OPTS=()
+BASELINE_OPTS=()
+SHOW_METRICS=()
 LOAD_TIMEOUT=300
 DELIVER_TIMEOUT=300
 STALL_TIMEOUT=30
@@ -160,6 +168,9 @@ while [[ $# -gt 0 ]]; do
     --concurrency) need_arg "$@"; CONCURRENCY=$2; shift 2 ;;
     --postfix-opt) need_arg "$@"; POSTFIX_OPTS+=("$2"); shift 2 ;;
     --silo-opt) need_arg "$@"; SILO_OPTS+=("$2"); shift 2 ;;
+    --baseline-opt) need_arg "$@"; BASELINE_OPTS+=("$2"); shift 2 ;;
+    --baseline-label) need_arg "$@"; BASELINE_LABEL=$2; shift 2 ;;
+    --show-metric) need_arg "$@"; SHOW_METRICS+=("$2"); shift 2 ;;
     --load-timeout) need_arg "$@"; LOAD_TIMEOUT=$2; shift 2 ;;
     --deliver-timeout) need_arg "$@"; DELIVER_TIMEOUT=$2; shift 2 ;;
     --stall-timeout) need_arg "$@"; STALL_TIMEOUT=$2; shift 2 ;;
@@ -194,6 +205,7 @@ done
 command -v dotnet >/dev/null || die "dotnet not found"
 cd "$REPO"
 [[ -f $SILO_DLL ]] || die "silo not built: $SILO_DLL missing (dotnet build -c Release)"
+[[ ${#BASELINE_OPTS[@]} -eq 0 || -n $BASELINE_DLL ]] || BASELINE_DLL=$SILO_DLL
 [[ -z $BASELINE_DLL || -f $BASELINE_DLL ]] || die "baseline not built: $BASELINE_DLL missing"
 if [[ $AZURE_STORAGE -eq 1 ]]; then
   [[ -z $BASELINE_DLL ]] || die "--azure-storage compares this build's two modes; drop --baseline-dll"
@@ -413,8 +425,8 @@ measure() {
   local got uniq p50 p99 problems cpu0="" calls0="" dll=$SILO_DLL logs=$kind extra=()
   mkdir -p "$d"
   # A baseline is a silo: the same delivery log and spool are read.
-  [[ $kind != baseline ]] || { dll=$BASELINE_DLL; logs=silo; }
-  [[ $kind != baseline || $AZURE_STORAGE -eq 0 ]] || extra=(--Cluster:Mode=AzureStorage
+  [[ $kind != baseline ]] || { dll=$BASELINE_DLL; logs=silo; extra=("${BASELINE_OPTS[@]}"); }
+  [[ $kind != baseline || $AZURE_STORAGE -eq 0 ]] || extra+=(--Cluster:Mode=AzureStorage
     "--Cluster:ConnectionString=$STORAGE" "--Cluster:ServiceId=bench$kib$idx$RANDOM" --Cluster:AdvertisedAddress=127.0.0.1)
   if [[ $kind != postfix ]]; then
     start_silo "$d" "$dll" "${extra[@]}"
@@ -478,6 +490,12 @@ measure() {
   else
     R_CHECK="FAIL($(IFS=';'; echo "${fails[*]}"))"
   fi
+  if [[ $kind != postfix && ${#SHOW_METRICS[@]} -gt 0 ]]; then
+    local prefix
+    for prefix in "${SHOW_METRICS[@]}"; do
+      curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | grep "^$prefix" | sed "s/^/  $kind /" | tee -a "$TMP/metrics.txt" || true
+    done
+  fi
   [[ $kind == postfix ]] || { stop_silo; rm -rf -- "$d/spool"; }
   log "$kind ${kib}KiB run $idx: $n msgs, accepted $R_ACC/s" \
     "($(secs "$t0" "$t_acc")s), delivered $R_DLV/s" \
@@ -505,7 +523,7 @@ REPORT=$TMP/report.txt
   if [[ $AZURE_STORAGE -eq 1 ]]; then
     echo "baseline: the same build in Cluster:Mode=AzureStorage (Azurite 3.37.0 on loopback), otherwise the same settings"
   elif [[ -n $BASELINE_DLL ]]; then
-    echo "baseline: $BASELINE_DLL, the same settings"
+    echo "$BASELINE_LABEL: $BASELINE_DLL, the same settings${BASELINE_OPTS[*]:+ and ${BASELINE_OPTS[*]}}"
   fi
   echo "postfix: private instance (tests/infra/postfix-instance.sh --deliver), transport_maps" \
     "-> sinks, no DNS, default_destination_concurrency_limit=$CONCURRENCY," \
