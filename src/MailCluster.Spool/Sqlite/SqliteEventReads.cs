@@ -35,7 +35,11 @@ internal sealed class SqliteEventReads(SqliteReads reads)
             },
             cancellationToken);
 
-    /// <summary>Events after <paramref name="after"/>: the count, and the bytes as a difference of offsets (no scan of the bodies).</summary>
+    /// <summary>
+    /// Events after <paramref name="after"/>, from the first and last rows alone (two rowid lookups, no
+    /// scan): positions are contiguous, since rows leave only from the front, so the count is a
+    /// difference of positions and the bytes a difference of offsets.
+    /// </summary>
     public ValueTask<EventBacklog> BacklogAsync(long after, CancellationToken cancellationToken) =>
         reads.ReadAsync<EventBacklog>(
             async connection =>
@@ -43,11 +47,9 @@ internal sealed class SqliteEventReads(SqliteReads reads)
                 await using var command = connection.CreateCommand();
                 command.CommandText =
                     """
-                    SELECT (SELECT count(*) FROM events WHERE id > $after),
-                           (SELECT end_offset FROM events ORDER BY id DESC LIMIT 1),
-                           first.end_offset - length(first.body),
-                           first.created
-                    FROM (SELECT end_offset, body, created FROM events WHERE id > $after ORDER BY id LIMIT 1) AS first
+                    SELECT last.id - first.id + 1, last.end_offset - (first.end_offset - length(first.body)), first.created
+                    FROM (SELECT id, end_offset, body, created FROM events WHERE id > $after ORDER BY id LIMIT 1) AS first,
+                         (SELECT id, end_offset FROM events ORDER BY id DESC LIMIT 1) AS last
                     """;
                 command.Parameters.AddWithValue("$after", after);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -55,7 +57,7 @@ internal sealed class SqliteEventReads(SqliteReads reads)
                 {
                     return EventBacklog.None;
                 }
-                return new EventBacklog(reader.GetInt64(0), reader.GetInt64(1) - reader.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+                return new EventBacklog(reader.GetInt64(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
             },
             cancellationToken);
 }

@@ -8,7 +8,8 @@ internal sealed class SqliteEventWrites
     private readonly SqliteCommand _append;
     private readonly SqliteCommand _saveCursor;
     private readonly SqliteCommand _removeTaken;
-    private readonly SqliteCommand _dropOldest;
+    private readonly SqliteCommand _edges;
+    private readonly SqliteCommand _endAt;
     private readonly SqliteCommand[] _all;
 
     public SqliteEventWrites(SqliteConnection connection)
@@ -22,9 +23,14 @@ internal sealed class SqliteEventWrites
         _saveCursor = Command(connection,
             "INSERT INTO event_cursors (sink, position) VALUES ($sink, $position) ON CONFLICT (sink) DO UPDATE SET position = max(position, excluded.position)");
         _removeTaken = Command(connection, "DELETE FROM events WHERE id <= $taken");
-        _dropOldest = Command(connection,
-            "DELETE FROM events WHERE end_offset <= (SELECT end_offset FROM events ORDER BY id DESC LIMIT 1) - $max_bytes");
-        _all = [_append, _saveCursor, _removeTaken, _dropOldest];
+        _edges = Command(connection,
+            """
+            SELECT first.id, first.end_offset - length(first.body), last.id, last.end_offset
+            FROM (SELECT id, end_offset, body FROM events ORDER BY id LIMIT 1) AS first,
+                 (SELECT id, end_offset FROM events ORDER BY id DESC LIMIT 1) AS last
+            """);
+        _endAt = Command(connection, "SELECT end_offset FROM events WHERE id = $id");
+        _all = [_append, _saveCursor, _removeTaken, _edges, _endAt];
     }
 
     /// <summary>Binds the prepared statements to the batch's transaction.</summary>
@@ -79,9 +85,58 @@ internal sealed class SqliteEventWrites
         _removeTaken.Parameters.Clear();
         _removeTaken.Parameters.AddWithValue("$taken", takenByAll);
         _removeTaken.ExecuteNonQuery();
-        _dropOldest.Parameters.Clear();
-        _dropOldest.Parameters.AddWithValue("$max_bytes", maxBytes);
-        return _dropOldest.ExecuteNonQuery();
+        if (DropBoundary(maxBytes) is not { } through)
+        {
+            return 0;
+        }
+        _removeTaken.Parameters.Clear();
+        _removeTaken.Parameters.AddWithValue("$taken", through);
+        return _removeTaken.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// The last position to drop so that what stays is within <paramref name="maxBytes"/>, or null
+    /// when it already is. Offsets grow with positions and positions are contiguous, so a binary
+    /// search by rowid finds it: a few lookups, no index on the offsets to keep up at every insert.
+    /// </summary>
+    private long? DropBoundary(long maxBytes)
+    {
+        long first, start, last, end;
+        using (var reader = _edges.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+            (first, start, last, end) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        }
+        if (end - start <= maxBytes)
+        {
+            return null;
+        }
+        // Drop every row whose end offset is at most end - maxBytes: the last such position.
+        var limit = end - maxBytes;
+        var (low, high) = (first, last);
+        while (low < high)
+        {
+            var middle = low + ((high - low + 1) / 2);
+            if (EndAt(middle) <= limit)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return EndAt(low) <= limit ? low : null;
+    }
+
+    private long EndAt(long position)
+    {
+        _endAt.Parameters.Clear();
+        _endAt.Parameters.AddWithValue("$id", position);
+        return (long)_endAt.ExecuteScalar()!;
     }
 
     private void Append(SpoolEvent reported)

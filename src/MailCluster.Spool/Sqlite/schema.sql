@@ -43,8 +43,6 @@ CREATE TABLE IF NOT EXISTS events (
     end_offset  INTEGER NOT NULL,            -- bytes of every body up to and including this one: backlog sizes are differences
     body        BLOB    NOT NULL
 );
--- Dropping the oldest beyond Events:MaxBacklogBytes finds its boundary by offset.
-CREATE INDEX IF NOT EXISTS events_by_offset ON events (end_offset);
 
 -- Each sink's cursor: the last position it has taken.
 CREATE TABLE IF NOT EXISTS event_cursors (
