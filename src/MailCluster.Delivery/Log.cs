@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(2200, LogLevel.Error, "Outcomes of {QueueId} could not be recorded; its recipients stay claimed until restart: {Reason}")]
     public static partial void OutcomesNotRecorded(ILogger logger, string queueId, string reason);
 
+    [LoggerMessage(2203, LogLevel.Error, "{Events} delivery event(s) of a retry-tier entry could not be stored (the outcome stands in the tier): {Reason}")]
+    public static partial void EventsNotRecorded(ILogger logger, int events, string reason);
+
     [LoggerMessage(2202, LogLevel.Warning, "{Address} bounced as nonexistent but could not be added to the suppression list: {Reason}")]
     public static partial void SuppressionNotRecorded(ILogger logger, string address, string reason);
 

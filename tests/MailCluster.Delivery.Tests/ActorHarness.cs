@@ -13,6 +13,7 @@ using MailCluster.Delivery.Retry;
 using MailCluster.Delivery.Shaping;
 using MailCluster.Delivery.Sites;
 using MailCluster.Delivery.Suppression;
+using MailCluster.Delivery.Tier;
 using MailCluster.Events;
 using MailCluster.Hosting;
 using MailCluster.Mime.Dkim;
@@ -67,8 +68,9 @@ internal sealed class ActorHarness : IAsyncDisposable
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var bounces = Bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test", MaxReturnedContent = MaxReturnedContent }, Time, new MessageIdGenerator(Time, new Random(1))), signer ?? new MessageSigner(new DkimKeyRing([], null)), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
-        var recorder = events ? new EventRecorder(new EventsOptions { Sinks = [new EventSinkOptions { Name = "hooks" }] }, Spool, "silo-test") : null;
-        Recorder = new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance, recorder);
+        var recorder = events ? Events() : null;
+        _recorderFor = tier => new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance, tier is null ? recorder : Events(), tier);
+        Recorder = _recorderFor(null);
         var rules = new ShapingRules(shaping);
         Sites = sites ?? new LedgerSiteAuthority(rules, Time);
         SourceRecords = new LedgerSourceAuthority(Time);
@@ -83,6 +85,13 @@ internal sealed class ActorHarness : IAsyncDisposable
     public const long MaxReturnedContent = 64 * 1024;
 
     public AttemptRecorder Recorder { get; }
+
+    private readonly Func<TierOutcomes?, AttemptRecorder> _recorderFor;
+
+    /// <summary>A recorder of retry-tier entries' outcomes through <paramref name="tier"/>, with events, over the harness's parts.</summary>
+    public AttemptRecorder RecorderFor(TierOutcomes tier) => _recorderFor(tier);
+
+    private EventRecorder Events() => new(new EventsOptions { Sinks = [new EventSinkOptions { Name = "hooks" }] }, Spool, "silo-test");
 
     public EgressPlan Egress { get; }
 

@@ -144,6 +144,10 @@ internal sealed class AttemptRecorder
         if (job.Tier is { } lease)
         {
             // A retry-tier entry: the tier keeps its outcomes (and writes its DSN once); the log and suppression list are the same.
+            if (_events is not null)
+            {
+                await RecordTierEventsAsync(decided!, result.Endpoint, now);
+            }
             await _tier!.RecordAsync(lease, decided!, result.Endpoint);
             foreach (var (record, _) in logged)
             {
@@ -184,30 +188,63 @@ internal sealed class AttemptRecorder
     {
         for (var i = 0; i < outcomes.Count; i++)
         {
-            var (recipient, outcome, next) = decided[i];
-            var kind = outcome.Verdict switch
-            {
-                DeliveryVerdict.Delivered => EventKind.Delivery,
-                DeliveryVerdict.Deferred => EventKind.TransientFailure,
-                _ when outcome.Expired => EventKind.Expiration,
-                _ when outcome.ByOperator => EventKind.AdminBounce,
-                _ => EventKind.Bounce,
-            };
-            var happened = _events!.For(kind, recipient.Message, recipient.Address, now) with
-            {
-                Source = endpoint?.Source,
-                Attempt = outcome.ByOperator ? null : recipient.Attempts + 1,
-                MxHost = endpoint?.Host,
-                MxAddress = endpoint?.Address,
-                Status = outcome.Status.ToString(),
-                Reply = outcome.Reason,
-                Category = outcome.Verdict == DeliveryVerdict.Delivered ? null : outcome.Category.ToString(),
-                Rule = outcome.Rule,
-                NextAttempt = next,
-                DsnQueueId = outcome.Verdict == DeliveryVerdict.Bounced ? dsn : null,
-            };
-            outcomes[i] = outcomes[i] with { Event = EventRecorder.Stored(happened) };
+            outcomes[i] = outcomes[i] with { Event = EventRecorder.Stored(Happened(decided[i], endpoint, dsn, now)) };
         }
+    }
+
+    /// <summary>
+    /// A retry-tier entry's events go into this silo's journal before the tier ends the entry: a
+    /// crash after them finds them in the spool at restart (their ids stable), and a crash before
+    /// the tier's rewrite lets another silo attempt the entry again, which is another outcome with
+    /// an event of its own. The tier writes the DSN later, so a bounce's event names none.
+    /// </summary>
+    private async Task RecordTierEventsAsync(List<(DueRecipient Recipient, DeliveryOutcome Outcome, DateTimeOffset? Next)> decided, MxEndpoint? endpoint, DateTimeOffset now)
+    {
+        var happened = new DeliveryEvent[decided.Count];
+        for (var i = 0; i < happened.Length; i++)
+        {
+            happened[i] = Happened(decided[i], endpoint, dsn: null, now);
+        }
+        try
+        {
+            await PersistentlyAsync(async () =>
+            {
+                await _events!.RecordAsync(happened, CancellationToken.None);
+                return true;
+            });
+        }
+        catch (SpoolUnavailableException exception)
+        {
+            // The outcome stands in the tier (its truth); only its events are missing, and said so.
+            Log.EventsNotRecorded(_logger, happened.Length, exception.Message);
+        }
+    }
+
+    /// <summary>The event of one recipient's outcome; a bounce's names the DSN that reported it, when there is one yet.</summary>
+    private DeliveryEvent Happened((DueRecipient Recipient, DeliveryOutcome Outcome, DateTimeOffset? Next) decided, MxEndpoint? endpoint, string? dsn, DateTimeOffset now)
+    {
+        var (recipient, outcome, next) = decided;
+        var kind = outcome.Verdict switch
+        {
+            DeliveryVerdict.Delivered => EventKind.Delivery,
+            DeliveryVerdict.Deferred => EventKind.TransientFailure,
+            _ when outcome.Expired => EventKind.Expiration,
+            _ when outcome.ByOperator => EventKind.AdminBounce,
+            _ => EventKind.Bounce,
+        };
+        return _events!.For(kind, recipient.Message, recipient.Address, now) with
+        {
+            Source = endpoint?.Source,
+            Attempt = outcome.ByOperator ? null : recipient.Attempts + 1,
+            MxHost = endpoint?.Host,
+            MxAddress = endpoint?.Address,
+            Status = outcome.Status.ToString(),
+            Reply = outcome.Reason,
+            Category = outcome.Verdict == DeliveryVerdict.Delivered ? null : outcome.Category.ToString(),
+            Rule = outcome.Rule,
+            NextAttempt = next,
+            DsnQueueId = outcome.Verdict == DeliveryVerdict.Bounced ? dsn : null,
+        };
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using MailCluster.Cluster.RetryTier;
 using MailCluster.Cluster.Shaping;
+using MailCluster.Delivery.Egress;
 using MailCluster.Delivery.Outcomes;
 using MailCluster.Delivery.Tier;
 using MailCluster.Smtp.Client;
@@ -104,6 +105,27 @@ public sealed class TierOutcomesTests : IAsyncDisposable
     {
         await _harness.DisposeAsync();
         _meters.Dispose();
+    }
+
+    [Fact]
+    public async Task ATierEntrysOutcomesAreEventsInThisSilosJournalBeforeTheTierEndsTheEntry()
+    {
+        var entry = await AddAsync(recipients: 2);
+        var lease = await LeaseAsync();
+        var job = Assert.Single(lease.Jobs(perTransaction: 100));
+        var recorder = _harness.RecorderFor(_outcomes);
+
+        recorder.Submit("dest.test", new JobResult(job, [s_delivered, s_deferred], new MxEndpoint("mx.dest.test", "192.0.2.1", null), TimeSpan.Zero, ConnectionUsable: true));
+        await recorder.DrainAsync();
+
+        var events = (await _harness.Spool.ReadAsync(0, 10, CancellationToken.None)).Select(e => MailCluster.Events.DeliveryEvent.FromJson(e.Body)!).ToList();
+        Assert.Equal(
+            [(MailCluster.Events.EventKind.Delivery, entry.Recipients[0].Address), (MailCluster.Events.EventKind.TransientFailure, entry.Recipients[1].Address)],
+            events.Select(e => (e.Kind, e.Recipient)));
+        Assert.All(events, e => Assert.Equal((entry.Message.QueueId, entry.Attempts + 1, "mx.dest.test"), (e.QueueId, e.Attempt, e.MxHost)));
+        // The tier ended the entry for the delivered recipient and keeps the deferred one.
+        _harness.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal([entry.Recipients[1]], Assert.Single(await ReceiveAsync()).Entry.Recipients);
     }
 
     private async Task<RetryEntry> AddAsync(int recipients)

@@ -78,7 +78,17 @@ public sealed class ClusterWorld : IAsyncDisposable
             .. extra,
         ];
         var silo = new SiloProcess(Path.Combine(directory, "spool"), arguments);
-        _members.Add(new Member(silo, adminPort));
+        _members.Add(new Member(silo, adminPort, arguments));
+        await silo.StartAsync();
+    }
+
+    /// <summary>Starts silo <paramref name="index"/> again (after <see cref="SiloProcess.KillAsync"/>) on its own spool, with its arguments.</summary>
+    public async Task RestartSiloAsync(int index)
+    {
+        var member = _members[index];
+        await member.Silo.DisposeAsync();
+        var silo = new SiloProcess(member.Silo.SpoolPath, member.Arguments);
+        _members[index] = member with { Silo = silo };
         await silo.StartAsync();
     }
 
@@ -110,5 +120,5 @@ public sealed class ClusterWorld : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private sealed record Member(SiloProcess Silo, int AdminPort);
+    private sealed record Member(SiloProcess Silo, int AdminPort, string[] Arguments);
 }

@@ -51,6 +51,37 @@ public sealed class RetryTierKeepsMailThroughSiloLoss(AzuriteForClass storage) :
     }
 
     [Fact]
+    public async Task TierOutcomesAreEventsOncePerOutcomeThroughAKillOfTheSiloThatRecordedThem()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync("--seed", "5", "--fail-rate", "0.2", "--lost-reply-rate", "0.05");
+        string[] events = [.. receiver.SinkArguments(more: ["--Events:Sinks:0:RetryInitial=00:00:00.100", "--Events:Sinks:0:RetryMax=00:00:01", "--Events:Sinks:0:Timeout=00:00:02"])];
+        await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 2, [.. s_tier, .. events]);
+        var recipients = Enumerable.Range(0, 600).Select(i => $"defer-once+e{i}@dest.test").ToList();
+
+        await SendAsync(world.Silos[0], recipients, perMessage: 10);
+        // The silo that has ended the most tier entries so far (their deliveries' events in its journal) dies and comes back on its spool.
+        await CountedOutOfTheTierAsync(world, world.Silos, "delivered", 5);
+        var ended = await Task.WhenAll(world.Silos.Select(silo => MetricAsync(silo, "mailcluster_tier_entries_moved_total{direction=\"out\",reason=\"delivered\"}")));
+        var recorder = ended[1] > ended[0] ? 1 : 0;
+        await world.Silos[recorder].KillAsync();
+        await world.RestartSiloAsync(recorder);
+
+        await DeliveredAsync(world, recipients.Count, TimeSpan.FromSeconds(120));
+        var deliveries = new List<ReceivedEvent>();
+        await Polling.UntilAsync(
+            () => Task.FromResult((deliveries = [.. receiver.Events().Where(e => e.Type == "Delivery").DistinctBy(e => e.Id)]).Select(e => e.Recipient).Distinct().Count() == recipients.Count),
+            TimeSpan.FromSeconds(60),
+            () => $"Delivery events for {deliveries.Select(e => e.Recipient).Distinct().Count()} of {recipients.Count} recipients\n{world.Context()}");
+
+        // Once per outcome: a recipient's Delivery events (by id) are at most the times the MX took it, and at least one.
+        var taken = world.Sink(Mx).Messages().SelectMany(m => m.RcptTos).CountBy(r => r).ToDictionary();
+        Assert.All(deliveries.CountBy(e => e.Recipient), pair => Assert.InRange(pair.Value, 1, taken.GetValueOrDefault(pair.Key)));
+        // Every first attempt (deferred, from silo 0's spool) is one TransientFailure event.
+        Assert.Equal(recipients.Count, receiver.Events().Where(e => e.Type == "TransientFailure").DistinctBy(e => e.Id).Count(e => e.Json.Contains("\"attempt\":1,", StringComparison.Ordinal)));
+        Assert.Equal(0, receiver.BadSignatures);
+    }
+
+    [Fact]
     public async Task ASigtermHandsTheWholeLocalQueueToTheTier()
     {
         await using var world = await ClusterWorld.StartAsync(storage.Azurite, s_zone, [Mx], 0, 3, [.. s_tier, "--RetryTier:HandOffTimeout=00:03:00", "--RetryTier:HoldInterval=00:00:30", "--RetryTier:IdlePollInterval=00:00:05"]);
