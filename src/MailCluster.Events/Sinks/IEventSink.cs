@@ -1,7 +1,7 @@
 namespace MailCluster.Events.Sinks;
 
 /// <summary>
-/// The one contract every sink keeps (webhook today; AMQP, Kafka or a queue next), held by the
+/// The one contract every sink keeps (webhook and AMQP; Kafka or a queue could follow), held by the
 /// conformance suite in the tests. <see cref="DeliverAsync"/> returns only when the receiver has
 /// the whole batch (a 2xx, a broker's confirms); otherwise it throws
 /// <see cref="EventSinkException"/>, and the same batch is offered again after a pause. So every
