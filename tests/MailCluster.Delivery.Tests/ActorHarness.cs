@@ -44,14 +44,14 @@ internal sealed class ActorHarness : IAsyncDisposable
     private int _sequence;
 
     /// <param name="shaping">The shaping rules.</param>
-    /// <param name="signer">DKIM for the DSNs the harness writes (none by default).</param>
+    /// <param name="dkimKeys">DKIM keys for the DSNs the harness writes (none by default).</param>
     /// <param name="dsnWindow">How long a message's failures gather into one DSN; none by default, so a test sees its DSN at once.</param>
     /// <param name="egress">Sources and pools; by default the implicit source alone.</param>
     /// <param name="time">The clock, shared by harnesses that play several silos; by default a clock of its own.</param>
     /// <param name="sites">Another harness's site grains, to play one more silo of its cluster (<see cref="LedgerSiteAuthority.AsSilo"/>).</param>
     /// <param name="events">Outcomes carry their delivery events into the spool's journal (as with a sink configured).</param>
     public ActorHarness(
-        ShapingOptions shaping, MessageSigner? signer = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null, FakeTimeProvider? time = null, LedgerSiteAuthority? sites = null,
+        ShapingOptions shaping, DkimKeyRing? dkimKeys = null, TimeSpan? dsnWindow = null, EgressOptions? egress = null, FakeTimeProvider? time = null, LedgerSiteAuthority? sites = null,
         bool events = false)
     {
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
@@ -66,7 +66,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         var metrics = new DeliveryMetrics(_meters, new DomainLabel(10));
         _log = new DeliveryLog(Path.Combine(_directory.Path, "delivery.log"), metrics);
         _log.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var bounces = Bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test", MaxReturnedContent = MaxReturnedContent }, Time, new MessageIdGenerator(Time, new Random(1))), signer ?? new MessageSigner(new DkimKeyRing([], null)), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
+        var bounces = Bounces = new BounceFactory(Spool, Spool, new DsnBuilder(new DsnOptions { ReportingMta = "silo.test", MaxReturnedContent = MaxReturnedContent }, Time, new MessageIdGenerator(Time, new Random(1))), new MessageSigner(dkimKeys ?? new DkimKeyRing([], null), Time), new QueueIdGenerator(Time, new Random(2)), Trigger, metrics);
         Suppressions = new SuppressionList(new FileSuppressionStore(Path.Combine(_directory.Path, FileSuppressionStore.FileName)), new SuppressionOptions(), Time, NullLogger.Instance);
         var recorder = events ? Events() : null;
         _recorderFor = tier => new AttemptRecorder(Spool, new RetryPolicy(options.Retry, new Random(3)), options, bounces, _log, metrics, Suppressions, Time, NullLogger<AttemptRecorder>.Instance, tier is null ? recorder : Events(), tier);

@@ -57,7 +57,7 @@ public sealed class AttemptRecorderTests
         using var keys = new Testing.IO.TempDirectory();
         var key = Testing.Dkim.DkimTestKey.Ed25519(keys.Path, "silo.test", "dsn");
         var (privateKey, algorithm, _) = DkimKeyFile.Load(key.KeyFile, key.Algorithm);
-        await using var harness = new ActorHarness(new ShapingOptions(), new MessageSigner(new DkimKeyRing([new DkimKey("silo.test", "dsn", algorithm, privateKey!)], null)));
+        await using var harness = new ActorHarness(new ShapingOptions(), new DkimKeyRing([new DkimKey("silo.test", "dsn", algorithm, privateKey!)], null));
         var job = await ClaimAsync(harness, "gone@dest.test");
 
         harness.Recorder.Submit("dest.test", Result(job, new SmtpReply(550, new EnhancedStatusCode(5, 1, 1), "no such user")));

@@ -1,8 +1,8 @@
 using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
 using MailCluster.Mime.Headers;
 using MailCluster.Smtp.Server;
-using MimeKit;
-using MimeKit.Cryptography;
 
 namespace MailCluster.Mime.Dkim;
 
@@ -32,15 +32,15 @@ public sealed record DkimSignature(DkimOutcome Outcome, string? FromDomain, byte
 }
 
 /// <summary>
-/// Signs a message once, at acceptance (RFC 6376): MimeKit computes the DKIM-Signature fields
-/// over a parsed copy, and the caller puts them before the original bytes, which are what is
-/// spooled and sent; MimeKit's re-serialised message, which may differ, is never used.
+/// Signs a message once, at acceptance (RFC 6376, relaxed/relaxed): the body's hash and the signed
+/// header fields are read from the original octets in one pass, and the DKIM-Signature fields go
+/// before those octets, which are what is spooled and sent. Nothing is parsed into a second copy.
 /// </summary>
-public sealed class MessageSigner(DkimKeyRing keys)
+public sealed class MessageSigner(DkimKeyRing keys, TimeProvider time)
 {
     /// <summary>
     /// The header fields signed: RFC 6376 5.4.1's list. From and Subject are named once more than a
-    /// message may have them (RFC 6376 5.4.2, "oversigning"), so that none can be added later.
+    /// message has them (RFC 6376 5.4.2, "oversigning"), so that none can be added later.
     /// </summary>
     public static readonly IReadOnlyList<string> SignedHeaders =
     [
@@ -50,7 +50,9 @@ public sealed class MessageSigner(DkimKeyRing keys)
         "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID", "Content-Description", "Message-ID",
     ];
 
-    private static readonly FormatOptions s_crlf = CrlfOptions();
+    /// <summary>Each name of <see cref="SignedHeaders"/> once, with how many times more than present it is signed.</summary>
+    private static readonly (string Name, int Extra)[] s_names =
+        [.. SignedHeaders.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Select(g => (g.Key.ToLowerInvariant(), g.Count() - 1))];
 
     public bool HasKeys => !keys.IsEmpty;
 
@@ -66,16 +68,15 @@ public sealed class MessageSigner(DkimKeyRing keys)
     }
 
     /// <summary>
-    /// Signs only for <paramref name="authors"/>' domain, the one the caller checked: a message whose
-    /// parsed From: says otherwise is not signed. <paramref name="content"/> is seekable and read
-    /// from its start; MimeKit parses it in persistent mode, so the body is hashed from the
-    /// stream (a file, for a large message) and never copied into memory.
+    /// Signs only for <paramref name="authors"/>' domain, the one the caller checked in the same
+    /// raw From: field that is signed. <paramref name="content"/> is seekable and read from its
+    /// start, a large message from its file, never loaded whole.
     /// </summary>
     public DkimSignature Sign(Stream content, AuthorFields authors)
     {
         if (keys.IsEmpty)
         {
-            // Nothing to sign with: no parse.
+            // Nothing to sign with: no read.
             return DkimSignature.None(DkimOutcome.NoKey, null);
         }
         if (authors.SigningDomain is not { } fromDomain)
@@ -87,56 +88,92 @@ public sealed class MessageSigner(DkimKeyRing keys)
         {
             return DkimSignature.None(DkimOutcome.NoKey, fromDomain);
         }
-        MimeMessage message;
-        try
-        {
-            content.Position = 0;
-            message = MimeMessage.Load(content, persistent: true);
-        }
-        catch (FormatException)
+        if (RawHeaderFields.Read(content) is not { } fields)
         {
             return DkimSignature.None(DkimOutcome.Unparseable, null);
         }
-        // The parse that is signed must name the checked domain, and nothing else, as its author.
-        if (message.From.Mailboxes.FirstOrDefault()?.Domain is not { } parsedDomain
-            || !parsedDomain.Equals(fromDomain, StringComparison.OrdinalIgnoreCase)
-            || message.Headers.Count(h => h.Id == HeaderId.From) != 1)
+        var (signedNames, signedData) = SignedFields(fields);
+        var common = $"c=relaxed/relaxed; t={time.GetUtcNow().ToUnixTimeSeconds()};\r\n\th={signedNames};\r\n\tbh={Convert.ToBase64String(fields.BodyHash)};\r\n\tb=";
+        using var output = new MemoryStream();
+        // Each signature goes on top, the newest first, as a later signer's would.
+        for (var k = signing.Count - 1; k >= 0; k--)
         {
-            return DkimSignature.None(DkimOutcome.NoFrom, fromDomain);
+            var key = signing[k];
+            var unsigned = Encoding.ASCII.GetBytes($"DKIM-Signature: v=1; a={key.AlgorithmTag}; d={key.Domain}; s={key.Selector};\r\n\t{common}");
+            output.Write(unsigned);
+            WriteFolded(output, Convert.ToBase64String(key.SignDigest(Digest(signedData, unsigned))));
         }
-        var before = message.Headers.Count;
-        foreach (var key in signing)
-        {
-            key.Signer().Sign(s_crlf, message, [.. SignedHeaders]);
-        }
-        // Each signature field went in at the top: the newest first, as a later signer's would.
-        using var fields = new MemoryStream();
-        foreach (var header in message.Headers.Take(message.Headers.Count - before))
-        {
-            fields.Write(header.RawField);
-            fields.WriteByte((byte)':');
-            WriteCrlf(fields, header.RawValue);
-        }
-        return new DkimSignature(DkimOutcome.WithSignature, fromDomain, fields.ToArray());
+        return new DkimSignature(DkimOutcome.WithSignature, fromDomain, output.ToArray());
     }
 
-    /// <summary>The folded value with every line ending as CRLF, as SMTP carries it (RFC 5321 2.3.8).</summary>
-    private static void WriteCrlf(MemoryStream fields, byte[] value)
+    /// <summary>
+    /// The h= tag and the canonical fields it signs (RFC 6376 5.4.2): for each name, its instances
+    /// from the last up, then the oversigned names, which sign nothing where no instance is left.
+    /// </summary>
+    private static (string Names, byte[] Data) SignedFields(RawHeaderFields fields)
     {
-        for (var i = 0; i < value.Length; i++)
+        var names = new StringBuilder();
+        var lineLength = 0;
+        var data = new MemoryStream();
+        var canonical = ArrayPool<byte>.Shared.Rent(1024);
+        try
         {
-            if (value[i] == (byte)'\n' && (i == 0 || value[i - 1] != (byte)'\r'))
+            foreach (var (name, extra) in s_names)
             {
-                fields.WriteByte((byte)'\r');
+                var present = 0;
+                for (var i = fields.Count - 1; i >= 0; i--)
+                {
+                    if (!fields.IsNamed(i, name))
+                    {
+                        continue;
+                    }
+                    var field = fields.Field(i);
+                    if (canonical.Length < RelaxedHeader.MaxLength(field.Length))
+                    {
+                        ArrayPool<byte>.Shared.Return(canonical);
+                        canonical = ArrayPool<byte>.Shared.Rent(RelaxedHeader.MaxLength(field.Length));
+                    }
+                    data.Write(canonical, 0, RelaxedHeader.Write(field, canonical, lineEnd: true));
+                    present++;
+                }
+                for (var n = 0; n < (present == 0 ? extra : present + extra); n++)
+                {
+                    // Folding between names keeps each line short (RFC 6376 3.5 allows FWS around the colons).
+                    var separator = names.Length == 0 ? string.Empty : lineLength + name.Length > 70 ? ":\r\n\t " : ":";
+                    lineLength = separator.Length > 1 ? 0 : lineLength + separator.Length;
+                    names.Append(separator).Append(name);
+                    lineLength += name.Length;
+                }
             }
-            fields.WriteByte(value[i]);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(canonical);
+        }
+        return (names.ToString(), data.ToArray());
     }
 
-    private static FormatOptions CrlfOptions()
+    /// <summary>RFC 6376 3.7: the signed fields, then this DKIM-Signature field with an empty b= and no final CRLF.</summary>
+    private static byte[] Digest(byte[] signedData, byte[] unsignedField)
     {
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        return options;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(signedData);
+        var canonical = new byte[RelaxedHeader.MaxLength(unsignedField.Length)];
+        hash.AppendData(canonical, 0, RelaxedHeader.Write(unsignedField, canonical, lineEnd: false));
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>The b= value in lines of at most 76 characters, ending the field.</summary>
+    private static void WriteFolded(MemoryStream output, string signature)
+    {
+        for (var i = 0; i < signature.Length; i += 76)
+        {
+            if (i > 0)
+            {
+                output.Write("\r\n\t "u8);
+            }
+            output.Write(Encoding.ASCII.GetBytes(signature, i, Math.Min(76, signature.Length - i)));
+        }
+        output.Write("\r\n"u8);
     }
 }

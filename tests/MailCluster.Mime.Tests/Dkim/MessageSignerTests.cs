@@ -50,6 +50,44 @@ public sealed class MessageSignerTests : IDisposable
         Assert.Equal([false], Verify(signed.Replace("Hello,", "Hullo,", StringComparison.Ordinal), key));
     }
 
+    [Theory]
+    [InlineData(DkimKeyFile.RsaSha256)]
+    [InlineData(DkimKeyFile.Ed25519Sha256)]
+    public void FoldedOddlySpacedAndRepeatedFieldsAreSignedAsAReceiverReadsThem(string algorithm)
+    {
+        const string Odd =
+            "FROM :  Alice\r\n\t<alice@news.example.test>  \r\n"
+            + "Subject: first\r\n"
+            + "X-Other: not signed\r\n"
+            + "subject:\tsecond \t part\r\n   folded\r\n"
+            + "Message-ID: <2@news.example.test>\r\n"
+            + "\r\n"
+            + "  Indented  line \r\n"
+            + "\r\n";
+        var key = Key(algorithm, "example.test", "s1");
+
+        var signature = Signer([key]).Sign(Bytes(Odd));
+
+        var signed = Encoding.ASCII.GetString(signature.HeaderFields) + Odd;
+        Assert.Equal([true], Verify(signed, key));
+        // Both Subject fields are signed, and one more: a third cannot be added.
+        Assert.Equal(3, Tags(signed)["h"].Split(':').Count(h => h == "subject"));
+        Assert.Equal([false], Verify(signed.Replace("Subject: first\r\n", "Subject: first\r\nSubject: third\r\n", StringComparison.Ordinal), key));
+        Assert.Equal([false], Verify(signed.Replace("part", "PART", StringComparison.Ordinal), key));
+        // Changes in white space only that relaxed canonicalization ignores keep it valid.
+        Assert.Equal([true], Verify(signed.Replace("  Indented  line \r\n", " Indented line\r\n", StringComparison.Ordinal), key));
+    }
+
+    [Fact]
+    public void AHeaderSectionThatIsNotFieldsGoesUnsigned()
+    {
+        var signer = Signer([Key(DkimKeyFile.Ed25519Sha256, "example.test", "s1")]);
+
+        var signature = signer.Sign(Bytes("From: a@example.test\r\nthis line has no colon\r\n\r\nbody\r\n"));
+
+        Assert.Equal((DkimOutcome.Unparseable, 0), (signature.Outcome, signature.HeaderFields.Length));
+    }
+
     [Fact]
     public void TwoKeysForOneDomainSignTwiceAndBothVerify()
     {
@@ -132,7 +170,7 @@ public sealed class MessageSignerTests : IDisposable
         return new DkimKey(key.Domain, key.Selector, algorithm, privateKey!);
     }
 
-    private static MessageSigner Signer(IEnumerable<DkimTestKey> keys) => new(new DkimKeyRing(keys.Select(Loaded), null));
+    private static MessageSigner Signer(IEnumerable<DkimTestKey> keys) => new(new DkimKeyRing(keys.Select(Loaded), null), TimeProvider.System);
 
     private static ReadOnlySequence<byte> Bytes(string text) => new(Encoding.ASCII.GetBytes(text));
 

@@ -31,7 +31,7 @@ internal static class IngressParts
         new(names ?? PoolNames(), Relay(), users, metrics);
 
     public static AuthorshipSigning Signing(DkimOptions dkim, SubmissionUsers users, IngressMetrics metrics) =>
-        new(new MessageSigner(DkimKeyRing.From(dkim)), dkim, users, metrics);
+        new(new MessageSigner(DkimKeyRing.From(dkim), TimeProvider.System), dkim, users, metrics);
 
     public static TraceFields Trace(TimeProvider time) => new(new QueueIdGenerator(time, new Random(1)), time);
 

@@ -54,6 +54,13 @@
 #                          are reported: less disturbed by a noisy machine.
 #                          Both commands must exec the server (CPU is read
 #                          from the process bash -c started).
+#     --dkim ALG           also run the silo (and the baseline) signing every
+#                          message with a fresh key of ALG (rsa-sha256, a
+#                          2048-bit key, or ed25519-sha256) for smtp-source's
+#                          From: domain; repeatable; interleaved like the rest
+#     --ceiling            also run smtp-sink (accepts, discards, no fsync) as
+#                          the server: the load generator's own ceiling here,
+#                          and each server's share of it
 #     --silo-port P        (2525)   --postfix-port P   (2526)
 #     --count N            messages per timed run (default: 20000 for 1 KiB,
 #                          4000 for 50 KiB, generally 200000/KiB in [1000,20000])
@@ -91,6 +98,8 @@ export PATH=$PATH:/usr/sbin:/sbin
 SILO_CMD='exec dotnet src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll --Spool:Path="$SPOOL" --Smtp:Listen=127.0.0.1:"$SILO_PORT" --Http:Listen=127.0.0.1:$((SILO_PORT + 1000)) --Cluster:SiloPort=$((SILO_PORT + 2000)) --Delivery:Enabled=false --Dns:Nameservers:0=127.0.0.1:9'
 SILO_CMD_DEFAULT=1
 BASELINE_CMD=""
+DKIM_ALGS=()
+CEILING=0
 SILO_PORT=2525
 POSTFIX_PORT=2526
 COUNT=""
@@ -117,6 +126,8 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --silo-cmd) need_arg "$@"; SILO_CMD=$2; SILO_CMD_DEFAULT=0; shift 2 ;;
     --baseline-cmd) need_arg "$@"; BASELINE_CMD=$2; shift 2 ;;
+    --dkim) need_arg "$@"; DKIM_ALGS+=("$2"); shift 2 ;;
+    --ceiling) CEILING=1; shift ;;
     --silo-port) need_arg "$@"; SILO_PORT=$2; shift 2 ;;
     --postfix-port) need_arg "$@"; POSTFIX_PORT=$2; shift 2 ;;
     --count) need_arg "$@"; COUNT=$2; shift 2 ;;
@@ -140,6 +151,9 @@ done
 [[ -z $COUNT ]] || is_uint "$COUNT" || die "--count must be an integer"
 for s in $SIZES; do
   if ! is_uint "$s" || [[ $s -eq 0 ]]; then die "bad size: $s"; fi
+done
+for a in "${DKIM_ALGS[@]}"; do
+  [[ $a == rsa-sha256 || $a == ed25519-sha256 ]] || die "bad --dkim: $a (rsa-sha256 or ed25519-sha256)"
 done
 [[ $RUNS -ge 1 && $RUNS -le 20 && $SESSIONS -ge 1 ]] || die "bad --runs/--sessions"
 [[ $SILO_PORT != "$POSTFIX_PORT" ]] || die "silo and postfix ports must differ"
@@ -228,15 +242,14 @@ median3() { tr ' ' '\n' | awk NF | sort -g | awk '{v[NR] = $1}
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
 
-# One measured run. $1 silo|baseline|postfix, $2 size KiB, $3 count, $4 run index.
-# Sets R_RATE R_RSS R_PSS R_CPU R_CHECK.
+# One measured run. $1 kind (postfix, or a key of KIND_CMD), $2 size KiB,
+# $3 count, $4 run index. Sets R_RATE R_RSS R_PSS R_CPU R_CHECK.
 measure() {
-  local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024)) port pid secs rc=0 cpu0="" cmd=$SILO_CMD
+  local kind=$1 kib=$2 n=$3 idx=$4 bytes=$(($2 * 1024)) port pid secs rc=0 cpu0=""
   local d=$TMP/$kind-$kib-$idx expect=$((WARMUP + $3)) got
   mkdir -p "$d"
-  [[ $kind != baseline ]] || cmd=$BASELINE_CMD
   if [[ $kind != postfix ]]; then
-    start_silo "$d/spool" "$d/silo.log" "$cmd"
+    start_silo "$d/spool" "$d/silo.log" "${KIND_CMD[$kind]}"
     port=$SILO_PORT; pid=$SILO_PID
   else
     "$PFX_INSTANCE" flush-queue "$PFX_DIR"
@@ -247,7 +260,7 @@ measure() {
     send_load "$port" "$bytes" "$WARMUP" "$d/warmup" \
       || { cat "$d/warmup.err" >&2; die "$kind: warm-up failed"; }
   fi
-  SAMPLER_SECONDS=$((LOAD_TIMEOUT + 120)) start_sampler "${kind/baseline/silo}" "$pid" "$d/mem"
+  SAMPLER_SECONDS=$((LOAD_TIMEOUT + 120)) start_sampler "$([[ $kind == postfix ]] && echo postfix || echo silo)" "$pid" "$d/mem"
   [[ $kind == postfix ]] || cpu0=$(cpu_seconds "$pid")
   send_load "$port" "$bytes" "$n" "$d/load" || rc=$?
   secs=$LOAD_SECS
@@ -261,7 +274,9 @@ measure() {
   else
     R_RATE=$(rate "$n" "$secs"); R_CHECK="ok"
   fi
-  if [[ $kind != postfix ]]; then
+  if [[ $kind == tools ]]; then
+    stop_silo
+  elif [[ $kind != postfix ]]; then
     if [[ -n $SILO_COUNT_CMD && $rc -eq 0 ]]; then
       got=$(SPOOL=$d/spool timeout 60 bash -c "$SILO_COUNT_CMD" 2>/dev/null | tail -n 1) || got="?"
       [[ $got == "$expect" ]] && R_CHECK="ok:$got" || R_CHECK="BAD:$got/$expect"
@@ -274,6 +289,17 @@ measure() {
   fi
   log "$kind ${kib}KiB run $idx: $n msgs in ${secs:-?}s = $R_RATE msg/s," \
     "peak RSS $(mib "$R_RSS") MiB (PSS $(mib "$R_PSS")), CPU $R_CPU ms/msg, check $R_CHECK"
+}
+
+# A DKIM key for smtp-source's From: domain (bench.test); prints the silo arguments signing with it.
+dkim_args() { # algorithm
+  local file=$TMP/dkim-$1.pem
+  if [[ $1 == rsa-sha256 ]]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$file" 2>/dev/null
+  else
+    openssl genpkey -algorithm ed25519 -out "$file" 2>/dev/null
+  fi
+  echo "--Dkim:Keys:0:Domain=bench.test --Dkim:Keys:0:Selector=bench --Dkim:Keys:0:KeyFile=$file --Dkim:Keys:0:Algorithm=$1"
 }
 
 # --- main ------------------------------------------------------------------
@@ -290,57 +316,59 @@ REPORT=$TMP/report.txt
   echo "MailCluster ingress benchmark  $(date -u +%FT%TZ)  host $(hostname)," \
     "$(nproc) cores, work dir fs $FSTYPE, postfix $(postconf -h -d mail_version 2>/dev/null)"
   echo "load: $mode, $SESSIONS sessions, warm-up $WARMUP msgs, $RUNS runs per size"
-  echo "silo: $SILO_CMD"
-  [[ -z $BASELINE_CMD ]] || echo "baseline: $BASELINE_CMD"
   echo "postfix: private instance, defer_transports=smtp (accept+fsync only)${POSTFIX_OPTS[*]:+, }${POSTFIX_OPTS[*]:-}"
 } >"$REPORT"
 
+# The servers, in the order each run index visits them.
+declare -A KIND_CMD=([silo]=$SILO_CMD)
+KINDS=(silo)
+[[ -z $BASELINE_CMD ]] || { KIND_CMD[baseline]=$BASELINE_CMD; KINDS+=(baseline); }
+for a in "${DKIM_ALGS[@]}"; do
+  args=$(dkim_args "$a")
+  for k in silo baseline; do
+    [[ -n ${KIND_CMD[$k]:-} && $k != *+* ]] || continue
+    KIND_CMD[$k+${a%%-*}]="${KIND_CMD[$k]} $args"; KINDS+=("$k+${a%%-*}")
+  done
+done
+# shellcheck disable=SC2016  # expanded by bash -c, like the silo commands
+[[ $CEILING -eq 0 ]] || { KIND_CMD[tools]='exec smtp-sink -u nobody 127.0.0.1:$SILO_PORT 1000'; KINDS+=(tools); }
+KINDS+=(postfix)
+for k in "${KINDS[@]}"; do
+  [[ $k == postfix ]] || echo "$k: ${KIND_CMD[$k]}" >>"$REPORT"
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0 && a != "n/a") printf "%.2f", a / b; else print "n/a"}'; }
+
 for kib in $SIZES; do
   n=${COUNT:-$(default_count "$kib")}
-  s_rates=() p_rates=() s_rss=() p_rss=() p_pss=() rows=() s_cpu=() b_rates=() b_rss=() b_cpu=() brows=()
+  declare -A RATES=() CPUS=() RSSES=() PSSES=() CHECKS=()
   for ((r = 1; r <= RUNS; r++)); do
-    measure silo "$kib" "$n" "$r"
-    s_rates+=("$R_RATE"); s_rss+=("$R_RSS"); s_cpu+=("$R_CPU"); srow="$R_RATE $(mib "$R_RSS") $R_CHECK"
-    if [[ -n $BASELINE_CMD ]]; then
-      measure baseline "$kib" "$n" "$r"
-      b_rates+=("$R_RATE"); b_rss+=("$R_RSS"); b_cpu+=("$R_CPU")
-      brows+=("$r ${s_cpu[-1]} $R_RATE $(mib "$R_RSS") $R_CPU $R_CHECK")
-    fi
-    measure postfix "$kib" "$n" "$r"
-    p_rates+=("$R_RATE"); p_rss+=("$R_RSS"); p_pss+=("$R_PSS")
-    rows+=("$r $srow $R_RATE $(mib "$R_RSS") $(mib "$R_PSS") $R_CHECK")
+    for k in "${KINDS[@]}"; do
+      measure "$k" "$kib" "$n" "$r"
+      RATES[$k]+="$R_RATE "; CPUS[$k]+="$R_CPU "; RSSES[$k]+="$R_RSS "; PSSES[$k]+="$R_PSS "
+      [[ $R_CHECK == ok* ]] || CHECKS[$k]+="run $r: $R_CHECK "
+    done
   done
-  sm=$(echo "${s_rates[*]}" | median)
-  pm=$(echo "${p_rates[*]}" | median)
-  ratio=$(awk -v a="$sm" -v b="$pm" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')
+  pm=$(echo "${RATES[postfix]}" | median)
+  sm=$(echo "${RATES[silo]}" | median)
   {
     echo
-    echo "== ${kib} KiB body, $n msgs/run, $SESSIONS sessions =="
-    printf '%-6s | %10s %9s %-12s | %10s %9s %9s %-14s\n' run "silo msg/s" "RSS MiB" check \
-      "pfx msg/s" "RSS MiB" "PSS MiB" check
-    for row in "${rows[@]}"; do
-      # shellcheck disable=SC2086  # row is a whitespace-separated record
-      printf '%-6s | %10s %9s %-12s | %10s %9s %9s %-14s\n' $row
+    echo "== ${kib} KiB body, $n msgs/run, $SESSIONS sessions, medians of $RUNS runs =="
+    printf '%-16s | %8s %10s %9s %9s | %8s %8s %8s | %s\n' server "msg/s" "cpu ms/msg" "RSS MiB" "PSS MiB" "/postfix" "/silo" "/tools" "runs (msg/s)"
+    for k in "${KINDS[@]}"; do
+      m=$(echo "${RATES[$k]}" | median)
+      c=n/a; [[ $k == postfix ]] || c=$(echo "${CPUS[$k]}" | median3)
+      t=n/a; [[ $CEILING -eq 0 ]] || t=$(ratio "$m" "$(echo "${RATES[tools]}" | median)")
+      printf '%-16s | %8s %10s %9s %9s | %8s %8s %8s | %s\n' "$k" "$m" "$c" \
+        "$(mib "$(echo "${RSSES[$k]}" | maxof)")" "$(mib "$(echo "${PSSES[$k]}" | maxof)")" \
+        "$(ratio "$m" "$pm")" "$(ratio "$m" "$sm")" "$t" "${RATES[$k]}"
     done
-    printf '%-6s | %10s %9s %-12s | %10s %9s %9s\n' median "$sm" \
-      "$(mib "$(echo "${s_rss[*]}" | maxof)")" "(RSS=max)" "$pm" \
-      "$(mib "$(echo "${p_rss[*]}" | maxof)")" "$(mib "$(echo "${p_pss[*]}" | maxof)")"
-    echo "ratio silo/postfix (medians): $ratio"
-    echo "silo CPU per message (ms): $(echo "${s_cpu[*]}" | median3) median of ${s_cpu[*]}"
-    if [[ -n $BASELINE_CMD ]]; then
-      bm=$(echo "${b_rates[*]}" | median)
-      echo "baseline, interleaved with the silo runs above:"
-      printf '%-6s | %12s | %10s %9s %12s %-12s\n' run "silo cpu/msg" "msg/s" "RSS MiB" "cpu ms/msg" check
-      for row in "${brows[@]}"; do
-        # shellcheck disable=SC2086  # row is a whitespace-separated record
-        printf '%-6s | %12s | %10s %9s %12s %-12s\n' $row
-      done
-      printf '%-6s | %12s | %10s %9s %12s\n' median "$(echo "${s_cpu[*]}" | median3)" "$bm" \
-        "$(mib "$(echo "${b_rss[*]}" | maxof)")" "$(echo "${b_cpu[*]}" | median3)"
-      echo "ratio silo/baseline (medians): msg/s $(awk -v a="$sm" -v b="$bm" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')," \
-        "CPU per message $(awk -v a="$(echo "${s_cpu[*]}" | median3)" -v b="$(echo "${b_cpu[*]}" | median3)" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')"
-    fi
+    echo "(RSS and PSS: the largest peak over the runs)"
+    for k in "${KINDS[@]}"; do
+      [[ -z ${CHECKS[$k]:-} ]] || echo "CHECK FAILED $k: ${CHECKS[$k]}"
+    done
   } >>"$REPORT"
+  unset RATES CPUS RSSES PSSES CHECKS
 done
 
 echo
