@@ -56,7 +56,7 @@ internal sealed class SqliteDeliveryWrites
         _claim = Command(connection, "UPDATE recipients SET state = 1 WHERE id = $id");
         _remove = Command(connection, "DELETE FROM recipients WHERE id = $id RETURNING message_id");
         _removeMessageIfDone = Command(connection,
-            "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id)");
+            "DELETE FROM messages WHERE id = $id AND NOT EXISTS (SELECT 1 FROM recipients WHERE message_id = $id) RETURNING queue_id");
         _defer = Command(connection,
             "UPDATE recipients SET state = 0, attempts = attempts + 1, next_attempt_at = $next, last_reply = $reply WHERE id = $id");
         _release = Command(connection, "UPDATE recipients SET state = 0 WHERE id = $id");
@@ -130,7 +130,8 @@ internal sealed class SqliteDeliveryWrites
         return due;
     }
 
-    public void Record(IReadOnlyList<RecipientOutcome> outcomes)
+    /// <summary>Records the outcomes; returns the queue ids of the messages that went with their last recipient.</summary>
+    public List<string> Record(IReadOnlyList<RecipientOutcome> outcomes)
     {
         var touchedMessages = new HashSet<long>();
         foreach (var outcome in outcomes)
@@ -158,10 +159,17 @@ internal sealed class SqliteDeliveryWrites
             }
         }
         // A message is stored once for all its recipients; it goes with the last of them.
+        var removed = new List<string>();
         foreach (var messageId in touchedMessages)
         {
-            Execute(_removeMessageIfDone, ("$id", messageId));
+            _removeMessageIfDone.Parameters.Clear();
+            _removeMessageIfDone.Parameters.AddWithValue("$id", messageId);
+            if (_removeMessageIfDone.ExecuteScalar() is string queueId)
+            {
+                removed.Add(queueId);
+            }
         }
+        return removed;
     }
 
     /// <summary>Binds the prepared statements to the batch's transaction.</summary>

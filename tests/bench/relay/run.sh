@@ -90,6 +90,9 @@
 #     --baseline-label L    the baseline's name in the report ("baseline")
 #     --show-metric PREFIX  after each silo and baseline run, log the lines of
 #                           its /metrics starting with PREFIX (repeatable)
+#     --ceiling             after each run index, smtp-source straight into
+#                           the sinks (the same load, no server between): the
+#                           tools' own ceiling, and each server's share of it
 #     --azure-storage       compare Single with AzureStorage mode (Azurite
 #                           3.37.0 from npm, installed into ~/.cache when
 #                           missing); not with --baseline-dll
@@ -127,6 +130,7 @@ PY=/usr/bin/python3
 SILO_DLL=src/MailCluster.Silo/bin/Release/net10.0/MailCluster.Silo.dll
 BASELINE_DLL=""
 AZURE_STORAGE=0
+CEILING=0
 BASELINE_LABEL=baseline
 DNSMASQ=/usr/sbin/dnsmasq
 export PATH=$PATH:/usr/sbin:/sbin
@@ -163,6 +167,7 @@ while [[ $# -gt 0 ]]; do
     --count) need_arg "$@"; COUNT=$2; shift 2 ;;
     --sessions) need_arg "$@"; SESSIONS=$2; shift 2 ;;
     --baseline-dll) need_arg "$@"; BASELINE_DLL=$2; shift 2 ;;
+    --ceiling) CEILING=1; shift ;;
     --azure-storage) AZURE_STORAGE=1; shift ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
     --concurrency) need_arg "$@"; CONCURRENCY=$2; shift 2 ;;
@@ -279,15 +284,18 @@ LIFETIME=$((n_sizes * RUNS * (${BASELINE_DLL:+1} + 2) * (LOAD_TIMEOUT + DELIVER_
 
 
 # Starts the load in the background: one smtp-source per domain.
-# $1 port, $2 body bytes, $3 total count, $4 output prefix. Sets LOAD_PIDS.
+# $1 port, $2 body bytes, $3 total count, $4 output prefix, $5 "direct" to
+# send each domain's share straight to its sink. Sets LOAD_PIDS.
 # timeout(1) puts each smtp-source in its own process group (cleanup kills it).
 start_load() {
-  local port=$1 bytes=$2 n=$3 out=$4 i
+  local port=$1 bytes=$2 n=$3 out=$4 direct=${5:-} i target
   LOAD_PIDS=()
   for ((i = 1; i <= DOMAINS; i++)); do
+    target=127.0.0.1:$port
+    [[ -z $direct ]] || target=127.0.20.$i:$SINK_PORT
     timeout -k 5 "$LOAD_TIMEOUT" smtp-source -d -s "$SESSIONS" -l "$bytes" \
       -m "$(share "$n" "$i")" -M bench.test -f sender@bench.test \
-      -t "user@d$i.test" "127.0.0.1:$port" >"$out.$i.out" 2>"$out.$i.err" &
+      -t "user@d$i.test" "$target" >"$out.$i.out" 2>"$out.$i.err" &
     LOAD_PIDS+=("$!")
   done
 }
@@ -504,6 +512,22 @@ measure() {
     "to the sinks, check $R_CHECK"
 }
 
+# The tools' ceiling: the same load straight into the sinks. $1 size KiB, $2
+# count, $3 run index. Sets R_DLV (0 when the sinks did not count N) and R_CHECK.
+measure_ceiling() {
+  local bytes=$(($1 * 1024)) n=$2 d=$TMP/tools-$1-$3 t0 rc=0 sess0 msgs0 sess msgs
+  mkdir -p "$d"
+  read -r sess0 msgs0 <<<"$(sink_total)"
+  t0=$(date +%s.%N)
+  start_load 0 "$bytes" "$n" "$d/load" direct
+  wait_load || rc=$?
+  R_DLV=$(rate "$n" "$(secs "$t0" "$(date +%s.%N)")")
+  read -r sess msgs <<<"$(sink_total)"
+  R_CHECK=ok
+  [[ $rc -eq 0 && $((msgs - msgs0)) -eq $n ]] || { R_DLV=0; R_CHECK="FAIL(rc=$rc,sinks=$((msgs - msgs0))/$n)"; }
+  log "tools ${1}KiB run $3: $n msgs straight into the sinks, $R_DLV/s, check $R_CHECK"
+}
+
 # --- main ------------------------------------------------------------------
 log "work dir $TMP ($FSTYPE)"
 [[ $FSTYPE != tmpfs && $FSTYPE != ramfs ]] \
@@ -538,7 +562,7 @@ FAILED=0
 for kib in $SIZES; do
   n=${COUNT:-$(default_count "$kib")}
   sa=() sd=() s5=() s9=() sr=() sc=() su=() pa=() pd=() p5=() p9=() pr=() pp=() pc=() rows=()
-  ba=() bd=() b5=() b9=() br=() bu=() brows=() sg=() bg=()
+  ba=() bd=() b5=() b9=() br=() bu=() brows=() sg=() bg=() td=()
   for ((r = 1; r <= RUNS; r++)); do
     measure silo "$kib" "$n" "$r"
     sa+=("$R_ACC"); sd+=("$R_DLV"); s5+=("$R_P50"); s9+=("$R_P99"); sr+=("$R_RSS")
@@ -556,6 +580,11 @@ for kib in $SIZES; do
     pc+=("$R_CONNS")
     rows+=("$r $srow $R_ACC $R_DLV $R_P50 $R_P99 $(mib "$R_RSS") $(mib "$R_PSS") $R_CONNS $R_CHECK")
     [[ $R_CHECK == ok ]] || FAILED=1
+    if [[ $CEILING -eq 1 ]]; then
+      measure_ceiling "$kib" "$n" "$r"
+      td+=("$R_DLV")
+      [[ $R_CHECK == ok ]] || FAILED=1
+    fi
   done
   sam=$(echo "${sa[*]}" | median %.0f); sdm=$(echo "${sd[*]}" | median %.0f)
   pam=$(echo "${pa[*]}" | median %.0f); pdm=$(echo "${pd[*]}" | median %.0f)
@@ -584,6 +613,11 @@ for kib in $SIZES; do
     echo "silo site-grain calls per delivered message: $(echo "${sg[*]}" | median %.4f) median of ${sg[*]}"
     echo "ratio silo/postfix (medians): accepted/s $(ratio "$sam" "$pam")," \
       "delivered/s $(ratio "$sdm" "$pdm")"
+    if [[ $CEILING -eq 1 ]]; then
+      tdm=$(echo "${td[*]}" | median %.0f)
+      echo "tools' ceiling (smtp-source straight into the sinks): $tdm/s median of ${td[*]};" \
+        "share of it delivered: silo $(ratio "$sdm" "$tdm"), postfix $(ratio "$pdm" "$tdm")"
+    fi
     if [[ -n $BASELINE_DLL ]]; then
       bam=$(echo "${ba[*]}" | median %.0f); bdm=$(echo "${bd[*]}" | median %.0f)
       sum=$(echo "${su[*]}" | median %.3f); bum=$(echo "${bu[*]}" | median %.3f)
