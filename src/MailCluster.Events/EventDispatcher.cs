@@ -91,7 +91,7 @@ public sealed class EventDispatcher : BackgroundService
         }
         catch (SpoolUnavailableException exception)
         {
-            Log.TrimFailed(_logger, $"the sinks' cursors cannot be read yet: {exception.Message}");
+            Log.CursorsUnreadable(_logger, exception.Message);
             return false;
         }
     }

@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(2504, LogLevel.Warning, "The event journal could not be trimmed: {Error}")]
     public static partial void TrimFailed(ILogger logger, string error);
+
+    [LoggerMessage(2505, LogLevel.Warning, "The event sinks cannot start yet, their cursors are unreadable ({Error}); tried again at the next tick")]
+    public static partial void CursorsUnreadable(ILogger logger, string error);
 }

@@ -28,7 +28,7 @@ internal sealed class AttemptRecorder
     private readonly ILogger<AttemptRecorder> _logger;
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
     private readonly TierOutcomes? _tier;
-    private readonly EventRecorder? _events;
+    private readonly OutcomeEvents? _events;
 
     /// <param name="events">Delivery events, stored with the outcomes they report; null or disabled: none.</param>
     /// <param name="tier">Ends retry-tier entries (cluster mode); null on a single silo, whose jobs all come from its spool.</param>
@@ -36,14 +36,14 @@ internal sealed class AttemptRecorder
         IDeliveryQueue spool, RetryPolicy retry, DeliveryOptions options, BounceFactory bounces, DeliveryLog log, DeliveryMetrics metrics, SuppressionList suppressions, TimeProvider time, ILogger<AttemptRecorder> logger,
         EventRecorder? events = null, TierOutcomes? tier = null)
     {
-        _events = events is { Enabled: true } ? events : null;
+        _events = events is { Enabled: true } ? new OutcomeEvents(events, time, logger) : null;
         _tier = tier;
         _suppressions = suppressions;
         _spool = spool;
         _retry = retry;
         _lifetime = options.Retry.MaxQueueLifetime;
         _dsns = new DsnCoalescer(
-            (message, failed) => PersistentlyAsync(() => bounces.SendAsync(message, failed, time.GetUtcNow(), CancellationToken.None)),
+            (message, failed) => PersistentWrite.RunAsync(() => bounces.SendAsync(message, failed, time.GetUtcNow(), CancellationToken.None), time),
             options.Dsn.CoalesceWindow,
             time);
         _log = log;
@@ -146,7 +146,7 @@ internal sealed class AttemptRecorder
             // A retry-tier entry: the tier keeps its outcomes (and writes its DSN once); the log and suppression list are the same.
             if (_events is not null)
             {
-                await RecordTierEventsAsync(decided!, result.Endpoint, now);
+                await _events.RecordTierAsync(decided!, result.Endpoint, now);
             }
             await _tier!.RecordAsync(lease, decided!, result.Endpoint);
             foreach (var (record, _) in logged)
@@ -162,13 +162,15 @@ internal sealed class AttemptRecorder
             var dsn = failed.Count > 0 ? await SendDsnAsync(job, failed) : null;
             if (_events is not null)
             {
-                Report(outcomes, decided!, result.Endpoint, dsn, now);
+                _events.AttachTo(outcomes, decided!, result.Endpoint, dsn, now);
             }
-            await PersistentlyAsync(async () =>
-            {
-                await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
-                return true;
-            });
+            await PersistentWrite.RunAsync(
+                async () =>
+                {
+                    await _spool.RecordOutcomesAsync(outcomes, CancellationToken.None);
+                    return true;
+                },
+                _time);
             foreach (var (record, isFailure) in logged)
             {
                 // Only the failed recipients' lines name the DSN that reported them.
@@ -181,70 +183,6 @@ internal sealed class AttemptRecorder
             // The recipients stay claimed: the spool owner's next start (or lease takeover) retries them.
             Log.OutcomesNotRecorded(_logger, job.Message.QueueId, exception.Message);
         }
-    }
-
-    /// <summary>Each outcome carries its event into the spool's commit; a bounce's names the DSN that reported it.</summary>
-    private void Report(List<RecipientOutcome> outcomes, List<(DueRecipient Recipient, DeliveryOutcome Outcome, DateTimeOffset? Next)> decided, MxEndpoint? endpoint, string? dsn, DateTimeOffset now)
-    {
-        for (var i = 0; i < outcomes.Count; i++)
-        {
-            outcomes[i] = outcomes[i] with { Event = EventRecorder.Stored(Happened(decided[i], endpoint, dsn, now)) };
-        }
-    }
-
-    /// <summary>
-    /// A retry-tier entry's events go into this silo's journal before the tier ends the entry: a
-    /// crash after them finds them in the spool at restart (their ids stable), and a crash before
-    /// the tier's rewrite lets another silo attempt the entry again, which is another outcome with
-    /// an event of its own. The tier writes the DSN later, so a bounce's event names none.
-    /// </summary>
-    private async Task RecordTierEventsAsync(List<(DueRecipient Recipient, DeliveryOutcome Outcome, DateTimeOffset? Next)> decided, MxEndpoint? endpoint, DateTimeOffset now)
-    {
-        var happened = new DeliveryEvent[decided.Count];
-        for (var i = 0; i < happened.Length; i++)
-        {
-            happened[i] = Happened(decided[i], endpoint, dsn: null, now);
-        }
-        try
-        {
-            await PersistentlyAsync(async () =>
-            {
-                await _events!.RecordAsync(happened, CancellationToken.None);
-                return true;
-            });
-        }
-        catch (SpoolUnavailableException exception)
-        {
-            // The outcome stands in the tier (its truth); only its events are missing, and said so.
-            Log.EventsNotRecorded(_logger, happened.Length, exception.Message);
-        }
-    }
-
-    /// <summary>The event of one recipient's outcome; a bounce's names the DSN that reported it, when there is one yet.</summary>
-    private DeliveryEvent Happened((DueRecipient Recipient, DeliveryOutcome Outcome, DateTimeOffset? Next) decided, MxEndpoint? endpoint, string? dsn, DateTimeOffset now)
-    {
-        var (recipient, outcome, next) = decided;
-        var kind = outcome.Verdict switch
-        {
-            DeliveryVerdict.Delivered => EventKind.Delivery,
-            DeliveryVerdict.Deferred => EventKind.TransientFailure,
-            _ when outcome.Expired => EventKind.Expiration,
-            _ when outcome.ByOperator => EventKind.AdminBounce,
-            _ => EventKind.Bounce,
-        };
-        return _events!.For(kind, recipient.Message, recipient.Address, now) with
-        {
-            Source = endpoint?.Source,
-            Attempt = outcome.ByOperator ? null : recipient.Attempts + 1,
-            MxHost = endpoint?.Host,
-            MxAddress = endpoint?.Address,
-            Status = outcome.Status.ToString(),
-            Reply = outcome.Reason,
-            Category = outcome.Verdict == DeliveryVerdict.Delivered ? null : outcome.Category.ToString(),
-            Rule = outcome.Rule,
-            NextAttempt = next,
-            DsnQueueId = outcome.Verdict == DeliveryVerdict.Bounced ? dsn : null,
-        };
     }
 
     /// <summary>
@@ -282,28 +220,6 @@ internal sealed class AttemptRecorder
         {
             Log.DsnFailed(_logger, job.Message.QueueId, exception);
             return null;
-        }
-    }
-
-    /// <summary>
-    /// A spool that is unavailable for a while (locked, disk trouble) gets tries 1 s to 30 s apart for
-    /// about ten minutes; after that the outcome waits for the spool owner's next start.
-    /// </summary>
-    private async Task<T> PersistentlyAsync<T>(Func<Task<T>> write)
-    {
-        const int Retries = 24;
-        const int LongestPauseSeconds = 30;
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await write();
-            }
-            catch (SpoolUnavailableException) when (attempt < Retries)
-            {
-                // 1, 2, 4, 8, 16, then 30 s apart.
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(LongestPauseSeconds, 1 << Math.Min(attempt, 5))), _time);
-            }
         }
     }
 
