@@ -38,12 +38,8 @@ internal sealed class RecentContent
         }
         var length = (int)content.Length;
         var octets = ArrayPool<byte>.Shared.Rent(length);
-        var written = 0;
-        content.CopyTo(span =>
-        {
-            span.CopyTo(octets.AsSpan(written));
-            written += span.Length;
-        });
+        content.Head.CopyTo(octets);
+        content.Rest?.InMemory?.CopyTo(octets.AsSpan((int)content.Head.Length));
         lock (_lock)
         {
             // Taken entries leave their keys behind; the count bound drops them, with one never taken.

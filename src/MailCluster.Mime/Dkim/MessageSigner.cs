@@ -136,12 +136,20 @@ public sealed class MessageSigner(DkimKeyRing keys, TimeProvider time)
                     data.Write(canonical, 0, RelaxedHeader.Write(field, canonical, lineEnd: true));
                     present++;
                 }
-                for (var n = 0; n < (present == 0 ? extra : present + extra); n++)
+                for (var n = 0; n < present + extra; n++)
                 {
-                    // Folding between names keeps each line short (RFC 6376 3.5 allows FWS around the colons).
-                    var separator = names.Length == 0 ? string.Empty : lineLength + name.Length > 70 ? ":\r\n\t " : ":";
-                    lineLength = separator.Length > 1 ? 0 : lineLength + separator.Length;
-                    names.Append(separator).Append(name);
+                    if (names.Length > 0 && lineLength + name.Length > 70)
+                    {
+                        // Folding between names keeps each line short (RFC 6376 3.5 allows FWS around the colons).
+                        names.Append(":\r\n\t ");
+                        lineLength = 0;
+                    }
+                    else if (names.Length > 0)
+                    {
+                        names.Append(':');
+                        lineLength++;
+                    }
+                    names.Append(name);
                     lineLength += name.Length;
                 }
             }

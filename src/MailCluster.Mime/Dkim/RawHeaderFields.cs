@@ -31,13 +31,21 @@ internal sealed class RawHeaderFields
         Ascii.EqualsIgnoreCase(_section.AsSpan(_fields[index])[.._nameLengths[index]], name);
 
     /// <summary>
+    /// A header section longer than this is not signed: its fields are held in memory to be signed,
+    /// and a message without an empty line would otherwise be read whole into it.
+    /// </summary>
+    public const int MaxSectionBytes = 1024 * 1024;
+
+    /// <summary>
     /// Reads <paramref name="message"/> from its start; null when its header section is not a list
-    /// of fields (a line without a colon, or a first line that is a continuation).
+    /// of fields (a line without a colon, or a first line that is a continuation) or is longer
+    /// than <see cref="MaxSectionBytes"/>.
     /// </summary>
     public static RawHeaderFields? Read(Stream message)
     {
         message.Position = 0;
-        var header = new ArrayBufferWriter<byte>(4096);
+        // Only a header section that spans reads is gathered here; the usual one is cut from the first read.
+        ArrayBufferWriter<byte>? spanning = null;
         byte[]? section = null;
         using var body = new RelaxedBodyHash();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -53,20 +61,21 @@ internal sealed class RawHeaderFields
                     continue;
                 }
                 // RFC 5322 2.1: the first empty line ends the header section; it may straddle two reads.
-                var searchFrom = Math.Max(0, header.WrittenCount - 3);
-                header.Write(chunk);
-                var written = header.WrittenSpan;
-                int bodyStart;
-                if (written.StartsWith("\r\n"u8))
+                var searchFrom = Math.Max(0, (spanning?.WrittenCount ?? 0) - 3);
+                spanning?.Write(chunk);
+                ReadOnlySpan<byte> written = spanning is null ? chunk : spanning.WrittenSpan;
+                var bodyStart = BodyStart(written, searchFrom);
+                if ((bodyStart < 0 ? written.Length : bodyStart - 2) > MaxSectionBytes)
                 {
-                    bodyStart = 2;
+                    return null;
                 }
-                else if (written[searchFrom..].IndexOf("\r\n\r\n"u8) is var at and >= 0)
+                if (bodyStart < 0)
                 {
-                    bodyStart = searchFrom + at + 4;
-                }
-                else
-                {
+                    if (spanning is null)
+                    {
+                        spanning = new ArrayBufferWriter<byte>();
+                        spanning.Write(chunk);
+                    }
                     continue;
                 }
                 section = written[..(bodyStart - 2)].ToArray();
@@ -78,9 +87,15 @@ internal sealed class RawHeaderFields
             ArrayPool<byte>.Shared.Return(buffer);
         }
         // No empty line: all of it is header, and the body is empty.
-        section ??= header.WrittenSpan.ToArray();
+        section ??= spanning is null ? [] : spanning.WrittenSpan.ToArray();
         return Split(section, body);
     }
+
+    /// <summary>Where the body starts after the empty line, searching from <paramref name="searchFrom"/>; -1 before it has come.</summary>
+    private static int BodyStart(ReadOnlySpan<byte> written, int searchFrom) =>
+        written.StartsWith("\r\n"u8) ? 2
+        : written[searchFrom..].IndexOf("\r\n\r\n"u8) is var at and >= 0 ? searchFrom + at + 4
+        : -1;
 
     private static RawHeaderFields? Split(byte[] section, RelaxedBodyHash body)
     {

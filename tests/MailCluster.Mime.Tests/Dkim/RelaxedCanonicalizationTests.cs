@@ -113,6 +113,18 @@ public sealed class RelaxedCanonicalizationTests
     [InlineData(": no name\r\n\r\nb\r\n")]
     public void AHeaderSectionThatIsNotAListOfFieldsIsRefused(string message) => Assert.Null(Read(message, chunk: 7));
 
+    [Fact]
+    public void AHeaderSectionLongerThanTheBoundIsNotReadWhole()
+    {
+        var field = "X-Filler: " + new string('x', 900) + "\r\n";
+        var fields = string.Concat(Enumerable.Repeat(field, RawHeaderFields.MaxSectionBytes / field.Length + 1));
+
+        Assert.Null(Read(fields + "\r\nbody\r\n", chunk: 16 * 1024));
+        // Without an empty line at all, reading stops at the bound too.
+        Assert.Null(Read(fields + fields, chunk: 16 * 1024));
+        Assert.NotNull(Read(field + "\r\nbody\r\n", chunk: 16 * 1024));
+    }
+
     private static byte[] Hash(byte[] body, int chunk)
     {
         using var hash = new RelaxedBodyHash();
