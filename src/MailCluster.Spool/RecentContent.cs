@@ -8,7 +8,8 @@ namespace MailCluster.Spool;
 /// of reading it back from the store (a connection, a query and the content's pages per message).
 /// Only a copy of what is committed: the store stays the truth. An entry goes when it is taken
 /// (later attempts read the store), when its message goes, or, oldest first, when newer content
-/// needs its room.
+/// needs its room. Nothing is kept until something has read content: a silo that does not deliver
+/// (delivery off, an ingress-only node) would only hold copies nobody takes.
 /// </summary>
 internal sealed class RecentContent
 {
@@ -28,11 +29,12 @@ internal sealed class RecentContent
     private readonly Queue<string> _order = new();
     private readonly Lock _lock = new();
     private long _bytes;
+    private volatile bool _read;
 
     /// <summary>Keeps a copy of <paramref name="content"/>, just committed as <paramref name="queueId"/>, when it is small enough.</summary>
     public void Remember(string queueId, SpoolContent content)
     {
-        if (content.Length > MaxEntryBytes || content.Rest is { InMemory: null })
+        if (!_read || content.Length > MaxEntryBytes || content.Rest is { InMemory: null })
         {
             return;
         }
@@ -60,6 +62,7 @@ internal sealed class RecentContent
     /// <summary>Writes the content of <paramref name="queueId"/> to <paramref name="destination"/> and drops it; false when it is not kept.</summary>
     public bool TryTake(string queueId, IBufferWriter<byte> destination)
     {
+        _read = true;
         lock (_lock)
         {
             if (!_entries.TryGetValue(queueId, out var entry))

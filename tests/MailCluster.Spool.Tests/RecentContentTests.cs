@@ -9,7 +9,7 @@ public sealed class RecentContentTests
     [Fact]
     public void ContentIsTakenOnceWithTheSignatureFieldsBeforeTheMessage()
     {
-        var recent = new RecentContent();
+        var recent = Reading();
         recent.Remember("Q1", new SpoolContent(Bytes("DKIM-Signature: x\r\n"), MessageContent.Of(Bytes("Subject: hi\r\n\r\nbody\r\n"))));
 
         var first = new ArrayBufferWriter<byte>();
@@ -23,7 +23,7 @@ public sealed class RecentContentTests
     [Fact]
     public void ContentOfAMessageThatWentIsForgotten()
     {
-        var recent = new RecentContent();
+        var recent = Reading();
         recent.Remember("Q1", Content(10, 1));
 
         recent.Forget("Q1");
@@ -35,7 +35,7 @@ public sealed class RecentContentTests
     [Fact]
     public void TheOldestGoesWhenNewerContentNeedsItsRoom()
     {
-        var recent = new RecentContent();
+        var recent = Reading();
         var size = RecentContent.MaxEntryBytes;
         var count = RecentContent.BudgetBytes / size;
         for (var i = 0; i <= count; i++)
@@ -56,7 +56,7 @@ public sealed class RecentContentTests
     [Fact]
     public void LargeContentIsNotKept()
     {
-        var recent = new RecentContent();
+        var recent = Reading();
         recent.Remember("big", Content(RecentContent.MaxEntryBytes + 1, 1));
 
         Assert.False(recent.TryTake("big", new ArrayBufferWriter<byte>()));
@@ -65,7 +65,7 @@ public sealed class RecentContentTests
     [Fact]
     public void AnEntryNeverTakenGoesOnceEnoughKeysFollowIt()
     {
-        var recent = new RecentContent();
+        var recent = Reading();
         recent.Remember("stuck", Content(10, 1));
         for (var i = 0; i < RecentContent.MaxKeys; i++)
         {
@@ -74,6 +74,25 @@ public sealed class RecentContentTests
         }
 
         Assert.False(recent.TryTake("stuck", new ArrayBufferWriter<byte>()));
+    }
+
+    [Fact]
+    public void NothingIsKeptBeforeAnythingReadsContent()
+    {
+        var recent = new RecentContent();
+        recent.Remember("Q1", Content(10, 1));
+
+        Assert.False(recent.TryTake("Q1", new ArrayBufferWriter<byte>()));
+        recent.Remember("Q2", Content(10, 2));
+        Assert.True(recent.TryTake("Q2", new ArrayBufferWriter<byte>()));
+    }
+
+    /// <summary>A cache some attempt has read from already, as in a silo that delivers.</summary>
+    private static RecentContent Reading()
+    {
+        var recent = new RecentContent();
+        Assert.False(recent.TryTake("none", new ArrayBufferWriter<byte>()));
+        return recent;
     }
 
     private static SpoolContent Content(int length, byte fill) => new(new ReadOnlySequence<byte>(Enumerable.Repeat(fill, length).ToArray()));

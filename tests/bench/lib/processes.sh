@@ -15,34 +15,11 @@ stop_pid() { # pid [grace-seconds]; kill the process group led by pid
   wait "$pid" 2>/dev/null || true
 }
 
-# Peak memory sampler: writes "maxRssKiB maxPssKiB" to $3 after each sample.
-# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master).
-sampler() {
-  local kind=$1 pid=$2 out=$3 pids rss pss max_rss=0 max_pss=0 i
-  local limit=$((SAMPLER_SECONDS * 5))
-  for ((i = 0; i < limit; i++)); do
-    if [[ $kind == silo ]]; then
-      pids=$(pgrep -g "$pid" || true)
-      [[ -n $pids ]] || pids=$pid
-    else
-      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
-    fi
-    read -r rss pss < <(
-      {
-        for p in $pids; do
-          cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
-        done
-      } | awk '/^VmRSS:/ {r += $2} /^Pss:/ {s += $2} END {print r + 0, s + 0}')
-    ((rss > max_rss)) && max_rss=$rss
-    ((pss > max_pss)) && max_pss=$pss
-    echo "$max_rss $max_pss" >"$out.tmp" && mv -f "$out.tmp" "$out"
-    sleep "$SAMPLE_INTERVAL"
-  done
-}
-
-start_sampler() { # kind pid outfile; sets SAMPLER_PID
+# Peak memory sampler (peakmem.py): writes "maxRssKiB maxPssKiB" to $3 whenever a peak rises.
+# $1 = silo|postfix, $2 = pid (silo: process-group leader; postfix: master); sets SAMPLER_PID.
+start_sampler() {
   echo "0 0" >"$3"
-  sampler "$@" &
+  python3 "$(dirname "${BASH_SOURCE[0]}")/peakmem.py" "$1" "$2" "$3" "$SAMPLE_INTERVAL" "$SAMPLER_SECONDS" &
   SAMPLER_PID=$!
 }
 
