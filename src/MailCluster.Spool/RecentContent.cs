@@ -62,7 +62,10 @@ internal sealed class RecentContent
     /// <summary>Writes the content of <paramref name="queueId"/> to <paramref name="destination"/> and drops it; false when it is not kept.</summary>
     public bool TryTake(string queueId, IBufferWriter<byte> destination)
     {
-        _read = true;
+        if (!_read)
+        {
+            _read = true;
+        }
         lock (_lock)
         {
             if (!_entries.TryGetValue(queueId, out var entry))

@@ -247,13 +247,6 @@ median3() { tr ' ' '\n' | awk NF | sort -g | awk '{v[NR] = $1}
        else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", (t > 0) ? n / t : 0}'; }
-# Seconds the silo's JIT compiler has spent so far, from its /metrics on SILO_PORT + 1000 (the
-# default command's HTTP port; empty for a command without it): JIT work inside the timed part is
-# warm-up the run has not left behind.
-jit_seconds() {
-  curl -fs "http://127.0.0.1:$((SILO_PORT + 1000))/metrics" 2>/dev/null \
-    | awk '$1 == "dotnet_jit_compilation_time_seconds_total" {print $2}'
-}
 
 # One measured run. $1 kind (postfix, or a key of KIND_CMD), $2 size KiB,
 # $3 count, $4 run index. Sets R_RATE R_RSS R_PSS R_CPU R_JIT R_CHECK.
@@ -275,13 +268,13 @@ measure() {
   fi
   SAMPLER_SECONDS=$((LOAD_TIMEOUT + 120)) start_sampler "$([[ $kind == postfix ]] && echo postfix || echo silo)" "$pid" "$d/mem"
   [[ $kind == postfix ]] || cpu0=$(cpu_seconds "$pid")
-  [[ $kind == postfix || $kind == tools ]] || jit0=$(jit_seconds)
+  [[ $kind == postfix || $kind == tools ]] || jit0=$(jit_seconds $((SILO_PORT + 1000))) # the default command's HTTP port
   send_load "$port" "$bytes" "$n" "$d/load" || rc=$?
   secs=$LOAD_SECS
   R_CPU=n/a
   [[ -z $cpu0 ]] || R_CPU=$(cpu_ms_per_message "$cpu0" "$(cpu_seconds "$pid")" "$n")
   R_JIT=n/a
-  [[ -z $jit0 ]] || R_JIT=$(cpu_ms_per_message "$jit0" "$(jit_seconds)" 1)
+  [[ -z $jit0 ]] || R_JIT=$(cpu_ms_per_message "$jit0" "$(jit_seconds $((SILO_PORT + 1000)))" 1)
   stop_sampler
   read -r R_RSS R_PSS <"$d/mem"
   if [[ $rc -ne 0 ]]; then

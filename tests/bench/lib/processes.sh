@@ -65,6 +65,13 @@ install_traps() { # cleanup-function
 # when it is gone. The server must be that process: a command run by bash -c starts it with exec.
 cpu_seconds() { awk '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / 100}' "/proc/$1/stat" 2>/dev/null || true; }
 
+# Seconds the silo answering HTTP on 127.0.0.1:$1 has spent in its JIT compiler so far (the
+# runtime's own counter); empty when it has no such metric. JIT work inside a timed part is warm-up
+# the run has not left behind.
+jit_seconds() {
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '$1 == "dotnet_jit_compilation_time_seconds_total" {print $2}'
+}
+
 # Milliseconds of CPU per message between two cpu_seconds readings: $1 before, $2 after, $3 messages.
 cpu_ms_per_message() {
   if [[ -z $1 || -z $2 ]]; then echo n/a; return; fi

@@ -429,11 +429,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 grain_calls() {
   curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^mailcluster_site_exchanges_total/ {s += $2} END {printf "%d", s}'
 }
-# Seconds the silo's JIT compiler has spent so far (the runtime's own counter): JIT work inside a
-# timed part is warm-up the run has not left behind.
-jit_seconds() {
-  curl -fs "http://127.0.0.1:$HTTP_PORT/metrics" | awk '$1 == "dotnet_jit_compilation_time_seconds_total" {print $2}'
-}
 
 # One measured run. $1 silo|baseline|postfix, $2 size KiB, $3 count, $4 run index.
 # Sets R_ACC R_DLV R_P50 R_P99 R_RSS R_PSS R_CONNS R_CPU R_CALLS R_CHECK.
@@ -472,7 +467,7 @@ measure() {
   SAMPLER_SECONDS=$((LOAD_TIMEOUT + DELIVER_TIMEOUT + 60)) start_sampler "$logs" "$pid" "$d/mem"
   start_waiter "$logs" "$dlog" "$offset" "$n" "$DELIVER_TIMEOUT" "$target" "$d/wait"
   sleep 0.2 # let the waiter's python start up outside the timed part
-  [[ $kind == postfix ]] || { cpu0=$(cpu_seconds "$pid"); jit0=$(jit_seconds); calls0=$(grain_calls); }
+  [[ $kind == postfix ]] || { cpu0=$(cpu_seconds "$pid"); jit0=$(jit_seconds "$HTTP_PORT"); calls0=$(grain_calls); }
   t0=$(date +%s.%N)
   start_load "$port" "$bytes" "$n" "$d/load"
   wait_load || rc=$?
@@ -481,7 +476,7 @@ measure() {
   R_CPU=n/a
   [[ -z $cpu0 ]] || R_CPU=$(cpu_ms_per_message "$cpu0" "$(cpu_seconds "$pid")" "$n")
   R_JIT=n/a
-  [[ -z $jit0 ]] || R_JIT=$(cpu_ms_per_message "$jit0" "$(jit_seconds)" 1)
+  [[ -z $jit0 ]] || R_JIT=$(cpu_ms_per_message "$jit0" "$(jit_seconds "$HTTP_PORT")" 1)
   R_CALLS=n/a
   [[ -z $calls0 ]] || R_CALLS=$(awk -v a="$calls0" -v b="$(grain_calls)" -v n="$n" 'BEGIN {printf "%.4f", (b - a) / n}')
   stop_sampler
