@@ -61,6 +61,35 @@ public sealed class SqliteSpoolTests : SpoolConformanceTests, IDisposable
     }
 
     [Fact]
+    public async Task TheWriterCommitsOnAThreadOfItsOwnNotOnAThreadPoolWorker()
+    {
+        // arrange: a spool's file (its schema), then a writer on it alone
+        await Open().DisposeAsync();
+        var path = Path.Combine(_directory.Path, SqliteSpool.DatabaseFile);
+        var writer = new SqliteGroupCommitWriter(
+            () =>
+            {
+                var connection = new SqliteConnection($"Data Source={path}");
+                connection.Open();
+                return connection;
+            },
+            _ => { },
+            Options,
+            new SpoolMetrics(_meters),
+            new FakeTimeProvider());
+        writer.Start();
+        await using (writer)
+        {
+            // act: two batches, the second after the writer waited for work
+            var first = await writer.WriteAsync(_ => Thread.CurrentThread, CancellationToken.None);
+            var second = await writer.WriteAsync(_ => Thread.CurrentThread, CancellationToken.None);
+            // assert: a commit blocks in SQLite and fsync, so it must not hold one of the pool's few workers
+            Assert.False(first.IsThreadPoolThread);
+            Assert.Same(first, second);
+        }
+    }
+
+    [Fact]
     public async Task LockedDatabaseFailsTheCommitAndTheSpoolRecoversAfter()
     {
         await using var spool = Open();

@@ -37,8 +37,34 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         });
     }
 
-    /// <summary>Starts the one writer loop; its owner calls this once and awaits the loop by disposing the writer.</summary>
-    public void Start() => _loop = Task.Run(RunAsync);
+    /// <summary>
+    /// Starts the one writer loop on a thread of its own; its owner calls this once and awaits the
+    /// loop by disposing the writer. Its own thread because a commit blocks in SQLite and fsync for a
+    /// millisecond or more, hundreds of times a second: on a thread-pool worker that would take one
+    /// of the pool's few workers (two on two cores) from the sessions most of the time.
+    /// </summary>
+    public void Start()
+    {
+        var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+                loop.SetResult();
+            }
+            catch (Exception exception)
+            {
+                loop.SetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "spool writer",
+        };
+        thread.Start();
+        _loop = loop.Task;
+    }
 
     public string? UnhealthyReason => _unhealthyReason;
 
@@ -57,11 +83,12 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         _connection?.Dispose();
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<PendingWrite>(_options.MaxBatchSize);
         var reader = _pending.Reader;
-        while (await reader.WaitToReadAsync())
+        // Waits by blocking this thread, which has nothing else to do.
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
             {
