@@ -38,33 +38,13 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the one writer loop on a thread of its own; its owner calls this once and awaits the
+    /// Starts the one writer loop on a thread of its own (LongRunning); its owner calls this once and awaits the
     /// loop by disposing the writer. Its own thread because a commit blocks in SQLite and fsync for a
     /// millisecond or more, hundreds of times a second: on a thread-pool worker that would take one
     /// of the pool's few workers (two on two cores) from the sessions most of the time.
     /// </summary>
-    public void Start()
-    {
-        var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Run();
-                loop.SetResult();
-            }
-            catch (Exception exception)
-            {
-                loop.SetException(exception);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "spool writer",
-        };
-        thread.Start();
-        _loop = loop.Task;
-    }
+    public void Start() =>
+        _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     public string? UnhealthyReason => _unhealthyReason;
 
@@ -85,6 +65,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     private void Run()
     {
+        Thread.CurrentThread.Name = "spool writer";
         var batch = new List<PendingWrite>(_options.MaxBatchSize);
         var reader = _pending.Reader;
         // Waits by blocking this thread, which has nothing else to do.
